@@ -1,0 +1,56 @@
+# rmwork — the two commands of the quick start:
+#   make demo   set up .venv (Python 3.12, pinned packages) and regenerate every shipped lot's report
+#   make test   set up .venv and run the whole test suite (pytest + nbval)
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SYSSTAMP := $(VENV)/.system-packages
+# Debian packages some tests and the Chinese report need: a CJK font, and Chromium for the browser test
+DEBS := chromium fonts-noto-cjk
+WORKERS ?= 2
+
+# Python 3.12 is required (PyMC 6); find it on PATH or under pyenv, never fall back to another line.
+PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || (PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null) || ls -d $$HOME/.pyenv/versions/3.12.*/bin/python 2>/dev/null | tail -n 1)
+
+.PHONY: demo test setup system clean-reports lab bench
+
+demo: setup system
+	$(VENV)/bin/rmwork batch parameters/ --workers $(WORKERS) --force --reason "make demo"
+
+test: setup system
+	$(PY) -m pytest -p no:cacheprovider tests
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@if [ -z "$(PYTHON312)" ] || ! "$(PYTHON312)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then \
+	  echo "rmwork needs Python 3.12 (PyMC 6 requires it): install python3.12 or pyenv 3.12, or set PYTHON312=/path/to/python3.12" >&2; exit 2; fi
+	@[ -x $(PY) ] || "$(PYTHON312)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test,lab]'
+	$(PY) -m ipykernel install --sys-prefix --name rmwork --display-name "rmwork (Python 3.12)" >/dev/null
+	@touch $(STAMP)
+
+# Debian packages: installed when missing and we are root (CI, the project's machines); otherwise
+# the tests that need them say so.
+system: $(SYSSTAMP)
+
+$(SYSSTAMP): | $(STAMP)
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "note: Debian packages missing:$$missing (install them for the browser test and Chinese figures)"; fi; \
+	fi
+	@touch $(SYSSTAMP)
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: setup system
+	$(PY) benchmarks/run.py
+
+clean-reports:
+	rm -rf reports/*/ reports/.failed

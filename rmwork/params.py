@@ -1,0 +1,320 @@
+"""The parameter file of a production lot (``parameters/<lot>.yaml``): schema, loading, validation.
+
+YAML is read with a safe loader that follows YAML 1.2 scalar rules (``0123`` stays the text
+"0123", ``1e-3`` is a number, ``yes``/``no`` stay words) and refuses duplicate keys.  The
+schema is a pydantic model that forbids unknown keys and suggests the close match.  Nothing in
+a parameter file is ever executed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import InputError
+
+METHODS = ("mean", "weighted-mean", "dersimonian-laird", "paule-mandel", "bayes-gauss",
+           "bayes-laplace", "linear-pool")
+ROUNDING = ("gum", "din1333", "jjf", "none")
+LOT_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML 1.2-style safe loader
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core-schema scalars and duplicate-key detection."""
+
+
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*))$", list("-+0123456789")),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     list("-+.0123456789")),
+]:
+    _Loader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise InputError(f"duplicate key '{key}' (first at line {seen[key] + 1}, again at line "
+                             f"{key_node.start_mark.line + 1})", hint="keep one of them")
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _float12(loader, node):
+    return float(loader.construct_scalar(node).replace("_", ""))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _float12)
+
+
+# ---------------------------------------------------------------------------------------------
+# schema
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSource(_Model):
+    data: str = Field(description="CSV or XLSX file, relative to the parameter file")
+    sheet: str | None = None
+    decimal: Literal[".", ","] | None = None
+    encoding: str | None = None
+
+
+class AnalyteSettings(_Model):
+    """Per-analyte settings (eCerto's 'apm')."""
+    unit: str | None = Field(None, description="unit of measure shown in the report")
+    sigma_pt: float | None = Field(None, gt=0, description="standard deviation for proficiency "
+                                   "assessment (ISO 13528 criterion), absolute")
+    sigma_pt_rel: float | None = Field(None, gt=0, description="sigma_pt relative to the mean")
+    precision: int | None = Field(None, ge=0, le=12, description="decimals shown in tables")
+
+
+class SamplerSettings(_Model):
+    draws: int = Field(2000, ge=100)
+    tune: int = Field(1000, ge=100)
+    chains: int = Field(4, ge=1, le=16)
+    target_accept: float = Field(0.9, gt=0.5, lt=1)
+
+
+class Homogeneity(DataSource):
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    bayes: bool = Field(True, description="run the Bayesian random-effects sensitivity model")
+
+
+class LongTerm(DataSource):
+    shelf_life: float = Field(gt=0, description="months")
+    temperature: float | None = None
+
+
+class Transport(DataSource):
+    duration: float = Field(gt=0, description="months")
+    temperature: float | None = None
+
+
+class Accelerated(DataSource):
+    storage_temperature: float = Field(description="degrees Celsius")
+    limit: float | None = None
+
+
+class Stability(_Model):
+    long_term: LongTerm | None = None
+    transport: Transport | None = None
+    accelerated: Accelerated | None = None
+    use_means: bool = False
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    bayes: bool = False
+    monitoring: DataSource | None = None
+
+
+class Exclusion(_Model):
+    lab: str
+    analyte: str | None = None
+    reason: str = Field(min_length=3)
+
+
+class Characterization(DataSource):
+    method: str = "dersimonian-laird"
+    knapp_hartung: bool = False
+    exclude: list[Exclusion] = []
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v):
+        if v not in METHODS:
+            close = difflib.get_close_matches(v, METHODS, n=1)
+            raise ValueError(f"'{v}' is not a method; " + (f"did you mean '{close[0]}'? " if close else "")
+                             + f"use one of {', '.join(METHODS)}")
+        return v
+
+
+class ExtraComponent(_Model):
+    name: str
+    u: float = Field(ge=0)
+    relative: bool = False
+    dof: float | None = Field(None, gt=0)
+    analyte: str | None = None
+    reason: str = Field(min_length=3)
+
+
+class Certificate(_Model):
+    coverage: float = Field(0.95, gt=0.5, lt=1)
+    k: float | None = Field(None, gt=0)
+    rounding: Literal["gum", "din1333", "jjf", "none"] = "gum"
+    producer: str = ""
+    rm_number: str = ""
+    description: str = ""
+    intended_use: str = ""
+    storage: str = ""
+    minimum_sample_intake: str = ""
+    traceability: str = ""
+    instructions: str = ""
+    certification_date: date | None = None
+    validity_months: float | None = Field(None, gt=0)
+    extra: list[ExtraComponent] = []
+
+
+class LotParameters(_Model):
+    lot: str
+    material: str
+    seed: int = Field(ge=0, lt=2 ** 32)
+    language: Literal["en", "zh"] = "en"
+    analytes: dict[str, AnalyteSettings] = {}
+    homogeneity: Homogeneity | None = None
+    stability: Stability | None = None
+    characterization: Characterization | None = None
+    certificate: Certificate = Certificate()
+    sampler: SamplerSettings = SamplerSettings()
+
+    @field_validator("lot")
+    @classmethod
+    def _lot(cls, v):
+        if not LOT_RE.match(v):
+            raise ValueError(f"'{v}' may only contain letters, digits, '.', '_' and '-' "
+                             "(it names the report folder)")
+        return v
+
+    @model_validator(mode="after")
+    def _some_study(self):
+        if not (self.homogeneity or self.stability or self.characterization):
+            raise ValueError("the lot has no study; add homogeneity, stability or characterization")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+def _schema_keys(model, path):
+    """Keys allowed at a dotted location of the schema (for close-match suggestions)."""
+    cls = model
+    for part in path:
+        if isinstance(part, int) or cls is None:
+            continue
+        f = getattr(cls, "model_fields", {}).get(part)
+        if f is None:
+            return []
+        ann = f.annotation
+        cls = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)
+                    and issubclass(a, BaseModel)), None)
+        if cls is None:
+            args = getattr(ann, "__args__", ())
+            cls = next((b for a in args for b in getattr(a, "__args__", ()) if isinstance(b, type)
+                        and issubclass(b, BaseModel)), None)
+    return list(getattr(cls, "model_fields", {}))
+
+
+def _pydantic_to_input_error(exc: ValidationError, name: str) -> InputError:
+    err = exc.errors()[0]
+    loc = [p for p in err["loc"]]
+    key = ".".join(str(p) for p in loc)
+    if err["type"] == "extra_forbidden":
+        allowed = _schema_keys(LotParameters, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+        return InputError("unknown key", file=name, key=key, hint=hint)
+    if err["type"] == "missing":
+        return InputError("required key is missing", file=name, key=key, hint="add it")
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    if err["type"] not in ("value_error",) and not isinstance(got, (dict, list)):
+        msg = f"{msg} (got {got!r})"
+    return InputError(msg, file=name, key=key or None)
+
+
+class Lot:
+    """A validated lot: its parameters, the folder data paths are resolved against, its file."""
+
+    def __init__(self, params: LotParameters, path: Path, text: bytes):
+        self.params = params
+        self.path = path
+        self.base = path.parent
+        self.text = text
+
+    def __getattr__(self, item):
+        return getattr(self.params, item)
+
+    def resolve(self, rel: str) -> Path:
+        p = Path(rel)
+        return p if p.is_absolute() else (self.base / p).resolve()
+
+    def data_files(self) -> dict[str, Path]:
+        """Every data file the lot names, keyed by its parameter key."""
+        out = {}
+        p = self.params
+        if p.homogeneity:
+            out["homogeneity.data"] = self.resolve(p.homogeneity.data)
+        if p.stability:
+            for k in ("long_term", "transport", "accelerated", "monitoring"):
+                s = getattr(p.stability, k)
+                if s is not None:
+                    out[f"stability.{k}.data"] = self.resolve(s.data)
+        if p.characterization:
+            out["characterization.data"] = self.resolve(p.characterization.data)
+        return out
+
+    def sigma_pt(self, analyte: str, mean: float) -> float | None:
+        a = self.params.analytes.get(analyte)
+        if a is None:
+            return None
+        if a.sigma_pt is not None:
+            return a.sigma_pt
+        if a.sigma_pt_rel is not None:
+            return a.sigma_pt_rel * abs(mean)
+        return None
+
+
+def load(path) -> Lot:
+    """Read and validate a lot's parameter file; raise :class:`InputError` with file and key."""
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise InputError("parameter file does not exist", file=name, hint="check the path")
+    if not p.is_file():
+        raise InputError("is not a file", file=name, hint="name a parameters/<lot>.yaml file")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text", file=name, hint="save the parameter file as UTF-8") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
+    except InputError as exc:
+        raise InputError(exc.problem, file=name, hint=exc.hint) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"YAML syntax error at {where}{problem}", file=name,
+                         hint="fix the indentation or quoting there") from None
+    if not isinstance(data, dict):
+        raise InputError("is not a mapping of keys to values", file=name,
+                         hint="start from a shipped parameters/*.yaml")
+    try:
+        params = LotParameters.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_to_input_error(exc, name) from None
+    lot = Lot(params, p.resolve(), raw)
+    for key, f in lot.data_files().items():
+        from .io import require_file
+
+        require_file(f, key=key, file=name)
+    return lot

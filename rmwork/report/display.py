@@ -1,0 +1,112 @@
+"""Displaying tables, figures and notices in a notebook (and so in the HTML report).
+
+Every user-supplied string is HTML-escaped here: material, analyte, lab and unit names come
+from data files and parameter files (a name like ``<img src=x onerror=alert(1)>`` must show
+as text).  Column headers may carry markup from :mod:`rmwork.report.symbols` only.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import numbers
+
+import pandas as pd
+
+from .symbols import label
+
+
+class HTML:
+    """Minimal rich-display object (avoids importing IPython in library code paths)."""
+
+    def __init__(self, text: str):
+        self.data = text
+
+    def _repr_html_(self):
+        return self.data
+
+    def __repr__(self):  # the text/plain fallback that nbval compares
+        return f"<rmwork HTML, {len(self.data)} characters>"
+
+
+class PNG:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def _repr_png_(self):
+        return self.data
+
+    def __repr__(self):
+        return "<rmwork figure>"
+
+
+def fmt(value, digits: int = 6) -> str:
+    """Format a number for display (display precision only; results.json keeps full values)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if math.isnan(v):
+            return "–"
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        return f"{v:.{digits}g}"
+    return str(value)
+
+
+def table_html(df: pd.DataFrame, caption: str, *, lang: str = "en", digits: int = 6,
+               labels: bool = True, index: bool = False) -> str:
+    """An escaped HTML table; headers from the symbol map, cells escaped."""
+    cols = list(df.columns)
+    head = "".join(f'<th class="{"text" if df[c].dtype == object else ""}">'
+                   f'{label(str(c), lang) if labels else html.escape(str(c))}</th>' for c in cols)
+    if index:
+        head = f"<th class=\"text\">{html.escape(str(df.index.name or ''))}</th>" + head
+    body = []
+    for idx, row in df.iterrows():
+        cells = []
+        if index:
+            cells.append(f'<td class="text">{html.escape(str(idx))}</td>')
+        for c in cols:
+            v = row[c]
+            text = html.escape(fmt(v, digits))
+            cls = "text" if isinstance(v, str) else ""
+            cells.append(f'<td class="{cls}">{text}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="rmwork"><caption>{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def table(df: pd.DataFrame, caption: str, **kw) -> HTML:
+    return HTML(table_html(df, caption, **kw))
+
+
+def figure(fig, *, dpi: int = 96) -> PNG:
+    """Embed a matplotlib Figure as PNG; PNG output of matplotlib is byte-stable (PITFALLS.md)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return PNG(buf.getvalue())
+
+
+def warning(text: str) -> HTML:
+    return HTML(f'<div class="rmwork-warning">{html.escape(text)}</div>')
+
+
+def note(text: str) -> HTML:
+    return HTML(f'<p class="rmwork-note">{html.escape(text)}</p>')
+
+
+def paragraph(text: str) -> HTML:
+    return HTML(f"<p>{html.escape(text)}</p>")
+
+
+def heading(text: str, level: int = 3) -> HTML:
+    return HTML(f"<h{level}>{html.escape(text)}</h{level}>")

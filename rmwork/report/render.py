@@ -1,0 +1,43 @@
+"""Rendering an executed notebook to a self-contained HTML report (nbconvert).
+
+The template (``templates/rmwork``) extends nbconvert's ``lab`` template and empties the blocks
+that load require.js, MathJax and mermaid from a CDN (PITFALLS.md), so the report opens
+offline.  Code cells are hidden; cells tagged ``remove-cell`` are dropped; stderr streams
+(warnings, sampler progress) are dropped from the HTML because the notebook keeps them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _strip(nb):
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
+def to_html(notebook_path: Path, html_path: Path, *, title: str) -> Path:
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_cell_tags = ("remove-cell", "parameters", "injected-parameters")
+    c.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name="rmwork")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+    nb = _strip(nbformat.read(str(notebook_path), as_version=4))
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    html_path.write_text(body, encoding="utf-8")
+    return html_path

@@ -1,0 +1,48 @@
+"""Write notebooks/certification_report.ipynb (output-free) from the cell list below.
+
+The notebook is committed; this script is how it was made and how to regenerate it after a
+change of cells:  .venv/bin/python tools/make_notebook.py
+"""
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HIDE = {"tags": ["remove-cell"]}
+
+
+def md(text):
+    return new_markdown_cell(text, metadata=HIDE)
+
+
+def code(text, *tags):
+    return new_code_cell(text, metadata={"tags": list(tags)} if tags else {})
+
+
+cells = [
+    md("# Certification report of one production lot\n\n"
+       "Runs every study the lot's parameter file names (ISO Guide 35:2017, JJF 1343-2022) and "
+       "writes `results.json`. Run it top to bottom in JupyterLab (it defaults to a shipped demo lot) "
+       "or through `rmwork run parameters/<lot>.yaml`, which injects the parameters below."),
+    code('lot_file: str = "../parameters/RM-DEMO-CRM001.yaml"  # lot parameter file, validated by rmwork.params\n'
+         'output_dir: str = ""  # folder for results.json, not written when empty', "parameters"),
+    code("import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity\n"
+         "wb = rmwork.workbook.open(lot_file)\n"
+         "display(rmwork.report.lot.header(wb), rmwork.report.lot.parameters(wb), rmwork.report.lot.data_as_read(wb))"),
+    md("## 1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B\n"
+       "One-way ANOVA per analyte; u_bb = max(s_bb, u*_bb). Look at Table H1 and the unit-mean figure."),
+    code('display(rmwork.report.lot.section(wb, "homogeneity"))\n'
+         "hom = wb.homogeneity()\n"
+         "rmwork.report.homogeneity.show(hom, wb.homogeneity_data(), wb.language)", "nbval-ignore-output"),
+    md("## 5 Provenance\nInput hashes, versions, seed; then results.json is written."),
+    code('display(rmwork.report.lot.section(wb, "provenance"), rmwork.report.lot.provenance_table(wb))\n'
+         "results = wb.record(output_dir)", "nbval-ignore-output"),
+]
+
+nb = new_notebook(cells=cells, metadata={
+    "kernelspec": {"name": "rmwork", "display_name": "rmwork (Python 3.12)", "language": "python"},
+    "language_info": {"name": "python"}})
+out = Path(__file__).resolve().parent.parent / "notebooks" / "certification_report.ipynb"
+nbformat.write(nb, str(out))
+print(out)
