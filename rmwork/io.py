@@ -48,14 +48,15 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def require_file(path, *, key: str | None = None, file: str | None = None) -> Path:
-    """The path must exist and be a regular file."""
+def require_file(path, *, key: str | None = None, file: str | None = None, shown=None) -> Path:
+    """The path must exist and be a regular file (``shown``: the path as the user wrote it)."""
     p = Path(path)
+    shown = path if shown is None else shown
     if not p.exists():
-        raise InputError(f"data file '{path}' does not exist", file=file, key=key,
+        raise InputError(f"data file '{shown}' does not exist", file=file, key=key,
                          hint="check the path (relative paths start at the parameter file's folder)")
     if not p.is_file():
-        raise InputError(f"'{path}' is not a file", file=file, key=key, hint="name a CSV or XLSX file")
+        raise InputError(f"'{shown}' is not a file", file=file, key=key, hint="name a CSV or XLSX file")
     return p
 
 

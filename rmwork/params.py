@@ -38,7 +38,9 @@ for _tag, _regexp, _first in [
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*))$", list("-+0123456789")),
     ("tag:yaml.org,2002:float",
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     # a dot or an exponent is required: '0123' stays text (a lot or unit id), not 123.0
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+"
+     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
      list("-+.0123456789")),
 ]:
     _Loader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
@@ -313,8 +315,16 @@ def load(path) -> Lot:
     except ValidationError as exc:
         raise _pydantic_to_input_error(exc, name) from None
     lot = Lot(params, p.resolve(), raw)
-    for key, f in lot.data_files().items():
-        from .io import require_file
+    from .io import require_file
 
-        require_file(f, key=key, file=name)
+    for key, f in lot.data_files().items():
+        if not f.is_file():
+            written = _get(params, key)
+            require_file(f, key=key, file=name, shown=written)
     return lot
+
+
+def _get(model, dotted: str):
+    for part in dotted.split("."):
+        model = getattr(model, part)
+    return model

@@ -1,0 +1,505 @@
+"""Stability section: tables S1-S3, figures S1-S3 and the statement (format, plot, prose only).
+
+Every number comes from a result of :mod:`rmwork.stability`; nothing here fits anything.
+Figures are drawn with matplotlib's object API (``matplotlib.figure.Figure``): no pyplot state,
+no ``show``, no files.  Figure text stays in Latin script and symbols in both languages (the
+default fonts have no CJK glyphs); tables and statements follow ``lang``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .. import stability as smod
+from .display import HTML, fmt, table_html
+
+CAPTIONS = {
+    "S1": ("Table S1 — Stability: regression of the value on time (ISO Guide 35:2017, B.3)",
+           "表 S1 — 稳定性：特性值对时间的线性回归 (ISO Guide 35:2017, B.3；JJF 1343-2022)"),
+    "S2": ("Table S2 — Stability: uncertainties and shelf life (ISO Guide 35:2017, 8.7.3)",
+           "表 S2 — 稳定性：不确定度与有效期 (ISO Guide 35:2017, 8.7.3)"),
+    "S3": ("Table S3 — Accelerated stability: Arrhenius evaluation",
+           "表 S3 — 加速稳定性：阿伦尼乌斯评价"),
+    "S3p": ("Table S3 (continued) — Arrhenius parameters and prediction at the storage temperature",
+            "表 S3（续）— 阿伦尼乌斯参数及贮存温度下的预测"),
+}
+
+# column labels of the stability tables: field -> (HTML, zh)
+LABELS = {
+    "analyte": ("Analyte", "特性量"),
+    "study": ("Study", "研究"),
+    "temperature": ("T / °C", "温度 / °C"),
+    "n_points": ("n", "n"),
+    "n_times": ("time points", "时间点数"),
+    "slope": ("b<sub>1</sub> (slope) / month<sup>-1</sup>", "斜率 b<sub>1</sub> / 月<sup>-1</sup>"),
+    "se_slope": ("s(b<sub>1</sub>)", "s(b<sub>1</sub>)"),
+    "intercept": ("b<sub>0</sub> (intercept)", "截距 b<sub>0</sub>"),
+    "se_intercept": ("s(b<sub>0</sub>)", "s(b<sub>0</sub>)"),
+    "residual_sd": ("s", "剩余标准差 s"),
+    "dof": ("&nu;", "自由度 &nu;"),
+    "t_statistic": ("t = b<sub>1</sub>/s(b<sub>1</sub>)", "t = b<sub>1</sub>/s(b<sub>1</sub>)"),
+    "t_crit": ("t<sub>crit</sub>", "t<sub>crit</sub>"),
+    "p_value": ("p", "p"),
+    "significant": ("significant", "显著"),
+    "f_lack_of_fit": ("F<sub>lack of fit</sub>", "失拟 F"),
+    "p_lack_of_fit": ("p<sub>lack of fit</sub>", "失拟 p"),
+    "mean": ("mean", "平均值"),
+    "shelf_life": ("t<sub>shelf</sub> / month", "有效期 t<sub>shelf</sub> / 月"),
+    "u_lts": ("u<sub>lts</sub>", "长期稳定性不确定度 u<sub>lts</sub>"),
+    "u_lts_rel": ("u<sub>lts,rel</sub>", "u<sub>lts,rel</sub>"),
+    "duration": ("t<sub>transport</sub> / month", "运输时间 / 月"),
+    "u_sts": ("u<sub>sts</sub>", "运输稳定性不确定度 u<sub>sts</sub>"),
+    "u_sts_rel": ("u<sub>sts,rel</sub>", "u<sub>sts,rel</sub>"),
+    "predicted": ("shelf life from band / month", "由区间推算的有效期 / 月"),
+    "criterion": ("band", "区间"),
+    "t_max": ("t<sub>max</sub> (u<sub>lts</sub> &lt; U/3) / month", "t<sub>max</sub>（u<sub>lts</sub> &lt; U/3）/ 月"),
+    "k": ("k<sub>T</sub> / month<sup>-1</sup>", "速率常数 k<sub>T</sub> / 月<sup>-1</sup>"),
+    "se_k": ("s(k<sub>T</sub>)", "s(k<sub>T</sub>)"),
+    "inverse_temperature": ("1/T / K<sup>-1</sup>", "1/T / K<sup>-1</sup>"),
+    "ln_k": ("ln|k<sub>T</sub>|", "ln|k<sub>T</sub>|"),
+    "parameter": ("Parameter", "参数"),
+    "value": ("Value", "数值"),
+    "u": ("Standard error", "标准误差"),
+}
+
+
+def _cap(tid: str, lang: str) -> str:
+    en, zh = CAPTIONS[tid]
+    return zh if lang == "zh" else en
+
+
+def _lab(name: str, lang: str) -> str:
+    en, zh = LABELS.get(name, (name, name))
+    return zh if lang == "zh" else en
+
+
+def _yes(flag, lang):
+    if flag is None:
+        return None
+    return ("是" if flag else "否") if lang == "zh" else ("yes" if flag else "no")
+
+
+def _html(df: pd.DataFrame, caption: str, lang: str, digits: int) -> str:
+    df = df.rename(columns={c: _lab(c, lang) for c in df.columns})
+    # labels are final here (HTML from LABELS above); table_html passes unknown names through
+    return table_html(df, caption, lang=lang, digits=digits, labels=True)
+
+
+def _items(results) -> list[tuple[str, object]]:
+    """(key, result) pairs from a result, a list, a dict, or an IsochronousResult."""
+    if results is None:
+        return []
+    if isinstance(results, Mapping):
+        pairs = list(results.items())
+    elif isinstance(results, (list, tuple)):
+        pairs = [(getattr(r, "analyte", ""), r) for r in results]
+    else:
+        pairs = [(getattr(results, "analyte", ""), results)]
+    out = []
+    for key, r in pairs:
+        if isinstance(r, smod.IsochronousResult):
+            out.extend((f"{r.analyte or key}", fit) for fit in r.fits.values())
+        else:
+            out.append((str(r.analyte or key), r))
+    return out
+
+
+def _study(r, lang):
+    if isinstance(r, smod.TransportResult):
+        return "运输稳定性" if lang == "zh" else "transport"
+    return "长期稳定性" if lang == "zh" else "long-term"
+
+
+# ---------------------------------------------------------------------------------------------
+# tables
+
+def table_s1(results, lang: str = "en", digits: int = 4) -> HTML:
+    """Table S1: regression per analyte and temperature (b1, s(b1), b0, s(b0), s, t, p, lack of fit)."""
+    rows = []
+    for key, r in _items(results):
+        rows.append({"analyte": key, "study": _study(r, lang), "temperature": r.temperature,
+                     "n_points": r.n_points, "n_times": r.n_times, "slope": r.slope,
+                     "se_slope": r.se_slope, "intercept": r.intercept, "se_intercept": r.se_intercept,
+                     "residual_sd": r.residual_sd, "dof": r.dof, "t_statistic": r.t_statistic,
+                     "p_value": r.p_value, "significant": _yes(r.significant, lang),
+                     "f_lack_of_fit": r.f_lack_of_fit, "p_lack_of_fit": r.p_lack_of_fit})
+    df = pd.DataFrame(rows)
+    if not df.empty and df["temperature"].isna().all():
+        df = df.drop(columns="temperature")
+    return HTML(_html(df, _cap("S1", lang), lang, digits))
+
+
+def table_s2(long_term, transport=None, predictions=None, suggestions=None, lang: str = "en",
+             digits: int = 4) -> HTML:
+    """Table S2: u_lts, u_sts (absolute and relative), shelf life from a band, eCerto t_max.
+
+    ``long_term``, ``transport``, ``predictions`` and ``suggestions`` are results or dicts of
+    results keyed by analyte (as :func:`rmwork.stability.by_analyte` returns them).
+    """
+    lt = dict(_items(long_term))
+    tr = dict(_items(transport))
+    pr = dict(_items(predictions))
+    sg = dict(_items(suggestions))
+    rows = []
+    for key in list(dict.fromkeys([*lt, *tr])):
+        r, t, p, s = lt.get(key), tr.get(key), pr.get(key), sg.get(key)
+        row = {"analyte": key}
+        if lt:
+            row.update({"shelf_life": getattr(r, "shelf_life", None), "u_lts": getattr(r, "u_lts", None),
+                        "u_lts_rel": getattr(r, "u_lts_rel", None)})
+        if tr:
+            row.update({"duration": getattr(t, "duration", None), "u_sts": getattr(t, "u_sts", None),
+                        "u_sts_rel": getattr(t, "u_sts_rel", None)})
+        if pr:
+            row.update({"predicted": None if p is None else p.shelf_life,
+                        "criterion": None if p is None else
+                        f"{p.kind}, {p.sided}-sided {100 * p.level:g} %"})
+        if sg:
+            row["t_max"] = None if s is None else s.t_max
+        rows.append(row)
+    return HTML(_html(pd.DataFrame(rows), _cap("S2", lang), lang, digits))
+
+
+def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
+    """Table S3: rate constants per temperature and the Arrhenius parameters and prediction."""
+    zh = lang == "zh"
+    if isinstance(result, smod.ArrheniusJointResult):
+        r = result
+        rows = [("c0", r.c0, r.se_c0), ("k1", r.k1, r.se_k1), ("k2 = E_a/R / K", r.k2, r.se_k2),
+                ("E_a / (J/mol)", r.e_a, r.se_k2 * smod.GAS_CONSTANT),
+                ("s (residual)", r.residual_sd, None), ("ν", r.dof, None), ("n", r.n_points, None)]
+        if r.storage_temperature is not None:
+            rows.append((f"k at {r.storage_temperature:g} °C / month⁻¹", r.k_storage, None))
+        if r.time_to_limit is not None:
+            rows.append((f"time to {fmt(r.limit)} / month", r.time_to_limit, r.se_time_to_limit))
+        df = pd.DataFrame(rows, columns=["parameter", "value", "u"])
+        cap = ("表 S3 — 加速稳定性：联合阿伦尼乌斯模型 y = c0 − c0·t·exp(k1 − k2/T)" if zh else
+               "Table S3 — Accelerated stability: joint Arrhenius model y = c0 − c0·t·exp(k1 − k2/T)")
+        return HTML(_html(df, cap, lang, digits))
+    r = result
+    per_t = pd.DataFrame({"temperature": r.temperatures, "n_points": r.n_points,
+                          "k": r.rate_constants, "se_k": r.se_rate_constants,
+                          "inverse_temperature": r.inverse_temperatures, "ln_k": r.ln_k})
+    rows = [("ln A", r.intercept_ln_k, r.se_intercept_ln_k),
+            ("−E_a/R / K", r.slope_ln_k, r.se_slope_ln_k), ("E_a / (J/mol)", r.e_a, r.se_e_a),
+            ("s (ln|k|)", r.residual_sd, None), ("ν", r.dof, None)]
+    if r.storage_temperature is not None:
+        ci = r.k_storage_ci
+        rows += [(f"k at {r.storage_temperature:g} °C / month⁻¹", r.k_storage, None),
+                 (f"|k| {100 * r.level:g} % CI", f"{fmt(ci.low, digits)} – {fmt(ci.high, digits)}", None)]
+    if r.time_to_limit is not None:
+        rows += [(f"time to {fmt(r.limit)} / month", r.time_to_limit, None),
+                 ("time to limit (upper |k|) / month", r.time_to_limit_conservative, None)]
+    if r.extrapolated:
+        rows.append(("extrapolated" if not zh else "外推", _yes(True, lang), None))
+    par = pd.DataFrame(rows, columns=["parameter", "value", "u"])
+    return HTML(_html(per_t, _cap("S3", lang), lang, digits) + _html(par, _cap("S3p", lang), lang, digits))
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+
+def _axes(ax, size=(7, 3.4)):
+    if ax is not None:
+        return ax.figure, ax
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None = None,
+              U: float | None = None, prediction=None, level: float = 0.95, time: str = "time",
+              value: str = "value", lang: str = "en", ax=None):
+    """Figure S1: data, fitted line with its confidence band, mu_c +- U, shelf life marked.
+
+    ``df`` (optional) adds the single results when the fit used time-point means.  With a
+    :class:`~rmwork.stability.ShelfLifePredictionResult` the band of that criterion is drawn and
+    its shelf life marked.
+    """
+    fig, ax = _axes(ax)
+    pts = result.fitted_data()
+    if result.use_means and df is not None and time in df.columns and value in df.columns \
+            and pd.api.types.is_numeric_dtype(df[time]):
+        ax.scatter(df[time], df[value], s=10, color="#9aa7b4", label="results", zorder=2)
+    ax.scatter(pts["time"], pts["value"], s=14, color="#1f4e79", zorder=3,
+               label="time-point means" if result.use_means else "results")
+    ends = [result.time_max]
+    for t_end in (getattr(result, "shelf_life", None), getattr(result, "duration", None),
+                  None if prediction is None else prediction.shelf_life):
+        if t_end is not None and math.isfinite(t_end):
+            ends.append(t_end)
+    grid = np.linspace(min(0.0, result.time_min), max(ends) * 1.05, 200)
+    band = result.band(grid, level=level)
+    ax.plot(grid, band["fit"], color="#1f4e79", lw=1.2, label="b0 + b1 t")
+    ax.fill_between(grid, band["low"], band["high"], color="#1f4e79", alpha=0.15, lw=0,
+                    label=f"{100 * level:g} % confidence band")
+    if prediction is not None and prediction.kind != "line":
+        pb = result.band(grid, level=prediction.level, kind=prediction.kind, sided=prediction.sided)
+        ax.plot(grid, pb["low"], color="#7f6000", lw=0.8, ls=":")
+        ax.plot(grid, pb["high"], color="#7f6000", lw=0.8, ls=":",
+                label=f"{prediction.kind} band ({prediction.sided}-sided {100 * prediction.level:g} %)")
+    if certified_value is not None:
+        ax.axhline(certified_value, color="#c00000", lw=1, label="μc")
+        if U is not None:
+            for sgn in (-1, 1):
+                ax.axhline(certified_value + sgn * U, color="#2e7d32", lw=0.9, ls="--",
+                           label="μc ± U" if sgn > 0 else None)
+    elif prediction is not None:
+        for lim in (prediction.lower, prediction.upper):
+            if lim is not None:
+                ax.axhline(lim, color="#2e7d32", lw=0.9, ls="--")
+    sl = getattr(result, "shelf_life", None)
+    if sl is not None:
+        ax.axvline(sl, color="#555555", lw=0.9, ls="-.", label=f"t_shelf = {fmt(sl, 4)} months")
+    if prediction is not None and math.isfinite(prediction.shelf_life):
+        ax.axvline(prediction.shelf_life, color="#7f6000", lw=0.9, ls="--",
+                   label=f"band leaves limits: {fmt(prediction.shelf_life, 4)} months")
+    name = result.analyte or "value"
+    ax.set_xlabel("time / months", fontsize=8)
+    ax.set_ylabel(f"{name} [{result.unit_of_measure}]" if result.unit_of_measure else name, fontsize=8)
+    temp = f" at {result.temperature:g} °C" if result.temperature is not None else ""
+    ax.set_title(f"Figure S1 — {name}{temp}: b1 = {fmt(result.slope, 4)} /month, "
+                 f"p = {fmt(result.p_value, 3)}", fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
+    """Figure S2: residuals of the fitted line against time, with 0 and +-2 s."""
+    fig, ax = _axes(ax, (7, 2.8))
+    pts = result.fitted_data()
+    ax.axhline(0.0, color="grey", lw=1)
+    for sgn in (-1, 1):
+        ax.axhline(sgn * 2 * result.residual_sd, color="#cc6600", lw=0.8, ls="--",
+                   label="± 2 s" if sgn > 0 else None)
+    ax.scatter(pts["time"], pts["residual"], s=14, color="#1f4e79")
+    name = result.analyte or "value"
+    ax.set_xlabel("time / months", fontsize=8)
+    ax.set_ylabel("residual", fontsize=8)
+    ax.set_title(f"Figure S2 — {name}: residuals (s = {fmt(result.residual_sd, 4)})", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperature",
+              time: str = "time", value: str = "value", lang: str = "en", ax=None):
+    """Figure S3: Arrhenius plot ln|k| against 1/T with its confidence band and the storage
+    temperature (extrapolation dashed); for the joint model, data and fitted curves per
+    temperature (``df`` required)."""
+    fig, ax = _axes(ax)
+    name = result.analyte or "value"
+    if isinstance(result, smod.ArrheniusJointResult):
+        if df is None:
+            raise ValueError("figure_s3 needs the data frame for the joint Arrhenius model")
+        colors = ["#1f4e79", "#cc6600", "#c00000", "#2e7d32", "#6a3d9a", "#555555"]
+        t_all = df[time].astype(float)
+        fitted = t_all < result.time_below if result.time_below is not None else t_all == t_all
+        for i, T in enumerate(result.temperatures):
+            c = colors[i % len(colors)]
+            m = np.isclose(df[temperature].astype(float), T)
+            ax.scatter(t_all[m & fitted], df.loc[m & fitted, value], s=10, color=c, label=f"{T:g} °C")
+            ax.scatter(t_all[m & ~fitted], df.loc[m & ~fitted, value], s=10, color=c, alpha=0.3)
+            grid = np.linspace(0.0, float(t_all[m & fitted].max()), 100)
+            ax.plot(grid, result.predict(grid, T), color=c, lw=1)
+        if result.time_below is not None:
+            ax.axvline(result.time_below, color="grey", lw=0.8, ls=":", label="fit window")
+        if result.limit is not None:
+            ax.axhline(result.limit, color="#2e7d32", lw=0.9, ls="--", label="limit")
+        ax.set_xlabel("time / months", fontsize=8)
+        ax.set_ylabel(name, fontsize=8)
+        ax.set_title(f"Figure S3 — {name}: y = c0 − c0·t·exp(k1 − k2/T)", fontsize=9)
+    else:
+        r = result
+        x = np.asarray(r.inverse_temperatures)
+        xs = [] if r.storage_temperature is None else [1.0 / (r.storage_temperature + smod.KELVIN_OFFSET)]
+        lo, hi = min([*x, *xs]), max([*x, *xs])
+        pad = 0.05 * (hi - lo)
+        grid = np.linspace(lo - pad, hi + pad, 200)
+        band = r.band(grid)
+        inside = (grid >= x.min()) & (grid <= x.max())
+        ax.plot(grid[inside], band["fit"][inside], color="#1f4e79", lw=1.2, label="ln A − E_a/(R T)")
+        ax.plot(grid, band["fit"], color="#1f4e79", lw=0.8, ls="--")
+        if r.dof > 0:
+            ax.fill_between(grid, band["low"], band["high"], color="#1f4e79", alpha=0.15, lw=0,
+                            label=f"{100 * r.level:g} % confidence band")
+        ax.scatter(x, r.ln_k, s=18, color="#1f4e79", zorder=3)
+        for xi, zi, T in zip(x, r.ln_k, r.temperatures):
+            ax.annotate(f"{T:g} °C", (xi, zi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        if xs:
+            ax.axvline(xs[0], color="#c00000", lw=0.9, ls="--" if r.extrapolated else "-",
+                       label=f"storage {r.storage_temperature:g} °C"
+                             + (" (extrapolated)" if r.extrapolated else ""))
+        ax.set_xlabel("1/T / K⁻¹", fontsize=8)
+        ax.set_ylabel("ln|k| (k per month)", fontsize=8)
+        ax.set_title(f"Figure S3 — {name}: Arrhenius plot, E_a = {fmt(r.e_a / 1000, 4)} kJ/mol",
+                     fontsize=9)
+    ax.legend(fontsize=7)
+    ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# prose
+
+def _u(x, unit):
+    return f"{fmt(x, 4)} {unit}".strip()
+
+
+def stability_statement(result, lang: str = "en", *, prediction=None, suggestion=None) -> str:
+    """Sentences built from a stability result (a missing field raises, never becomes 0).
+
+    ``result`` may be a regression, transport, isochronous, Arrhenius (linear or joint),
+    Bayesian-trend or monitoring result; ``prediction`` and ``suggestion`` add the shelf life
+    from a band and eCerto's t_max to the long-term statement.
+    """
+    zh = lang == "zh"
+    r = result
+    if isinstance(r, smod.IsochronousResult):
+        parts = [stability_statement(f, lang) for f in r.fits.values()]
+        head = (f"同步（isochronous）稳定性，参比温度 {r.reference_temperature:g} °C：" if zh else
+                f"Isochronous study against {r.reference_temperature:g} °C: ")
+        return head + " ".join(parts)
+    if isinstance(r, smod.ArrheniusJointResult):
+        t = ("" if r.time_to_limit is None else
+             (f"在 {r.storage_temperature:g} °C 下降至 {fmt(r.limit)} 需 {fmt(r.time_to_limit, 4)} 个月"
+              f"（标准误差 {fmt(r.se_time_to_limit, 3)}）。" if zh else
+              f" At {r.storage_temperature:g} °C the model reaches {fmt(r.limit)} after "
+              f"{fmt(r.time_to_limit, 4)} months (standard error {fmt(r.se_time_to_limit, 3)}, delta method)."))
+        ex = ("（外推，超出试验温度范围）" if zh else " This is an extrapolation beyond the temperatures "
+              "tested.") if r.extrapolated else ""
+        if zh:
+            return (f"加速稳定性（联合阿伦尼乌斯模型，n = {r.n_points}）：c0 = {fmt(r.c0, 5)}，"
+                    f"k1 = {fmt(r.k1, 4)}，k2 = {fmt(r.k2, 5)} K，剩余标准差 {fmt(r.residual_sd, 4)}"
+                    f"（自由度 {r.dof}）。{t}{ex}")
+        return (f"Accelerated stability (joint Arrhenius model, n = {r.n_points}): c0 = {fmt(r.c0, 5)}, "
+                f"k1 = {fmt(r.k1, 4)}, k2 = {fmt(r.k2, 5)} K, residual SD {fmt(r.residual_sd, 4)} "
+                f"on {r.dof} degrees of freedom.{t}{ex}")
+    if isinstance(r, smod.ArrheniusResult):
+        temps = ", ".join(f"{T:g}" for T in r.temperatures)
+        if zh:
+            s = (f"加速稳定性：{temps} °C 下的速率常数按阿伦尼乌斯方程拟合，"
+                 f"活化能 E_a = {fmt(r.e_a / 1000, 4)} kJ/mol。")
+            if r.k_storage is not None:
+                s += f"{r.storage_temperature:g} °C 下的速率常数 k = {fmt(r.k_storage, 4)} /月"
+                s += "（外推）。" if r.extrapolated else "。"
+            if r.time_to_limit is not None:
+                s += (f"达到限值 {fmt(r.limit)} 约需 {fmt(r.time_to_limit, 4)} 个月"
+                      f"（按 |k| 置信上限为 {fmt(r.time_to_limit_conservative, 4)} 个月）。")
+            return s
+        s = (f"Accelerated stability: the rate constants at {temps} °C follow an Arrhenius line "
+             f"with E_a = {fmt(r.e_a / 1000, 4)} kJ/mol.")
+        if r.k_storage is not None:
+            s += (f" At {r.storage_temperature:g} °C, k = {fmt(r.k_storage, 4)} per month"
+                  + (" (extrapolated beyond the temperatures tested)." if r.extrapolated else "."))
+        if r.time_to_limit is not None:
+            s += (f" The limit {fmt(r.limit)} is reached after {fmt(r.time_to_limit, 4)} months "
+                  f"({fmt(r.time_to_limit_conservative, 4)} months with the upper confidence bound of |k|).")
+        return s
+    if isinstance(r, smod.BayesianTrendResult):
+        ok = r.diagnostics_passed
+        if zh:
+            s = (f"贝叶斯敏感性分析：斜率后验均值 {fmt(r.slope_mean, 4)}，后验标准差 {fmt(r.slope_sd, 4)}"
+                 f"（最小二乘 s(b1) = {fmt(r.se_slope_ols, 4)}）。")
+            if r.u_lts is not None:
+                s += f"有效期 {fmt(r.shelf_life)} 个月时 u_lts = {_u(r.u_lts, r.unit_of_measure)}。"
+            return s + ("" if ok else "采样诊断未通过，结果仅供参考。")
+        s = (f"Bayesian sensitivity analysis: posterior slope {fmt(r.slope_mean, 4)} "
+             f"(SD {fmt(r.slope_sd, 4)}; least squares s(b1) = {fmt(r.se_slope_ols, 4)}).")
+        if r.u_lts is not None:
+            s += (f" Over a shelf life of {fmt(r.shelf_life)} months the posterior SD of the drift is "
+                  f"u_lts = {_u(r.u_lts, r.unit_of_measure)} ({fmt(r.ratio_u_lts, 3)} × the OLS value).")
+        return s + ("" if ok else " The sampler failed its diagnostics: for information only.")
+    if isinstance(r, smod.MonitoringResult):
+        bad = sum(not p for p in r.passed)
+        if zh:
+            return (f"定值后监测：{r.n_points} 个结果中 {r.n_points - bad} 个满足 |μc − μm| ≤ "
+                    f"{fmt(r.k)}·√(uc² + um²)。")
+        return (f"Post-certification monitoring: {r.n_points - bad} of {r.n_points} results meet "
+                f"|μc − μm| ≤ {fmt(r.k)}·√(uc² + um²).")
+    # straight-line long-term or transport result
+    transport = isinstance(r, smod.TransportResult)
+    temp = "" if r.temperature is None else (f"{r.temperature:g} °C，" if zh else f" at {r.temperature:g} °C")
+    sig = r.significant
+    if zh:
+        study = "运输稳定性" if transport else "长期稳定性"
+        s = (f"{r.analyte or ''}{study}（{temp}n = {r.n_points}，{r.n_times} 个时间点）：斜率 b1 = "
+             f"{fmt(r.slope, 4)} /月，s(b1) = {fmt(r.se_slope, 4)}，截距 b0 = {fmt(r.intercept, 6)}，"
+             f"p = {fmt(r.p_value, 3)}，在 α = {r.alpha:g} 水平下斜率"
+             f"{'显著，存在趋势' if sig else '不显著，未发现不稳定性'}。")
+        if transport:
+            s += (f"运输时间 {fmt(r.duration)} 个月，u_sts = {_u(r.u_sts, r.unit_of_measure)}"
+                  f"（相对 {fmt(100 * r.u_sts_rel, 3)} %）。")
+        elif r.u_lts is not None:
+            s += (f"有效期 {fmt(r.shelf_life)} 个月，u_lts = {_u(r.u_lts, r.unit_of_measure)}"
+                  f"（相对 {fmt(100 * r.u_lts_rel, 3)} %）。")
+        if prediction is not None:
+            s += (f"按{'预测' if prediction.kind == 'prediction' else '置信'}区间"
+                  f"（{100 * prediction.level:g} %）推算的有效期为 {fmt(prediction.shelf_life, 4)} 个月"
+                  + ("（外推）。" if prediction.extrapolated else "。"))
+        if suggestion is not None:
+            s += f"u_lts 不超过 U/3 的最长有效期为 {fmt(suggestion.t_max)} 个月。"
+        return s
+    study = "Transport stability" if transport else "Long-term stability"
+    name = f" of {r.analyte}" if r.analyte else ""
+    s = (f"{study}{name}{temp} (n = {r.n_points}, {r.n_times} time points): slope b1 = "
+         f"{fmt(r.slope, 4)} per month, s(b1) = {fmt(r.se_slope, 4)}, intercept b0 = "
+         f"{fmt(r.intercept, 6)}, p = {fmt(r.p_value, 3)}; the slope is "
+         f"{'significant at' if sig else 'not significant at'} alpha = {r.alpha:g}"
+         f"{' (a trend)' if sig else ' (no instability detected)'}.")
+    if transport:
+        s += (f" For a transport of {fmt(r.duration)} months, u_sts = {_u(r.u_sts, r.unit_of_measure)} "
+              f"({fmt(100 * r.u_sts_rel, 3)} % relative).")
+    elif r.u_lts is not None:
+        s += (f" For a shelf life of {fmt(r.shelf_life)} months, u_lts = {_u(r.u_lts, r.unit_of_measure)} "
+              f"({fmt(100 * r.u_lts_rel, 3)} % relative).")
+    if prediction is not None:
+        s += (f" The {prediction.sided}-sided {100 * prediction.level:g} % {prediction.kind} band leaves "
+              f"the limits after {fmt(prediction.shelf_life, 4)} months"
+              + (" (extrapolated beyond the data)." if prediction.extrapolated else "."))
+    if suggestion is not None:
+        s += f" The longest shelf life keeping u_lts below U/3 is {fmt(suggestion.t_max)} months."
+    return s
+
+
+def show(long_term: dict, data: dict | None = None, *, transport: dict | None = None,
+         predictions: dict | None = None, suggestions: dict | None = None,
+         certified: dict | None = None, lang: str = "en"):
+    """Display the stability section: tables S1/S2, per analyte statement, notes, figures S1/S2.
+
+    ``certified`` maps analyte -> (certified value, U) for the lines of Figure S1.
+    """
+    from IPython.display import display
+
+    from .display import figure, heading, note, paragraph
+
+    if not long_term and not transport:
+        display(note("This lot has no stability study." if lang == "en" else "本批次无稳定性研究。"))
+        return
+    display(table_s1({**(long_term or {}), **{f"{k} (transport)": v
+                                              for k, v in (transport or {}).items()}}, lang))
+    display(table_s2(long_term, transport, predictions, suggestions, lang))
+    for key, r in (long_term or {}).items():
+        p = (predictions or {}).get(key)
+        s = (suggestions or {}).get(key)
+        display(heading(key, 4))
+        display(paragraph(stability_statement(r, lang, prediction=p, suggestion=s)))
+        for n in r.notes + (p.notes if p is not None else ()):
+            display(note(n))
+        cv, U = (certified or {}).get(key, (None, None))
+        df = None if data is None else data.get(key)
+        display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p)))
+        display(figure(figure_s2(df, r)))
+    for key, t in (transport or {}).items():
+        display(paragraph(stability_statement(t, lang)))
+        for n in t.notes:
+            display(note(n))
