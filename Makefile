@@ -19,7 +19,7 @@ demo: setup system
 	$(VENV)/bin/rmwork batch parameters/ --workers $(WORKERS) --force --reason "make demo"
 
 test: setup system
-	$(PY) -m pytest -p no:cacheprovider tests
+	$(PY) -m pytest -p no:cacheprovider --nbval tests
 
 setup: $(STAMP)
 

@@ -44,7 +44,7 @@ __all__ = [
 
 ROUNDING_RULES = ("gum", "jjf", "din1333", "none")
 DOF_RULES = ("truncate", "exact")
-DOF_RULE_DEFAULT = "truncate"  # GUM G.4.1: truncate ν_eff to the next lower integer (as in GUM H.1.6)
+DOF_RULE_DEFAULT = "truncate"  # GUM G.4.1: truncate ν_eff to the next lower integer (as in GUM H.1)
 U_BB_RATIO_MAX = 1.0 / 3.0  # rmwork convention after the ISO 13528:2022 0.3 σ_pt criterion: u_bb ≤ u_char/3
 STABILITY_SHARE_MAX = 0.5  # rmwork convention: (u_lts² + u_sts²)/u_CRM² above this → "attention"
 _GUARD_SIG = 12  # significant digits kept before rounding: absorbs binary noise (3*0.1 = 0.30000000000000004)
@@ -418,8 +418,9 @@ def coverage_factor(dof_eff: float = math.inf, coverage: float = 0.95, *, k: flo
         nominal ("approximately") probability.
     dof_rule : {"truncate", "exact"}
         ``"truncate"`` (default): a non-integer ν_eff is truncated to the next lower integer before
-        t_p is taken, as GUM G.4.1 allows and as GUM H.1.6 does (ν_eff = 16.7 → t_99(16) = 2.92); the
-        result is the conservative (larger) k of the two options. ``"exact"``: the non-integer ν_eff
+        t_p is taken, as GUM G.4.1 allows and as the GUM's H.1 example does (a ν_eff between 16 and 17,
+        16.76 from the rounded Table H.1 entries, used as t_99(16) = 2.92); it gives the conservative
+        (larger) k of the two options. ``"exact"``: the non-integer ν_eff
         is used as is (``scipy.stats.t`` accepts real ν; equivalent to exact interpolation in
         Table G.2).
 
@@ -564,8 +565,7 @@ def _round_sig_up(value: float, U: float, sig_digits: int, value_mode: str, rule
 
 
 def round_gum(value: float, U: float, *, sig_digits: int = 2) -> RoundedValue:
-    """Round U up to ``sig_digits`` significant digits and the value half-up to the same place
-    (GUM JCGM 100:2008, 7.2.6).
+    """Round U up to two significant digits and the value half-up to its place (GUM JCGM 100:2008, 7.2.6).
 
     GUM 7.2.6: U is quoted with at most two significant digits, and "it may sometimes be
     appropriate to round uncertainties up rather than to the nearest digit"; rmwork always rounds
@@ -600,8 +600,7 @@ def round_gum(value: float, U: float, *, sig_digits: int = 2) -> RoundedValue:
 
 
 def round_jjf(value: float, U: float, *, sig_digits: int = 2) -> RoundedValue:
-    """Round U up to ``sig_digits`` significant digits and the value half-even to the same place
-    (JJF 1059.1-2012, 5.3.8; GB/T 8170-2008).
+    """Round U up to two significant digits and the value half-even (JJF 1059.1-2012; GB/T 8170-2008).
 
     As :func:`round_gum` for U (at most two significant digits, rounded up so that U is never
     understated), but the value follows the GB/T 8170-2008 rule of rounding off ("四舍六入五成双"):
@@ -626,8 +625,9 @@ def _decimals_din1333(du: Decimal) -> int:
 
 
 def round_din1333(value: float, U: float) -> RoundedValue:
-    """Round U up and the value half-up to the DIN 1333 decimal place, as eCerto does
-    (DIN 1333:1992; eCerto ``digits_DIN1333``, ``round_up``, ``round_DIN1333``).
+    """Round U up and the value half-up to the DIN 1333 place, as eCerto does (DIN 1333; eCerto digits_DIN1333).
+
+    eCerto functions reproduced: ``digits_DIN1333``, ``round_up``, ``round_DIN1333``.
 
     Number of decimals n: the position of U's first significant digit, plus one when that digit
     is 1 or 2 (U keeps two significant digits when it starts with 1 or 2, otherwise one):
@@ -664,8 +664,10 @@ def round_din1333(value: float, U: float) -> RoundedValue:
 
 
 def round_none(value: float, U: float) -> RoundedValue:
-    """No rounding: full precision strings (repr) of value and U (GUM JCGM 100:2008, 7.2.6 allows
-    extra digits where results are used in further calculations)."""
+    """No rounding: full-precision strings (repr) of value and U (GUM JCGM 100:2008, 7.2.6).
+
+    GUM 7.2.6 allows extra digits where results are used in further calculations.
+    """
     value, U = float(value), float(U)
     return RoundedValue(value=value, U=U, value_rounded=repr(value), U_rounded=repr(U), decimals=None,
                         rule="none", notes=("not rounded: full precision shown",),
@@ -729,8 +731,9 @@ class CertifiedValue(Result):
 def certify(value: float, budget: BudgetResult, *, coverage: float = 0.95, k: float | None = None,
             rounding: str = "gum", dof_rule: str = DOF_RULE_DEFAULT, analyte: str = "",
             unit_of_measure: str = "") -> CertifiedValue:
-    r"""Certified value, coverage factor, expanded uncertainty and rounded strings
-    (GUM JCGM 100:2008, 6.2.1, Formula (18); G.4.1; 7.2.6).
+    r"""Certified value with k, U = k u_CRM and the rounded strings (GUM JCGM 100:2008, 6.2.1, Formula (18)).
+
+    k follows GUM G.4.1 and the strings the chosen rounding rule (GUM 7.2.6, DIN 1333, JJF).
 
     Parameters
     ----------
@@ -745,7 +748,7 @@ def certify(value: float, budget: BudgetResult, *, coverage: float = 0.95, k: fl
     rounding : {"gum", "jjf", "din1333", "none"}
         Rounding rule for the printed strings (:func:`round_certified`).
     dof_rule : {"truncate", "exact"}
-        Non-integer ν_eff: truncate (default, GUM G.4.1 / H.1.6) or use as is.
+        Non-integer ν_eff: truncate (default, GUM G.4.1, as in H.1) or use as is.
     analyte, unit_of_measure : str
         Carried into the result (certificate table, DRMD).
 
@@ -856,8 +859,9 @@ def checks(certified: CertifiedValue, *, u_char: float | None = None, u_bb: floa
            u_lts: float | None = None, u_sts: float | None = None, method_values=None,
            u_bb_ratio_max: float = U_BB_RATIO_MAX,
            stability_share_max: float = STABILITY_SHARE_MAX) -> ChecksResult:
-    r"""Reviewer checks of a certified value: homogeneity, stability and method agreement
-    (ISO 17034:2016 review; ISO Guide 35:2017; ISO 13528:2022-style 0.3 criterion).
+    r"""Reviewer checks of homogeneity, stability share and method agreement (ISO Guide 35:2017; GUM 6.2.1).
+
+    The limits are rmwork conventions (see Notes), stated with each item.
 
     Parameters
     ----------
@@ -973,8 +977,7 @@ def _add_months(d: _dt.date, months: int) -> _dt.date:
 
 def validity_period(shelf_life_months: float, certification_date, *,
                     basis: str = "the long-term stability study") -> ValidityPeriod:
-    """Expiry date and justification of the period of validity (ISO Guide 35:2017, clause 8;
-    ISO Guide 31:2015 certificate item "period of validity").
+    """Expiry date and justification of the period of validity (ISO Guide 35:2017, clause 8; ISO Guide 31:2015).
 
     Parameters
     ----------

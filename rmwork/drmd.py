@@ -71,8 +71,9 @@ def _dsi_factor(tok: str) -> tuple[str, int] | None:
 
 
 def to_dsi_unit(unit: str) -> str:
-    """Unit in D-SI notation (PTB D-SI, e.g. ``mg/kg`` → ``\\milli\\gram\\kilogram\\tothe{-1}``;
-    used in the DRMD ``si:unit``).
+    """Unit in D-SI notation for the DRMD ``si:unit`` (PTB D-SI; DRMD v0.3.0).
+
+    Example: ``mg/kg`` → ``\\milli\\gram\\kilogram\\tothe{-1}``.
 
     Products are written with ``·``, ``*`` or a space, quotients with ``/`` (everything after a ``/``
     is in the denominator), powers as ``m2``, ``m^2``, ``m²`` or ``m-3``. A unit rmwork cannot

@@ -88,7 +88,8 @@ def months_from_dates(dates, *, origin=None) -> np.ndarray:
     Notes
     -----
     30.4375 = 365.25/12 days, the mean Julian month used by eCerto (``calc_time_diff(type =
-    "mon", exact = TRUE)``).  Time of day is kept (fractions of a day count).
+    "mon", exact = TRUE)``).  Dates are taken as whole days (a time of day is dropped, as
+    eCerto's ``as.Date`` does).
 
     Validated against the eCerto Si test data: ``tests/test_stability.py``.
     """
@@ -100,7 +101,8 @@ def months_from_dates(dates, *, origin=None) -> np.ndarray:
     if ts.isna().any():
         i = int(np.flatnonzero(ts.isna().to_numpy())[0])
         raise InputError(f"dates: entry {i + 1} is empty", hint="enter a date or delete the row")
-    start = ts.min() if origin is None else pd.Timestamp(origin)
+    ts = ts.dt.normalize()              # whole days, as eCerto's as.Date()
+    start = ts.min() if origin is None else pd.Timestamp(origin).normalize()
     days = (ts - start).dt.total_seconds().to_numpy(float) / 86400.0
     if (days < 0).any():
         raise InputError(f"dates: a date lies before the origin {start.date()}",
@@ -894,7 +896,8 @@ def shelf_life_suggestion(result: _TrendResult, u_rest: float | None = None, *, 
     result : StabilityRegressionResult
     u_rest : float, optional
         Combined standard uncertainty of the other components (u_char, u_bb, u_sts), absolute
-        (eCerto's ``u_com`` times the certified value).  Selects the eCerto rule.
+        (eCerto's ``u_com`` times the certified value); it must not already contain u_lts,
+        which the rule adds itself.  Selects the eCerto rule.
     k : float
         Coverage factor of U (eCerto: ``k`` of the material table).
     fraction : float

@@ -168,7 +168,8 @@ def test_coverage_factor_infinite_dof_is_normal_and_fixed_k():
 def test_budget_gum_h1_end_gauge_k99():
     """GUM JCGM 100:2008 H.1 (end-gauge calibration), Table H.1 contributions |c_i| u(x_i):
     l_S 25 nm (ν 18), d 9.7 nm (ν 25.6), δα 2.9 nm (ν 50), δθ 16.6 nm (ν 2); α_S and θ contribute 0.
-    Printed: u_c = 32 nm, ν_eff = 16 (16.7 truncated), k = t_99(16) = 2.92, U(99 %) = 93 nm.
+    Printed: u_c = 32 nm, ν_eff = 16, k = t_99(16) = 2.92, U(99 %) = 93 nm. From the rounded table
+    entries ν_eff = 16.76, truncated to 16 (GUM G.4.1, rmwork's default dof_rule).
     The GUM forms U from the rounded u_c (2.92 x 32 = 93.4); from the unrounded u_c (31.67) U is
     92.50, which rounds up (GUM 7.2.6, two digits) to the same printed 93."""
     b = budget(25.0, dof={"u_char": 18},

@@ -136,7 +136,9 @@ def _find_cjk_entry():
 
 
 def setup_cjk_font() -> str:
-    """Make matplotlib draw Chinese text: find a CJK font and put it first in ``font.sans-serif``.
+    """Make matplotlib draw Chinese text for zh reports (JJF 1186-2018 terms; GLOSSARY.md).
+
+    Finds a CJK font and puts it first in ``font.sans-serif``.
 
     Looks for the families in ``CJK_FAMILIES`` (Noto Sans CJK SC first) among matplotlib's fonts,
     registering system fonts that matplotlib's font cache does not know yet (a cache built before
@@ -189,8 +191,11 @@ def _source(src: str, lang: str) -> str:
 
 
 def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML:
-    """Table U1: uncertainty budget — component, source study, u, u_rel, ν, share of u_CRM² in %
-    (ISO Guide 35:2017; GUM G.4.1). Display precision only; no recomputation."""
+    """Table U1: uncertainty budget (ISO Guide 35:2017; GUM JCGM 100:2008, G.4.1).
+
+    Columns: component, source study, u, u_rel, ν, share of u_CRM² in %; a last row u_CRM with
+    ν_eff. Display precision only; no recomputation.
+    """
     lang = _lang(lang)
     zh = lang == "zh"
     cols = (["分量", "来源", "标准不确定度 u", "相对标准不确定度 u<sub>rel</sub>", "自由度 &nu;", "贡献率 %"]
@@ -203,8 +208,11 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML
 
 
 def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
-    """Figure U1: horizontal bars of each component's share of u_CRM² (%), drawn from the same
-    numbers as table U1. Returns a matplotlib Figure (no pyplot state, no file written)."""
+    """Figure U1: each component's share of u_CRM² in % (ISO Guide 35:2017; GUM JCGM 100:2008, 5.1.2).
+
+    Drawn from the same numbers as table U1. Returns a matplotlib Figure (no pyplot state, no
+    file written). With ``lang="zh"`` it calls :func:`setup_cjk_font` first.
+    """
     lang = _lang(lang)
     if lang == "zh":
         setup_cjk_font()
@@ -255,8 +263,11 @@ def _u2_frame(vals: Sequence[CertifiedValue], lang: str, names: Mapping[str, str
 
 
 def table_u2(certified, *, lang: str = "en", analyte_names: Mapping[str, str] | None = None) -> HTML:
-    """Table U2: the certificate table — analyte, certified value, U, k, unit (rounded strings from
-    :func:`rmwork.certificate.certify`; ISO Guide 31:2015)."""
+    """Table U2: the certificate table of certified values (ISO Guide 31:2015; GUM JCGM 100:2008, 7.2.6).
+
+    Columns: analyte, certified value, U, k, unit — the rounded strings from
+    :func:`rmwork.certificate.certify` (trailing zeros kept).
+    """
     lang = _lang(lang)
     vals = _as_values(certified)
     return HTML(table_html(_u2_frame(vals, lang, analyte_names or {}), _cap("U2", lang), lang=lang))
@@ -268,17 +279,19 @@ def _check_label(item, lang: str) -> str:
 
 
 def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> HTML:
-    """Table R1: reviewer checks — check, subject, status (pass / attention / not evaluated), the
-    quantity and its limit (from :func:`rmwork.certificate.checks`)."""
+    """Table R1: reviewer checks (ISO Guide 35:2017; rmwork conventions in rmwork.certificate.checks).
+
+    Columns: check, subject, status (pass / attention / not evaluated), quantity, limit, remark.
+    """
     lang = _lang(lang)
     zh = lang == "zh"
-    cols = (["检查项", "对象", "结论", "量值", "限值", "说明"] if zh
-            else ["Check", "Subject", "Status", "Quantity", "Limit", "Remark"])
+    cols = (["analyte", "检查项", "对象", "结论", "量值", "限值", "说明"] if zh
+            else ["analyte", "Check", "Subject", "Status", "Quantity", "Limit", "Remark"])
     rows = []
     for i in checks.items:
         st = _STATUS.get(i.status, (i.status, i.status))
-        rows.append([_check_label(i, lang), i.subject, st[1] if zh else st[0], i.quantity, i.limit,
-                     i.reason or i.clause])
+        rows.append([checks.analyte, _check_label(i, lang), i.subject, st[1] if zh else st[0], i.quantity,
+                     i.limit, i.reason or i.clause])
     df = pd.DataFrame(rows, columns=cols)
     return HTML(table_html(df, _cap("R1", lang), lang=lang, digits=digits))
 
@@ -306,17 +319,23 @@ def _para(text: str) -> str:
 
 
 def _u_sentence(vals: Sequence[CertifiedValue], lang: str) -> str:
-    ks = ", ".join(sorted({_k_text(v.k) for v in vals}))
+    ks = sorted({_k_text(v.k) for v in vals})
     ps = ", ".join(sorted({f"{100 * v.coverage:g}" for v in vals}))
-    fixed = all(v.distribution == "fixed" for v in vals)
-    if lang == "zh":
-        how = "" if fixed else "包含因子由有效自由度按 t 分布确定（GUM G.4.1）；"
+    any_t = any(v.distribution == "t" for v in vals)
+    zh = lang == "zh"
+    if len(ks) == 1:
+        k_txt = f"包含因子 k = {_e(ks[0])}" if zh else f"coverage factor k = {_e(ks[0])}"
+    else:
+        k_txt = "包含因子 k 见上表" if zh else "coverage factor k as given in the table"
+    if zh:
+        how = "包含因子由有效自由度按 t 分布确定（GUM G.4.1）；" if any_t else ""
         return (f"标准值的扩展不确定度 U = k·u<sub>CRM</sub>，u<sub>CRM</sub> 由定值、瓶间不均匀性、长期稳定性及运输稳定性的"
-                f"标准不确定度合成；{how}包含因子 k = {_e(ks)}，包含概率约为 {_e(ps)} %。")
-    how = "" if fixed else " k is the t-quantile for the effective degrees of freedom (GUM G.4.1)."
+                f"标准不确定度合成；{how}{k_txt}，包含概率约为 {_e(ps)} %。")
+    how = " Unless fixed, k is the t-quantile for the effective degrees of freedom (GUM G.4.1)." \
+        if any_t else ""
     return (f"The expanded uncertainty U = k·u<sub>CRM</sub> combines the standard uncertainties of "
             f"characterization, between-unit inhomogeneity, long-term and transport stability "
-            f"(ISO Guide 35:2017); coverage factor k = {_e(ks)}, coverage probability about {_e(ps)} %.{how}")
+            f"(ISO Guide 35:2017); {k_txt}, coverage probability about {_e(ps)} %.{how}")
 
 
 def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "en",
@@ -412,7 +431,8 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
         section("safety", _para(m.safety))
     if m.approver.strip():
         role = f" ({m.approver_role})" if m.approver_role.strip() else ""
-        out.append(f"<p>{_e(_t('approver', lang))}: {_e(m.approver + role)}</p>")
+        sep = "：" if zh else ": "
+        out.append(f"<p>{_e(_t('approver', lang))}{sep}{_e(m.approver + role)}</p>")
     if checks is not None:
         items = [checks] if isinstance(checks, ChecksResult) else list(checks)
         body = "".join(checks_table(c, lang=lang).data for c in items)

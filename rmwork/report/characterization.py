@@ -189,10 +189,12 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
     and degrees of equivalence d_j ± U(d_j) (bottom); labs kept out of the value are hollow grey.
 
     Returns a :class:`matplotlib.figure.Figure` (object-oriented API; no pyplot, no show).
+    Axis text is English in both languages: no CJK font can be assumed on an offline machine
+    (``lang`` is accepted for symmetry with the tables).
     """
     from matplotlib.figure import Figure
 
-    zh = lang == "zh"
+    zh = False  # see the docstring: figure text stays ASCII/English
     labs = list(doe.lab)
     pos = np.arange(len(labs))
     inc = np.asarray(doe.included, bool)
@@ -220,16 +222,16 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
                             ("未参与定值" if zh else "kept out of the value")))
         ax2.errorbar(pos[mask], d[mask], yerr=Ud[mask], **kw)
     ax2.axhline(0.0, color="grey", lw=1)
-    ax1.set_ylabel(("x_j ± 2u(x_j)" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else "")),
+    ax1.set_ylabel(r"$x_j \pm 2u(x_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""),
                    fontsize=8)
-    ax2.set_ylabel("d_j ± U(d_j)", fontsize=8)
+    ax2.set_ylabel(r"$d_j \pm U(d_j)$", fontsize=8)
     ax2.set_xticks(pos)
     ax2.set_xticklabels(labs, rotation=90, fontsize=7)
     ax1.tick_params(labelbottom=False, labelsize=7)
     ax2.tick_params(labelsize=7)
     ax1.legend(fontsize=7, loc="best", frameon=False)
     title = (f"图 C1 — {doe.analyte}：{_method_name(doe.method, lang)}" if zh else
-             f"Figure C1 — {doe.analyte}: {_method_name(doe.method, lang)}; dotted: value ± 2τ")
+             f"Figure C1 — {doe.analyte}: {_method_name(doe.method, 'en')}; dotted: value ± 2τ")
     ax1.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
@@ -262,7 +264,7 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
     zh = lang == "zh"
     s = []
     if zh:
-        how = {"bootstrap": f"参数自助法（{result.n_boot} 次）", "mixture": f"线性意见池抽样（{result.n_boot} 次）",
+        how = {"bootstrap": f"参数自助法，{result.n_boot} 次", "mixture": f"线性意见池抽样，{result.n_boot} 次",
                "posterior": "后验分布", "knapp-hartung": "Knapp–Hartung 方法"}.get(result.u_method, "解析公式")
         s.append(f"{who}的标准值由 {result.n_labs} 个实验室的结果按{name}定值：{val}{unit}，"
                  f"定值标准不确定度 u_char = {u}{unit}（{how}），95 % 包含区间为 [{lo}, {hi}]{unit}。")
@@ -273,7 +275,8 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
                 else "各实验室结果与其不确定度一致"
             s.append(f"科克伦 Q 检验 p = {result.q_p_value:.3g}，I² = {100 * result.i2:.3g} %，{verdict}。")
         if result.excluded:
-            s.append("未参与定值的实验室：" + "；".join(f"{lab}（{why}）" for lab, why in result.excluded) + "。")
+            s.append("未参与定值的实验室：" + "；".join(f"{lab}（{_ZH_REASONS.get(why, why)}）"
+                                                   for lab, why in result.excluded) + "。")
         if result.diagnostics_passed is False:
             s.append("MCMC 收敛诊断未通过，该结果不得用于证书。")
     else:
@@ -315,6 +318,7 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
     return " ".join(s) if not zh else "".join(s)
 
 
+_ZH_REASONS = {"include = no in the data table": "数据表中标记为不参与定值", "include = no": "标记为不参与定值"}
 _ZH_TERMS = (("Grubbs", "格拉布斯检验"), ("double Grubbs flag", "双格拉布斯检验标记"),
              ("Dixon", "狄克逊检验"), ("Cochran C", "科克伦检验"), ("outlier", "离群值"),
              ("straggler", "歧离值"), ("Mandel h beyond the 1 % limit", "曼德尔 h 超出 1 % 临界值"),
