@@ -89,7 +89,7 @@ def require_lab_finite(values, labs=None, *, what: str, where: str | None = None
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{_lab_name(labs, i)}: {what} is {arr[i]!r}, not a finite number", file=where,
+        raise InputError(f"{_lab_name(labs, i)}: {what} is {float(arr[i])!r}, not a finite number", file=where,
                          hint="enter a finite number or exclude the lab")
     return arr
 
@@ -108,7 +108,7 @@ def require_lab_positive(values, labs=None, *, what: str, where: str | None = No
     ok = (arr > 0) & (np.isfinite(arr) | (allow_inf & (arr == np.inf)))
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
-        raise InputError(f"{_lab_name(labs, i)}: {what} must be positive, got {arr[i]!r}", file=where,
+        raise InputError(f"{_lab_name(labs, i)}: {what} must be positive, got {float(arr[i])!r}", file=where,
                          hint=f"enter a positive {what} or exclude the lab")
     return arr
 

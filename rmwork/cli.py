@@ -106,7 +106,15 @@ def batch(files: list[str], out: str | None, workers: int, force: bool, schedule
     if scheduler:
         from distributed import Client, as_completed
 
-        with Client(scheduler, timeout="30s") as client:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            from .errors import InputError
+
+            raise InputError(f"cannot reach the Dask scheduler ({exc.__class__.__name__})",
+                             key="--scheduler", file=scheduler,
+                             hint="start it with 'dask scheduler' or check the address") from None
+        with client:
             futures = [client.submit(run_one, str(Path(f).resolve()),
                                      str(Path(out or "reports").resolve()), force, reason,
                                      pure=False) for f in files]

@@ -15,7 +15,6 @@ content is checked less strictly than by the full D-SI schema.
 from __future__ import annotations
 
 import functools
-import math
 import re
 import uuid
 from dataclasses import dataclass, field

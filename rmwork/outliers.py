@@ -496,7 +496,7 @@ def cochran(variances, n, labels=None, *, alpha: float = 0.05, repeated: bool = 
     v = _checks.require_lab_finite(v, labs, what="variance")
     if (v < 0).any():
         i = int(np.flatnonzero(v < 0)[0])
-        raise InputError(f"lab '{labs[i]}': variance must not be negative, got {v[i]!r}",
+        raise InputError(f"lab '{labs[i]}': variance must not be negative, got {float(v[i])!r}",
                          hint="enter s^2 of the lab's replicates")
     nn = np.broadcast_to(np.asarray(n, dtype=float), v.shape).copy()
     nn = _checks.require_lab_finite(nn, labs, what="number of replicates")
@@ -669,7 +669,7 @@ def mandel_k(sds, n, labels=None) -> MandelResult:
     s = _checks.require_lab_finite(sds, labs, what="standard deviation")
     if (s < 0).any():
         i = int(np.flatnonzero(s < 0)[0])
-        raise InputError(f"lab '{labs[i]}': standard deviation must not be negative, got {s[i]!r}",
+        raise InputError(f"lab '{labs[i]}': standard deviation must not be negative, got {float(s[i])!r}",
                          hint="enter the SD of the lab's replicates")
     p = len(s)
     _checks.require_at_least(p, 3, what="laboratories", formula="Mandel's k (ISO 5725-2:2019, 7.3.1)")

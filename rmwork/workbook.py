@@ -137,14 +137,19 @@ def _flatten(d, prefix=""):
     return out
 
 
+def read(lot: params.Lot, source: params.DataSource, study: str) -> pd.DataFrame:
+    """Read one data table the lot names; messages show the path as written in the lot file."""
+    return io.read_table(lot.resolve(source.data), study=study, sheet=source.sheet,
+                         decimal=source.decimal, encoding=source.encoding, display_name=source.data)
+
+
 def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
     """Read and check every data table the lot names (raises InputError naming file/row/column)."""
     p = lot.params
     data = {}
     if p.homogeneity:
         h = p.homogeneity
-        data["homogeneity"] = io.read_table(lot.resolve(h.data), study="homogeneity", sheet=h.sheet,
-                                            decimal=h.decimal, encoding=h.encoding)
+        data["homogeneity"] = read(lot, h, "homogeneity")
         df = data["homogeneity"]
         key = ["analyte", "group"] if "group" in df.columns else ["analyte"]
         for k, g in df.groupby(key, sort=False):

@@ -10,8 +10,6 @@ analyte, unit, producer, free text) is HTML-escaped.
 from __future__ import annotations
 
 import html
-import math
-import os
 import re
 from typing import Iterable, Mapping, Sequence
 

@@ -33,12 +33,12 @@ def table_h1(studies: dict, lang: str = "en") -> HTML:
     rows = []
     for st in studies.values():
         r = st.anova
-        rows.append({"analyte": _key(st), "unit_of_measure": r.unit_of_measure, "n_units": r.n_units,
+        rows.append({"analyte": _key(st), "n_units": r.n_units,
                      "n_results": r.n_results, "mean": r.mean, "ms_between": r.ms_between,
                      "ms_within": r.ms_within, "f_statistic": r.f_statistic,
                      "f_critical": r.f_critical, "p_value": r.p_value, "n0": r.n0, "s_bb": r.s_bb,
                      "u_bb_star": r.u_bb_star, "u_bb": r.u_bb, "u_bb_rel": r.u_bb_rel})
-    return table(pd.DataFrame(rows), _cap("H1", lang), lang=lang, digits=5)
+    return table(pd.DataFrame(rows), _cap("H1", lang), lang=lang, digits=4)
 
 
 def table_h2(studies: dict, lang: str = "en") -> HTML | None:
