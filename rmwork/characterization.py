@@ -72,8 +72,8 @@ class LabSummary(Result):
     excluded: tuple[tuple[str, str], ...] = ()   # (lab, reason)
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _replicates: object = field(default=None, repr=False)   # DataFrame lab/value (replicate layout)
-    _where: str | None = field(default=None, repr=False)
+    _replicates: object = field(default=None, repr=False, compare=False)   # DataFrame lab/value (replicate layout)
+    _where: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_labs(self) -> int:
@@ -360,9 +360,9 @@ class ConsensusResult(Result):
     bayes_summary: Mapping | None = None
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _draws: object = field(default=None, repr=False)     # bootstrap / pool / posterior draws of mu
-    _data: object = field(default=None, repr=False)      # dict of included x, u, dof
-    _fit: object = field(default=None, repr=False)
+    _draws: object = field(default=None, repr=False, compare=False)     # bootstrap / pool / posterior draws of mu
+    _data: object = field(default=None, repr=False, compare=False)      # dict of included x, u, dof
+    _fit: object = field(default=None, repr=False, compare=False)
 
     def confidence_interval(self, level: float = 0.95) -> ConfidenceInterval:
         """Interval at ``level`` from the same draws or distribution as ``ci``."""
@@ -396,7 +396,7 @@ def _inputs(values, u, dof, labs, include, *, need_u: bool):
     else:
         x = np.asarray(values, dtype=float).ravel() if not isinstance(values, pd.Series) \
             else values.to_numpy(float)
-        if labs is None and isinstance(values, pd.Series):
+        if labs is None and isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
             labs = [str(i) for i in values.index]
     p_all = len(x)
     labs = [f"L{i + 1}" for i in range(p_all)] if labs is None else [str(v) for v in labs]

@@ -49,10 +49,6 @@ def _level(p: float) -> str:
     return "outlier" if p <= OUTLIER_ALPHA else ("straggler" if p <= STRAGGLER_ALPHA else "")
 
 
-def _frame(rows: dict) -> pd.DataFrame:
-    return pd.DataFrame(rows)
-
-
 # ---------------------------------------------------------------------------------------------
 # Grubbs
 

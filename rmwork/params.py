@@ -159,19 +159,33 @@ class ExtraComponent(_Model):
 
 
 class Certificate(_Model):
+    """Certificate items (ISO Guide 31:2015; JJF 1186-2018) and the coverage / rounding rules."""
     coverage: float = Field(0.95, gt=0.5, lt=1)
-    k: float | None = Field(None, gt=0)
+    k: float | None = Field(None, gt=0, description="fixed coverage factor instead of Welch-Satterthwaite")
     rounding: Literal["gum", "din1333", "jjf", "none"] = "gum"
+    dof_rule: Literal["truncate", "exact"] = "truncate"
     producer: str = ""
+    producer_address: str = ""
+    producer_city: str = ""
+    producer_country_code: str = ""
+    producer_email: str = ""
+    approver: str = ""
+    approver_role: str = ""
     rm_number: str = ""
+    certificate_id: str = ""
     description: str = ""
     intended_use: str = ""
     storage: str = ""
-    minimum_sample_intake: str = ""
-    traceability: str = ""
     instructions: str = ""
+    traceability: str = ""
+    safety: str = ""
+    methods: str = ""
+    minimum_sample_intake: float | None = Field(None, gt=0)
+    minimum_sample_intake_unit: str = "g"
     certification_date: date | None = None
-    validity_months: float | None = Field(None, gt=0)
+    validity_months: float | None = Field(None, gt=0, description="validity period printed; "
+                                          "default: the long-term stability study's shelf_life")
+    analyte_names: dict[str, str] = {}
     extra: list[ExtraComponent] = []
 
 

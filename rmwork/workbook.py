@@ -85,6 +85,183 @@ class Workbook:
         self.results["homogeneity"] = studies
         return studies
 
+    # -- stability ------------------------------------------------------------------------------
+    def _stability_frame(self, source, study_key: str) -> pd.DataFrame:
+        df = self.data[study_key].copy()
+        if "time" not in df.columns:
+            from .stability import months_from_dates
+
+            # eCerto's basis: months from each analyte's first date at 30.4375 days per month
+            df["time"] = 0.0
+            for a, idx in df.groupby("analyte", sort=False).groups.items():
+                df.loc[idx, "time"] = months_from_dates(df.loc[idx, "date"])
+        temp = getattr(source, "temperature", None)
+        if temp is not None and "temperature" in df.columns and study_key != "stability.transport":
+            df = df[df["temperature"] == temp]
+        return df
+
+    def stability(self) -> dict:
+        """Long-term (and transport, accelerated) stability per analyte (ISO Guide 35:2017, 8, B.3)."""
+        from . import stability as smod
+
+        st = self.p.stability
+        if st is None:
+            return {}
+        out: dict[str, dict] = {}
+        if st.long_term is not None:
+            df = self._stability_frame(st.long_term, "stability.long_term")
+            for a, g in df.groupby("analyte", sort=False):
+                uom = self.unit_of_measure(str(a), g)
+                where = f"{st.long_term.data}, analyte '{a}'"
+                entry = out.setdefault(str(a), {})
+                entry["long_term"] = smod.regression(
+                    g, shelf_life=st.long_term.shelf_life, use_means=st.use_means, alpha=st.alpha,
+                    analyte=str(a), unit_of_measure=uom, where=where)
+                entry["frame"] = g
+                if st.bayes:
+                    entry["bayes"] = smod.bayesian_trend(
+                        g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
+                        settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=str(a),
+                        unit_of_measure=uom, where=where)
+        if st.transport is not None:
+            df = self._stability_frame(st.transport, "stability.transport")
+            for a, g in df.groupby("analyte", sort=False):
+                entry = out.setdefault(str(a), {})
+                entry["transport"] = smod.transport(
+                    g, st.transport.duration, st.transport.temperature, use_means=st.use_means,
+                    alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                    where=f"{st.transport.data}, analyte '{a}'")
+                entry["transport_frame"] = g
+        if st.accelerated is not None:
+            df = self._stability_frame(st.accelerated, "stability.accelerated")
+            for a, g in df.groupby("analyte", sort=False):
+                entry = out.setdefault(str(a), {})
+                entry["accelerated"] = smod.arrhenius(
+                    g, storage_temperature=st.accelerated.storage_temperature,
+                    limit=st.accelerated.limit, analyte=str(a),
+                    unit_of_measure=self.unit_of_measure(str(a), g),
+                    where=f"{st.accelerated.data}, analyte '{a}'")
+                entry["accelerated_frame"] = g
+        self.results["stability"] = out
+        return out
+
+    # -- characterization -----------------------------------------------------------------------
+    def characterization(self) -> dict:
+        """Value assignment per analyte (ISO Guide 35:2017, clause 9): screening, estimator, DoE."""
+        from . import characterization as cmod
+
+        c = self.p.characterization
+        if c is None:
+            return {}
+        df = self.data["characterization"]
+        out = {}
+        for a, g in df.groupby("analyte", sort=False):
+            a = str(a)
+            exclude = {e.lab: e.reason for e in c.exclude if e.analyte in (None, a)}
+            summ = cmod.lab_summary(g, exclude=exclude, analyte=a,
+                                    unit_of_measure=self.unit_of_measure(a, g))
+            x, u, dof = list(summ.value), list(summ.u), list(summ.dof)
+            kw = dict(labs=list(summ.lab), include=list(summ.include))
+            res = cmod.consensus(x, u, dof, method=c.method, seed=self.p.seed,
+                                 knapp_hartung=c.knapp_hartung, bayes_settings=self.p.sampler.model_dump(),
+                                 analyte=a, unit_of_measure=summ.unit_of_measure, **kw)
+            doe = cmod.degrees_of_equivalence(x, u, res, dof=dof, method=c.method, seed=self.p.seed, **kw)
+            scr = cmod.screen(g, alpha=c.alpha, seed=self.p.seed, analyte=a, exclude=exclude)
+            rec = cmod.recommend(x, u, dof, seed=self.p.seed, bayes_settings=self.p.sampler.model_dump(), **kw)
+            out[a] = {"summary": summ, "consensus": res, "doe": doe, "screening": scr,
+                      "recommendation": rec, "frame": g}
+        self.results["characterization"] = out
+        return out
+
+    # -- certificate ----------------------------------------------------------------------------
+    def certificate(self) -> dict:
+        """Uncertainty budget, k, U, rounding, checks and validity per characterized analyte."""
+        from . import certificate as cert
+        from . import stability as smod
+
+        c = self.p.certificate
+        chars = self.results.get("characterization") or {}
+        stabs = self.results.get("stability") or {}
+        homs = self.results.get("homogeneity") or {}
+        out = {}
+        for a, ch in chars.items():
+            res = ch["consensus"]
+            hom = [st for st in homs.values() if st.analyte == a]
+            u_bb = max((st.u_bb for st in hom), default=None)
+            stab = stabs.get(a, {})
+            lt, tr = stab.get("long_term"), stab.get("transport")
+            extra = [cert.Component(name=e.name, u=None if e.relative else e.u,
+                                    u_rel=e.u if e.relative else None,
+                                    dof=e.dof if e.dof is not None else float("inf"), reason=e.reason)
+                     for e in c.extra if e.analyte in (None, a)]
+            bud = cert.budget(u_char=res.u, u_bb=u_bb, u_lts=lt.u_lts if lt is not None else None,
+                              u_sts=tr.u_sts if tr is not None else None, value=res.value,
+                              dof={"u_char": res.dof}, extra=extra)
+            cv = cert.certify(res.value, bud, coverage=c.coverage, k=c.k, rounding=c.rounding,
+                              dof_rule=c.dof_rule, analyte=a, unit_of_measure=res.unit_of_measure)
+            chk = cert.checks(cv, u_char=res.u, u_bb=u_bb, u_lts=lt.u_lts if lt is not None else None,
+                              u_sts=tr.u_sts if tr is not None else None)
+            entry = {"budget": bud, "certified": cv, "checks": chk}
+            if lt is not None:
+                if lt.significant:
+                    entry["shelf_life"] = smod.shelf_life_prediction(lt, res.value, cv.U)
+                else:
+                    u_rest = (res.u ** 2 + (u_bb or 0.0) ** 2
+                              + (tr.u_sts if tr is not None else 0.0) ** 2) ** 0.5
+                    entry["shelf_life"] = smod.shelf_life_suggestion(lt, u_rest, k=cv.k)
+            out[a] = entry
+        self.results["certificate"] = out
+        return out
+
+    def validity(self):
+        """Validity period printed on the certificate, with its justification."""
+        from . import certificate as cert
+
+        c = self.p.certificate
+        months = c.validity_months
+        st = self.p.stability
+        if months is None and st is not None and st.long_term is not None:
+            months = st.long_term.shelf_life
+        if months is None or c.certification_date is None:
+            return None
+        return cert.validity_period(months, c.certification_date)
+
+    def metadata(self):
+        from . import certificate as cert
+
+        c = self.p.certificate
+        d = {k: getattr(c, k) for k in (
+            "producer", "rm_number", "certificate_id", "description", "intended_use", "storage",
+            "instructions", "traceability", "safety", "methods", "minimum_sample_intake",
+            "minimum_sample_intake_unit", "producer_address", "producer_city",
+            "producer_country_code", "producer_email", "approver", "approver_role")}
+        d.update(material=self.p.material, lot=self.p.lot, language=self.p.language,
+                 certification_date=c.certification_date.isoformat() if c.certification_date else "",
+                 validity=self.validity())
+        return cert.CertificateMetadata.from_mapping(d)
+
+    def write_drmd(self, output_dir) -> str:
+        """Write the Digital Reference Material Document (DRMD v0.3.0) next to results.json."""
+        from . import drmd
+
+        certs = self.results.get("certificate") or {}
+        if not certs:
+            return "No certified values: no DRMD written."
+        meta = self.metadata()
+        missing = meta.missing()
+        if missing or not meta.approver or not (meta.producer_city and meta.producer_country_code):
+            need = missing + [k for k in ("approver", "producer_city", "producer_country_code")
+                              if not getattr(meta, k)]
+            return f"DRMD not written: certificate items missing: {', '.join(need)}."
+        xml = drmd.to_drmd([e["certified"] for e in certs.values()], meta,
+                           analyte_names=self.p.certificate.analyte_names or None)
+        if output_dir:
+            out = Path(output_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "certificate.drmd.xml").write_bytes(xml)
+            return "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema."
+        return "DRMD validated against the DRMD v0.3.0 schema (not written: no output folder)."
+
     # -- results.json --------------------------------------------------------------------------
     def results_json(self) -> dict:
         """Every number of the report under the contract's keys (CONTRACT.md, results.json)."""
@@ -112,7 +289,41 @@ class Workbook:
                 groups["governing_group"] = [g for g, e in groups["groups"].items() if e is worst][0]
             else:
                 a["homogeneity"] = entry
+        for a, entry in (self.results.get("stability") or {}).items():
+            an = analytes.setdefault(a, {})
+            stab = {}
+            if "long_term" in entry:
+                r = entry["long_term"]
+                an.setdefault("unit", r.unit_of_measure)
+                stab["long_term"] = _drop_private(r.to_dict())
+                if "bayes" in entry:
+                    stab["long_term"]["bayes"] = entry["bayes"].to_dict()
+            if "transport" in entry:
+                stab["transport"] = _drop_private(entry["transport"].to_dict())
+            if "accelerated" in entry:
+                stab["accelerated"] = entry["accelerated"].to_dict()
+            an["stability"] = stab
+        for a, entry in (self.results.get("characterization") or {}).items():
+            an = analytes.setdefault(a, {})
+            res = entry["consensus"]
+            an.setdefault("unit", res.unit_of_measure)
+            d = res.to_dict()
+            d["labs_table"] = entry["summary"].to_frame().to_dict(orient="list")
+            d["degrees_of_equivalence"] = entry["doe"].to_dict()
+            d["screening"] = entry["screening"].to_dict()
+            d["recommendation"] = entry["recommendation"].to_dict()
+            an["characterization"] = d
+        for a, entry in (self.results.get("certificate") or {}).items():
+            an = analytes.setdefault(a, {})
+            d = entry["certified"].to_dict()
+            d["budget"] = entry["budget"].to_dict()
+            d["checks"] = entry["checks"].to_dict()
+            if "shelf_life" in entry:
+                d["shelf_life"] = entry["shelf_life"].to_dict()
+            an["certified"] = d
+        validity = self.validity() if self.results.get("certificate") else None
         return plain({"lot": self.p.lot, "material": self.p.material, "rmwork_version": __version__,
+                      **({"validity": validity.to_dict()} if validity is not None else {}),
                       "seed": self.p.seed, "language": self.p.language, "analytes": analytes})
 
     def record(self, output_dir: str | Path | None) -> dict:
@@ -124,6 +335,10 @@ class Workbook:
             (out / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True,
                                                          ensure_ascii=False) + "\n", encoding="utf-8")
         return res
+
+
+def _drop_private(d: dict) -> dict:
+    return {k: v for k, v in d.items() if not k.startswith("_")}
 
 
 def _flatten(d, prefix=""):
@@ -162,6 +377,29 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
                 raise InputError(f"analyte '{k[0]}': one-way ANOVA (ISO Guide 35:2017, 7.7) needs at "
                                  "least one unit with 2 results; every unit has 1",
                                  file=df.attrs["file"], hint="add replicate results per unit")
+    if p.stability:
+        for k in ("long_term", "transport", "accelerated", "monitoring"):
+            src = getattr(p.stability, k)
+            if src is not None:
+                data[f"stability.{k}"] = read(lot, src, "stability")
+    if p.characterization:
+        c = p.characterization
+        df = read(lot, c, "characterization")
+        data["characterization"] = df
+        for a, g in df.groupby("analyte", sort=False):
+            if g["lab"].nunique() < 2:
+                raise InputError(f"analyte '{a}' has results from {g['lab'].nunique()} lab; a consensus "
+                                 "value (ISO Guide 35:2017, 9.5) needs at least 2", file=c.data,
+                                 hint="add laboratories or methods")
+        from . import characterization as cmod
+
+        for a, g in df.groupby("analyte", sort=False):
+            cmod.lab_summary(g, analyte=str(a))       # u > 0, dof > 0, layout: fail before any kernel
+        known = set(df["lab"])
+        for e in c.exclude:
+            if e.lab not in known:
+                raise InputError(f"excluded lab '{e.lab}' is not in the data", file=str(lot.path),
+                                 key="characterization.exclude", hint=f"labs are {', '.join(sorted(known))}")
     return data
 
 

@@ -27,7 +27,7 @@ cells = [
        "or through `rmwork run parameters/<lot>.yaml`, which injects the parameters below."),
     code('lot_file: str = "../parameters/RM-DEMO-CRM001.yaml"  # lot parameter file, validated by rmwork.params\n'
          'output_dir: str = ""  # folder for results.json, not written when empty', "parameters"),
-    code("import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity\n"
+    code("import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity, rmwork.report.sections\n"
          "wb = rmwork.workbook.open(lot_file)\n"
          "display(rmwork.report.lot.header(wb), rmwork.report.lot.parameters(wb), rmwork.report.lot.data_as_read(wb))"),
     md("## 1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B\n"
@@ -35,6 +35,21 @@ cells = [
     code('display(rmwork.report.lot.section(wb, "homogeneity"))\n'
          "hom = wb.homogeneity()\n"
          "rmwork.report.homogeneity.show(hom, wb.homogeneity_data(), wb.language)", "nbval-ignore-output"),
+    md("## 2 Stability — ISO Guide 35:2017, clause 8 and B.3\n"
+       "Regression of value on time per analyte; u_lts = s(b1)·t_shelf; transport and accelerated studies."),
+    code('display(rmwork.report.lot.section(wb, "stability"))\n'
+         "stab = wb.stability()\n"
+         "rmwork.report.sections.show_stability(wb, stab)", "nbval-ignore-output"),
+    md("## 3 Characterization — ISO Guide 35:2017, clause 9\n"
+       "Lab summary, advisory screening, the chosen estimator beside the others, degrees of equivalence."),
+    code('display(rmwork.report.lot.section(wb, "characterization"))\n'
+         "char = wb.characterization()\n"
+         "rmwork.report.sections.show_characterization(wb, char)", "nbval-ignore-output"),
+    md("## 4 Uncertainty budget and certificate\n"
+       "u_CRM from the studies, k from Welch–Satterthwaite, rounding, reviewer checks, validity, DRMD."),
+    code('display(rmwork.report.lot.section(wb, "certificate"))\n'
+         "cert = wb.certificate()\n"
+         "rmwork.report.sections.show_certificate(wb, cert, output_dir)", "nbval-ignore-output"),
     md("## 5 Provenance\nInput hashes, versions, seed; then results.json is written."),
     code('display(rmwork.report.lot.section(wb, "provenance"), rmwork.report.lot.provenance_table(wb))\n'
          "results = wb.record(output_dir)", "nbval-ignore-output"),

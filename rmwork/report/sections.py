@@ -1,0 +1,114 @@
+"""Report sections assembled from the study report modules (display only; nothing is computed here
+except what the workbook already holds)."""
+
+from __future__ import annotations
+
+from .display import HTML, figure, heading, note, paragraph, warning
+
+
+def _display(*objs):
+    from IPython.display import display
+
+    display(*objs)
+
+
+def show_stability(wb, stab: dict):
+    from . import stability as rs
+
+    lang = wb.language
+    long_term = {a: e["long_term"] for a, e in stab.items() if "long_term" in e}
+    transport = {a: e["transport"] for a, e in stab.items() if "transport" in e}
+    frames = {a: e["frame"] for a, e in stab.items() if "frame" in e}
+    rs.show(long_term, frames, transport=transport or None, lang=lang)
+    for a, e in stab.items():
+        if "bayes" in e:
+            b = e["bayes"]
+            _display(paragraph(_bayes_trend_text(b, lang)))
+            diag = getattr(b, "diagnostics", None)
+            if diag is not None and not diag.passed:
+                for m in diag.messages:
+                    _display(warning(m))
+        if "accelerated" in e:
+            r = e["accelerated"]
+            _display(heading(f"{a} — accelerated study (Arrhenius)" if lang == "en" else f"{a} — 加速稳定性（Arrhenius）", 4))
+            _display(rs.table_s3(r, lang))
+            for n in r.notes:
+                _display(warning(n) if "extrapolat" in n.lower() else note(n))
+            _display(figure(rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)))
+
+
+def _bayes_trend_text(b, lang):
+    d = b.to_dict()
+    slope = d.get("slope_median", d.get("slope_mean"))
+    u = d.get("u_lts")
+    if lang == "zh":
+        return (f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope:.4g}，"
+                f"u_lts（后验）= {u:.4g}。" if slope is not None and u is not None else
+                f"{b.analyte}：贝叶斯回归（敏感性分析）已完成。")
+    if slope is not None and u is not None:
+        return (f"{b.analyte}: Bayesian regression (sensitivity analysis, priors in results.json): "
+                f"posterior median slope {slope:.4g} per month, u_lts from the slope posterior {u:.4g}.")
+    return f"{b.analyte}: Bayesian regression (sensitivity analysis) done; see results.json."
+
+
+def show_characterization(wb, char: dict):
+    from . import characterization as rc
+
+    lang = wb.language
+    if not char:
+        _display(note("This lot has no characterization study." if lang == "en" else "本批次无定值研究。"))
+        return
+    for a, e in char.items():
+        res = e["consensus"]
+        _display(heading(a, 3))
+        _display(rc.table_c1(e["summary"], lang))
+        _display(rc.table_c2(e["screening"], lang))
+        rec = e["recommendation"]
+        _display(rc.table_c3(rec, lang, chosen=res.method))
+        _display(paragraph(rc.characterization_statement(res, lang, doe=e["doe"], screening=e["screening"])))
+        rtext = getattr(rec, "reason", None)
+        if rtext:
+            _display(paragraph(("Method-choice aid (NIST Decision Tree style): " if lang == "en" else
+                                "方法选择建议（参照 NIST 决策树）：") + f"{rec.method} — {rtext}"))
+        for n in res.notes:
+            _display(note(n))
+        if res.diagnostics_passed is False:
+            _display(warning("MCMC diagnostics failed: this value must not be used for the certificate"
+                             if lang == "en" else "MCMC 诊断未通过：该值不得用于证书"))
+        _display(rc.table_c4(e["doe"], lang))
+        _display(figure(rc.figure_c1(e["doe"], res, lang=lang)))
+
+
+def show_certificate(wb, certs: dict, output_dir=""):
+    from . import certificate as rcert
+    from . import stability as rs
+
+    lang = wb.language
+    if not certs:
+        _display(note("No analyte is characterized: no certified values." if lang == "en"
+                      else "无定值结果，不给出标准值。"))
+        return
+    for a, e in certs.items():
+        _display(heading(a, 3))
+        _display(rcert.table_u1(e["budget"], lang=lang))
+        _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
+        _display(rcert.checks_table(e["checks"], lang=lang))
+        sl = e.get("shelf_life")
+        stab = (wb.results.get("stability") or {}).get(a, {})
+        if sl is not None and "long_term" in stab:
+            pred = sl if type(sl).__name__ == "ShelfLifePredictionResult" else None
+            sugg = sl if pred is None else None
+            _display(paragraph(rs.stability_statement(stab["long_term"], lang, prediction=pred,
+                                                      suggestion=sugg)))
+            cv = e["certified"]
+            _display(figure(rs.figure_s1(stab.get("frame"), stab["long_term"], certified_value=cv.value,
+                                         U=cv.U, prediction=pred, lang=lang)))
+    _display(rcert.table_u2([e["certified"] for e in certs.values()], lang=lang,
+                            analyte_names=wb.p.certificate.analyte_names or None))
+    meta = wb.metadata()
+    page = rcert.certificate_page([e["certified"] for e in certs.values()], meta, lang=lang,
+                                  checks=[e["checks"] for e in certs.values()],
+                                  analyte_names=wb.p.certificate.analyte_names or None,
+                                  draft=bool(meta.missing()))
+    _display(HTML(page))
+    _display(note(wb.write_drmd(output_dir)))

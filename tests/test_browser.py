@@ -1,0 +1,201 @@
+"""Every demo report in a real browser: headless Chromium, network blocked (CONTRACT.md: report.html
+"opens offline: no remote scripts, fonts or images", every figure embedded).
+
+Each shipped ``parameters/*.yaml`` is built with the CLI as a user runs it, plus one small
+homogeneity-only lot in Chinese made here (no MCMC, so it does not depend on the Bayesian
+modules and always gives the test a real report).  Each report.html is opened from a file: URL
+with every other request aborted and recorded; the test asserts no outside request, no console
+or page error, every <img> decoded and visible, the report tables present, and saves a
+screenshot to ``tests/artifacts/<lot>.png``.
+
+Chromium is Debian's package driven by the playwright Python package (PITFALLS.md, "Testing the
+report in a real browser"; ``playwright install`` cannot download here).  ``make test`` installs
+it when run as root; without it these tests fail, they are never skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEMO_PARAMS = sorted((ROOT / "parameters").glob("*.yaml"))
+TINY = "RM-TINY-ZH"                      # the small lot made in tmp (homogeneity only, zh, no MCMC)
+LOTS = [p.stem for p in DEMO_PARAMS] + [TINY]
+BUILD_TIMEOUT = 900                      # seconds per lot (demo lots take 15-60 s, more when cold)
+
+# words every report shows in its language (section headings of rmwork.report)
+WORDS = {"zh": ("均匀性",), "en": ("Homogeneity",)}
+
+
+def rmwork_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "rmwork"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "rmwork.cli"]
+
+
+def lot_settings(params_file: Path) -> tuple[str, str]:
+    """(lot name, language) as the parameter file states them (plain YAML read, no validation)."""
+    try:
+        data = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+    return str(data.get("lot", params_file.stem)), str(data.get("language", "en"))
+
+
+def make_tiny_lot(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv", folder / "h.csv")
+    p = folder / f"{TINY}.yaml"
+    p.write_text(f"lot: {TINY}\nmaterial: \"小样品 (tiny test lot)\"\nseed: 3\nlanguage: zh\n"
+                 "homogeneity:\n  data: h.csv\n  bayes: false\n", encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """Build every lot with ``rmwork run PARAMS --out TMP`` (in parallel); lot -> outcome dict."""
+    base = tmp_path_factory.mktemp("browser")
+    out = base / "reports"
+    jobs = {}
+    for params_file in [*DEMO_PARAMS, make_tiny_lot(base / "tiny")]:
+        lot, language = lot_settings(params_file)
+        log = base / f"{params_file.stem}.log"
+        fh = open(log, "w", encoding="utf-8")
+        proc = subprocess.Popen([*rmwork_cmd(), "run", str(params_file), "--out", str(out)],
+                                cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, text=True)
+        jobs[params_file.stem] = dict(params=params_file, lot=lot, language=language, proc=proc,
+                                      log=log, fh=fh)
+    outcomes = {}
+    for stem, job in jobs.items():
+        try:
+            rc = job["proc"].wait(timeout=BUILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            job["proc"].kill()
+            rc = job["proc"].wait()
+        job["fh"].close()
+        text = job["log"].read_text(encoding="utf-8", errors="replace")
+        outcomes[stem] = dict(lot=job["lot"], language=job["language"], returncode=rc,
+                              html=out / job["lot"] / "report.html", output=text,
+                              params=job["params"])
+    return outcomes
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser test needs Debian's chromium package; "
+                    "`make test` installs it when run as root (apt-get install -y chromium)",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_chromium_is_installed():
+    """Never skipped: a machine without the browser fails here with the remedy."""
+    assert CHROMIUM.exists(), (f"{CHROMIUM} is missing; `make test` installs Debian's chromium "
+                               "package when run as root (apt-get install -y chromium)")
+
+
+def built(reports, stem) -> dict:
+    o = reports[stem]
+    if o["returncode"] != 0 or not o["html"].is_file():
+        tail = "\n".join(o["output"].strip().splitlines()[-5:])
+        pytest.fail(f"rmwork run {o['params']} failed (exit {o['returncode']}), so its report cannot "
+                    f"be checked in the browser:\n{tail}", pytrace=False)
+    return o
+
+
+def open_report(browser, html: Path):
+    """Open ``html`` with every non-file:/data: request aborted; returns page and what was seen."""
+    seen = {"outside": [], "console": [], "pageerror": []}
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            seen["outside"].append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("request", lambda req: None if req.url.startswith(("file:", "data:", "blob:"))
+            else seen["outside"].append(req.url))
+    page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}")
+            if m.type in ("error", "assert") else None)
+    page.on("pageerror", lambda e: seen["pageerror"].append(str(e)))
+    page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
+    page.wait_for_timeout(300)           # late scripts (none expected) get a chance to misbehave
+    return context, page, seen
+
+
+@pytest.mark.parametrize("stem", LOTS)
+def test_report_opens_offline_with_visible_figures_and_tables(reports, browser, stem):
+    o = built(reports, stem)
+    context, page, seen = open_report(browser, o["html"])
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{o['lot']}.png"), full_page=True)
+        assert not sorted(set(seen["outside"])), f"outside requests: {sorted(set(seen['outside']))}"
+        assert not seen["console"], f"console errors: {seen['console']}"
+        assert not seen["pageerror"], f"page errors: {seen['pageerror']}"
+
+        imgs = page.locator("img")
+        n = imgs.count()
+        assert n >= 1, "the report has no figure"
+        for i in range(n):
+            img = imgs.nth(i)
+            src = img.get_attribute("src") or ""
+            assert src.startswith("data:image/"), f"figure {i + 1} is not embedded: {src[:80]!r}"
+            img.scroll_into_view_if_needed()
+            natural = img.evaluate("e => [e.complete, e.naturalWidth, e.naturalHeight]")
+            assert natural[0] and natural[1] > 0 and natural[2] > 0, \
+                f"figure {i + 1} of {n} did not decode (complete, naturalWidth, naturalHeight = {natural})"
+            box = img.bounding_box()
+            assert img.is_visible() and box and box["width"] > 0 and box["height"] > 0, \
+                f"figure {i + 1} of {n} is not visible (bounding box {box})"
+
+        tables = page.locator("table.rmwork")
+        assert tables.count() >= 1, 'no <table class="rmwork"> in the report'
+        assert tables.first.is_visible(), "the first report table is not visible"
+        assert page.locator("table.rmwork td").count() > 0, "the report tables have no cells"
+
+        text = page.inner_text("body")
+        assert o["lot"] in text
+        for word in WORDS.get(o["language"], ()):
+            assert word in text, f"{o['language']} report does not show {word!r}"
+        assert "Traceback" not in text
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in DEMO_PARAMS if lot_settings(p)[1] == "zh"] + [TINY])
+def test_chinese_lot_renders_chinese_text(reports, browser, stem):
+    """language: zh (RM-DEMO-M321 and the tiny lot): headings and material name in Chinese."""
+    o = built(reports, stem)
+    assert o["language"] == "zh"
+    context, page, _ = open_report(browser, o["html"])
+    try:
+        assert page.evaluate("document.characterSet") == "UTF-8"
+        text = page.inner_text("body")
+        assert "均匀性" in text
+        material = str(yaml.safe_load(o["params"].read_text(encoding="utf-8"))["material"])
+        assert material in text, f"the material name {material!r} is not shown as written"
+    finally:
+        context.close()
