@@ -35,7 +35,7 @@ def require_finite_array(values, *, what: str, where: str | None = None, rows=No
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         row = None if rows is None else list(rows)[i]
-        raise InputError(f"{what} contains a non-finite value ({arr.ravel()[i]!r})", file=where, row=row,
+        raise InputError(f"{what} contains a non-finite value ({float(arr.ravel()[i])!r})", file=where, row=row,
                          hint="enter a finite number or delete the row")
     return arr
 
@@ -48,7 +48,7 @@ def require_positive_array(values, *, what: str, where: str | None = None, rows=
         i = int(np.flatnonzero(bad)[0])
         row = None if rows is None else list(rows)[i]
         rule = "not negative" if allow_zero else "positive"
-        raise InputError(f"{what} must be {rule}, got {arr.ravel()[i]!r}", file=where, row=row,
+        raise InputError(f"{what} must be {rule}, got {float(arr.ravel()[i])!r}", file=where, row=row,
                          hint=f"enter a {rule} value")
     return arr
 

@@ -306,6 +306,24 @@ def test_bayesian_trend_propagates_slope_draws_into_u_lts(monkeypatch):
     assert not res.diagnostics_passed and any("not used on the certificate" in n for n in res.notes)
 
 
+def test_bayesian_trend_ecerto_si_agrees_with_least_squares_and_is_seeded():
+    """Real sampler (rmwork.bayes.linear_trend, weakly informative priors) on the eCerto Si
+    data: the posterior slope sits on the OLS slope and u_lts = SD(b1) t_shelf is close to
+    s(b1) t_shelf (the t-posterior on 50 dof is ~2 % wider; MCMC error ~3 % at ESS >= 400).
+    Small settings keep the test fast; the diagnostic gate must pass."""
+    settings = {"draws": 500, "tune": 500, "chains": 2}
+    res = S.bayesian_trend(reference("stability_ecerto_si"), shelf_life=60, seed=20261122,
+                           settings=settings)
+    ols = S.regression(reference("stability_ecerto_si"), shelf_life=60)
+    assert res.diagnostics_passed, res.diagnostics_messages
+    assert res.slope_mean == pytest.approx(ols.slope, abs=0.2 * ols.se_slope)
+    assert 0.93 < res.ratio_u_lts < 1.15
+    assert res.credible_excludes_zero and res.slope_ci95.high < 0
+    again = S.bayesian_trend(reference("stability_ecerto_si"), shelf_life=60, seed=20261122,
+                             settings=settings)
+    assert again.u_lts == res.u_lts
+
+
 # ---------------------------------------------------------------------------------------------
 # bad input: the message is checked
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import platform
+from pathlib import Path
 
 import pandas as pd
 
@@ -98,7 +99,7 @@ def provenance_table(wb) -> HTML:
     t3 = pd.DataFrame({"setting": ["seed", "python", "platform", "git commit", "sampler", "draws", "tune",
                                    "chains", "target_accept", "started (UTC)"],
                        "value": [str(wb.p.seed), platform.python_version(), platform.platform(),
-                                 str(provenance.git_commit(lot.path.parent) or "n/a"), "nutpie (NUTS)",
+                                 str(provenance.git_commit(Path(__file__).parent) or "n/a"), "nutpie (NUTS)",
                                  str(s.draws), str(s.tune), str(s.chains), str(s.target_accept),
                                  provenance.now_utc()]})
     return HTML(table_html(t1, "Table P2 — Input files", labels=False)
