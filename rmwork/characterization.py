@@ -543,8 +543,9 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
     x, uu, dd = d["x"][inc], d["u"][inc], d["dof"][inc]
     labs_in = [lab for lab, f in zip(d["labs"], inc) if f]
     p = len(x)
+    loc = ", ".join(part for part in (d["where"], f"analyte '{analyte}'" if analyte else None) if part)
     _checks.require_at_least(p, 2, what="included laboratories", formula=f"consensus ({method})",
-                             where=d["where"])
+                             where=loc or None)
     notes: list[str] = []
     clauses = dict(CLAUSES, method=METHOD_CLAUSES[method])
     have_u = bool(np.isfinite(uu).all())
@@ -622,8 +623,8 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
         from . import bayes  # heavy (PyMC): imported only when a Bayesian method is asked for
 
         effects = "gauss" if method == "bayes-gauss" else "laplace"
-        dof_b = None if np.isinf(dd).all() else np.where(np.isinf(dd), DOF_INFINITE * 10.0, dd)
-        fit = bayes.hierarchical(x, uu, dof_b, effects=effects, seed=seed, settings=bayes_settings)
+        fit = bayes.hierarchical(x, uu, None if np.isinf(dd).all() else dd, effects=effects, seed=seed,
+                                 settings=bayes_settings, labs=labs_in)
         smu = fit.summary["mu"]
         value, u_out = float(smu["mean"]), float(smu["sd"])
         tau = float(fit.summary["tau"]["mean"])
@@ -961,8 +962,11 @@ def screen(data, lab: str = "lab", value: str = "value", u: str = "u", dof: str 
     mh = _try(notes, "Mandel's h", outliers.mandel_h, means, labs_in)
     nm = _try(notes, "normality tests", outliers.normality, means, labs_in)
     uu = np.asarray(s.u, float)[inc]
-    cq = _try(notes, "Cochran's Q", outliers.cochran_q, means, uu, labs_in) \
-        if np.all(np.isfinite(uu) & (uu > 0)) else None
+    cq = None
+    if np.all(np.isfinite(uu) & (uu > 0)):
+        cq = _try(notes, "Cochran's Q", outliers.cochran_q, means, uu, labs_in)
+    else:
+        notes.append("Cochran's Q not applied: a lab has no usable u (u = 0 or missing)")
     cc = mk = sch = None
     if s.layout == "replicates" and s._replicates is not None:
         reps = s._replicates[s._replicates["lab"].isin(labs_in)]

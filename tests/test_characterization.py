@@ -400,11 +400,6 @@ def test_degrees_of_equivalence_rejects_result_from_other_labs(pcb28):
 def test_consensus_bayes_gauss_nicob_ccqm_k25_pcb28(pcb28):
     """NICOB manual Exhibit 7: hierarchical Bayes (Gaussian) 33.6, u 0.79, 95 % (32.0, 35.2),
     posterior mean tau 1.68. Fields map from rmwork.bayes.hierarchical's summary."""
-    pytest.importorskip("rmwork.bayes", reason="rmwork.bayes is written concurrently")
-    from rmwork import bayes
-
-    if not hasattr(bayes, "hierarchical"):
-        pytest.fail("rmwork.bayes has no hierarchical(): the Bayesian consensus cannot be validated")
     res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], method="bayes-gauss", seed=SEED,
                     labs=pcb28["lab"])
     assert res.u_method == "posterior" and res.diagnostics_passed is not None
@@ -413,6 +408,35 @@ def test_consensus_bayes_gauss_nicob_ccqm_k25_pcb28(pcb28):
     assert res.ci95.low == printed_mc("32.0") and res.ci95.high == printed_mc("35.2")
     assert res.tau == printed_mc("1.68")
     assert res.value == pytest.approx(res.bayes_summary["mu"]["mean"])
+
+
+def test_consensus_bayes_laplace_maps_the_fit_and_gates_failed_diagnostics(monkeypatch, pcb28):
+    """The mapping from rmwork.bayes.hierarchical to ConsensusResult, with a stand-in fit (the MCMC
+    itself is validated in tests/test_bayes.py): effects, seed and lab dof are passed through; a
+    failed diagnostic gate is carried as diagnostics_passed = False with its messages."""
+    from types import SimpleNamespace
+
+    from rmwork import bayes
+
+    calls = {}
+    draws = np.linspace(30.0, 37.0, 4001)
+
+    def fake(x, u, dof=None, *, effects, seed, settings=None, labs=None):
+        calls.update(effects=effects, seed=seed, dof=dof, labs=labs)
+        summ = {"mu": {"mean": 33.5, "sd": 0.9, "median": 33.5, "q025": 31.7, "q975": 35.3},
+                "tau": {"mean": 1.9, "sd": 0.8, "median": 1.7, "q025": 0.7, "q975": 3.9}}
+        return SimpleNamespace(summary=summ, draws={"mu": draws.reshape(1, -1)},
+                               diagnostics=SimpleNamespace(passed=False, messages=("R-hat 1.04 > 1.01 for tau",)))
+
+    monkeypatch.setattr(bayes, "hierarchical", fake)
+    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], method="bayes-laplace", seed=11,
+                    labs=pcb28["lab"])
+    assert calls["effects"] == "laplace" and calls["seed"] == 11 and list(calls["labs"]) == list(pcb28["lab"])
+    assert list(calls["dof"]) == list(pcb28["dof"].astype(float))
+    assert (res.value, res.u, res.tau) == (33.5, 0.9, 1.9)
+    assert res.ci95 == pytest.approx(tuple(np.quantile(draws, [0.025, 0.975])))
+    assert res.diagnostics_passed is False
+    assert any("R-hat" in n for n in res.notes) and any("not for the certificate" in n for n in res.notes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ __all__ = ["SamplerSettings", "BayesFit", "sample", "config_hash", "clear_cache"
 SAMPLER = "nutpie"  # nuts_sampler recorded in every fit (PyMC 6 would pick it silently; PITFALLS.md)
 BACKEND = "numba"  # nutpie.compile_pymc_model backend (jax is not installed here)
 ADAPTATION = "diag"  # nutpie's default mass-matrix adaptation, stated explicitly
+NUMBA_FASTMATH = False  # bit-identical draws with a cold or warm compile cache (measured; PITFALLS.md)
 QUANTILES = {"q025": 0.025, "q975": 0.975, "q95": 0.95}  # equal-tailed 95 % interval; one-sided 95 % bound
 
 
@@ -193,9 +194,13 @@ def _compiled(key: Hashable, build: Callable[[], Any], var_names) -> tuple[Any, 
             _CACHE_STATS["hits"] += 1
             return _CACHE[key], 0.0, True
         import nutpie
+        import pytensor
 
         t0 = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(build(), backend=BACKEND, var_names=list(var_names))
+        # fastmath off: with it, a cold and a warm numba cache gave draws differing in the last bits
+        # (measured); without it the draws are identical whatever the cache state
+        with pytensor.config.change_flags(numba__fastmath=NUMBA_FASTMATH):
+            compiled = nutpie.compile_pymc_model(build(), backend=BACKEND, var_names=list(var_names))
         dt = time.perf_counter() - t0
         _CACHE[key] = compiled
         _CACHE_STATS["misses"] += 1
@@ -265,7 +270,7 @@ def make_fit(cls, *, model: str, seed: int, settings: SamplerSettings, extra_set
              notes=(), clauses=None, **fields_):
     """Build a :class:`BayesFit` (or subclass) from transformed (chains, draws) arrays."""
     all_settings = {**settings.to_dict(), **dict(extra_settings), "nuts_sampler": SAMPLER, "backend": BACKEND,
-                    "adaptation": ADAPTATION, "versions": _versions()}
+                    "adaptation": ADAPTATION, "numba_fastmath": NUMBA_FASTMATH, "versions": _versions()}
     all_settings.pop("cores", None)  # does not change the draws (measured): see runtime
     config = {"model": model, "priors": dict(priors), "settings": all_settings, "seed": seed}
     summary = summarize(chain_draws)

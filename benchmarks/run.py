@@ -1,0 +1,272 @@
+"""rmwork benchmarks (issue: performance and scale).  Prints every figure beside its target.
+
+    .venv/bin/python benchmarks/run.py [--quick] [--repeat N] [--skip batch,jags,...]
+
+Rows:
+  floor        papermill on a one-cell notebook importing numpy/pandas/scipy/matplotlib/pymc, plus
+               nbconvert to HTML (the cost any notebook report pays)
+  lot          `rmwork run` on a demo lot with Bayesian models for >= 3 analytes; target <= 2 x floor
+  per-analyte  one more Bayesian fit of an already compiled structure; target <= 0.3 s
+  peer         the same NICOB hierarchical Gauss model on PCB 28 in JAGS through R (rjags) vs rmwork;
+               target >= 15 x faster per fit; skipped with a note without R/JAGS
+  batch        16 lots, --workers 2 vs --workers 1; target >= 1.8 x
+  memory       peak resident memory of the batch's process tree vs workers x one lot's peak
+Medians of --repeat runs.  Results also go to benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def wall(cmd, **kw) -> float:
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    return dt
+
+
+def floor(tmp: Path) -> float:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("import numpy, pandas, scipy, matplotlib, pymc")])
+    src = tmp / "floor.ipynb"
+    nbformat.write(nb, str(src))
+    t0 = time.perf_counter()
+    wall([BIN / "papermill", src, tmp / "floor_out.ipynb", "-k", "rmwork", "--no-progress-bar"])
+    wall([BIN / "jupyter", "nbconvert", "--to", "html", tmp / "floor_out.ipynb", "--output-dir", tmp])
+    return time.perf_counter() - t0
+
+
+def lot_run(tmp: Path, params: Path) -> float:
+    return wall([BIN / "rmwork", "run", params, "--out", tmp / "reports"], cwd=ROOT)
+
+
+def per_analyte_fit(repeat: int) -> dict:
+    """Compile once, then time fits of new data through the compiled structure (in one process)."""
+    code = textwrap.dedent(f"""
+        import json, time, numpy as np
+        from rmwork import bayes
+        from rmwork.testing import reference
+        d = reference("consensus_pcb28_ccqm_k25")
+        x, u, dof = d["value"].to_numpy(), d["u"].to_numpy(), d["dof"].to_numpy()
+        t0 = time.perf_counter(); first = bayes.hierarchical(x, u, dof, seed=1); t_first = time.perf_counter() - t0
+        rng = np.random.default_rng(0); times = []; ok = []
+        for i in range({repeat}):
+            xi = x + rng.normal(0, 0.5, x.size)
+            t0 = time.perf_counter(); f = bayes.hierarchical(xi, u, dof, seed=100 + i); times.append(time.perf_counter() - t0)
+            ok.append(bool(f.diagnostics.passed))
+        a = bayes.hierarchical(x, u, dof, seed=7).summary["mu"]["mean"]
+        b = bayes.hierarchical(x, u, dof, seed=7).summary["mu"]["mean"]
+        print(json.dumps({{"first_fit_s": t_first, "fits_s": times, "diagnostics_passed": ok,
+                          "same_seed_same_numbers": a == b,
+                          "mu_mean": first.summary["mu"]["mean"], "mu_sd": first.summary["mu"]["sd"],
+                          "tau_mean": first.summary["tau"]["mean"]}}))
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-3000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+JAGS_MODEL = """
+model {
+  for (j in 1:n) {
+    lambda[j] ~ dnorm(0, 1 / (tau * tau))
+    x[j] ~ dnorm(mu + lambda[j], 1 / (sigma[j] * sigma[j]))
+    sigma[j] ~ dt(0, 1 / (medu * medu), 1) T(0,)
+    u2[j] ~ dgamma(nu[j] / 2, nu[j] / (2 * sigma[j] * sigma[j]))
+  }
+  mu ~ dnorm(0, 1.0E-10)
+  tau ~ dt(0, 1 / (madx * madx), 1) T(0,)
+}
+"""
+
+
+def jags_peer(repeat: int) -> dict | None:
+    """NICOB hierarchical Gauss (Koepke et al. 2017) in JAGS: 250 000 iterations as NICOB runs it."""
+    if not shutil.which("Rscript"):
+        return None
+    chk = subprocess.run(["Rscript", "-e", "suppressMessages(library(rjags))"], capture_output=True, text=True)
+    if chk.returncode != 0:
+        return None
+    from rmwork.testing import reference
+
+    d = reference("consensus_pcb28_ccqm_k25")
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "model.jags").write_text(JAGS_MODEL)
+    vec = lambda s: "c(" + ",".join(repr(float(v)) for v in s) + ")"  # noqa: E731
+    script = f"""
+    suppressMessages(library(rjags))
+    x <- {vec(d['value'])}; u <- {vec(d['u'])}; nu <- {vec(d['dof'])}
+    madx <- mad(x); medu <- median(u)
+    times <- c(); mus <- c(); sds <- c(); taus <- c()
+    for (r in 1:{repeat}) {{
+      t0 <- proc.time()[["elapsed"]]
+      set.seed(r)
+      m <- jags.model("{tmp / 'model.jags'}", data = list(x = x, u2 = u^2, nu = nu, n = length(x),
+                      madx = madx, medu = medu), inits = list(.RNG.name = "base::Mersenne-Twister", .RNG.seed = r),
+                      n.chains = 1, n.adapt = 1000, quiet = TRUE)
+      update(m, 25000, progress.bar = "none")
+      s <- coda.samples(m, c("mu", "tau"), n.iter = 250000, thin = 25, progress.bar = "none")[[1]]
+      times <- c(times, proc.time()[["elapsed"]] - t0)
+      mus <- c(mus, mean(s[, "mu"])); sds <- c(sds, sd(s[, "mu"])); taus <- c(taus, mean(s[, "tau"]))
+    }}
+    cat(sprintf('{{"fits_s": [%s], "mu_mean": %.6f, "mu_sd": %.6f, "tau_mean": %.6f}}\\n',
+        paste(times, collapse = ","), median(mus), median(sds), median(taus)))
+    """
+    r = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-3000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+class PeakRSS:
+    """Peak resident memory of a process tree, sampled every 0.1 s."""
+
+    def __init__(self, pid: int):
+        import psutil
+
+        self.proc, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc] + self.proc.children(recursive=True)
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *a):
+        self._stop.set()
+        self.thread.join()
+
+
+def run_tree(cmd, cwd=ROOT) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakRSS(p.pid) as m:
+        out, err = p.communicate()
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd} failed:\n{out[-2000:]}\n{err[-2000:]}")
+    return time.perf_counter() - t0, m.peak
+
+
+def make_batch_lots(tmp: Path, n: int) -> Path:
+    folder = tmp / "batch_params"
+    folder.mkdir()
+    shutil.copy(ROOT / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv", folder / "h.csv")
+    for i in range(n):
+        (folder / f"B{i:02d}.yaml").write_text(
+            f"lot: B{i:02d}\nmaterial: batch benchmark lot {i}\nseed: {i}\nhomogeneity:\n  data: h.csv\n  bayes: false\n")
+    return folder
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--lots", type=int, default=16)
+    ap.add_argument("--skip", default="", help="comma-separated rows to skip")
+    args = ap.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    tmp = Path(tempfile.mkdtemp(prefix="rmwork-bench-"))
+    res: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                             "python": platform.python_version(),
+                             "date": time.strftime("%Y-%m-%d", time.gmtime())}}
+    rows = []
+
+    if "floor" not in skip or "lot" not in skip:
+        floors, lots = [], []
+        demo = ROOT / "parameters" / "RM-DEMO-CRM001.yaml"
+        for _ in range(args.repeat):            # interleaved, so both see the same machine state
+            floors.append(floor(tmp))
+            if "lot" not in skip:
+                lots.append(lot_run(tmp, demo))
+        f = statistics.median(floors)
+        res["floor_s"] = floors
+        rows.append(("floor: papermill one-cell notebook + nbconvert", f"{f:.1f} s", "(reference)"))
+        if lots:
+            lt = statistics.median(lots)
+            res["lot_s"] = lots
+            rows.append(("lot: rmwork run RM-DEMO-CRM001 (Bayes for 3 analytes)",
+                         f"{lt:.1f} s = {lt / f:.2f} x floor", "<= 2 x floor"))
+
+    if "per-analyte" not in skip or "peer" not in skip:
+        pa = per_analyte_fit(max(5, args.repeat * 3))
+        res["per_analyte"] = pa
+        m = statistics.median(pa["fits_s"])
+        rows.append(("first fit (compile + sample), hierarchical Gauss", f"{pa['first_fit_s']:.1f} s", ""))
+        rows.append(("per extra analyte, compiled structure", f"{m:.3f} s (diagnostics passed "
+                     f"{sum(pa['diagnostics_passed'])}/{len(pa['diagnostics_passed'])}, same seed same "
+                     f"numbers: {pa['same_seed_same_numbers']})", "<= 0.3 s"))
+        if "peer" not in skip:
+            peer = jags_peer(args.repeat)
+            res["peer"] = peer
+            if peer is None:
+                rows.append(("peer: JAGS (rjags) per fit", "skipped: R/rjags not installed "
+                             "(apt-get install r-base-core jags r-cran-rjags)", ">= 15 x"))
+            else:
+                j = statistics.median(peer["fits_s"])
+                rows.append(("peer: JAGS 250 000 iterations per fit", f"{j:.2f} s; rmwork {m:.3f} s; "
+                             f"ratio {j / m:.0f} x", ">= 15 x"))
+                rows.append(("peer: posterior mu mean / sd, tau mean",
+                             f"JAGS {peer['mu_mean']:.3f} / {peer['mu_sd']:.3f}, {peer['tau_mean']:.3f}; "
+                             f"rmwork {pa['mu_mean']:.3f} / {pa['mu_sd']:.3f}, {pa['tau_mean']:.3f}",
+                             "equal within MC error"))
+
+    if "batch" not in skip:
+        folder = make_batch_lots(tmp, args.lots)
+        t1, peak1 = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b1", "--workers", "1", "--force"])
+        t2, peak2 = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b2", "--workers", "2", "--force"])
+        _, one = run_tree([BIN / "rmwork", "run", folder / "B00.yaml", "--out", tmp / "b0"])
+        t_skip, _ = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b2", "--workers", "2"])
+        res["batch"] = {"workers1_s": t1, "workers2_s": t2, "peak_rss_workers1": peak1,
+                        "peak_rss_workers2": peak2, "peak_rss_one_lot": one, "all_skipped_s": t_skip}
+        rows.append((f"batch: {args.lots} lots, --workers 1 / --workers 2", f"{t1:.0f} s / {t2:.0f} s = "
+                     f"{t1 / t2:.2f} x", ">= 1.8 x"))
+        rows.append(("batch: rerun with nothing changed (all skipped)", f"{t_skip:.1f} s", ""))
+        rows.append(("memory: peak RSS, batch --workers 2 vs 2 x one lot",
+                     f"{peak2 / 2**20:.0f} MiB vs 2 x {one / 2**20:.0f} MiB = {2 * one / 2**20:.0f} MiB",
+                     "<= workers x one lot"))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\nrmwork benchmarks — {res['machine']['cpus']} cores, {res['machine']['platform']}, "
+          f"Python {res['machine']['python']}, {res['machine']['date']} (medians of {args.repeat})\n")
+    print(f"{'figure':<{width}}  {'measured':<60}  target")
+    for name, val, target in rows:
+        print(f"{name:<{width}}  {val:<60}  {target}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    res["rows"] = rows
+    (RESULTS / "latest.json").write_text(json.dumps(res, indent=2))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
