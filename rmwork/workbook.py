@@ -201,17 +201,32 @@ class Workbook:
                               dof_rule=c.dof_rule, analyte=a, unit_of_measure=res.unit_of_measure)
             chk = cert.checks(cv, u_char=res.u, u_bb=u_bb, u_lts=lt.u_lts if lt is not None else None,
                               u_sts=tr.u_sts if tr is not None else None)
-            entry = {"budget": bud, "certified": cv, "checks": chk}
+            entry = {"budget": bud, "certified": cv}
             if lt is not None:
                 if lt.significant:
-                    entry["shelf_life"] = smod.shelf_life_prediction(lt, res.value, cv.U)
+                    # ISO Guide 35:2017 B.3: a significant trend is not an uncertainty; the shelf life
+                    # is where the prediction band of the line leaves the certified value +- U
+                    sl = smod.shelf_life_prediction(lt, res.value, cv.U)
+                    supported = sl.shelf_life
                 else:
                     u_rest = (res.u ** 2 + (u_bb or 0.0) ** 2
                               + (tr.u_sts if tr is not None else 0.0) ** 2) ** 0.5
-                    entry["shelf_life"] = smod.shelf_life_suggestion(lt, u_rest, k=cv.k)
+                    sl = smod.shelf_life_suggestion(lt, u_rest, k=cv.k)
+                    supported = sl.t_max_exact
+                entry["shelf_life"] = sl
+                chk = _with_validity_check(chk, supported, self.validity_months(), lt.significant)
+            entry["checks"] = chk
             out[a] = entry
         self.results["certificate"] = out
         return out
+
+    def validity_months(self) -> float | None:
+        c, st = self.p.certificate, self.p.stability
+        if c.validity_months is not None:
+            return c.validity_months
+        if st is not None and st.long_term is not None:
+            return st.long_term.shelf_life
+        return None
 
     def validity(self):
         """Validity period printed on the certificate, with its justification."""
@@ -335,6 +350,29 @@ class Workbook:
             (out / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True,
                                                          ensure_ascii=False) + "\n", encoding="utf-8")
         return res
+
+
+def _with_validity_check(chk, supported: float, months: float | None, significant: bool):
+    """Add 'the validity period is supported by the stability study' to the reviewer checks."""
+    from dataclasses import replace
+
+    from .certificate import CheckItem
+
+    if months is None:
+        item = CheckItem(check="validity_supported", status="not evaluated", quantity=float("nan"),
+                         limit=supported, reason="no validity period or shelf life in the parameter file")
+    else:
+        ok = months <= supported
+        basis = ("prediction band of the significant trend stays within certified value ± U"
+                 if significant else "u_lts(t) stays below U/3 (eCerto's rule)")
+        item = CheckItem(check="validity_supported", status="pass" if ok else "attention",
+                         quantity=float(months), limit=float(supported),
+                         subject="validity period (months)",
+                         reason="" if ok else f"the stability data support {supported:.3g} months only ({basis})",
+                         clause="ISO Guide 35:2017, 8 and B.3")
+    items = chk.items + (item,)
+    n_att = sum(i.status == "attention" for i in items)
+    return replace(chk, items=items, n_attention=n_att, passed=n_att == 0)
 
 
 def _drop_private(d: dict) -> dict:
