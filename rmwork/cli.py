@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RmworkError
+from .runner_errors import NotebookError
 
 
 def _err(msg: str) -> None:
@@ -210,6 +211,11 @@ def main(argv=None) -> int:
             outcomes = batch(files, args.out, args.workers, args.force, args.scheduler, args.reason)
             print(_summary(outcomes, time.perf_counter() - t0))
             return 1 if any(o.status == "failed" for o in outcomes) else 0
+    except NotebookError as exc:
+        # a cell failed on something other than bad input: ours to fix (exit 1), still one line;
+        # the partial notebook and kernel log are kept under <out>/.failed/
+        _err(f"{exc} (internal error; the partial run is kept under .failed/ for a bug report)")
+        return 1
     except RmworkError as exc:
         _err(str(exc))
         return 2

@@ -82,12 +82,17 @@ def _anova_core(groups: list[np.ndarray]) -> dict:
     """
     allv = np.concatenate(groups)
     centre = allv.mean()
-    groups = [g - centre for g in groups]
     n_i = np.array([g.size for g in groups], dtype=float)
+    # within: each unit centred on its own first result, so a unit of identical results adds
+    # exactly 0 (centring on the grand mean first leaves rounding residue, e.g. 1e-39)
+    ss_within = 0.0
+    for g in groups:
+        d = g - g[0]
+        ss_within += float(np.sum((d - d.mean()) ** 2)) if np.ptp(g) > 0 else 0.0
+    groups = [g - centre for g in groups]
     means = np.array([g.mean() for g in groups])
     grand = np.concatenate(groups).mean()
     ss_between = float(np.sum(n_i * (means - grand) ** 2))
-    ss_within = float(sum(np.sum((g - g.mean()) ** 2) for g in groups))
     p, n_total = len(groups), float(n_i.sum())
     return dict(p=p, N=int(n_total), n_i=n_i, means=means + centre, grand=grand + centre,
                 ss_between=ss_between, ss_within=ss_within,
@@ -177,6 +182,10 @@ def anova(df: pd.DataFrame, unit: str = "unit", value: str = "value", *, analyte
     p, n_total, n0 = core["p"], core["N"], float(core["n0"])
     dof_b, dof_w = p - 1, n_total - p
     ms_b, ms_w = core["ss_between"] / dof_b, core["ss_within"] / dof_w
+    if not (math.isfinite(ms_b) and math.isfinite(ms_w)):
+        raise InputError(f"{formula}: the sums of squares overflow (results up to "
+                         f"{float(np.max(np.abs(values))):.3g})", file=where,
+                         hint="express the results in a larger unit")
     notes = []
     if ms_w > 0:
         f_stat = ms_b / ms_w

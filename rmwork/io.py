@@ -38,6 +38,7 @@ NUMERIC = {
 # eCerto's homogeneity sheet: analyte, H_type, Flasche, value, unit (unit = unit of measure)
 ECERTO_HOMOG = {"flasche": "unit", "h_type": "group"}
 ENCODINGS = ("utf-8-sig", "gb18030")
+HUGE = 1e150  # |x| above this: sums of squares of differences can overflow float64
 NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -209,6 +210,10 @@ def _to_number(series: pd.Series, *, column: str, name: str, sheet, rows, decima
         if not np.isfinite(x):
             raise InputError(f"'{v}' is not a finite number", file=name, sheet=sheet, row=r,
                              column=column, hint="enter a finite number or delete the row")
+        if abs(x) > HUGE:
+            raise InputError(f"'{v}' is too large to analyse (squares overflow above {HUGE:.0e})",
+                             file=name, sheet=sheet, row=r, column=column,
+                             hint="express the results in a larger unit")
         out[i] = x
     return out
 
@@ -240,15 +245,17 @@ def tidy(df: pd.DataFrame, *, study: str, name: str, sheet=None, decimal: str = 
     required = list(REQUIRED[study])
     if study == "stability" and "time" not in df.columns and "date" not in df.columns:
         required.append("time")
-    if study == "homogeneity" and "analyte" not in df.columns:
+    single_analyte = study == "homogeneity" and "analyte" not in df.columns
+    if single_analyte:
         required.remove("analyte")
-        df["analyte"] = "value"
     for col in required:
         if col not in df.columns:
             close = difflib.get_close_matches(col, [c for c in df.columns if c not in known], n=1)
             hint = f"did you mean '{close[0]}'?" if close else \
                 f"the table has {', '.join(c for c in df.columns if c != 'source_row')}"
             raise InputError(f"required column '{col}' is missing", file=name, sheet=sheet, hint=hint)
+    if single_analyte:
+        df["analyte"] = "value"
     rows = df["source_row"].tolist()
     for col in NUMERIC[study]:
         if col in df.columns:

@@ -79,6 +79,9 @@ class DataSource(_Model):
     sheet: str | None = None
     decimal: Literal[".", ","] | None = None
     encoding: str | None = None
+    unit_of_measure: str | None = Field(None, description="unit of the table's values when it has no "
+                                        "unit_of_measure column; a study in another unit than the "
+                                        "certified value enters the budget through relative values")
 
 
 class AnalyteSettings(_Model):

@@ -22,13 +22,10 @@ from pathlib import Path
 from . import params, workbook
 from .errors import InputError, LockError, RmworkError
 from .report import provenance, render
+from .runner_errors import NotebookError
 
 NOTEBOOKS = ("certification_report.ipynb",)
 KERNEL = "rmwork"
-
-
-class NotebookError(RmworkError):
-    """A notebook cell failed; carries a one-line message."""
 
 
 def notebooks_dir() -> Path:
@@ -175,10 +172,13 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool) -> dict[str, Path]:
     for name in NOTEBOOKS:
         target = work / name
         try:
-            pm.execute_notebook(str(nbdir / name), str(target),
-                                parameters={"lot_file": str(lot.path), "output_dir": str(work.resolve())},
-                                kernel_name=kernel_name(), cwd=str(nbdir), progress_bar=progress,
-                                log_output=False, start_timeout=180, request_save_on_cell_execute=False)
+            with _kernel_stderr_to(work / "kernel-stderr.log"):
+                    pm.execute_notebook(str(nbdir / name), str(target),
+                                    parameters={"lot_file": str(lot.path), "output_dir": str(work.resolve())},
+                                    kernel_name=kernel_name(), cwd=str(nbdir), progress_bar=progress,
+                                    log_output=False, start_timeout=180,
+                                    request_save_on_cell_execute=False)
+            (work / "kernel-stderr.log").unlink(missing_ok=True)
         except PapermillExecutionError as exc:
             line = (exc.evalue or "").strip().splitlines()
             msg = line[-1] if line else exc.ename
@@ -187,6 +187,24 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool) -> dict[str, Path]:
             raise NotebookError(f"{name}, cell {exc.exec_count}: {exc.ename}: {msg}") from None
         out[name] = target
     return out
+
+
+@contextmanager
+def _kernel_stderr_to(path: Path):
+    """Send what the kernel process writes to stderr (its TCP notice, tracebacks of its own) to a
+    log file kept with a failed run, so the CLI's message stays one line."""
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as fh:
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _archive_previous(final: Path, work: Path):

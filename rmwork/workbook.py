@@ -34,9 +34,8 @@ class Workbook:
         return self.p.language
 
     def unit_of_measure(self, analyte: str, df: pd.DataFrame | None = None) -> str:
+        """The unit of a study's values: the data's own unit first, else the lot's analyte setting."""
         a = self.p.analytes.get(analyte)
-        if a is not None and a.unit:
-            return a.unit
         if df is not None and "unit_of_measure" in df.columns:
             vals = df["unit_of_measure"].dropna().astype(str).unique()
             if len(vals) > 1:
@@ -45,7 +44,7 @@ class Workbook:
                                  hint="convert to one unit")
             if len(vals) == 1:
                 return vals[0]
-        return ""
+        return a.unit if a is not None and a.unit else ""
 
     def parameters_frame(self) -> pd.DataFrame:
         flat = _flatten(self.p.model_dump(mode="json", exclude_defaults=False))
@@ -186,22 +185,27 @@ class Workbook:
         out = {}
         for a, ch in chars.items():
             res = ch["consensus"]
+            notes: list[str] = []
+            uom = res.unit_of_measure
             hom = [st for st in homs.values() if st.analyte == a]
-            u_bb = max((st.u_bb for st in hom), default=None)
+            u_bb = max((_transfer(st.anova.u_bb, st.anova.u_bb_rel, st.unit_of_measure, uom, res.value,
+                                  f"u_bb ({st.group or 'homogeneity'})", notes) for st in hom), default=None)
             stab = stabs.get(a, {})
             lt, tr = stab.get("long_term"), stab.get("transport")
+            u_lts = None if lt is None else _transfer(lt.u_lts, lt.u_lts_rel, lt.unit_of_measure, uom,
+                                                       res.value, "u_lts", notes)
+            u_sts = None if tr is None else _transfer(tr.u_sts, tr.u_sts_rel, tr.unit_of_measure, uom,
+                                                       res.value, "u_sts", notes)
             extra = [cert.Component(name=e.name, u=None if e.relative else e.u,
                                     u_rel=e.u if e.relative else None,
                                     dof=e.dof if e.dof is not None else float("inf"), reason=e.reason)
                      for e in c.extra if e.analyte in (None, a)]
-            bud = cert.budget(u_char=res.u, u_bb=u_bb, u_lts=lt.u_lts if lt is not None else None,
-                              u_sts=tr.u_sts if tr is not None else None, value=res.value,
+            bud = cert.budget(u_char=res.u, u_bb=u_bb, u_lts=u_lts, u_sts=u_sts, value=res.value,
                               dof={"u_char": res.dof}, extra=extra)
             cv = cert.certify(res.value, bud, coverage=c.coverage, k=c.k, rounding=c.rounding,
                               dof_rule=c.dof_rule, analyte=a, unit_of_measure=res.unit_of_measure)
-            chk = cert.checks(cv, u_char=res.u, u_bb=u_bb, u_lts=lt.u_lts if lt is not None else None,
-                              u_sts=tr.u_sts if tr is not None else None)
-            entry = {"budget": bud, "certified": cv}
+            chk = cert.checks(cv, u_char=res.u, u_bb=u_bb, u_lts=u_lts, u_sts=u_sts)
+            entry = {"budget": bud, "certified": cv, "notes": tuple(notes)}
             if lt is not None:
                 if lt.significant:
                     # ISO Guide 35:2017 B.3: a significant trend is not an uncertainty; the shelf life
@@ -333,6 +337,7 @@ class Workbook:
             d = entry["certified"].to_dict()
             d["budget"] = entry["budget"].to_dict()
             d["checks"] = entry["checks"].to_dict()
+            d["transfer_notes"] = list(entry.get("notes", ()))
             if "shelf_life" in entry:
                 d["shelf_life"] = entry["shelf_life"].to_dict()
             an["certified"] = d
@@ -350,6 +355,19 @@ class Workbook:
             (out / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True,
                                                          ensure_ascii=False) + "\n", encoding="utf-8")
         return res
+
+
+def _transfer(u_abs, u_rel, from_unit: str, to_unit: str, value: float, what: str, notes: list):
+    """A study's uncertainty in the certified value's unit: absolute when the units agree, else
+    through its relative value (u_rel x |value|), with a note.  Studies are often run in another
+    unit or on another scale (instrument counts, mM/L) than the characterization."""
+    if u_abs is None:
+        return None
+    if from_unit and to_unit and from_unit != to_unit:
+        notes.append(f"{what}: study in {from_unit}, certified value in {to_unit}; transferred as "
+                     f"u_rel x value = {u_rel:.4g} x {abs(value):.6g}")
+        return float(u_rel) * abs(value)
+    return float(u_abs)
 
 
 def _with_validity_check(chk, supported: float, months: float | None, significant: bool):
@@ -392,8 +410,11 @@ def _flatten(d, prefix=""):
 
 def read(lot: params.Lot, source: params.DataSource, study: str) -> pd.DataFrame:
     """Read one data table the lot names; messages show the path as written in the lot file."""
-    return io.read_table(lot.resolve(source.data), study=study, sheet=source.sheet,
-                         decimal=source.decimal, encoding=source.encoding, display_name=source.data)
+    df = io.read_table(lot.resolve(source.data), study=study, sheet=source.sheet,
+                       decimal=source.decimal, encoding=source.encoding, display_name=source.data)
+    if source.unit_of_measure and "unit_of_measure" not in df.columns:
+        df["unit_of_measure"] = source.unit_of_measure
+    return df
 
 
 def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:

@@ -24,13 +24,15 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from rmwork.errors import InputError
 from rmwork.homogeneity import anova
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 RTOL = 1e-7
 
 
@@ -40,7 +42,7 @@ RTOL = 1e-7
 @st.composite
 def homogeneity_tables(draw, balanced=None):
     """A long table: 2-12 units, 2-5 results each (or 1-5 when unbalanced, at least one unit with
-    2), values = (unit effect + noise) * resolution, integers bounded by 10^4."""
+    2), values = (unit effect + noise) * resolution, at most 400 steps of the resolution."""
     p = draw(st.integers(2, 12))
     if balanced is None:
         balanced = draw(st.booleans())
@@ -115,7 +117,7 @@ def test_anova_invariant_to_scale(df, c):
     assert close(r2.p_value, r1.p_value, 1e-7, atol=1e-12)
     assert r2.n0 == r1.n0
     # relative uncertainties do not depend on the unit of measure at all
-    if r1.mean != 0:
+    if abs(r1.mean) > 1e-6 * float(df["value"].abs().max()):   # a mean that is not rounding noise
         assert close(r2.u_bb_star_rel, r1.u_bb_star_rel, 1e-9)
 
 
@@ -155,11 +157,29 @@ def test_anova_s_bb_u_bb_relations(df):
     assert sizes.min() - 1e-12 <= r.n0 <= sizes.max() + 1e-12
     if sizes.nunique() == 1:
         assert r.n0 == pytest.approx(float(sizes.iloc[0]), rel=1e-12)
-    if not with_scatter(df):
-        # no repeatability scatter: u*_bb = 0 and the F-test is undefined, with a note, no crash
-        assert r.ms_within == 0 and r.u_bb_star == 0
-        assert math.isnan(r.p_value)
-        assert any("MS_within = 0" in n for n in r.notes)
+
+
+def _table(units):
+    """A long table from {unit: [results]} (explicit examples)."""
+    return pd.DataFrame([(u, j + 1, v) for u, vals in units.items() for j, v in enumerate(vals)],
+                        columns=["unit", "replicate", "value"])
+
+
+@SETTINGS
+@given(df=homogeneity_tables())
+@example(df=_table({"U01": [0.0, 0.0], "U02": [0.0, 0.0, 0.0], "U03": [0.001, 0.001, 0.001]}))
+def test_anova_units_without_scatter_give_ms_within_zero_and_a_note(df):
+    """Every unit's results identical (rounded or copied results): MS_within is exactly 0, so
+    u*_bb = 0 and the F-test is undefined, said in a note -- whatever the grand mean used for
+    centring (a centre like 0.000375 must not turn 0 into 1e-39 and F into 1e33)."""
+    df = df.assign(value=df.groupby("unit")["value"].transform("first"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = anova(df)
+    assert r.ms_within == 0 and r.u_bb_star == 0, (r.ms_within, r.u_bb_star, r.f_statistic)
+    assert math.isnan(r.p_value)
+    assert any("MS_within = 0" in n for n in r.notes)
+    assert r.u_bb == r.s_bb
 
 
 @SETTINGS
@@ -172,6 +192,32 @@ def test_anova_f_and_p_match_scipy_f_oneway(df):
     ref = stats.f_oneway(*groups)
     assert close(r.f_statistic, float(ref.statistic), 1e-8, atol=1e-10)
     assert close(r.p_value, float(ref.pvalue), 1e-6, atol=1e-12)
+
+
+@SETTINGS
+@given(df=homogeneity_tables(), exponent=st.integers(100, 300))
+@example(df=_table({"U01": [0.01, 0.0], "U02": [-0.01, -0.01]}), exponent=158)
+def test_anova_huge_finite_values_give_finite_results_or_input_error(df, exponent):
+    """Results near the top of float64 (|x| up to ~1e304) are finite numbers, so the ANOVA of them
+    exists: rmwork either computes it (finite and scale-equivariant: F and p as for the data
+    divided by 10^k) or refuses the data with an InputError.  It must not return NaN or inf
+    silently (u_bb = 0 or NaN would pass into a certificate)."""
+    assume(with_scatter(df))
+    c = 10.0 ** exponent
+    scaled = df.assign(value=df["value"] * c)
+    assume(bool(np.isfinite(scaled["value"]).all()))
+    r1 = anova(df)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            r = anova(scaled)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    for name in ("ms_between", "ms_within", "f_statistic", "p_value", "s_bb", "u_bb_star", "u_bb", "mean"):
+        assert math.isfinite(getattr(r, name)), f"{name} = {getattr(r, name)} for finite data (scale 1e{exponent})"
+    assert close(r.f_statistic, r1.f_statistic, 1e-9, atol=1e-12)
+    assert close(r.u_bb, c * r1.u_bb, 1e-6)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,37 +250,45 @@ def _fit(df, **kw):
         return _regression()(df, **kw)
 
 
+def scattered(r, df) -> bool:
+    """The points do not lie on a line: residual SD above float64 rounding of the values."""
+    return r.residual_sd > 1e-9 * float(df["value"].abs().max())
+
+
 @SETTINGS
 @given(df=stability_tables(), offset=st.sampled_from([-500.0, 3.0, 1e4, 1e6]),
        c=st.sampled_from([1e-3, 0.5, 7.0, 1e3]))
 def test_regression_slope_invariant_to_offset_and_scales_with_values(df, offset, c):
     r1 = _fit(df, shelf_life=24)
-    assume(r1.residual_sd > 0)
+    assume(scattered(r1, df))
     r2 = _fit(df.assign(value=df["value"] + offset), shelf_life=24)
-    # y quantised at >= 1e-3; + offset loses <= |offset| 2^-52 per value
-    atol = 1e-9 * (1 + abs(offset)) / math.sqrt(r1.ss_time)
-    assert r2.slope == pytest.approx(r1.slope, rel=1e-6, abs=atol)
-    assert r2.se_slope == pytest.approx(r1.se_slope, rel=1e-6)
-    assert r2.intercept == pytest.approx(r1.intercept + offset, rel=1e-9, abs=1e-6)
-    assert r2.p_value == pytest.approx(r1.p_value, rel=1e-5, abs=1e-9)
-    assert r2.u_lts == pytest.approx(r1.u_lts, rel=1e-6)
+    # y + offset is rounded by up to (|offset| + |y|) 2^-53 per value: relative to the residual
+    # SD that bounds what s(b1), t and u_lts may lose
+    eps = (abs(offset) + float(df["value"].abs().max())) * 2.0 ** -52 * math.sqrt(len(df))
+    rel = 1e-9 + 10 * eps / r1.residual_sd
+    assert r2.slope == pytest.approx(r1.slope, rel=1e-9, abs=10 * eps / math.sqrt(r1.ss_time))
+    assert r2.se_slope == pytest.approx(r1.se_slope, rel=rel)
+    assert r2.u_lts == pytest.approx(r1.u_lts, rel=rel)
+    assert r2.t_statistic == pytest.approx(r1.t_statistic, rel=rel, abs=rel)
+    assert r2.p_value == pytest.approx(r1.p_value, rel=1e-4, abs=1e-9)
+    assert r2.intercept == pytest.approx(r1.intercept + offset, rel=1e-12, abs=10 * eps * (1 + r1.time_mean))
     r3 = _fit(df.assign(value=df["value"] * c), shelf_life=24)
-    assert r3.slope == pytest.approx(c * r1.slope, rel=1e-9, abs=1e-12 * c * r1.se_slope)
-    assert r3.se_slope == pytest.approx(c * r1.se_slope, rel=1e-9)
-    assert r3.residual_sd == pytest.approx(c * r1.residual_sd, rel=1e-9)
-    assert r3.u_lts == pytest.approx(c * r1.u_lts, rel=1e-9)
-    assert r3.p_value == pytest.approx(r1.p_value, rel=1e-7, abs=1e-12)
+    assert r3.slope == pytest.approx(c * r1.slope, rel=1e-9, abs=1e-9 * c * r1.se_slope)
+    assert r3.se_slope == pytest.approx(c * r1.se_slope, rel=1e-7)
+    assert r3.residual_sd == pytest.approx(c * r1.residual_sd, rel=1e-7)
+    assert r3.u_lts == pytest.approx(c * r1.u_lts, rel=1e-7)
+    assert r3.p_value == pytest.approx(r1.p_value, rel=1e-5, abs=1e-12)
 
 
 @SETTINGS
 @given(df=stability_tables(), shift=st.integers(1, 120))
 def test_regression_slope_invariant_to_time_origin(df, shift):
     r1 = _fit(df)
-    assume(r1.residual_sd > 0)
+    assume(scattered(r1, df))
     r2 = _fit(df.assign(time=df["time"] + shift))
-    assert r2.slope == pytest.approx(r1.slope, rel=1e-8, abs=1e-10 * r1.se_slope)
-    assert r2.se_slope == pytest.approx(r1.se_slope, rel=1e-8)
-    assert r2.p_value == pytest.approx(r1.p_value, rel=1e-6, abs=1e-12)
+    assert r2.slope == pytest.approx(r1.slope, rel=1e-8, abs=1e-8 * r1.se_slope)
+    assert r2.se_slope == pytest.approx(r1.se_slope, rel=1e-7)
+    assert r2.p_value == pytest.approx(r1.p_value, rel=1e-5, abs=1e-12)
 
 
 def _algorithm_a():

@@ -68,8 +68,10 @@ def _array_stats():
 
 
 def chain_stats(ary: np.ndarray) -> dict[str, float]:
-    """R-hat, bulk/tail ESS and MCSE of the mean of one scalar parameter, ``ary`` of shape
-    (chains, draws); every ArviZ option spelled out."""
+    """R-hat, bulk/tail ESS and MCSE of the mean of one scalar parameter (Vehtari et al. 2021).
+
+    ``ary`` has shape (chains, draws); every ArviZ option is spelled out.
+    """
     st = _array_stats()
     ary = np.asarray(ary, dtype=float)
     return {
@@ -152,13 +154,11 @@ def diagnose(fit_or_idata, *, rhat_max: float = RHAT_MAX, ess_bulk_min: float = 
     """
     thresholds = {"rhat_max": float(rhat_max), "ess_bulk_min": float(ess_bulk_min),
                   "ess_tail_min": float(ess_tail_min), "max_divergent": int(max_divergent)}
-    chains_by_name = getattr(fit_or_idata, "_chain_draws", None)
-    if chains_by_name is not None:  # a BayesFit
-        arrays = {k: chains_by_name()[k] for k in fit_or_idata.gated}
-        div = np.asarray(fit_or_idata._diverging, dtype=bool)
-        label = label or fit_or_idata.model
-        table = {k: {s: fit_or_idata.summary[k][s] for s in ("rhat", "ess_bulk", "ess_tail")}
-                 for k in arrays}
+    if hasattr(fit_or_idata, "gated") and hasattr(fit_or_idata, "summary"):  # a BayesFit
+        fit = fit_or_idata
+        table = {k: {s: fit.summary[k][s] for s in ("rhat", "ess_bulk", "ess_tail")} for k in fit.gated}
+        div = np.asarray(fit._diverging, dtype=bool)
+        label = label or fit.model
     else:
         arrays, div = _from_idata(fit_or_idata)
         table = {}

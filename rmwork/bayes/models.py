@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -185,6 +185,9 @@ def _lab_labels(labs, n):
     if len(labs) != n:
         raise InputError(f"{len(labs)} laboratory names for {n} results", key="labs",
                          hint="give one name per laboratory")
+    if len(set(labs)) != n:
+        dup = next(v for v in labs if labs.count(v) > 1)
+        raise InputError(f"laboratory '{dup}' appears twice", key="labs", hint="give each laboratory once")
     return labs
 
 
@@ -262,7 +265,7 @@ def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=
     Validated against NICOB's published results for CCQM-K25 PCB 28 (Koepke et al. 2017,
     Exhibit 7), the carotid-stenosis meta-analysis and CCEM.RF-K25.W (NICOB manual 4.1, 4.5):
     ``tests/test_bayes.py``.  The RF-power u = 0.0022 is not reproduced: the same model by
-    numerical quadrature gives 0.00242 (see the test ``..._rf_power_u_discrepancy``).
+    numerical quadrature gives 0.00243 (see the test ``..._rf_power_value_and_u_discrepancy``).
 
     References
     ----------

@@ -102,7 +102,11 @@ def _check_seed(seed) -> int:
 
 
 def config_hash(config: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of ``config`` (sorted keys, plain types)."""
+    """SHA-256 of the canonical JSON of ``config`` (FIPS 180-4; ``json.dumps(sort_keys=True)``).
+
+    Canonical JSON here: plain types (numpy scalars to Python), sorted keys, ``","``/``":"``
+    separators, ASCII, no NaN.
+    """
     text = json.dumps(plain(config), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -162,7 +166,7 @@ class BayesFit(Result):
         return {k: v.reshape(chains, -1) for k, v in self._draws.items()}
 
     def credible_interval(self, param: str, level: float = 0.95):
-        """Equal-tailed posterior interval of ``param`` from the draws."""
+        """Equal-tailed posterior interval of ``param`` (Gelman et al., BDA3, 2.3) from the draws."""
         from ..results import ConfidenceInterval
         from .._checks import require_level
 
@@ -209,14 +213,14 @@ def _compiled(key: Hashable, build: Callable[[], Any], var_names) -> tuple[Any, 
 
 
 def clear_cache() -> None:
-    """Forget every compiled model (the next fit of each structure compiles again)."""
+    """Forget every compiled model (compile-once cache of this module; PITFALLS.md)."""
     with _CACHE_LOCK:
         _CACHE.clear()
         _CUSTOM_MODELS.clear()
 
 
 def cache_info() -> dict:
-    """Keys of the compiled structures and hit/miss counts of this process."""
+    """Compiled structures and hit/miss counts of this process (compile-once cache; PITFALLS.md)."""
     with _CACHE_LOCK:
         return {"keys": list(_CACHE), **_CACHE_STATS}
 
@@ -235,6 +239,7 @@ def _run(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, va
          settings: SamplerSettings) -> _Run:
     """Sample the cached compiled model ``key`` with ``data`` swapped in."""
     import nutpie
+    import pytensor
 
     compiled, compile_s, hit = _compiled(key, build, var_names)
     cores = settings.resolved_cores()
@@ -248,13 +253,17 @@ def _run(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, va
     draws = {name: np.asarray(post[name].values, dtype=float) for name in var_names}
     diverging = np.asarray(trace["sample_stats"]["diverging"].values, dtype=bool)
     runtime = {"compile_seconds": compile_s, "sample_seconds": sample_s, "cache_hit": hit,
-               "cache_key": repr(key), "cores": cores, "pid": os.getpid()}
+               "cache_key": repr(key), "cores": cores, "pid": os.getpid(),
+               "pytensor_linker": str(pytensor.config.linker), "numba_cache": bool(pytensor.config.numba__cache)}
     return _Run(draws, diverging, runtime)
 
 
 def summarize(chain_draws: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Posterior summary of scalar parameters given as (chains, draws) arrays (numpy quantiles,
-    type 7; no ArviZ display defaults)."""
+    """Posterior summary of scalar parameters (Vehtari et al. 2021 for R-hat, ESS and MCSE).
+
+    ``chain_draws`` maps names to (chains, draws) arrays; quantiles are numpy's default
+    (type 7), the SD uses ddof=1; no ArviZ display defaults are involved.
+    """
     out = {}
     for name, a in chain_draws.items():
         a = np.asarray(a, dtype=float)
@@ -268,7 +277,7 @@ def summarize(chain_draws: Mapping[str, np.ndarray]) -> dict[str, dict[str, floa
 def make_fit(cls, *, model: str, seed: int, settings: SamplerSettings, extra_settings: Mapping[str, Any],
              priors: Mapping[str, str], chain_draws: Mapping[str, np.ndarray], run: _Run,
              notes=(), clauses=None, **fields_):
-    """Build a :class:`BayesFit` (or subclass) from transformed (chains, draws) arrays."""
+    """Build a :class:`BayesFit` (or subclass) from transformed (chains, draws) arrays (STYLE.md 6)."""
     all_settings = {**settings.to_dict(), **dict(extra_settings), "nuts_sampler": SAMPLER, "backend": BACKEND,
                     "adaptation": ADAPTATION, "numba_fastmath": NUMBA_FASTMATH, "versions": _versions()}
     all_settings.pop("cores", None)  # does not change the draws (measured): see runtime
@@ -300,7 +309,11 @@ def _default_thresholds() -> dict:
 
 def sample(model, *, seed: int, settings=None, var_names=None, name: str = "custom",
            priors: Mapping[str, str] | None = None) -> BayesFit:
-    """Sample any PyMC model with nutpie and gate it (STYLE.md section 6: build / sample / diagnose).
+    """Sample any PyMC model with NUTS and gate it (Hoffman & Gelman 2014, JMLR 15, 1593; nutpie).
+
+    The generic step of STYLE.md section 6 (build / sample / diagnose) for models built outside
+    this package; :func:`hierarchical`, :func:`random_effects` and :func:`linear_trend` call the
+    same machinery with their own transformations.
 
     Parameters
     ----------

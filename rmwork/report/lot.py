@@ -52,6 +52,10 @@ def section(wb, key: str) -> HTML:
 def header(wb) -> HTML:
     p = wb.p
     zh_ = wb.language == "zh"
+    if zh_:
+        from .certificate import setup_cjk_font
+
+        setup_cjk_font()  # figures of a Chinese report carry Chinese analyte names and labels
     title = "标准物质研制报告" if zh_ else "Reference material certification report"
     rows = [("批号" if zh_ else "Lot", p.lot), ("标准物质名称" if zh_ else "Material", p.material)]
     c = p.certificate

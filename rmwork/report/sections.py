@@ -91,6 +91,8 @@ def show_certificate(wb, certs: dict, output_dir=""):
     for a, e in certs.items():
         _display(heading(a, 3))
         _display(rcert.table_u1(e["budget"], lang=lang))
+        for n in e.get("notes", ()):
+            _display(note(n))
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
         _display(rcert.checks_table(e["checks"], lang=lang))
         sl = e.get("shelf_life")
