@@ -11,7 +11,9 @@ DEBS := chromium fonts-noto-cjk
 WORKERS ?= 2
 
 # Python 3.12 is required (PyMC 6); find it on PATH or under pyenv, never fall back to another line.
-PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || (PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null) || ls -d $$HOME/.pyenv/versions/3.12.*/bin/python 2>/dev/null | tail -n 1)
+# (a pyenv shim named python3.12 may exist and still fail, so every candidate is tried for real)
+PYTHON312 ?= $(shell for c in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python 2>/dev/null | sort -V -r) $$(PYENV_VERSION=3.12 pyenv which python 2>/dev/null); do \
+  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
 .PHONY: demo test setup system clean-reports lab bench
 
