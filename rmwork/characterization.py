@@ -1225,3 +1225,48 @@ def by_analyte(func: Callable, df: pd.DataFrame, *, analyte: str = "analyte", la
         else:
             out[name] = func(lab_summary(sub, **cols, exclude=excl, analyte=name), **kwargs)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# bilateral degrees of equivalence
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BilateralDoEResult(Result):
+    """Bilateral degrees of equivalence D_ij = x_i - x_j with U(D_ij) (CIPM MRA-D-05, 2015)."""
+
+    analyte: str = ""
+    lab: tuple[str, ...]
+    d: tuple[tuple[float, ...], ...]        # d[i][j] = x_i - x_j
+    U_d: tuple[tuple[float, ...], ...]      # k sqrt(u_i^2 + u_j^2)
+    k: float
+    coverage: float
+    notes: tuple[str, ...] = ()
+    clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [{"lab_i": a, "lab_j": b, "d": self.d[i][j], "U_d": self.U_d[i][j]}
+                for i, a in enumerate(self.lab) for j, b in enumerate(self.lab) if i != j]
+        return pd.DataFrame(rows)
+
+
+def bilateral_degrees_of_equivalence(values, u, *, labs=None, coverage: float = 0.95,
+                                     analyte: str = "") -> BilateralDoEResult:
+    r"""Bilateral degrees of equivalence between every pair of labs (CIPM MRA-D-05; Koepke et al. 2017).
+
+    .. math::  D_{ij} = x_i - x_j, \qquad U(D_{ij}) = k \sqrt{u_i^2 + u_j^2}
+
+    with k the normal quantile at ``coverage`` (1.96 for 95 %): the labs' results are taken as
+    independent; a pair is equivalent when |D_ij| <= U(D_ij).  Unlike the unilateral DoE this
+    does not depend on the consensus estimator, so excluded labs are compared like any other.
+    """
+    _checks.require_level(coverage, "coverage")
+    x = _checks.require_finite_array(values, what="lab values")
+    uu = _checks.require_positive_array(u, what="lab uncertainties")
+    names = tuple(str(v) for v in (labs if labs is not None else range(1, x.size + 1)))
+    k = float(stats.norm.ppf(0.5 + coverage / 2))
+    d = x[:, None] - x[None, :]
+    U = k * np.sqrt(uu[:, None] ** 2 + uu[None, :] ** 2)
+    return BilateralDoEResult(analyte=analyte, lab=names, d=tuple(map(tuple, d.tolist())),
+                              U_d=tuple(map(tuple, U.tolist())), k=k, coverage=coverage,
+                              clauses={"bilateral": "CIPM MRA-D-05 (2015); D_ij = x_i - x_j, "
+                                                    "U = k sqrt(u_i^2 + u_j^2)"})

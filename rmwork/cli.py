@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RmworkError

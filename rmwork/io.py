@@ -27,12 +27,12 @@ REQUIRED = {
 }
 OPTIONAL = {
     "homogeneity": ("replicate", "fill_order", "run_order", "unit_of_measure", "group"),
-    "stability": ("time", "date", "unit", "temperature", "replicate", "unit_of_measure"),
+    "stability": ("time", "date", "unit", "temperature", "replicate", "unit_of_measure", "u"),
     "characterization": ("u", "dof", "replicate", "include", "unit_of_measure", "U", "k", "method"),
 }
 NUMERIC = {
     "homogeneity": ("value", "fill_order", "run_order"),
-    "stability": ("value", "time", "temperature"),
+    "stability": ("value", "time", "temperature", "u"),
     "characterization": ("value", "u", "dof", "U", "k"),
 }
 # eCerto's homogeneity sheet: analyte, H_type, Flasche, value, unit (unit = unit of measure)

@@ -120,8 +120,14 @@ class Accelerated(DataSource):
     limit: float | None = None
 
 
+class Isochronous(DataSource):
+    reference_temperature: float = Field(description="degrees Celsius; the reference storage")
+    shelf_life: float | None = Field(None, gt=0, description="months")
+
+
 class Stability(_Model):
     long_term: LongTerm | None = None
+    isochronous: Isochronous | None = None
     transport: Transport | None = None
     accelerated: Accelerated | None = None
     use_means: bool = False
@@ -282,7 +288,7 @@ class Lot:
         if p.homogeneity:
             out["homogeneity.data"] = self.resolve(p.homogeneity.data)
         if p.stability:
-            for k in ("long_term", "transport", "accelerated", "monitoring"):
+            for k in ("long_term", "isochronous", "transport", "accelerated", "monitoring"):
                 s = getattr(p.stability, k)
                 if s is not None:
                     out[f"stability.{k}.data"] = self.resolve(s.data)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import params, workbook
-from .errors import InputError, LockError, RmworkError
+from .errors import InputError, LockError
 from .report import provenance, render
 from .runner_errors import NotebookError
 
@@ -164,47 +164,60 @@ def _environment() -> dict:
 
 
 def _execute(lot: params.Lot, work: Path, *, progress: bool) -> dict[str, Path]:
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+    """Execute each notebook with papermill in a child process group (stopped whole on Ctrl-C)."""
+    import signal
+    import subprocess
+    import sys
 
     out = {}
     nbdir = notebooks_dir()
     for name in NOTEBOOKS:
         target = work / name
-        try:
-            with _kernel_stderr_to(work / "kernel-stderr.log"):
-                    pm.execute_notebook(str(nbdir / name), str(target),
-                                    parameters={"lot_file": str(lot.path), "output_dir": str(work.resolve())},
-                                    kernel_name=kernel_name(), cwd=str(nbdir), progress_bar=progress,
-                                    log_output=False, start_timeout=180,
-                                    request_save_on_cell_execute=False)
-            (work / "kernel-stderr.log").unlink(missing_ok=True)
-        except PapermillExecutionError as exc:
-            line = (exc.evalue or "").strip().splitlines()
-            msg = line[-1] if line else exc.ename
-            if exc.ename == "InputError":
-                raise InputError(msg) from None
-            raise NotebookError(f"{name}, cell {exc.exec_count}: {exc.ename}: {msg}") from None
+        errfile = work / f".{name}.error.json"
+        params_json = json.dumps({"lot_file": str(lot.path), "output_dir": str(work.resolve())})
+        with open(work / "kernel-stderr.log", "ab") as log:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "rmwork._papermill_child", str(nbdir / name), str(target),
+                 params_json, kernel_name(), str(nbdir), str(errfile)],
+                stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=_die_with_parent)
+            try:
+                rc = child.wait()
+            except BaseException:
+                # Ctrl-C or a kill of the batch: stop papermill and its kernel, then go on unwinding
+                try:
+                    os.killpg(child.pid, signal.SIGTERM)
+                    child.wait(timeout=10)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    os.killpg(child.pid, signal.SIGKILL)
+                raise
+        if rc == 3 and errfile.is_file():
+            err = json.loads(errfile.read_text(encoding="utf-8"))
+            errfile.unlink()
+            line = (err.get("evalue") or "").strip().splitlines()
+            msg = line[-1] if line else err.get("ename")
+            if err.get("ename") == "InputError":
+                raise InputError(msg)
+            raise NotebookError(f"{name}, cell {err.get('exec_count')}: {err.get('ename')}: {msg}")
+        if rc != 0:
+            tail = (work / "kernel-stderr.log").read_text(errors="replace").strip().splitlines()[-1:]
+            raise NotebookError(f"{name}: papermill stopped with status {rc}"
+                                + (f" ({tail[0][:200]})" if tail else ""))
+        (work / "kernel-stderr.log").unlink(missing_ok=True)
         out[name] = target
     return out
 
 
-@contextmanager
-def _kernel_stderr_to(path: Path):
-    """Send what the kernel process writes to stderr (its TCP notice, tracebacks of its own) to a
-    log file kept with a failed run, so the CLI's message stays one line."""
-    import sys
+def _die_with_parent():
+    """Child side (Linux): get SIGKILL when the rmwork process dies, so a killed run leaves no
+    papermill behind (the kernel's parent poller then ends the kernel too)."""
+    try:
+        import ctypes
+        import signal
 
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(path, "ab") as fh:
-        os.dup2(fh.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _archive_previous(final: Path, work: Path):

@@ -122,6 +122,15 @@ class Workbook:
                         g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
                         settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=str(a),
                         unit_of_measure=uom, where=where)
+        if st.isochronous is not None:
+            iso = st.isochronous
+            df = self._stability_frame(iso, "stability.isochronous")
+            for a, g in df.groupby("analyte", sort=False):
+                entry = out.setdefault(str(a), {})
+                entry["isochronous"] = smod.isochronous(
+                    g, iso.reference_temperature, shelf_life=iso.shelf_life, use_means=st.use_means,
+                    alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                    where=f"{iso.data}, analyte '{a}'")
         if st.transport is not None:
             df = self._stability_frame(st.transport, "stability.transport")
             for a, g in df.groupby("analyte", sort=False):
@@ -167,8 +176,9 @@ class Workbook:
             doe = cmod.degrees_of_equivalence(x, u, res, dof=dof, method=c.method, seed=self.p.seed, **kw)
             scr = cmod.screen(g, alpha=c.alpha, seed=self.p.seed, analyte=a, exclude=exclude)
             rec = cmod.recommend(x, u, dof, seed=self.p.seed, bayes_settings=self.p.sampler.model_dump(), **kw)
+            bil = cmod.bilateral_degrees_of_equivalence(x, u, labs=list(summ.lab), analyte=a)
             out[a] = {"summary": summ, "consensus": res, "doe": doe, "screening": scr,
-                      "recommendation": rec, "frame": g}
+                      "recommendation": rec, "bilateral": bil, "frame": g}
         self.results["characterization"] = out
         return out
 
@@ -219,6 +229,11 @@ class Workbook:
                     supported = sl.t_max_exact
                 entry["shelf_life"] = sl
                 chk = _with_validity_check(chk, supported, self.validity_months(), lt.significant)
+            mon = self.data.get("stability.monitoring")
+            if mon is not None and (mon["analyte"] == a).any():
+                g = mon[mon["analyte"] == a]
+                entry["monitoring"] = smod.monitoring_check(cv.value, cv.u, g["value"].to_numpy(float),
+                                                            g["u"].to_numpy(float), k=cv.k, analyte=a)
             entry["checks"] = chk
             out[a] = entry
         self.results["certificate"] = out
@@ -317,6 +332,8 @@ class Workbook:
                 stab["long_term"] = _drop_private(r.to_dict())
                 if "bayes" in entry:
                     stab["long_term"]["bayes"] = entry["bayes"].to_dict()
+            if "isochronous" in entry:
+                stab["isochronous"] = {k: _drop_private(v.to_dict()) for k, v in entry["isochronous"].fits.items()}
             if "transport" in entry:
                 stab["transport"] = _drop_private(entry["transport"].to_dict())
             if "accelerated" in entry:
@@ -329,6 +346,7 @@ class Workbook:
             d = res.to_dict()
             d["labs_table"] = entry["summary"].to_frame().to_dict(orient="list")
             d["degrees_of_equivalence"] = entry["doe"].to_dict()
+            d["bilateral_degrees_of_equivalence"] = entry["bilateral"].to_dict()
             d["screening"] = entry["screening"].to_dict()
             d["recommendation"] = entry["recommendation"].to_dict()
             an["characterization"] = d
@@ -340,6 +358,8 @@ class Workbook:
             d["transfer_notes"] = list(entry.get("notes", ()))
             if "shelf_life" in entry:
                 d["shelf_life"] = entry["shelf_life"].to_dict()
+            if "monitoring" in entry:
+                an.setdefault("stability", {})["monitoring"] = entry["monitoring"].to_dict()
             an["certified"] = d
         validity = self.validity() if self.results.get("certificate") else None
         return plain({"lot": self.p.lot, "material": self.p.material, "rmwork_version": __version__,
@@ -437,10 +457,14 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
                                  "least one unit with 2 results; every unit has 1",
                                  file=df.attrs["file"], hint="add replicate results per unit")
     if p.stability:
-        for k in ("long_term", "transport", "accelerated", "monitoring"):
+        for k in ("long_term", "isochronous", "transport", "accelerated", "monitoring"):
             src = getattr(p.stability, k)
             if src is not None:
                 data[f"stability.{k}"] = read(lot, src, "stability")
+        mon = data.get("stability.monitoring")
+        if mon is not None and "u" not in mon.columns:
+            raise InputError("monitoring results need a column 'u' (standard uncertainty of each "
+                             "result)", file=p.stability.monitoring.data, hint="add the column")
     if p.characterization:
         c = p.characterization
         df = read(lot, c, "characterization")

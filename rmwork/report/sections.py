@@ -3,7 +3,9 @@ except what the workbook already holds)."""
 
 from __future__ import annotations
 
-from .display import HTML, figure, heading, note, paragraph, warning
+import pandas as pd
+
+from .display import HTML, figure, heading, note, paragraph, table, warning
 
 
 def _display(*objs):
@@ -28,6 +30,14 @@ def show_stability(wb, stab: dict):
             if diag is not None and not diag.passed:
                 for m in diag.messages:
                     _display(warning(m))
+        if "isochronous" in e:
+            iso = e["isochronous"]
+            frame = iso.to_frame()[["temperature", "n_points", "slope", "se_slope", "p_value", "u_lts"]]
+            _display(table(frame, f"Table S4 — {a}: isochronous study, one regression per storage "
+                                  f"temperature against the reference {iso.reference_temperature:g} °C "
+                                  "(ISO Guide 35:2017, clause 8)", labels=False))
+            for n in iso.notes:
+                _display(note(n))
         if "accelerated" in e:
             r = e["accelerated"]
             _display(heading(f"{a} — accelerated study (Arrhenius)" if lang == "en" else f"{a} — 加速稳定性（Arrhenius）", 4))
@@ -76,6 +86,12 @@ def show_characterization(wb, char: dict):
             _display(warning("MCMC diagnostics failed: this value must not be used for the certificate"
                              if lang == "en" else "MCMC 诊断未通过：该值不得用于证书"))
         _display(rc.table_c4(e["doe"], lang))
+        b = e["bilateral"]
+        mat = pd.DataFrame([[f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}" + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else "")
+                             if i != j else "—" for j in range(len(b.lab))] for i in range(len(b.lab))],
+                           index=pd.Index(b.lab, name="x_i − x_j"), columns=list(b.lab))
+        _display(table(mat, "Table C5 — Bilateral degrees of equivalence D_ij ± U(D_ij), k = "
+                            f"{b.k:.2f} (* not equivalent; CIPM MRA-D-05)", labels=False, index=True))
         _display(figure(rc.figure_c1(e["doe"], res, lang=lang)))
 
 
@@ -95,6 +111,11 @@ def show_certificate(wb, certs: dict, output_dir=""):
             _display(note(n))
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
         _display(rcert.checks_table(e["checks"], lang=lang))
+        if "monitoring" in e:
+            m = e["monitoring"]
+            _display(table(m.to_frame(), f"Table S5 — {a}: post-certification monitoring, "
+                                         f"|x_m − x_c| ≤ k·sqrt(u_c² + u_m²), k = {m.k:.3g} "
+                                         "(ERM Application Note 1)", labels=False))
         sl = e.get("shelf_life")
         stab = (wb.results.get("stability") or {}).get(a, {})
         if sl is not None and "long_term" in stab:
