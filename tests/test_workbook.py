@@ -109,3 +109,26 @@ def test_excluded_lab_must_exist(lot):
     lot.write_text(lot.read_text().replace("lab: L4", "lab: L9"))
     with pytest.raises(InputError, match=r"excluded lab 'L9' is not in the data"):
         workbook.open(lot)
+
+
+def test_monitoring_points_are_added_to_the_trend_figure(tmp_path):
+    """Monitoring results dated after the study appear on Figure S1 at months from the study's start."""
+    from rmwork.report import sections
+    from rmwork.report import stability as rs
+
+    (tmp_path / "c.csv").write_text("analyte,lab,value,u\nA,L1,10.02,0.03\nA,L2,9.98,0.04\nA,L3,10.05,0.05\n")
+    (tmp_path / "lt.csv").write_text("analyte,date,value\n" + "\n".join(
+        f"A,2020-{m:02d}-01,{10 + 0.001 * m}" for m in range(1, 13)) + "\n")
+    (tmp_path / "mon.csv").write_text("analyte,date,value,u\nA,2021-06-01,10.01,0.03\n")
+    (tmp_path / "lot.yaml").write_text(
+        "lot: X\nmaterial: m\nseed: 1\nstability:\n  long_term: {data: lt.csv, shelf_life: 12}\n"
+        "  monitoring: {data: mon.csv}\ncharacterization: {data: c.csv}\n")
+    wb = workbook.open(tmp_path / "lot.yaml")
+    wb.stability(), wb.characterization()
+    e = wb.certificate()["A"]
+    stab = wb.results["stability"]["A"]
+    fig = rs.figure_s1(stab["frame"], stab["long_term"], certified_value=e["certified"].value, U=e["certified"].U)
+    sections._add_monitoring_points(fig, wb, "A", stab["frame"])
+    line = [c for c in fig.axes[0].containers if c.get_label() == "monitoring (± 2u)"][0]
+    x = line.lines[0].get_xdata()[0]
+    assert x == pytest.approx((np.datetime64("2021-06-01") - np.datetime64("2020-01-01")).astype(int) / 30.4375)

@@ -124,8 +124,10 @@ def show_certificate(wb, certs: dict, output_dir=""):
             _display(paragraph(rs.stability_statement(stab["long_term"], lang, prediction=pred,
                                                       suggestion=sugg)))
             cv = e["certified"]
-            _display(figure(rs.figure_s1(stab.get("frame"), stab["long_term"], certified_value=cv.value,
-                                         U=cv.U, prediction=pred, lang=lang)))
+            fig = rs.figure_s1(stab.get("frame"), stab["long_term"], certified_value=cv.value,
+                               U=cv.U, prediction=pred, lang=lang)
+            _add_monitoring_points(fig, wb, a, stab.get("frame"))
+            _display(figure(fig))
     _display(rcert.table_u2([e["certified"] for e in certs.values()], lang=lang,
                             analyte_names=wb.p.certificate.analyte_names or None))
     meta = wb.metadata()
@@ -135,3 +137,23 @@ def show_certificate(wb, certs: dict, output_dir=""):
                                   draft=bool(meta.missing()))
     _display(HTML(page))
     _display(note(wb.write_drmd(output_dir)))
+
+
+def _add_monitoring_points(fig, wb, analyte: str, frame):
+    """Post-certification monitoring results on the trend figure (time from the study's first date)."""
+    mon = wb.data.get("stability.monitoring")
+    if mon is None or frame is None or not (mon["analyte"] == analyte).any():
+        return
+    g = mon[mon["analyte"] == analyte]
+    if "time" in g.columns:
+        t = g["time"].to_numpy(float)
+    elif "date" in g.columns and "date" in frame.columns:
+        from ..stability import months_from_dates
+
+        t = months_from_dates(g["date"], origin=frame["date"].min())
+    else:
+        return
+    ax = fig.axes[0]
+    ax.errorbar(t, g["value"], yerr=2 * g["u"], fmt="s", color="#aa3377", ms=5, capsize=3,
+                label="monitoring (± 2u)")
+    ax.legend(fontsize=7, loc="best")
