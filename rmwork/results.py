@@ -56,3 +56,29 @@ class Result:
 
         row = {k: v for k, v in self.to_dict().items() if not isinstance(v, (list, dict))}
         return pd.DataFrame([row])
+
+
+# Every result class, re-exported for the documentation (lazily: the study modules import this one)
+_RESULT_MODULES = {
+    "homogeneity": ("HomogeneityResult", "SufficientHomogeneityResult", "TrendResult", "HomogeneityStudy"),
+    "stability": ("StabilityRegressionResult", "TransportResult", "IsochronousResult",
+                  "ShelfLifePredictionResult", "PoolabilityResult", "ShelfLifeSuggestionResult",
+                  "ArrheniusResult", "ArrheniusJointResult", "MonitoringResult", "BayesianTrendResult"),
+    "characterization": ("LabSummary", "ConsensusResult", "DoEResult", "BilateralDoEResult",
+                         "ScreeningResult", "Recommendation"),
+    "outliers": ("GrubbsResult", "GrubbsDoubleResult", "DixonResult", "CochranResult", "MandelResult",
+                 "ScheffeResult", "NormalityResult", "CochranQResult"),
+    "robust": ("AlgorithmAResult", "RobustStatistics"),
+    "certificate": ("BudgetComponent", "BudgetResult", "DofEffResult", "CoverageFactorResult",
+                    "RoundedValue", "CertifiedValue", "CheckItem", "ChecksResult", "ValidityPeriod"),
+    "bayes": ("BayesFit", "HierarchicalFit", "RandomEffectsFit", "TrendFit", "Diagnostics"),
+}
+
+
+def __getattr__(name):
+    import importlib
+
+    for module, names in _RESULT_MODULES.items():
+        if name in names:
+            return getattr(importlib.import_module(f"rmwork.{module}"), name)
+    raise AttributeError(f"module 'rmwork.results' has no attribute {name!r}")

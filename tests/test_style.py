@@ -38,3 +38,14 @@ def test_compute_modules_import_no_matplotlib_or_pymc():
             "print(bad); sys.exit(bool(bad))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_every_result_class_is_reexported_from_rmwork_results():
+    import dataclasses
+
+    from rmwork import results
+
+    for module, names in results._RESULT_MODULES.items():
+        for name in names:
+            cls = getattr(results, name)
+            assert dataclasses.is_dataclass(cls) and hasattr(cls, "to_dict"), name
