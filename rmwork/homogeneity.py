@@ -403,14 +403,20 @@ def study(df: pd.DataFrame, *, analyte: str = "", group: str = "", unit_of_measu
     if bayes:
         if seed is None:
             raise ValueError("`seed` must be given for the Bayesian model")
-        from . import bayes as _bayes
-
-        fit = _bayes.random_effects(df["value"].to_numpy(float), df["unit"].astype(str).to_numpy(),
-                                    seed=seed, settings=sampler_settings)
+        fit = bayes_model(df, seed=seed, settings=sampler_settings)
     return HomogeneityStudy(analyte=str(analyte), group=str(group),
                             unit_of_measure=str(unit_of_measure), anova=res, criterion=crit,
                             trends=trends, cochran=cochran, grubbs=grubbs, bayes=fit,
                             conclusion=conclusion(res, crit, trends))
+
+
+def bayes_model(df: pd.DataFrame, *, seed: int, settings=None):
+    """The random-effects model of a homogeneity study in PyMC (ISO Guide 35:2017, clause 7; a
+    sensitivity analysis beside the ANOVA): :func:`rmwork.bayes.random_effects` on value ~ unit."""
+    from . import bayes as _bayes
+
+    return _bayes.random_effects(df["value"].to_numpy(float), df["unit"].astype(str).to_numpy(),
+                                 seed=seed, settings=settings)
 
 
 def _screen_units(outliers, df, alpha):

@@ -128,7 +128,8 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
     started = provenance.now_utc()
     params_file = Path(params_file)
     lot = params.load(params_file)
-    workbook.load_data(lot)                        # every data problem surfaces before any kernel
+    svc = _sampling_service(lot)                   # started first: its PyMC import overlaps the rest
+    data = workbook.load_data(lot)                 # every data problem surfaces before any kernel
     out_root = Path(out) if out else Path("reports")
     final = out_root / lot.params.lot
     with lot_lock(out_root, lot.params.lot):
@@ -136,7 +137,11 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
         work = out_root / f".tmp-{lot.params.lot}-{uuid.uuid4().hex[:8]}"
         work.mkdir(parents=True)
         try:
-            executed = _execute(lot, work, progress=progress)
+            env = None
+            if svc is not None:
+                svc.warm(workbook.bayes_structures(lot, data))
+                env = {**os.environ, **svc.env()}
+            executed = _execute(lot, work, progress=progress, env=env)
             render.to_html(executed[NOTEBOOKS[0]], work / "report.html",
                            title=f"{lot.params.lot} — {lot.params.material}")
             if not (work / "results.json").is_file():
@@ -163,7 +168,20 @@ def _environment() -> dict:
             if os.environ.get(k) is not None}
 
 
-def _execute(lot: params.Lot, work: Path, *, progress: bool) -> dict[str, Path]:
+def _sampling_service(lot: params.Lot):
+    """This process's sampling service (:mod:`rmwork.bayes.service`) if the lot fits Bayesian models.
+
+    It compiles the lot's model structures while papermill starts the kernel; a batch worker keeps
+    it for all its lots.  ``RMWORK_BAYES_SERVICE_OFF=1`` fits in the kernel instead (same numbers).
+    """
+    if os.environ.get("RMWORK_BAYES_SERVICE_OFF") == "1" or not workbook.uses_bayes(lot):
+        return None
+    from .bayes import service
+
+    return service.ensure()
+
+
+def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = None) -> dict[str, Path]:
     """Execute each notebook with papermill in a child process group (stopped whole on Ctrl-C)."""
     import signal
     import subprocess
@@ -179,7 +197,7 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool) -> dict[str, Path]:
             child = subprocess.Popen(
                 [sys.executable, "-m", "rmwork._papermill_child", str(nbdir / name), str(target),
                  params_json, kernel_name(), str(nbdir), str(errfile)],
-                stdout=log, stderr=log, start_new_session=True,
+                stdout=log, stderr=log, start_new_session=True, env=env,
                 preexec_fn=_die_with_parent)
             try:
                 rc = child.wait()

@@ -8,7 +8,7 @@ itself.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,57 @@ class Workbook:
     lot: params.Lot
     data: dict[str, pd.DataFrame] = field(default_factory=dict)
     results: dict = field(default_factory=dict)
+    # Bayesian sensitivity fits running in the background: (section, key) -> (future, attach)
+    _jobs: dict = field(default_factory=dict, repr=False)
+    _on_settle: list = field(default_factory=list, repr=False)
+    _pool: object = field(default=None, repr=False)
+
+    # -- Bayesian sensitivity models ----------------------------------------------------------
+    def _sensitivity(self, section: str, key: str, fit, attach) -> None:
+        """Run a Bayesian sensitivity model (it is not used on the certificate) and attach it.
+
+        When a sampling service fits for this kernel (``rmwork run``/``batch``), the fit runs in a
+        background thread: the service may still be compiling the structure, and the classical
+        studies need not wait for it.  :meth:`settle` collects the fits (``record`` calls it), and
+        the report's placeholders are updated in place.  Without a service (JupyterLab) it runs now.
+        Either way the numbers are the same (same structure, same seed).
+        """
+        from .bayes import service
+
+        if not service.configured():
+            attach(fit())
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rmwork-bayes")
+        self._jobs[(section, key)] = (self._pool.submit(fit), attach)
+
+    def pending(self, section: str, key: str | None = None) -> bool:
+        """Whether Bayesian fits of ``section`` (and ``key``) are still to be collected."""
+        return any(s == section and (key is None or k == key) for s, k in self._jobs)
+
+    def pending_keys(self, section: str) -> list[str]:
+        return [k for s, k in self._jobs if s == section]
+
+    def on_settle(self, callback) -> None:
+        """Call ``callback()`` once every background fit is attached (now, if none is pending)."""
+        if self._jobs:
+            self._on_settle.append(callback)
+        else:
+            callback()
+
+    def settle(self) -> None:
+        """Wait for the background Bayesian fits, attach them in order, run the callbacks."""
+        jobs = list(self._jobs.items())
+        try:
+            for _, (future, attach) in jobs:
+                attach(future.result())
+        finally:
+            self._jobs.clear()
+        callbacks, self._on_settle = self._on_settle, []
+        for cb in callbacks:
+            cb()
 
     # -- parameters --------------------------------------------------------------------------
     @property
@@ -78,9 +129,13 @@ class Workbook:
             mean = float(g.groupby("unit")["value"].mean().mean())
             studies[key] = hmod.study(
                 g, analyte=analyte, group=group, unit_of_measure=uom, alpha=h.alpha,
-                sigma_pt=self.lot.sigma_pt(analyte, mean), bayes=h.bayes,
-                seed=self.p.seed, sampler_settings=self.p.sampler.model_dump(),
+                sigma_pt=self.lot.sigma_pt(analyte, mean), bayes=False,
                 where=f"{g.attrs.get('file') or self.data['homogeneity'].attrs.get('file')}, analyte '{key}'")
+            if h.bayes:
+                self._sensitivity(
+                    "homogeneity", key,
+                    lambda g=g: hmod.bayes_model(g, seed=self.p.seed, settings=self.p.sampler.model_dump()),
+                    lambda fit, key=key: studies.__setitem__(key, replace(studies[key], bayes=fit)))
         self.results["homogeneity"] = studies
         return studies
 
@@ -118,10 +173,13 @@ class Workbook:
                     analyte=str(a), unit_of_measure=uom, where=where)
                 entry["frame"] = g
                 if st.bayes:
-                    entry["bayes"] = smod.bayesian_trend(
-                        g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
-                        settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=str(a),
-                        unit_of_measure=uom, where=where)
+                    self._sensitivity(
+                        "stability", str(a),
+                        lambda g=g, uom=uom, where=where, a=a: smod.bayesian_trend(
+                            g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
+                            settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=str(a),
+                            unit_of_measure=uom, where=where),
+                        lambda r, entry=entry: entry.__setitem__("bayes", r))
         if st.isochronous is not None:
             iso = st.isochronous
             df = self._stability_frame(iso, "stability.isochronous")
@@ -368,6 +426,7 @@ class Workbook:
 
     def record(self, output_dir: str | Path | None) -> dict:
         """Write ``results.json`` (sorted keys, so identical inputs give identical bytes)."""
+        self.settle()
         res = self.results_json()
         if output_dir:
             out = Path(output_dir)
@@ -484,6 +543,34 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
                 raise InputError(f"excluded lab '{e.lab}' is not in the data", file=str(lot.path),
                                  key="characterization.exclude", hint=f"labs are {', '.join(sorted(known))}")
     return data
+
+
+def uses_bayes(lot: params.Lot) -> bool:
+    """Whether the lot's parameters ask for any Bayesian model."""
+    p = lot.params
+    return bool((p.homogeneity is not None and p.homogeneity.bayes)
+                or (p.stability is not None and p.stability.bayes and p.stability.long_term is not None)
+                or (p.characterization is not None
+                    and p.characterization.method in ("bayes-gauss", "bayes-laplace")))
+
+
+def bayes_structures(lot: params.Lot, data: dict[str, pd.DataFrame]) -> list[tuple]:
+    """Structure keys of the Bayesian models the lot will fit (what a sampling service compiles ahead)."""
+    from .bayes.models import LINEAR_TREND_KEY, RANDOM_EFFECTS_KEY, hierarchical_key
+
+    p, keys = lot.params, []
+    if p.homogeneity is not None and p.homogeneity.bayes:
+        keys.append(RANDOM_EFFECTS_KEY)
+    if p.stability is not None and p.stability.bayes and p.stability.long_term is not None:
+        keys.append(LINEAR_TREND_KEY)
+    c = p.characterization
+    if c is not None and c.method in ("bayes-gauss", "bayes-laplace") and "characterization" in data:
+        effects = "gauss" if c.method == "bayes-gauss" else "laplace"
+        for _, g in data["characterization"].groupby("analyte", sort=False):
+            key = hierarchical_key(g["lab"].nunique(), effects)
+            if key not in keys:
+                keys.append(key)
+    return keys
 
 
 def open(lot_file) -> Workbook:  # noqa: A001 - the notebook's one call

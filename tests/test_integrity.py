@@ -31,6 +31,22 @@ def reported(tmp_path_factory):
     return lot, d / "reports"
 
 
+def service_pids() -> set[int]:
+    """Running (not zombie) sampling-service processes of this machine."""
+    out = set()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes()
+            state = (d / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"rmwork.bayes.service" in cmd and state not in ("Z", "X"):
+            out.add(int(d.name))
+    return out
+
+
 def start_and_wait_for_work(lot, out):
     p = subprocess.Popen([str(EXE), "run", str(lot), "--out", str(out)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -59,9 +75,16 @@ def test_ctrl_c_keeps_previous_report_and_leaves_a_failure_record(reported):
 def test_killed_run_keeps_previous_report_and_next_run_recovers(reported):
     lot, out = reported
     before = files(out / "I-1")
+    earlier = service_pids()
     p = start_and_wait_for_work(lot, out)
+    started = service_pids() - earlier
+    assert started                                            # the lot's sampling service
     os.killpg(p.pid, signal.SIGKILL)
     p.wait(timeout=60)
+    deadline = time.time() + 20
+    while time.time() < deadline and started & service_pids():
+        time.sleep(0.2)
+    assert not started & service_pids()                      # it ended with the killed run
     assert files(out / "I-1") == before
     assert list(out.glob(".tmp-I-1-*"))                      # the half-made report, outside the folder
     r = subprocess.run([str(EXE), "run", str(lot), "--out", str(out)], capture_output=True, text=True)

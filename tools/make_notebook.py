@@ -34,7 +34,7 @@ cells = [
        "One-way ANOVA per analyte; u_bb = max(s_bb, u*_bb). Look at Table H1 and the unit-mean figure."),
     code('display(rmwork.report.lot.section(wb, "homogeneity"))\n'
          "hom = wb.homogeneity()\n"
-         "rmwork.report.homogeneity.show(hom, wb.homogeneity_data(), wb.language)", "nbval-ignore-output"),
+         "rmwork.report.homogeneity.show(hom, wb.homogeneity_data(), wb.language, wb)", "nbval-ignore-output"),
     md("## 2 Stability — ISO Guide 35:2017, clause 8 and B.3\n"
        "Regression of value on time per analyte; u_lts = s(b1)·t_shelf; transport and accelerated studies."),
     code('display(rmwork.report.lot.section(wb, "stability"))\n'

@@ -343,8 +343,8 @@ def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=
         "sigma_prior_scale": sigma_scale / scale,
     }
     name = f"hierarchical-{effects}"
-    run = sampling._run(("hierarchical", effects, n_pad), lambda: build_hierarchical(n_pad, effects=effects),
-                        data, var_names=("mu", "tau", "log_sigma"), seed=seed, settings=settings)
+    key = hierarchical_key(n, effects)
+    run = sampling.run_structure(key, data, seed=seed, settings=settings)
     chain_draws = {"mu": centre + scale * run.draws["mu"], "tau": scale * run.draws["tau"]}
     for j in np.flatnonzero(has_dof):
         chain_draws[f"sigma[{labs[j]}]"] = scale * np.exp(run.draws["log_sigma"][:, :, j])
@@ -510,8 +510,7 @@ def random_effects(values, groups, *, seed: int, settings=None) -> RandomEffects
     data = {"ybar": ybar, "n": counts, "ss_within": ss_w, "dof_within": float(n_tot - p),
             "mu_prior_mean": 0.0, "mu_prior_sd": PRIOR_SD_FACTOR, "sigma_bb_prior_scale": 1.0,
             "sigma_w_prior_scale": 1.0}
-    run = sampling._run(("random-effects",), build_random_effects, data,
-                        var_names=("mu", "sigma_bb", "sigma_w"), seed=seed, settings=settings)
+    run = sampling.run_structure(RANDOM_EFFECTS_KEY, data, seed=seed, settings=settings)
     chain_draws = {"mu": centre + scale * run.draws["mu"], "sigma_bb": scale * run.draws["sigma_bb"],
                    "sigma_w": scale * run.draws["sigma_w"]}
     priors = {"mu": f"mu ~ N({_num(centre)}, ({_num(PRIOR_SD_FACTOR)} * {_num(scale)})^2) [mean, 10 x SD of all results]",
@@ -635,8 +634,7 @@ def linear_trend(time, value, *, seed: int, settings=None) -> TrendFit:
                          hint="check the data: slope 0, residual SD 0")
     data = {"t": (t - t_mean) / t_sd, "y": (y - y_mean) / y_sd, "intercept_prior_sd": PRIOR_SD_FACTOR,
             "slope_prior_sd": PRIOR_SD_FACTOR, "sigma_prior_scale": 1.0}
-    run = sampling._run(("linear-trend",), build_linear_trend, data, var_names=("b0", "b1", "sigma"),
-                        seed=seed, settings=settings)
+    run = sampling.run_structure(LINEAR_TREND_KEY, data, seed=seed, settings=settings)
     slope = run.draws["b1"] * (y_sd / t_sd)
     intercept = y_mean + y_sd * run.draws["b0"] - slope * t_mean
     chain_draws = {"intercept": intercept, "slope": slope, "sigma": y_sd * run.draws["sigma"]}
@@ -654,3 +652,24 @@ def linear_trend(time, value, *, seed: int, settings=None) -> TrendFit:
         slope=float(slope.mean()), se_slope=float(slope.std(ddof=1)), intercept=float(intercept.mean()),
         se_intercept=float(intercept.std(ddof=1)), residual_sd=float(chain_draws["sigma"].mean()),
         n_results=len(y))
+
+
+# ---------------------------------------------------------------------------------------------
+# structure keys: one compiled model per key and process (or per sampling service)
+
+RANDOM_EFFECTS_KEY = ("random-effects",)
+LINEAR_TREND_KEY = ("linear-trend",)
+
+
+def hierarchical_key(n_labs: int, effects: str = "gauss") -> tuple:
+    """Structure key of the NICOB hierarchical model (Koepke et al. 2017) for ``n_labs`` labs.
+
+    Labs are padded to a size class (16, 32, ...), so one compiled model serves them all.
+    """
+    return ("hierarchical", effects, _n_pad(int(n_labs)))
+
+
+sampling.register_structure("hierarchical", lambda key: build_hierarchical(key[2], effects=key[1]),
+                            ("mu", "tau", "log_sigma"))
+sampling.register_structure("random-effects", lambda key: build_random_effects(), ("mu", "sigma_bb", "sigma_w"))
+sampling.register_structure("linear-trend", lambda key: build_linear_trend(), ("b0", "b1", "sigma"))

@@ -27,7 +27,7 @@ from ..results import Result, plain
 from .diagnostics import Diagnostics, _gate, chain_stats
 
 __all__ = ["SamplerSettings", "BayesFit", "sample", "config_hash", "clear_cache", "cache_info",
-           "SAMPLER", "BACKEND"]
+           "SAMPLER", "BACKEND", "register_structure", "warm"]
 
 SAMPLER = "nutpie"  # nuts_sampler recorded in every fit (PyMC 6 would pick it silently; PITFALLS.md)
 BACKEND = "numba"  # nutpie.compile_pymc_model backend (jax is not installed here)
@@ -233,11 +233,62 @@ class _Run:
     draws: dict[str, np.ndarray]   # name -> (chains, draws[, ...])
     diverging: np.ndarray          # (chains, draws) bool
     runtime: dict[str, Any]
+    versions: dict[str, str] = field(default_factory=dict)  # pymc, pytensor, nutpie of the sampling process
+
+
+# Model structures a sampling service can build from their key alone (kind -> (build(key), var_names)).
+_STRUCTURES: dict[str, tuple[Callable[[tuple], Any], tuple[str, ...]]] = {}
+
+
+def register_structure(kind: str, build: Callable[[tuple], Any], var_names) -> None:
+    """Declare how to build the model of a structure key ``(kind, ...)`` (used by the service)."""
+    _STRUCTURES[kind] = (build, tuple(var_names))
+
+
+def structure(key: tuple) -> tuple[Callable[[], Any], tuple[str, ...]]:
+    """``(build, var_names)`` of a registered structure key."""
+    build, var_names = _STRUCTURES[key[0]]
+    return (lambda: build(key)), var_names
+
+
+def warm(keys) -> list[tuple]:
+    """Compile the registered structures ``keys`` now (what a first fit would do); returns the new ones."""
+    done = []
+    for key in keys:
+        key = tuple(key)
+        build, var_names = structure(key)
+        _, _, hit = _compiled(key, build, var_names)
+        if not hit:
+            done.append(key)
+    return done
+
+
+def run_structure(key: tuple, data: Mapping[str, Any], *, seed: int, settings: SamplerSettings) -> _Run:
+    """Sample the registered structure ``key`` with ``data`` (see :func:`_run`)."""
+    build, var_names = structure(key)
+    return _run(key, build, data, var_names=var_names, seed=seed, settings=settings)
 
 
 def _run(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names, seed: int,
          settings: SamplerSettings) -> _Run:
-    """Sample the cached compiled model ``key`` with ``data`` swapped in."""
+    """Sample the compiled model ``key`` with ``data`` swapped in.
+
+    In a run started by ``rmwork run``/``batch`` the fit goes to the lot's sampling service
+    (:mod:`rmwork.bayes.service`), which compiled the structure while the kernel started; same
+    structure and seed give the same draws in any process (measured), so only the runtime differs.
+    """
+    if key[0] in _STRUCTURES:
+        from . import service
+
+        run = service.run_remote(key, data, var_names=tuple(var_names), seed=seed, settings=settings)
+        if run is not None:
+            return run
+    return _run_here(key, build, data, var_names=var_names, seed=seed, settings=settings)
+
+
+def _run_here(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names, seed: int,
+              settings: SamplerSettings) -> _Run:
+    """Sample in this process (compiling ``key`` on first use)."""
     import nutpie
     import pytensor
 
@@ -255,7 +306,7 @@ def _run(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, va
     runtime = {"compile_seconds": compile_s, "sample_seconds": sample_s, "cache_hit": hit,
                "cache_key": repr(key), "cores": cores, "pid": os.getpid(),
                "pytensor_linker": str(pytensor.config.linker), "numba_cache": bool(pytensor.config.numba__cache)}
-    return _Run(draws, diverging, runtime)
+    return _Run(draws, diverging, runtime, _versions())
 
 
 def summarize(chain_draws: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
@@ -279,7 +330,7 @@ def make_fit(cls, *, model: str, seed: int, settings: SamplerSettings, extra_set
              notes=(), clauses=None, **fields_):
     """Build a :class:`BayesFit` (or subclass) from transformed (chains, draws) arrays (STYLE.md 6)."""
     all_settings = {**settings.to_dict(), **dict(extra_settings), "nuts_sampler": SAMPLER, "backend": BACKEND,
-                    "adaptation": ADAPTATION, "numba_fastmath": NUMBA_FASTMATH, "versions": _versions()}
+                    "adaptation": ADAPTATION, "numba_fastmath": NUMBA_FASTMATH, "versions": dict(run.versions) or _versions()}
     all_settings.pop("cores", None)  # does not change the draws (measured): see runtime
     config = {"model": model, "priors": dict(priors), "settings": all_settings, "seed": seed}
     summary = summarize(chain_draws)

@@ -110,3 +110,28 @@ def paragraph(text: str) -> HTML:
 
 def heading(text: str, level: int = 3) -> HTML:
     return HTML(f"<h{level}>{html.escape(text)}</h{level}>")
+
+
+def later(wb, render, *, pending: bool) -> None:
+    """Display ``render()`` now, or, while ``wb``'s background Bayesian fits run, a placeholder
+    that is replaced in place (IPython ``display_id``) when :meth:`Workbook.settle` attaches them.
+
+    nbclient (papermill) applies the update to the earlier cell's stored output, so the executed
+    notebook and the HTML report hold the final table where the placeholder was.
+    """
+    from IPython.display import display
+
+    if not pending:
+        out = render()
+        if out is not None:
+            display(out)
+        return
+    text = "贝叶斯模型：采样中……" if getattr(wb, "language", "en") == "zh" else "Bayesian model: sampling …"
+    handle = display(note(text), display_id=True)
+    wb.on_settle(lambda: handle.update(render() or HTML("")))
+
+
+def join(*parts) -> HTML | None:
+    """One HTML block from several (``None`` parts skipped); ``None`` if all are ``None``."""
+    parts = [x for x in parts if x is not None]
+    return HTML("".join(x.data for x in parts)) if parts else None

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import homogeneity as hmod
-from .display import HTML, figure, fmt, heading, note, paragraph, table, warning
+from .display import HTML, figure, fmt, heading, join, later, note, paragraph, table, warning
 
 CAPTIONS = {
     "H1": ("Table H1 — Homogeneity: one-way ANOVA (ISO Guide 35:2017, 7.7/B.3; JJF 1343-2022)",
@@ -96,6 +96,13 @@ def table_h4(studies: dict, lang: str = "en") -> HTML | None:
     return table(pd.DataFrame(rows), _cap("H4", lang), lang=lang, digits=4)
 
 
+def bayes_block(studies: dict, lang: str = "en") -> HTML | None:
+    """Table H4 and, below it, the diagnostic warnings of any fit that failed its gate."""
+    warnings_ = [warning(f"{_key(st)}: {m}") for st in studies.values()
+                 if st.bayes is not None and not st.bayes.diagnostics.passed for m in st.bayes.diagnostics.messages]
+    return join(table_h4(studies, lang), *warnings_)
+
+
 def figure_h1(df: pd.DataFrame, st, lang: str = "en"):
     """Unit means with 95 % intervals (t on each unit's SD) in fill order, and the grand mean."""
     from matplotlib.figure import Figure
@@ -162,24 +169,26 @@ def homogeneity_statement(st, lang: str = "en") -> str:
             f"({fmt(100 * r.u_bb_rel, 3)} % relative).")
 
 
-def show(studies: dict, data: dict, lang: str = "en"):
-    """Display the whole homogeneity section (tables, figures, statements, notes)."""
+def show(studies: dict, data: dict, lang: str = "en", wb=None):
+    """Display the whole homogeneity section (tables, figures, statements, notes).
+
+    With ``wb`` whose Bayesian fits run in the background, Table H4 and the fits' diagnostic
+    warnings appear as a placeholder that is filled in place when the fits are collected.
+    """
     from IPython.display import display
 
     if not studies:
         display(note("This lot has no homogeneity study." if lang == "en" else "本批次无均匀性研究。"))
         return
     display(table_h1(studies, lang))
-    for t in (table_h2(studies, lang), table_h3(studies, lang), table_h4(studies, lang)):
+    for t in (table_h2(studies, lang), table_h3(studies, lang)):
         if t is not None:
             display(t)
+    later(wb, lambda: bayes_block(studies, lang), pending=wb is not None and wb.pending("homogeneity"))
     for key, st in studies.items():
         display(heading(_key(st), 4))
         display(paragraph(homogeneity_statement(st, lang)))
         for n in st.anova.notes + st.notes:
             display(note(n))
-        if st.bayes is not None and not st.bayes.diagnostics.passed:
-            for m in st.bayes.diagnostics.messages:
-                display(warning(m))
         display(figure(figure_h1(data[key], st, lang)))
         display(figure(figure_h2(data[key], st, lang)))

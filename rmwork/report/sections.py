@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .display import HTML, figure, heading, note, paragraph, table, warning
+from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
 
 
 def _display(*objs):
@@ -23,13 +23,8 @@ def show_stability(wb, stab: dict):
     frames = {a: e["frame"] for a, e in stab.items() if "frame" in e}
     rs.show(long_term, frames, transport=transport or None, lang=lang)
     for a, e in stab.items():
-        if "bayes" in e:
-            b = e["bayes"]
-            _display(paragraph(_bayes_trend_text(b, lang)))
-            diag = getattr(b, "diagnostics", None)
-            if diag is not None and not diag.passed:
-                for m in diag.messages:
-                    _display(warning(m))
+        if "bayes" in e or wb.pending("stability", a):
+            later(wb, lambda e=e: _bayes_trend_block(e.get("bayes"), lang), pending=wb.pending("stability", a))
         if "isochronous" in e:
             iso = e["isochronous"]
             frame = iso.to_frame()[["temperature", "n_points", "slope", "se_slope", "p_value", "u_lts"]]
@@ -45,6 +40,16 @@ def show_stability(wb, stab: dict):
             for n in r.notes:
                 _display(warning(n) if "extrapolat" in n.lower() else note(n))
             _display(figure(rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)))
+
+
+def _bayes_trend_block(b, lang):
+    if b is None:
+        return None
+    diag = getattr(b, "diagnostics", None)
+    warnings_ = [warning(m) for m in diag.messages] if diag is not None and not diag.passed else []
+    if diag is None and not getattr(b, "diagnostics_passed", True):
+        warnings_ = [warning(m) for m in getattr(b, "diagnostics_messages", ())]
+    return join(paragraph(_bayes_trend_text(b, lang)), *warnings_)
 
 
 def _bayes_trend_text(b, lang):
