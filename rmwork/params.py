@@ -95,7 +95,7 @@ class AnalyteSettings(_Model):
 
 class SamplerSettings(_Model):
     draws: int = Field(2000, ge=100)
-    tune: int = Field(1000, ge=100)
+    tune: int = Field(500, ge=100)  # nutpie adapts in a few hundred draws; the gate checks R-hat, ESS, divergences
     chains: int = Field(4, ge=1, le=16)
     target_accept: float = Field(0.9, gt=0.5, lt=1)
 
