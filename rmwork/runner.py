@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import params, workbook
 from .errors import InputError, LockError
-from .report import provenance, render
+from .report import provenance
 from .runner_errors import NotebookError
 
 NOTEBOOKS = ("certification_report.ipynb",)
@@ -141,9 +141,10 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
             if svc is not None:
                 svc.warm(workbook.bayes_structures(lot, data))
                 env = {**os.environ, **svc.env()}
-            executed = _execute(lot, work, progress=progress, env=env)
-            render.to_html(executed[NOTEBOOKS[0]], work / "report.html",
-                           title=f"{lot.params.lot} — {lot.params.material}")
+            _execute(lot, work, progress=progress, env=env,
+                     html={NOTEBOOKS[0]: (work / "report.html", f"{lot.params.lot} — {lot.params.material}")})
+            if not (work / "report.html").is_file():
+                raise NotebookError(f"{NOTEBOOKS[0]}: no report.html was rendered")
             if not (work / "results.json").is_file():
                 raise NotebookError(f"{NOTEBOOKS[0]}: the notebook wrote no results.json")
             prev = None
@@ -181,8 +182,10 @@ def _sampling_service(lot: params.Lot):
     return service.ensure()
 
 
-def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = None) -> dict[str, Path]:
-    """Execute each notebook with papermill in a child process group (stopped whole on Ctrl-C)."""
+def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = None,
+             html: dict | None = None) -> dict[str, Path]:
+    """Execute each notebook with papermill in a child process group (stopped whole on Ctrl-C);
+    ``html`` maps a notebook name to the (path, title) of the HTML report the child renders."""
     import signal
     import subprocess
     import sys
@@ -196,7 +199,8 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
         with open(work / "kernel-stderr.log", "ab") as log:
             child = subprocess.Popen(
                 [sys.executable, "-m", "rmwork._papermill_child", str(nbdir / name), str(target),
-                 params_json, kernel_name(), str(nbdir), str(errfile)],
+                 params_json, kernel_name(), str(nbdir), str(errfile),
+                 *(map(str, (html or {}).get(name, ("", ""))))],
                 stdout=log, stderr=log, start_new_session=True, env=env,
                 preexec_fn=_die_with_parent)
             try:
@@ -214,6 +218,8 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
             errfile.unlink()
             line = (err.get("evalue") or "").strip().splitlines()
             msg = line[-1] if line else err.get("ename")
+            if err.get("stage") == "render":
+                raise NotebookError(f"{name}: rendering the HTML report failed: {err.get('ename')}: {msg}")
             if err.get("ename") == "InputError":
                 raise InputError(msg)
             raise NotebookError(f"{name}, cell {err.get('exec_count')}: {err.get('ename')}: {msg}")

@@ -61,10 +61,44 @@ class Diagnostics(Result):
 # ---------------------------------------------------------------------------------------------
 # array-level statistics (chains x draws)
 
-def _array_stats():
-    from arviz_stats.base import array_stats  # deferred: keeps `import rmwork.bayes` cheap
+_STATS = None
 
-    return array_stats
+
+def _array_stats():
+    """ArviZ's array-level statistics with a faster, bit-identical rank-normalisation step.
+
+    ``arviz_stats`` z-scales by ``scipy.stats.rankdata(method="average")`` (a stable sort plus
+    checks, about 1.2 ms for 8000 draws) and ``scipy.stats.norm.ppf``; R-hat and bulk ESS do this
+    three times per parameter, half of a fit's post-processing.  :meth:`_z_scale` below ranks with
+    one quicksort, averages ties exactly (ranks are whole or half numbers, exact in float64) and
+    maps them with ``scipy.special.ndtri`` (which ``norm.ppf`` calls): the same numbers to the
+    last bit (tests/test_bayes.py checks it against the stock class), at about half the cost.
+    Everything else is ArviZ's code.
+    """
+    global _STATS
+    if _STATS is None:
+        from arviz_stats.base.array import BaseArray  # deferred: keeps `import rmwork.bayes` cheap
+        from scipy import special
+
+        class _ArrayStats(BaseArray):
+            def _z_scale(self, ary):
+                ary = np.asarray(ary)
+                flat = ary.ravel()
+                if flat.size == 0 or np.isnan(flat).any():  # rankdata's nan_policy="omit" path
+                    return super()._z_scale(ary)
+                order = np.argsort(flat)
+                s = flat[order]
+                first = np.empty(flat.size, dtype=bool)
+                first[0] = True
+                np.not_equal(s[1:], s[:-1], out=first[1:])
+                start = np.flatnonzero(first)
+                count = np.diff(np.append(start, flat.size))
+                ranks = np.empty(flat.size)
+                ranks[order] = np.repeat(start + (count + 1) / 2.0, count)  # average rank of each tie group
+                return special.ndtri(self._backtransform_ranks(ranks)).reshape(ary.shape)
+
+        _STATS = _ArrayStats()
+    return _STATS
 
 
 def chain_stats(ary: np.ndarray) -> dict[str, float]:
