@@ -1,6 +1,6 @@
 """rmwork benchmarks (issue: performance and scale).  Prints every figure beside its target.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--repeat N] [--skip batch,jags,...]
+    .venv/bin/python benchmarks/run.py [--repeat N] [--lots N] [--skip floor,lot,per-analyte,peer,batch]
 
 Rows:
   floor        papermill on a one-cell notebook importing numpy/pandas/scipy/matplotlib/pymc, plus
@@ -10,7 +10,8 @@ Rows:
   peer         the same NICOB hierarchical Gauss model on PCB 28 in JAGS through R (rjags) vs rmwork;
                target >= 15 x faster per fit; skipped with a note without R/JAGS
   batch        16 lots, --workers 2 vs --workers 1; target >= 1.8 x
-  memory       peak resident memory of the batch's process tree vs workers x one lot's peak
+  memory       peak memory of the batch's process tree (sum of RSS, and sum of PSS) vs workers x
+               one lot's peak
 Medians of --repeat runs.  Results also go to benchmarks/results/latest.json.
 """
 
@@ -61,8 +62,9 @@ def lot_run(tmp: Path, params: Path) -> float:
     return wall([BIN / "rmwork", "run", params, "--out", tmp / "reports"], cwd=ROOT)
 
 
-def per_analyte_fit(repeat: int) -> dict:
-    """Compile once, then time fits of new data through the compiled structure (in one process)."""
+def per_analyte_fit(repeat: int, seeds: int) -> dict:
+    """Compile once, then time fits of new data through the compiled structure (in one process);
+    then fit the PCB 28 data with ``seeds`` seeds for the comparison with the peer."""
     code = textwrap.dedent(f"""
         import json, time, numpy as np
         from rmwork import bayes
@@ -75,12 +77,13 @@ def per_analyte_fit(repeat: int) -> dict:
             xi = x + rng.normal(0, 0.5, x.size)
             t0 = time.perf_counter(); f = bayes.hierarchical(xi, u, dof, seed=100 + i); times.append(time.perf_counter() - t0)
             ok.append(bool(f.diagnostics.passed))
-        a = bayes.hierarchical(x, u, dof, seed=7).summary["mu"]["mean"]
-        b = bayes.hierarchical(x, u, dof, seed=7).summary["mu"]["mean"]
+        a = bayes.hierarchical(x, u, dof, seed=7).summary
+        b = bayes.hierarchical(x, u, dof, seed=7).summary
+        post = [bayes.hierarchical(x, u, dof, seed=s).summary for s in range(1, {seeds} + 1)]
         print(json.dumps({{"first_fit_s": t_first, "fits_s": times, "diagnostics_passed": ok,
                           "same_seed_same_numbers": a == b,
-                          "mu_mean": first.summary["mu"]["mean"], "mu_sd": first.summary["mu"]["sd"],
-                          "tau_mean": first.summary["tau"]["mean"]}}))
+                          "mu_mean": [p["mu"]["mean"] for p in post], "mu_sd": [p["mu"]["sd"] for p in post],
+                          "tau_mean": [p["tau"]["mean"] for p in post]}}))
     """)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
@@ -131,8 +134,9 @@ def jags_peer(repeat: int) -> dict | None:
       times <- c(times, proc.time()[["elapsed"]] - t0)
       mus <- c(mus, mean(s[, "mu"])); sds <- c(sds, sd(s[, "mu"])); taus <- c(taus, mean(s[, "tau"]))
     }}
-    cat(sprintf('{{"fits_s": [%s], "mu_mean": %.6f, "mu_sd": %.6f, "tau_mean": %.6f}}\\n',
-        paste(times, collapse = ","), median(mus), median(sds), median(taus)))
+    cat(sprintf('{{"fits_s": [%s], "mu_mean": [%s], "mu_sd": [%s], "tau_mean": [%s]}}\\n',
+        paste(times, collapse = ","), paste(mus, collapse = ","), paste(sds, collapse = ","),
+        paste(taus, collapse = ",")))
     """
     r = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
     if r.returncode != 0:
@@ -140,13 +144,27 @@ def jags_peer(repeat: int) -> dict | None:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes (Linux smaps_rollup): shared pages split between sharers."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 class PeakRSS:
-    """Peak resident memory of a process tree, sampled every 0.1 s."""
+    """Peak memory of a process tree, sampled every 0.1 s: the sum of the processes' RSS (counts a
+    library shared by n processes n times: an upper bound) and the sum of their PSS (each shared
+    page split between its sharers: the memory the tree really holds)."""
 
     def __init__(self, pid: int):
         import psutil
 
-        self.proc, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self.proc, self.peak, self.peak_pss, self._stop = psutil.Process(pid), 0, 0, threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self):
@@ -154,8 +172,9 @@ class PeakRSS:
 
         while not self._stop.is_set():
             try:
-                procs = [self.proc] + self.proc.children(recursive=True)
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+                procs = [p for p in [self.proc] + self.proc.children(recursive=True) if p.is_running()]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+                self.peak_pss = max(self.peak_pss, sum(_pss(p.pid) for p in procs))
             except psutil.Error:
                 pass
             time.sleep(0.1)
@@ -169,14 +188,14 @@ class PeakRSS:
         self.thread.join()
 
 
-def run_tree(cmd, cwd=ROOT) -> tuple[float, int]:
+def run_tree(cmd, cwd=ROOT) -> tuple[float, "PeakRSS"]:
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakRSS(p.pid) as m:
         out, err = p.communicate()
     if p.returncode != 0:
         raise RuntimeError(f"{cmd} failed:\n{out[-2000:]}\n{err[-2000:]}")
-    return time.perf_counter() - t0, m.peak
+    return time.perf_counter() - t0, m
 
 
 def make_batch_lots(tmp: Path, n: int) -> Path:
@@ -187,6 +206,12 @@ def make_batch_lots(tmp: Path, n: int) -> Path:
         (folder / f"B{i:02d}.yaml").write_text(
             f"lot: B{i:02d}\nmaterial: batch benchmark lot {i}\nseed: {i}\nhomogeneity:\n  data: h.csv\n  bayes: false\n")
     return folder
+
+
+def _spread(v) -> str:
+    """Median and range of per-seed values: the Monte Carlo spread of a posterior summary."""
+    v = v if isinstance(v, list) else [v]
+    return f"{statistics.median(v):.3f} [{min(v):.3f}, {max(v):.3f}]"
 
 
 def main(argv=None):
@@ -219,7 +244,7 @@ def main(argv=None):
                          f"{lt:.1f} s = {lt / f:.2f} x floor", "<= 2 x floor"))
 
     if "per-analyte" not in skip or "peer" not in skip:
-        pa = per_analyte_fit(max(5, args.repeat * 3))
+        pa = per_analyte_fit(max(5, args.repeat * 3), max(3, args.repeat))
         res["per_analyte"] = pa
         m = statistics.median(pa["fits_s"])
         rows.append(("first fit (compile + sample), hierarchical Gauss", f"{pa['first_fit_s']:.1f} s", ""))
@@ -236,25 +261,29 @@ def main(argv=None):
                 j = statistics.median(peer["fits_s"])
                 rows.append(("peer: JAGS 250 000 iterations per fit", f"{j:.2f} s; rmwork {m:.3f} s; "
                              f"ratio {j / m:.0f} x", ">= 15 x"))
-                rows.append(("peer: posterior mu mean / sd, tau mean",
-                             f"JAGS {peer['mu_mean']:.3f} / {peer['mu_sd']:.3f}, {peer['tau_mean']:.3f}; "
-                             f"rmwork {pa['mu_mean']:.3f} / {pa['mu_sd']:.3f}, {pa['tau_mean']:.3f}",
+                rows.append(("peer: posterior mu mean / sd, tau mean (median [range] of seeds)",
+                             f"JAGS {_spread(peer['mu_mean'])} / {_spread(peer['mu_sd'])}, "
+                             f"{_spread(peer['tau_mean'])}; rmwork {_spread(pa['mu_mean'])} / "
+                             f"{_spread(pa['mu_sd'])}, {_spread(pa['tau_mean'])}",
                              "equal within MC error"))
 
     if "batch" not in skip:
         folder = make_batch_lots(tmp, args.lots)
-        t1, peak1 = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b1", "--workers", "1", "--force"])
-        t2, peak2 = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b2", "--workers", "2", "--force"])
+        t1, m1 = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b1", "--workers", "1", "--force"])
+        t2, m2 = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b2", "--workers", "2", "--force"])
         _, one = run_tree([BIN / "rmwork", "run", folder / "B00.yaml", "--out", tmp / "b0"])
         t_skip, _ = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / "b2", "--workers", "2"])
-        res["batch"] = {"workers1_s": t1, "workers2_s": t2, "peak_rss_workers1": peak1,
-                        "peak_rss_workers2": peak2, "peak_rss_one_lot": one, "all_skipped_s": t_skip}
+        res["batch"] = {"workers1_s": t1, "workers2_s": t2, "peak_rss_workers1": m1.peak,
+                        "peak_rss_workers2": m2.peak, "peak_rss_one_lot": one.peak,
+                        "peak_pss_workers1": m1.peak_pss, "peak_pss_workers2": m2.peak_pss,
+                        "peak_pss_one_lot": one.peak_pss, "all_skipped_s": t_skip}
         rows.append((f"batch: {args.lots} lots, --workers 1 / --workers 2", f"{t1:.0f} s / {t2:.0f} s = "
                      f"{t1 / t2:.2f} x", ">= 1.8 x"))
         rows.append(("batch: rerun with nothing changed (all skipped)", f"{t_skip:.1f} s", ""))
-        rows.append(("memory: peak RSS, batch --workers 2 vs 2 x one lot",
-                     f"{peak2 / 2**20:.0f} MiB vs 2 x {one / 2**20:.0f} MiB = {2 * one / 2**20:.0f} MiB",
-                     "<= workers x one lot"))
+        mib = lambda b: f"{b / 2**20:.0f} MiB"  # noqa: E731
+        for what, a, b in (("RSS", m2.peak, one.peak), ("PSS", m2.peak_pss, one.peak_pss)):
+            rows.append((f"memory: peak {what} of the tree, batch --workers 2 vs 2 x one lot",
+                         f"{mib(a)} vs 2 x {mib(b)} = {mib(2 * b)} ({a / (2 * b):.2f})", "<= workers x one lot"))
 
     width = max(len(r[0]) for r in rows)
     print(f"\nrmwork benchmarks — {res['machine']['cpus']} cores, {res['machine']['platform']}, "

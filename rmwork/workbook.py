@@ -47,6 +47,11 @@ class Workbook:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rmwork-bayes")
+            # import the posterior summaries' code (arviz_stats, about 1 s) while the service
+            # compiles, not after the first fit returns
+            from .bayes import diagnostics
+
+            self._pool.submit(diagnostics._array_stats)
         self._jobs[(section, key)] = (self._pool.submit(fit), attach)
 
     def pending(self, section: str, key: str | None = None) -> bool:
