@@ -50,8 +50,9 @@ class LotFailed:
 
 
 def run_one(params_file: str, out: str | None, force: bool, reason: str | None = None,
-            run_by: str | None = None):
-    """Run one lot and return an outcome object; never raises (for pools and Dask workers)."""
+            run_by: str | None = None, reuse: bool = False):
+    """Run one lot and return an outcome object; never raises (for pools and Dask workers).
+    ``reuse``: this process runs many lots (see :func:`rmwork.runner.run`)."""
     from . import params, runner
 
     t0 = time.perf_counter()
@@ -61,7 +62,7 @@ def run_one(params_file: str, out: str | None, force: bool, reason: str | None =
             report_dir = Path(out or "reports") / lot.params.lot
             if not runner.changes_since_last(lot, report_dir):
                 return LotSkipped(params=str(params_file), lot=lot.params.lot)
-        res = runner.run(params_file, out, reason=reason, run_by=run_by)
+        res = runner.run(params_file, out, reason=reason, run_by=run_by, reuse=reuse)
         return LotSucceeded(params=str(params_file), lot=res.lot, seconds=res.seconds)
     except RmworkError as exc:
         return LotFailed(params=str(params_file), message=str(exc), seconds=time.perf_counter() - t0)
@@ -118,22 +119,28 @@ def batch(files: list[str], out: str | None, workers: int, force: bool, schedule
         with client:
             futures = [client.submit(run_one, str(Path(f).resolve()),
                                      str(Path(out or "reports").resolve()), force, reason,
-                                     pure=False) for f in files]
+                                     None, True, pure=False) for f in files]
             for fut in as_completed(futures):
                 o = fut.result()
                 outcomes.append(o)
                 progress.update(o)
     elif workers <= 1:
+        from ._papermill_child import fork_server
+
+        fork_server()                       # its imports overlap this process's first lot's loading
         for f in files:
-            o = run_one(f, out, force, reason)
+            o = run_one(f, out, force, reason, reuse=True)
             outcomes.append(o)
             progress.update(o)
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futs = [pool.submit(run_one, f, out, force, reason) for f in files]
+        from ._papermill_child import fork_server
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                 initializer=fork_server) as pool:
+            futs = [pool.submit(run_one, f, out, force, reason, reuse=True) for f in files]
             for fut in as_completed(futs):
                 o = fut.result()
                 outcomes.append(o)

@@ -22,6 +22,7 @@ from pathlib import Path
 from . import params, workbook
 from .errors import InputError, LockError
 from .report import provenance
+from ._papermill_child import die_with_parent, fork_server, kernel_start_file
 from .runner_errors import NotebookError
 
 NOTEBOOKS = ("certification_report.ipynb",)
@@ -122,9 +123,15 @@ def changes_since_last(lot: params.Lot, report_dir: Path) -> list[str]:
 
 
 def run(params_file, out: str | Path | None = None, *, reason: str | None = None,
-        run_by: str | None = None, progress: bool = False) -> RunOutcome:
-    """Validate one lot, execute its notebook(s), render and sign the report, swap it in place."""
+        run_by: str | None = None, progress: bool = False, reuse: bool = False) -> RunOutcome:
+    """Validate one lot, execute its notebook(s), render and sign the report, swap it in place.
+
+    ``reuse=True`` (a batch worker, which runs many lots) forks each lot's notebook process from a
+    warm fork server instead of starting a fresh interpreter; the report is the same.
+    """
     t0 = time.perf_counter()
+    if reuse:
+        fork_server()                              # started now: its imports overlap the loading
     started = provenance.now_utc()
     params_file = Path(params_file)
     lot = params.load(params_file)
@@ -141,7 +148,7 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
             if svc is not None:
                 svc.warm(workbook.bayes_structures(lot, data))
                 env = {**os.environ, **svc.env()}
-            _execute(lot, work, progress=progress, env=env,
+            starts = _execute(lot, work, progress=progress, env=env, reuse=reuse,
                      html={NOTEBOOKS[0]: (work / "report.html", f"{lot.params.lot} — {lot.params.material}")})
             if not (work / "report.html").is_file():
                 raise NotebookError(f"{NOTEBOOKS[0]}: no report.html was rendered")
@@ -155,7 +162,7 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 lot=lot.params.lot, report_dir=work, inputs=lot.data_files(), parameter_file=lot.path,
                 notebooks={n: notebooks_dir() / n for n in NOTEBOOKS}, seed=lot.params.seed,
                 started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
-                previous=prev, environment=_environment())
+                previous=prev, environment=_environment(), kernel_start=starts)
             provenance.write_manifest(work, manifest)
             _swap(out_root, lot.params.lot, work)
         except BaseException as exc:
@@ -182,27 +189,52 @@ def _sampling_service(lot: params.Lot):
     return service.ensure()
 
 
+class _Forked:
+    """A lot's notebook process forked from the fork server, with Popen's wait()."""
+
+    def __init__(self, ctx, argv: list[str], log: Path, env: dict):
+        from . import _papermill_child
+
+        self.proc = ctx.Process(target=_papermill_child.forked, args=(argv, str(log), env),
+                                name="rmwork-notebook")
+        self.proc.start()
+        self.pid = self.proc.pid
+
+    def wait(self, timeout: float | None = None) -> int:
+        import subprocess
+
+        self.proc.join(timeout)
+        if self.proc.exitcode is None:
+            raise subprocess.TimeoutExpired("rmwork-notebook", timeout)
+        return self.proc.exitcode
+
+
 def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = None,
-             html: dict | None = None) -> dict[str, Path]:
+             html: dict | None = None, reuse: bool = False) -> dict[str, str]:
     """Execute each notebook with papermill in a child process group (stopped whole on Ctrl-C);
-    ``html`` maps a notebook name to the (path, title) of the HTML report the child renders."""
+    ``html`` maps a notebook name to the (path, title) of the HTML report the child renders.
+    With ``reuse`` the child is forked from the warm fork server (:func:`fork_server`).
+    Returns how each notebook's kernel started: "fresh" (a new interpreter) or "forked" (warm)."""
     import signal
     import subprocess
     import sys
 
+    ctx = fork_server() if reuse else None
     out = {}
     nbdir = notebooks_dir()
     for name in NOTEBOOKS:
         target = work / name
         errfile = work / f".{name}.error.json"
         params_json = json.dumps({"lot_file": str(lot.path), "output_dir": str(work.resolve())})
+        argv = [str(nbdir / name), str(target), params_json, kernel_name(), str(nbdir), str(errfile),
+                *map(str, (html or {}).get(name, ("", "")))]
         with open(work / "kernel-stderr.log", "ab") as log:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "rmwork._papermill_child", str(nbdir / name), str(target),
-                 params_json, kernel_name(), str(nbdir), str(errfile),
-                 *(map(str, (html or {}).get(name, ("", ""))))],
-                stdout=log, stderr=log, start_new_session=True, env=env,
-                preexec_fn=_die_with_parent)
+            if ctx is not None:
+                child = _Forked(ctx, argv, work / "kernel-stderr.log", dict(env or os.environ))
+            else:
+                child = subprocess.Popen([sys.executable, "-m", "rmwork._papermill_child", *argv],
+                                         stdout=log, stderr=log, start_new_session=True, env=env,
+                                         preexec_fn=die_with_parent)
             try:
                 rc = child.wait()
             except BaseException:
@@ -228,20 +260,10 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
             raise NotebookError(f"{name}: papermill stopped with status {rc}"
                                 + (f" ({tail[0][:200]})" if tail else ""))
         (work / "kernel-stderr.log").unlink(missing_ok=True)
-        out[name] = target
+        note = kernel_start_file(target)
+        out[name] = note.read_text(encoding="utf-8") if note.is_file() else "fresh"
+        note.unlink(missing_ok=True)
     return out
-
-
-def _die_with_parent():
-    """Child side (Linux): get SIGKILL when the rmwork process dies, so a killed run leaves no
-    papermill behind (the kernel's parent poller then ends the kernel too)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _archive_previous(final: Path, work: Path):

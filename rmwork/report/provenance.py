@@ -77,8 +77,10 @@ def who(run_by: str | None = None) -> str:
 def build_manifest(*, lot: str, report_dir: Path, inputs: dict[str, Path], parameter_file: Path,
                    notebooks: dict[str, Path], seed: int, started: str, finished: str,
                    run_by: str | None, reason: str | None, previous: str | None,
-                   environment: dict) -> dict:
-    """Assemble the manifest; ``outputs`` lists every file in ``report_dir`` except the manifest."""
+                   environment: dict, kernel_start: dict[str, str] | None = None) -> dict:
+    """Assemble the manifest; ``outputs`` lists every file in ``report_dir`` except the manifest.
+    ``kernel_start``: per notebook, "fresh" (a new interpreter, ``rmwork run``) or "forked" (from a
+    batch worker's fork server that had imported the kernel's modules; same numbers)."""
     outputs = {p.relative_to(report_dir).as_posix(): sha256_file(p)
                for p in sorted(report_dir.rglob("*"))
                if p.is_file() and p.name != MANIFEST and "history" not in p.relative_to(report_dir).parts}
@@ -95,6 +97,7 @@ def build_manifest(*, lot: str, report_dir: Path, inputs: dict[str, Path], param
         "git_commit": git_commit(Path(__file__).parent),
         "seed": seed,
         "environment": environment,
+        "kernel_start": kernel_start or {},
         "started_utc": started,
         "finished_utc": finished,
         "run_by": who(run_by),
