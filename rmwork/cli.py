@@ -57,11 +57,8 @@ def run_one(params_file: str, out: str | None, force: bool, reason: str | None =
 
     t0 = time.perf_counter()
     try:
-        if not force:
-            lot = params.load(params_file)
-            report_dir = Path(out or "reports") / lot.params.lot
-            if not runner.changes_since_last(lot, report_dir):
-                return LotSkipped(params=str(params_file), lot=lot.params.lot)
+        if not force and (skipped := _unchanged(params_file, out)) is not None:
+            return skipped
         res = runner.run(params_file, out, reason=reason, run_by=run_by, reuse=reuse)
         return LotSucceeded(params=str(params_file), lot=res.lot, seconds=res.seconds)
     except RmworkError as exc:
@@ -70,6 +67,17 @@ def run_one(params_file: str, out: str | None, force: bool, reason: str | None =
         tb = traceback.format_exc(limit=3).strip().splitlines()
         return LotFailed(params=str(params_file), seconds=time.perf_counter() - t0,
                          message=f"internal error {exc.__class__.__name__}: {exc} ({tb[-1] if tb else ''})")
+
+
+def _unchanged(params_file: str, out: str | None) -> LotSkipped | None:
+    """LotSkipped if the lot's inputs, parameters and workbook version are those of its last
+    report (raises on a bad parameter file: the caller reports it as the lot's failure)."""
+    from . import params, runner
+
+    lot = params.load(params_file)
+    if not runner.changes_since_last(lot, Path(out or "reports") / lot.params.lot):
+        return LotSkipped(params=str(params_file), lot=lot.params.lot)
+    return None
 
 
 def _collect(paths: list[str]) -> list[str]:
@@ -124,27 +132,44 @@ def batch(files: list[str], out: str | None, workers: int, force: bool, schedule
                 o = fut.result()
                 outcomes.append(o)
                 progress.update(o)
-    elif workers <= 1:
+        return _in_order(outcomes, files)
+    # unchanged lots are skipped here, so that no worker (nor fork server) starts for them
+    todo = []
+    for f in files:
+        try:
+            o = None if force else _unchanged(f, out)
+        except Exception:  # noqa: BLE001 - run_one reports it as this lot's failure
+            o = None
+        if o is None:
+            todo.append(f)
+        else:
+            outcomes.append(o)
+            progress.update(o)
+    if todo and workers <= 1:
         from ._papermill_child import fork_server
 
         fork_server()                       # its imports overlap this process's first lot's loading
-        for f in files:
-            o = run_one(f, out, force, reason, reuse=True)
+        for f in todo:
+            o = run_one(f, out, True, reason, reuse=True)
             outcomes.append(o)
             progress.update(o)
-    else:
+    elif todo:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         from ._papermill_child import fork_server
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn"),
                                  initializer=fork_server) as pool:
-            futs = [pool.submit(run_one, f, out, force, reason, reuse=True) for f in files]
+            futs = [pool.submit(run_one, f, out, True, reason, reuse=True) for f in todo]
             for fut in as_completed(futs):
                 o = fut.result()
                 outcomes.append(o)
                 progress.update(o)
+    return _in_order(outcomes, files)
+
+
+def _in_order(outcomes: list, files: list[str]) -> list:
     order = {f: i for i, f in enumerate(files)}
     outcomes.sort(key=lambda o: order.get(o.params, order.get(str(Path(o.params)), 0)))
     return outcomes
