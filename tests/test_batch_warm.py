@@ -4,7 +4,6 @@ running when the batch is interrupted or killed."""
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,18 +13,13 @@ from pathlib import Path
 
 import psutil
 import pytest
+from test_cli import make_lot as cli_lot
 
-ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "rmwork"
 
 
 def make_lot(folder: Path, name: str, bayes: str = "false") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv", folder / "h.csv")
-    p = folder / f"{name}.yaml"
-    p.write_text(f"lot: {name}\nmaterial: m\nseed: 11\nlanguage: zh\nhomogeneity:\n  data: h.csv\n"
-                 f"  bayes: {bayes}\n", encoding="utf-8")
-    return p
+    return cli_lot(folder, name=name, material="m", bayes=bayes, extra="language: zh\n")  # zh: the CJK figures too
 
 
 def outputs(nb_path: Path) -> list:

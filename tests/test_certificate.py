@@ -396,6 +396,22 @@ def test_figure_u1_chinese_labels_render_with_cjk_font_without_missing_glyphs():
     assert name in [e.name for e in fm.fontManager.ttflist if e.fname == path]
 
 
+def test_cjk_font_falls_back_for_glyphs_it_lacks():
+    """Noto Sans CJK has no superscript minus (U+207B): the stability Arrhenius axis "1/T / K⁻¹"
+    of a zh report must not draw it as an empty box (matplotlib warns 'Glyph ... missing')."""
+    from matplotlib.figure import Figure
+
+    from rmwork.report.certificate import setup_cjk_font
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        setup_cjk_font()
+        fig = Figure()
+        fig.add_subplot().set_xlabel("1/T / K⁻¹ — 温度 ± µ")
+        fig.savefig(io.BytesIO(), format="png")
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+
+
 def test_compute_module_does_not_import_matplotlib():
     """STYLE.md 1: compute modules never import matplotlib."""
     code = "import sys, rmwork.certificate, rmwork.drmd; print('matplotlib' in sys.modules)"

@@ -141,9 +141,10 @@ def setup_cjk_font() -> str:
     Looks for the families in ``CJK_FAMILIES`` (Noto Sans CJK SC first) among matplotlib's fonts,
     registering system fonts that matplotlib's font cache does not know yet (a cache built before
     the font was installed), and checks that the font has the glyphs of the certificate terms.
-    Sets ``rcParams["font.family"] = ["sans-serif"]`` and puts the family first in
-    ``rcParams["font.sans-serif"]`` (DejaVu Sans stays in the list as fallback for other glyphs);
-    this is process-wide, affects only fonts, and is idempotent.
+    Sets ``rcParams["font.family"] = [family, "DejaVu Sans"]``: matplotlib falls back font by
+    font along that list, so a glyph the CJK font lacks (the superscript minus of "K⁻¹") comes from
+    DejaVu Sans instead of drawing as an empty box; the family also goes first in
+    ``rcParams["font.sans-serif"]``.  Process-wide, affects only fonts, idempotent.
 
     Returns
     -------
@@ -176,7 +177,7 @@ def setup_cjk_font() -> str:
     if "DejaVu Sans" not in rest:
         rest.insert(0, "DejaVu Sans")
     mpl.rcParams["font.sans-serif"] = [name] + rest
-    mpl.rcParams["font.family"] = ["sans-serif"]
+    mpl.rcParams["font.family"] = [name, "DejaVu Sans"]   # a list: per-glyph fallback (not "sans-serif")
     return name
 
 
