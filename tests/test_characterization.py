@@ -460,6 +460,9 @@ def test_report_tables_figure_and_statement_ccqm_k88_pb_solder(solder):
     ax_top = fig.axes[0]
     faces = [c.lines[0].get_markerfacecolor() for c in ax_top.containers]
     assert "white" in faces                         # excluded labs drawn hollow
+    assert ax_top.get_title().startswith("Figure C1")
+    zh_top = rc.figure_c1(doe, res, lang="zh").axes[0]
+    assert zh_top.get_title().startswith("图 C1") and "定值结果" in [t.get_text() for t in zh_top.get_legend().get_texts()]
     en = rc.characterization_statement(res, doe=doe, screening=sc)
     zh = rc.characterization_statement(res, "zh", doe=doe, screening=sc)
     assert "DerSimonian" in en and "Kept out of the value: INMETRO" in en

@@ -457,6 +457,32 @@ def test_figures_s1_s2_s3_return_figures_without_pyplot():
     assert all(isinstance(f, Figure) for f in figs)
 
 
+def test_zh_figures_s1_s2_s3_carry_chinese_text_drawn_without_missing_glyphs():
+    import io
+
+    from rmwork.report import stability as R
+
+    ich = S.regression(_ich_pooled())
+    pred = S.shelf_life_prediction(ich, lower=0.5, upper=4.5)
+    vac = reference("stability_arrhenius_vaccine_potency")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figs = [R.figure_s1(None, ich, prediction=pred, lang="zh"), R.figure_s2(None, ich, lang="zh"),
+                R.figure_s3(None, S.arrhenius(vac, storage_temperature=5), lang="zh"),
+                R.figure_s3(vac, S.arrhenius_joint(vac, time_below=8), lang="zh")]
+        for f in figs:
+            f.savefig(io.BytesIO(), format="png")
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+    s1, s2, s3, s3j = (f.axes[0] for f in figs)
+    assert s1.get_xlabel() == "时间 / 月" and s1.get_title().startswith("图 S1")
+    assert any("置信带" in t.get_text() for t in s1.get_legend().get_texts())
+    assert s2.get_ylabel() == "残差" and s2.get_title().startswith("图 S2")
+    assert "阿伦尼乌斯" in s3.get_title() and s3.get_xlabel() == "1/T / K⁻¹"
+    assert s3j.get_title().startswith("图 S3")
+    # English stays English
+    assert R.figure_s2(None, ich).axes[0].get_xlabel() == "time / months"
+
+
 def test_stability_statement_en_and_zh_use_the_field_values_and_terms():
     from rmwork.report import stability as R
 

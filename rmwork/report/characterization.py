@@ -189,12 +189,16 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
     and degrees of equivalence d_j ± U(d_j) (bottom); labs kept out of the value are hollow grey.
 
     Returns a :class:`matplotlib.figure.Figure` (object-oriented API; no pyplot, no show).
-    Axis text is English in both languages: no CJK font can be assumed on an offline machine
-    (``lang`` is accepted for symmetry with the tables).
+    With ``lang="zh"`` the text is Chinese, drawn with a CJK font
+    (:func:`rmwork.report.certificate.setup_cjk_font`).
     """
     from matplotlib.figure import Figure
 
-    zh = False  # see the docstring: figure text stays ASCII/English
+    zh = lang == "zh"
+    if zh:
+        from .certificate import setup_cjk_font
+
+        setup_cjk_font()
     labs = list(doe.lab)
     pos = np.arange(len(labs))
     inc = np.asarray(doe.included, bool)
@@ -230,7 +234,7 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
     ax1.tick_params(labelbottom=False, labelsize=7)
     ax2.tick_params(labelsize=7)
     ax1.legend(fontsize=7, loc="best", frameon=False)
-    title = (f"图 C1 — {doe.analyte}：{_method_name(doe.method, lang)}" if zh else
+    title = (f"图 C1 — {doe.analyte}：{_method_name(doe.method, lang)}；点线：定值结果 ± 2τ" if zh else
              f"Figure C1 — {doe.analyte}: {_method_name(doe.method, 'en')}; dotted: value ± 2τ")
     ax1.set_title(title, fontsize=9)
     fig.tight_layout()

@@ -2,8 +2,8 @@
 
 Every number comes from a result of :mod:`rmwork.stability`; nothing here fits anything.
 Figures are drawn with matplotlib's object API (``matplotlib.figure.Figure``): no pyplot state,
-no ``show``, no files.  Figure text stays in Latin script and symbols in both languages (the
-default fonts have no CJK glyphs); tables and statements follow ``lang``.
+no ``show``, no files.  Tables, statements and figure text follow ``lang``; a zh figure is drawn
+with a CJK font (:func:`rmwork.report.certificate.setup_cjk_font`), symbols stay symbols.
 """
 
 from __future__ import annotations
@@ -203,7 +203,44 @@ def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
 # ---------------------------------------------------------------------------------------------
 # figures
 
-def _axes(ax, size=(7, 3.4)):
+# figure text: (English, Chinese) — terms from shared/zh/GLOSSARY.md (有效期, 残差, 置信带 …)
+_FIG = {
+    "time": ("time / months", "时间 / 月"),
+    "residual": ("residual", "残差"),
+    "results": ("results", "测量结果"),
+    "means": ("time-point means", "各时间点平均值"),
+    "band": ("{p:g} % confidence band", "{p:g} % 置信带"),
+    "pred_band": ("{kind} band ({sided}-sided {p:g} %)", "{kind}带（{sided}侧 {p:g} %）"),
+    "t_shelf": ("t_shelf = {t} months", "有效期 t_shelf = {t} 月"),
+    "leaves": ("band leaves limits: {t} months", "带超出限值：{t} 月"),
+    "fit_window": ("fit window", "拟合窗口"),
+    "limit": ("limit", "限值"),
+    "storage": ("storage {T:g} °C", "储存温度 {T:g} °C"),
+    "extrapolated": (" (extrapolated)", "（外推）"),
+    "ln_k": ("ln|k| (k per month)", "ln|k|（k 以每月计）"),
+    "s1": ("Figure S1 — {name}{temp}: b1 = {b1} /month, p = {p}", "图 S1 — {name}{temp}：b1 = {b1} /月，p = {p}"),
+    "at": (" at {T:g} °C", "（{T:g} °C）"),
+    "s2": ("Figure S2 — {name}: residuals (s = {s})", "图 S2 — {name}：残差（s = {s}）"),
+    "s3_joint": ("Figure S3 — {name}: y = c0 − c0·t·exp(k1 − k2/T)", "图 S3 — {name}：y = c0 − c0·t·exp(k1 − k2/T)"),
+    "s3": ("Figure S3 — {name}: Arrhenius plot, E_a = {ea} kJ/mol", "图 S3 — {name}：阿伦尼乌斯图，E_a = {ea} kJ/mol"),
+}
+_KIND_ZH = {"prediction": "预测", "confidence": "置信", "tolerance": "容许"}
+_SIDED_ZH = {"one": "单", "two": "双"}
+
+
+def _f(key: str, lang: str, **kw) -> str:
+    en, zh = _FIG[key]
+    if lang == "zh":
+        kw = {**kw, **{k: table.get(kw[k], kw[k]) for k, table in (("kind", _KIND_ZH), ("sided", _SIDED_ZH))
+                       if k in kw}}
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def _axes(ax, size=(7, 3.4), lang: str = "en"):
+    if lang == "zh":
+        from .certificate import setup_cjk_font
+
+        setup_cjk_font()
     if ax is not None:
         return ax.figure, ax
     from matplotlib.figure import Figure
@@ -221,13 +258,13 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
     :class:`~rmwork.stability.ShelfLifePredictionResult` the band of that criterion is drawn and
     its shelf life marked.
     """
-    fig, ax = _axes(ax)
+    fig, ax = _axes(ax, lang=lang)
     pts = result.fitted_data()
     if result.use_means and df is not None and time in df.columns and value in df.columns \
             and pd.api.types.is_numeric_dtype(df[time]):
-        ax.scatter(df[time], df[value], s=10, color="#9aa7b4", label="results", zorder=2)
+        ax.scatter(df[time], df[value], s=10, color="#9aa7b4", label=_f("results", lang), zorder=2)
     ax.scatter(pts["time"], pts["value"], s=14, color="#1f4e79", zorder=3,
-               label="time-point means" if result.use_means else "results")
+               label=_f("means" if result.use_means else "results", lang))
     ends = [result.time_max]
     for t_end in (getattr(result, "shelf_life", None), getattr(result, "duration", None),
                   None if prediction is None else prediction.shelf_life):
@@ -237,12 +274,12 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
     band = result.band(grid, level=level)
     ax.plot(grid, band["fit"], color="#1f4e79", lw=1.2, label="b0 + b1 t")
     ax.fill_between(grid, band["low"], band["high"], color="#1f4e79", alpha=0.15, lw=0,
-                    label=f"{100 * level:g} % confidence band")
+                    label=_f("band", lang, p=100 * level))
     if prediction is not None and prediction.kind != "line":
         pb = result.band(grid, level=prediction.level, kind=prediction.kind, sided=prediction.sided)
         ax.plot(grid, pb["low"], color="#7f6000", lw=0.8, ls=":")
         ax.plot(grid, pb["high"], color="#7f6000", lw=0.8, ls=":",
-                label=f"{prediction.kind} band ({prediction.sided}-sided {100 * prediction.level:g} %)")
+                label=_f("pred_band", lang, kind=prediction.kind, sided=prediction.sided, p=100 * prediction.level))
     if certified_value is not None:
         ax.axhline(certified_value, color="#c00000", lw=1, label="μc")
         if U is not None:
@@ -255,16 +292,16 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
                 ax.axhline(lim, color="#2e7d32", lw=0.9, ls="--")
     sl = getattr(result, "shelf_life", None)
     if sl is not None:
-        ax.axvline(sl, color="#555555", lw=0.9, ls="-.", label=f"t_shelf = {fmt(sl, 4)} months")
+        ax.axvline(sl, color="#555555", lw=0.9, ls="-.", label=_f("t_shelf", lang, t=fmt(sl, 4)))
     if prediction is not None and math.isfinite(prediction.shelf_life):
         ax.axvline(prediction.shelf_life, color="#7f6000", lw=0.9, ls="--",
-                   label=f"band leaves limits: {fmt(prediction.shelf_life, 4)} months")
+                   label=_f("leaves", lang, t=fmt(prediction.shelf_life, 4)))
     name = result.analyte or "value"
-    ax.set_xlabel("time / months", fontsize=8)
+    ax.set_xlabel(_f("time", lang), fontsize=8)
     ax.set_ylabel(f"{name} [{result.unit_of_measure}]" if result.unit_of_measure else name, fontsize=8)
-    temp = f" at {result.temperature:g} °C" if result.temperature is not None else ""
-    ax.set_title(f"Figure S1 — {name}{temp}: b1 = {fmt(result.slope, 4)} /month, "
-                 f"p = {fmt(result.p_value, 3)}", fontsize=9)
+    temp = _f("at", lang, T=result.temperature) if result.temperature is not None else ""
+    ax.set_title(_f("s1", lang, name=name, temp=temp, b1=fmt(result.slope, 4), p=fmt(result.p_value, 3)),
+                 fontsize=9)
     ax.legend(fontsize=7, loc="best")
     ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -273,7 +310,7 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
 
 def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
     """Figure S2: residuals of the fitted line against time, with 0 and +-2 s."""
-    fig, ax = _axes(ax, (7, 2.8))
+    fig, ax = _axes(ax, (7, 2.8), lang)
     pts = result.fitted_data()
     ax.axhline(0.0, color="grey", lw=1)
     for sgn in (-1, 1):
@@ -281,9 +318,9 @@ def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
                    label="± 2 s" if sgn > 0 else None)
     ax.scatter(pts["time"], pts["residual"], s=14, color="#1f4e79")
     name = result.analyte or "value"
-    ax.set_xlabel("time / months", fontsize=8)
-    ax.set_ylabel("residual", fontsize=8)
-    ax.set_title(f"Figure S2 — {name}: residuals (s = {fmt(result.residual_sd, 4)})", fontsize=9)
+    ax.set_xlabel(_f("time", lang), fontsize=8)
+    ax.set_ylabel(_f("residual", lang), fontsize=8)
+    ax.set_title(_f("s2", lang, name=name, s=fmt(result.residual_sd, 4)), fontsize=9)
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -295,7 +332,7 @@ def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperatur
     """Figure S3: Arrhenius plot ln|k| against 1/T with its confidence band and the storage
     temperature (extrapolation dashed); for the joint model, data and fitted curves per
     temperature (``df`` required)."""
-    fig, ax = _axes(ax)
+    fig, ax = _axes(ax, lang=lang)
     name = result.analyte or "value"
     if isinstance(result, smod.ArrheniusJointResult):
         if df is None:
@@ -311,12 +348,12 @@ def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperatur
             grid = np.linspace(0.0, float(t_all[m & fitted].max()), 100)
             ax.plot(grid, result.predict(grid, T), color=c, lw=1)
         if result.time_below is not None:
-            ax.axvline(result.time_below, color="grey", lw=0.8, ls=":", label="fit window")
+            ax.axvline(result.time_below, color="grey", lw=0.8, ls=":", label=_f("fit_window", lang))
         if result.limit is not None:
-            ax.axhline(result.limit, color="#2e7d32", lw=0.9, ls="--", label="limit")
-        ax.set_xlabel("time / months", fontsize=8)
+            ax.axhline(result.limit, color="#2e7d32", lw=0.9, ls="--", label=_f("limit", lang))
+        ax.set_xlabel(_f("time", lang), fontsize=8)
         ax.set_ylabel(name, fontsize=8)
-        ax.set_title(f"Figure S3 — {name}: y = c0 − c0·t·exp(k1 − k2/T)", fontsize=9)
+        ax.set_title(_f("s3_joint", lang, name=name), fontsize=9)
     else:
         r = result
         x = np.asarray(r.inverse_temperatures)
@@ -330,18 +367,17 @@ def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperatur
         ax.plot(grid, band["fit"], color="#1f4e79", lw=0.8, ls="--")
         if r.dof > 0:
             ax.fill_between(grid, band["low"], band["high"], color="#1f4e79", alpha=0.15, lw=0,
-                            label=f"{100 * r.level:g} % confidence band")
+                            label=_f("band", lang, p=100 * r.level))
         ax.scatter(x, r.ln_k, s=18, color="#1f4e79", zorder=3)
         for xi, zi, T in zip(x, r.ln_k, r.temperatures):
             ax.annotate(f"{T:g} °C", (xi, zi), fontsize=7, xytext=(3, 3), textcoords="offset points")
         if xs:
             ax.axvline(xs[0], color="#c00000", lw=0.9, ls="--" if r.extrapolated else "-",
-                       label=f"storage {r.storage_temperature:g} °C"
-                             + (" (extrapolated)" if r.extrapolated else ""))
+                       label=_f("storage", lang, T=r.storage_temperature)
+                             + (_f("extrapolated", lang) if r.extrapolated else ""))
         ax.set_xlabel("1/T / K⁻¹", fontsize=8)
-        ax.set_ylabel("ln|k| (k per month)", fontsize=8)
-        ax.set_title(f"Figure S3 — {name}: Arrhenius plot, E_a = {fmt(r.e_a / 1000, 4)} kJ/mol",
-                     fontsize=9)
+        ax.set_ylabel(_f("ln_k", lang), fontsize=8)
+        ax.set_title(_f("s3", lang, name=name, ea=fmt(r.e_a / 1000, 4)), fontsize=9)
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -497,8 +533,8 @@ def show(long_term: dict, data: dict | None = None, *, transport: dict | None = 
             display(note(n))
         cv, U = (certified or {}).get(key, (None, None))
         df = None if data is None else data.get(key)
-        display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p)))
-        display(figure(figure_s2(df, r)))
+        display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p, lang=lang)))
+        display(figure(figure_s2(df, r, lang=lang)))
     for key, t in (transport or {}).items():
         display(paragraph(stability_statement(t, lang)))
         for n in t.notes:
