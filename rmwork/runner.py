@@ -215,7 +215,6 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
     ``html`` maps a notebook name to the (path, title) of the HTML report the child renders.
     With ``reuse`` the child is forked from the warm fork server (:func:`fork_server`).
     Returns how each notebook's kernel started: "fresh" (a new interpreter) or "forked" (warm)."""
-    import signal
     import subprocess
     import sys
 
@@ -239,11 +238,7 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
                 rc = child.wait()
             except BaseException:
                 # Ctrl-C or a kill of the batch: stop papermill and its kernel, then go on unwinding
-                try:
-                    os.killpg(child.pid, signal.SIGTERM)
-                    child.wait(timeout=10)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
-                    os.killpg(child.pid, signal.SIGKILL)
+                _stop(child)
                 raise
         if rc == 3 and errfile.is_file():
             err = json.loads(errfile.read_text(encoding="utf-8"))
@@ -264,6 +259,27 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
         out[name] = note.read_text(encoding="utf-8") if note.is_file() else "fresh"
         note.unlink(missing_ok=True)
     return out
+
+
+def _stop(child) -> None:
+    """SIGTERM to the notebook child's process group, SIGKILL if it is still there after 10 s.
+    A child stopped right after its fork may not lead its own session yet: then it alone."""
+    import signal
+    import subprocess
+
+    for sig, timeout in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            try:
+                os.kill(child.pid, sig)
+            except ProcessLookupError:
+                return
+        try:
+            child.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _archive_previous(final: Path, work: Path):
