@@ -53,7 +53,7 @@ def run_one(params_file: str, out: str | None, force: bool, reason: str | None =
             run_by: str | None = None, reuse: bool = False):
     """Run one lot and return an outcome object; never raises (for pools and Dask workers).
     ``reuse``: this process runs many lots (see :func:`rmwork.runner.run`)."""
-    from . import params, runner
+    from . import runner
 
     t0 = time.perf_counter()
     try:
