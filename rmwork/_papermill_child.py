@@ -3,9 +3,9 @@
 The HTML rendering (nbconvert) happens here too, after the kernel has exited: the rmwork process
 (a batch worker runs many lots) then never imports nbconvert, whose ~30 MiB would otherwise stay
 resident while the next lot's kernel runs.  A child process can be stopped as a whole (with its
-kernel) when the user presses Ctrl-C; inside one process asyncio and nbclient swallow SIGINT.  On a cell error the child writes the error's
-name, value and cell number as JSON to the error file and exits 3; a rendering error is written
-the same way with ``"stage": "render"``.
+kernel) when the user presses Ctrl-C; inside one process asyncio and nbclient swallow SIGINT.
+On a cell error the child writes the error's name, value and cell number as JSON to the error
+file and exits 3; a rendering error is written the same way with ``"stage": "render"``.
 """
 
 import json
@@ -13,6 +13,14 @@ import os
 import sys
 import threading
 from pathlib import Path
+
+
+def skip_iri_grammar() -> None:
+    """Call before importing nbformat.  jsonschema (which nbformat imports) builds an RFC 3987 IRI
+    grammar with Lark at import when the optional rfc3987_syntax is installed (JupyterLab's
+    jupyter-events pulls it in): 2.4 s of CPU on our machine, for an "iri" format no nbformat
+    schema uses.  A None entry makes that import fail, and jsonschema skips the format."""
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def _prepare_render():
@@ -82,10 +90,7 @@ def die_with_parent():
 def main(argv, warm: bool = False):
     """``warm``: forked from the batch worker's fork server, the kernel is forked warm too."""
     src, dst, params_json, kernel, cwd, errfile, html, title = argv
-    # jsonschema (imported by nbformat) builds an RFC 3987 IRI grammar with Lark at import when the
-    # optional rfc3987_syntax is installed (JupyterLab's jupyter-events pulls it in): 2.4 s of CPU
-    # on our machine, before the kernel starts, for an "iri" format no nbformat schema uses.
-    sys.modules.setdefault("rfc3987_syntax", None)  # None: its import fails and jsonschema skips it
+    skip_iri_grammar()
     import papermill as pm
 
     prep = threading.Thread(target=_prepare_render, daemon=True)
@@ -127,7 +132,7 @@ def forked(argv, log: str, env: dict) -> None:
     (:mod:`rmwork._papermill_warm`): the same as ``python -m rmwork._papermill_child`` with its own
     session (stopped whole with its kernel), output appended to ``log`` and the lot's environment."""
     os.setsid()
-    die_with_parent()
+    die_with_parent()  # the fork server ends when its batch worker does; this process follows
     # multiprocessing hands every forked child the fork server's "alive" pipe (for starting
     # processes of its own, which this one never does); held here, it would keep the server, and
     # so this process (it dies with the server), alive after the batch worker is killed
@@ -135,7 +140,7 @@ def forked(argv, log: str, env: dict) -> None:
 
     if forkserver._forkserver._forkserver_alive_fd is not None:
         os.close(forkserver._forkserver._forkserver_alive_fd)
-        forkserver._forkserver._forkserver_alive_fd = None  # the fork server ends when its batch worker does; this process follows
+        forkserver._forkserver._forkserver_alive_fd = None
     sys.stdout.flush()
     sys.stderr.flush()
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -4,14 +4,14 @@ A batch worker runs many lots, and each lot's notebook runs in its own process (
 Ctrl-C, memory returned after the lot).  Started by ``python -m rmwork._papermill_child`` that
 process would import papermill, nbformat and nbconvert and compile the report template again for
 every lot: about 1.3 s of CPU per lot on our 2-core machine.  The fork server imports them once;
-each lot's process is forked from it, warm, and so is the lot's kernel (:mod:`rmwork._warm_kernel`).  Importing this module is the warm-up; it starts no
-thread (forking a multi-threaded process is unsafe).
+each lot's process is forked from it, warm, and so is the lot's kernel (:mod:`rmwork._warm_kernel`).
+Importing this module is the warm-up; it starts no thread (forking a multi-threaded process is
+unsafe).
 """
 
-import sys
+from rmwork._papermill_child import skip_iri_grammar
 
-# see _papermill_child.main: jsonschema's unused RFC 3987 grammar costs seconds at import
-sys.modules.setdefault("rfc3987_syntax", None)
+skip_iri_grammar()
 
 import papermill  # noqa: E402,F401
 from papermill.exceptions import PapermillExecutionError  # noqa: E402,F401

@@ -127,7 +127,7 @@ def batch(files: list[str], out: str | None, workers: int, force: bool, schedule
         with client:
             futures = [client.submit(run_one, str(Path(f).resolve()),
                                      str(Path(out or "reports").resolve()), force, reason,
-                                     None, True, pure=False) for f in files]
+                                     reuse=True, pure=False) for f in files]
             for fut in as_completed(futures):
                 o = fut.result()
                 outcomes.append(o)
