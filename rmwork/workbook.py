@@ -160,59 +160,62 @@ class Workbook:
         return df
 
     def stability(self) -> dict:
-        """Long-term (and transport, accelerated) stability per analyte (ISO Guide 35:2017, 8, B.3)."""
+        """Every stability study per analyte (ISO Guide 35:2017, 8, B.3): {analyte: StabilityStudy}."""
         from . import stability as smod
 
         st = self.p.stability
         if st is None:
             return {}
-        out: dict[str, dict] = {}
+        parts: dict[str, dict] = {}
         if st.long_term is not None:
             df = self._stability_frame(st.long_term, "stability.long_term")
             for a, g in df.groupby("analyte", sort=False):
-                uom = self.unit_of_measure(str(a), g)
-                where = f"{st.long_term.data}, analyte '{a}'"
-                entry = out.setdefault(str(a), {})
-                entry["long_term"] = smod.regression(
-                    g, shelf_life=st.long_term.shelf_life, use_means=st.use_means, alpha=st.alpha,
-                    analyte=str(a), unit_of_measure=uom, where=where)
-                entry["frame"] = g
-                if st.bayes:
-                    self._sensitivity(
-                        "stability", str(a),
-                        lambda g=g, uom=uom, where=where, a=a: smod.bayesian_trend(
-                            g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
-                            settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=str(a),
-                            unit_of_measure=uom, where=where),
-                        lambda r, entry=entry: entry.__setitem__("bayes", r))
+                parts.setdefault(str(a), {}).update(
+                    long_term=smod.regression(
+                        g, shelf_life=st.long_term.shelf_life, use_means=st.use_means, alpha=st.alpha,
+                        analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                        where=f"{st.long_term.data}, analyte '{a}'"),
+                    long_term_data=g)
         if st.isochronous is not None:
             iso = st.isochronous
             df = self._stability_frame(iso, "stability.isochronous")
             for a, g in df.groupby("analyte", sort=False):
-                entry = out.setdefault(str(a), {})
-                entry["isochronous"] = smod.isochronous(
+                parts.setdefault(str(a), {})["isochronous"] = smod.isochronous(
                     g, iso.reference_temperature, shelf_life=iso.shelf_life, use_means=st.use_means,
                     alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
                     where=f"{iso.data}, analyte '{a}'")
         if st.transport is not None:
             df = self._stability_frame(st.transport, "stability.transport")
             for a, g in df.groupby("analyte", sort=False):
-                entry = out.setdefault(str(a), {})
-                entry["transport"] = smod.transport(
-                    g, st.transport.duration, st.transport.temperature, use_means=st.use_means,
-                    alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
-                    where=f"{st.transport.data}, analyte '{a}'")
-                entry["transport_frame"] = g
+                parts.setdefault(str(a), {}).update(
+                    transport=smod.transport(
+                        g, st.transport.duration, st.transport.temperature, use_means=st.use_means,
+                        alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                        where=f"{st.transport.data}, analyte '{a}'"),
+                    transport_data=g)
         if st.accelerated is not None:
             df = self._stability_frame(st.accelerated, "stability.accelerated")
             for a, g in df.groupby("analyte", sort=False):
-                entry = out.setdefault(str(a), {})
-                entry["accelerated"] = smod.arrhenius(
-                    g, storage_temperature=st.accelerated.storage_temperature,
-                    limit=st.accelerated.limit, analyte=str(a),
-                    unit_of_measure=self.unit_of_measure(str(a), g),
-                    where=f"{st.accelerated.data}, analyte '{a}'")
-                entry["accelerated_frame"] = g
+                parts.setdefault(str(a), {}).update(
+                    accelerated=smod.arrhenius(
+                        g, storage_temperature=st.accelerated.storage_temperature,
+                        limit=st.accelerated.limit, analyte=str(a),
+                        unit_of_measure=self.unit_of_measure(str(a), g),
+                        where=f"{st.accelerated.data}, analyte '{a}'"),
+                    accelerated_data=g)
+        out = {a: smod.StabilityStudy(analyte=a, unit_of_measure=_study_unit(kw), **kw)
+               for a, kw in parts.items()}
+        if st.bayes:
+            for a, study in out.items():
+                if study.long_term is not None:
+                    g, r = study.long_term_data, study.long_term
+                    self._sensitivity(
+                        "stability", a,
+                        lambda g=g, r=r, a=a: smod.bayesian_trend(
+                            g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
+                            settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=a,
+                            unit_of_measure=r.unit_of_measure, where=f"{st.long_term.data}, analyte '{a}'"),
+                        lambda fit, study=study: study.attach("bayes", fit))
         self.results["stability"] = out
         return out
 
@@ -475,6 +478,15 @@ def _with_validity_check(chk, supported: float, months: float | None, significan
     items = chk.items + (item,)
     n_att = sum(i.status == "attention" for i in items)
     return replace(chk, items=items, n_attention=n_att, passed=n_att == 0)
+
+
+def _study_unit(parts: dict) -> str:
+    """The unit of an analyte's stability values (the first study that has one)."""
+    for k in ("long_term", "transport", "isochronous", "accelerated"):
+        r = parts.get(k)
+        if r is not None and getattr(r, "unit_of_measure", ""):
+            return r.unit_of_measure
+    return ""
 
 
 def _drop_private(d: dict) -> dict:

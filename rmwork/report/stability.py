@@ -512,12 +512,21 @@ def show(long_term: dict, data: dict | None = None, *, transport: dict | None = 
          certified: dict | None = None, lang: str = "en"):
     """Display the stability section: tables S1/S2, per analyte statement, notes, figures S1/S2.
 
+    ``long_term`` is {analyte: StabilityStudy} (as ``Workbook.stability()`` returns it; ``data``
+    and ``transport`` then come from the studies), or {analyte: regression result} with ``data``
+    {analyte: rows} and ``transport`` {analyte: transport result}.
+
     ``certified`` maps analyte -> (certified value, U) for the lines of Figure S1.
     """
     from IPython.display import display
 
     from .display import figure, heading, note, paragraph
 
+    if long_term and all(isinstance(v, smod.StabilityStudy) for v in long_term.values()):
+        studies = long_term
+        long_term = {a: s.long_term for a, s in studies.items() if s.long_term is not None}
+        data = {a: s.long_term_data for a, s in studies.items() if s.long_term is not None}
+        transport = {a: s.transport for a, s in studies.items() if s.transport is not None} or None
     if not long_term and not transport:
         display(note("This lot has no stability study." if lang == "en" else "本批次无稳定性研究。"))
         return

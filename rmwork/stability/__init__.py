@@ -30,6 +30,7 @@ from .monitoring import MonitoringResult, monitoring_check
 from .shelf_life import (PoolabilityResult, ShelfLifePredictionResult, ShelfLifeSuggestionResult,
                          poolability, shelf_life_prediction, shelf_life_suggestion)
 from .trend import StabilityRegressionResult, TransportResult, regression, transport
+from .study import StabilityStudy
 
 __all__ = [
     "CLAUSES", "DAYS_PER_MONTH", "GAS_CONSTANT", "KELVIN_OFFSET", "by_analyte", "months_from_dates",
@@ -37,5 +38,5 @@ __all__ = [
     "BayesianTrendResult", "bayesian_trend", "IsochronousResult", "isochronous",
     "MonitoringResult", "monitoring_check", "PoolabilityResult", "ShelfLifePredictionResult",
     "ShelfLifeSuggestionResult", "poolability", "shelf_life_prediction", "shelf_life_suggestion",
-    "StabilityRegressionResult", "TransportResult", "regression", "transport",
+    "StabilityRegressionResult", "TransportResult", "regression", "transport", "StabilityStudy",
 ]
