@@ -8,6 +8,7 @@ a parameter file is ever executed.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import re
 from datetime import date
@@ -105,12 +106,32 @@ class Homogeneity(DataSource):
     bayes: bool = Field(True, description="run the Bayesian random-effects sensitivity model")
 
 
-class LongTerm(DataSource):
+class PointExclusion(_Model):
+    """A stability result left out of the straight-line fit, with its reason (shown in the report)."""
+    analyte: str
+    time: float | None = Field(None, ge=0, description="months, as in the table (or give date)")
+    date: _dt.date | None = None
+    reason: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.time is None) == (self.date is None):
+            raise ValueError("give either time (months) or date of the result to exclude")
+        return self
+
+
+class _FitWindow(_Model):
+    time_max: float | dict[str, float] | None = Field(
+        None, description="months: fit only results up to this time (one number, or per analyte)")
+    exclude: list[PointExclusion] = []
+
+
+class LongTerm(DataSource, _FitWindow):
     shelf_life: float = Field(gt=0, description="months")
     temperature: float | None = None
 
 
-class Transport(DataSource):
+class Transport(DataSource, _FitWindow):
     duration: float = Field(gt=0, description="months")
     temperature: float | None = None
 
@@ -132,6 +153,8 @@ class Stability(_Model):
     accelerated: Accelerated | None = None
     use_means: bool = False
     alpha: float = Field(0.05, gt=0, lt=0.5)
+    adequacy_alpha: float = Field(0.01, gt=0, lt=0.5, description="level of each check that the "
+                                  "straight line fits (lack of fit; curvature and runs)")
     bayes: bool = False
     monitoring: DataSource | None = None
 

@@ -64,7 +64,7 @@ _RESULT_MODULES = {
     "stability": ("StabilityRegressionResult", "TransportResult", "IsochronousResult",
                   "ShelfLifePredictionResult", "PoolabilityResult", "ShelfLifeSuggestionResult",
                   "ArrheniusResult", "ArrheniusJointResult", "MonitoringResult", "BayesianTrendResult",
-                  "StabilityStudy"),
+                  "StabilityStudy", "LineAdequacy", "LackOfFitTest", "CurvatureTest", "RunsTest"),
     "characterization": ("LabSummary", "ConsensusResult", "DoEResult", "BilateralDoEResult",
                          "ScreeningResult", "Recommendation"),
     "outliers": ("GrubbsResult", "GrubbsDoubleResult", "DixonResult", "CochranResult", "MandelResult",

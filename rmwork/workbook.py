@@ -174,6 +174,8 @@ class Workbook:
                     long_term=smod.regression(
                         g, shelf_life=st.long_term.shelf_life, use_means=st.use_means, alpha=st.alpha,
                         analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                        adequacy_alpha=st.adequacy_alpha,
+                        **_fit_window(st.long_term, str(a), g, "stability.long_term"),
                         where=f"{st.long_term.data}, analyte '{a}'"),
                     long_term_data=g)
         if st.isochronous is not None:
@@ -191,6 +193,8 @@ class Workbook:
                     transport=smod.transport(
                         g, st.transport.duration, st.transport.temperature, use_means=st.use_means,
                         alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                        adequacy_alpha=st.adequacy_alpha,
+                        **_fit_window(st.transport, str(a), g, "stability.transport"),
                         where=f"{st.transport.data}, analyte '{a}'"),
                     transport_data=g)
         if st.accelerated is not None:
@@ -478,6 +482,34 @@ def _with_validity_check(chk, supported: float, months: float | None, significan
     items = chk.items + (item,)
     n_att = sum(i.status == "attention" for i in items)
     return replace(chk, items=items, n_attention=n_att, passed=n_att == 0)
+
+
+def _fit_window(source, analyte: str, g: pd.DataFrame, key: str) -> dict:
+    """The lot's fitting window and point exclusions of one analyte, as regression() takes them.
+
+    A date is matched to the result's time in months (the study's own time basis); an exclusion
+    that matches no result of the analyte is refused, naming the key.
+    """
+    tm = source.time_max
+    time_max = tm.get(analyte) if isinstance(tm, dict) else tm
+    exclude: dict[float, str] = {}
+    for e in source.exclude:
+        if e.analyte != analyte:
+            continue
+        if e.time is not None:
+            hit = g.loc[(g["time"] - e.time).abs() <= 1e-6, "time"]
+            what = f"time {e.time:g} months"
+        else:
+            dates = pd.to_datetime(g["date"], errors="coerce").dt.normalize() if "date" in g.columns else None
+            hit = g.loc[dates == pd.Timestamp(e.date), "time"] if dates is not None else g["time"].iloc[:0]
+            what = f"date {e.date.isoformat()}"
+        if hit.empty:
+            raise InputError(f"analyte '{analyte}' has no result at {what} to exclude",
+                             file=source.data, key=f"{key}.exclude",
+                             hint="give the time or date of a result in the table")
+        for t in hit.unique():
+            exclude[float(t)] = e.reason
+    return {"time_max": time_max, "exclude": exclude}
 
 
 def _study_unit(parts: dict) -> str:

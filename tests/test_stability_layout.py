@@ -19,7 +19,7 @@ shelf_life_suggestion ArrheniusResult arrhenius ArrheniusJointResult arrhenius_j
 MonitoringResult monitoring_check BayesianTrendResult bayesian_trend by_analyte
 """.split()
 
-CITES = re.compile(r"\([^)]*(ISO|JJF|ICH|eCerto|AccelStab|ERM|Arrhenius|Wald|Durbin|NIST)")
+CITES = re.compile(r"\([^)]*(ISO|JJF|ICH|eCerto|AccelStab|ERM|Arrhenius|Swed|Durbin|NIST)")
 
 
 def _submodules():
@@ -42,7 +42,7 @@ def test_stability_submodule_public_functions_cite_their_source():
             seen += 1
             first = (f.__doc__ or "").strip().splitlines()[0]
             assert CITES.search(first), f"{mod.__name__}.{name}: {first!r}"
-    assert seen >= 11
+    assert seen >= 13
 
 
 def test_stability_submodules_stay_under_800_lines():

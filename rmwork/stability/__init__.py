@@ -13,6 +13,9 @@ One module per procedure, as the standards are written:
                               (AccelStab zero-order model)
 ``monitoring``                ``monitoring_check`` (ERM Application Note 1)
 ``bayesian``                  ``bayesian_trend``: Bayesian sensitivity analysis of u_lts
+``adequacy``                  ``line_adequacy``: does the straight line fit (lack of fit; curvature
+                              and runs of the residual signs), attached to every line as ``.adequacy``
+``study``                     ``StabilityStudy``: every study of one analyte (``Workbook.stability()``)
 ============================  =================================================================
 
 Time is in months throughout; :func:`months_from_dates` converts dates at 30.4375 days per
@@ -29,6 +32,7 @@ from .isochronous_design import IsochronousResult, isochronous
 from .monitoring import MonitoringResult, monitoring_check
 from .shelf_life import (PoolabilityResult, ShelfLifePredictionResult, ShelfLifeSuggestionResult,
                          poolability, shelf_life_prediction, shelf_life_suggestion)
+from .adequacy import CurvatureTest, LackOfFitTest, LineAdequacy, RunsTest, line_adequacy, runs_distribution
 from .trend import StabilityRegressionResult, TransportResult, regression, transport
 from .study import StabilityStudy
 
@@ -39,4 +43,5 @@ __all__ = [
     "MonitoringResult", "monitoring_check", "PoolabilityResult", "ShelfLifePredictionResult",
     "ShelfLifeSuggestionResult", "poolability", "shelf_life_prediction", "shelf_life_suggestion",
     "StabilityRegressionResult", "TransportResult", "regression", "transport", "StabilityStudy",
+    "LineAdequacy", "LackOfFitTest", "CurvatureTest", "RunsTest", "line_adequacy", "runs_distribution",
 ]

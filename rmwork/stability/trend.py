@@ -22,6 +22,7 @@ from scipy import stats
 from .. import _checks
 from ..errors import DegenerateDataWarning, InputError
 from ..results import ConfidenceInterval, Result
+from .adequacy import ALPHA, LineAdequacy, line_adequacy
 from ._common import CLAUSES, _context, _rel, _require_columns, _single, _time_value, _where
 
 
@@ -104,8 +105,11 @@ class _TrendResult(Result):
     excluded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
+    adequacy: LineAdequacy | None = None    # does the straight line fit (ISO Guide 35:2017, B.3)
     _t: tuple = field(default=(), repr=False)
     _y: tuple = field(default=(), repr=False)
+    _t_out: tuple = field(default=(), repr=False)   # results left out (window, exclusions)
+    _y_out: tuple = field(default=(), repr=False)
 
     def confidence_interval(self, level: float = 0.95) -> ConfidenceInterval:
         """Two-sided confidence interval of the slope b1 +- t s(b1)."""
@@ -128,6 +132,10 @@ class _TrendResult(Result):
         t, y = np.asarray(self._t, float), np.asarray(self._y, float)
         fit = self.intercept + self.slope * t
         return pd.DataFrame({"time": t, "value": y, "fitted": fit, "residual": y - fit})
+
+    def excluded_data(self) -> pd.DataFrame:
+        """The results left out of the fit (outside the fitting window or excluded with a reason)."""
+        return pd.DataFrame({"time": np.asarray(self._t_out, float), "value": np.asarray(self._y_out, float)})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,7 +173,8 @@ def _quantile(level: float, sided: str, dof: int) -> float:
     return float(stats.t.ppf(p, dof)) if dof > 0 else math.nan
 
 
-def _fit_trend(t, y, *, use_means, alpha, formula, where, notes) -> dict:
+def _fit_trend(t, y, *, use_means, alpha, formula, where, notes, window=(None, 0),
+               adequacy_alpha=ALPHA) -> dict:
     """Validate and fit one straight line; returns the keyword arguments of a _TrendResult."""
     _checks.require_level(alpha, "alpha")
     n_times = int(np.unique(t).size)
@@ -177,6 +186,8 @@ def _fit_trend(t, y, *, use_means, alpha, formula, where, notes) -> dict:
         notes.append(f"fitted to the {n_times} time-point means (eCerto 'slope of means'); "
                      "lack-of-fit test not available")
     core = _ols_core(t, y)
+    adequacy = line_adequacy(t, y, core["b0"] + core["b1"] * t, core["sse"], alpha=adequacy_alpha,
+                             time_max=window[0], n_excluded=window[1])
     f_lof, dof_lof, dof_pe, p_lof = _lack_of_fit(t, y, core["sse"])
     if not use_means and dof_pe <= 0:
         notes.append("no replicate results at any time point: lack-of-fit test not available")
@@ -197,15 +208,44 @@ def _fit_trend(t, y, *, use_means, alpha, formula, where, notes) -> dict:
                 p_value=p, alpha=float(alpha), t_crit=float(stats.t.ppf(1 - alpha / 2, core["dof"])),
                 significant=bool(p < alpha), f_lack_of_fit=f_lof, dof_lack_of_fit=int(dof_lof),
                 dof_pure_error=int(dof_pe), p_lack_of_fit=p_lof, use_means=bool(use_means),
-                _t=tuple(t.tolist()), _y=tuple(y.tolist()))
+                adequacy=adequacy, _t=tuple(t.tolist()), _y=tuple(y.tolist()))
 
 
 # ---------------------------------------------------------------------------------------------
 # long-term and transport regression
 
+def _window(t, y, time_max, exclude, where, notes):
+    """The points inside the fitting window and not excluded; the others listed with their reason.
+
+    ``exclude`` maps a time (months) to the reason its results are left out; a time that matches
+    no result is refused, so that a typing error cannot pass for an exclusion.
+    """
+    keep = np.ones(t.size, bool)
+    excluded: list[str] = []
+    for when, reason in (exclude or {}).items():
+        hit = np.isclose(t, float(when), rtol=0.0, atol=1e-6)
+        if not hit.any():
+            raise InputError(f"no result at time {float(when):g} months to exclude", file=where,
+                             key="exclude", hint="give the time (or date) of a result in the table")
+        keep &= ~hit
+        excluded += [f"t = {ti:.6g} months, value {yi:.6g}: {reason}" for ti, yi in zip(t[hit], y[hit])]
+    if time_max is not None:
+        time_max = float(_checks.require_positive_array([time_max], what="time_max")[0])
+        late = keep & (t > time_max)
+        if late.any():
+            excluded.append(f"{int(late.sum())} results after {time_max:g} months (t = "
+                            f"{', '.join(f'{x:.4g}' for x in t[late][:8])}{', ...' if late.sum() > 8 else ''}): "
+                            "outside the fitting window")
+        keep &= ~late
+    if not keep.all():
+        notes.append(f"{int((~keep).sum())} of {t.size} results left out of the fit (listed under excluded)")
+    return t[keep], y[keep], t[~keep], y[~keep], tuple(excluded), (time_max, int((~keep).sum()))
+
+
 def regression(df: pd.DataFrame, time: str = "time", value: str = "value",
                shelf_life: float | None = None, *, use_means: bool = False, alpha: float = 0.05,
-               analyte: str = "", unit_of_measure: str = "",
+               analyte: str = "", unit_of_measure: str = "", time_max: float | None = None,
+               exclude: Mapping[float, str] | None = None, adequacy_alpha: float = ALPHA,
                where: str | None = None) -> StabilityRegressionResult:
     r"""Long-term stability by linear regression of value on time (ISO Guide 35:2017, 8.7.3 and B.3; Formulas (B.16), (B.17)).
 
@@ -224,6 +264,13 @@ def regression(df: pd.DataFrame, time: str = "time", value: str = "value",
         Significance level of the t-test of b1.
     analyte, unit_of_measure : str
         Context; taken from the ``analyte``/``unit_of_measure`` columns when present.
+    time_max : float, optional
+        Fitting window: only results at t <= time_max (months) are fitted; the others are
+        listed in ``excluded``.
+    exclude : mapping of float to str, optional
+        Times (months) whose results are left out, each with its reason (listed in ``excluded``).
+    adequacy_alpha : float
+        Level of each check that the straight line fits (:func:`~rmwork.stability.adequacy.line_adequacy`).
     where : str, optional
         Data source named in error messages (default ``df.attrs["file"]``).
 
@@ -232,7 +279,8 @@ def regression(df: pd.DataFrame, time: str = "time", value: str = "value",
     StabilityRegressionResult
         ``slope``, ``se_slope``, ``intercept``, ``se_intercept``, ``cov_slope_intercept``,
         ``residual_sd``, ``dof``, ``t_statistic``, ``p_value``, ``t_crit``, ``significant``,
-        lack-of-fit ``f_lack_of_fit``/``p_lack_of_fit``, ``u_lts``, ``u_lts_rel``, ``mean``.
+        lack-of-fit ``f_lack_of_fit``/``p_lack_of_fit``, ``u_lts``, ``u_lts_rel``, ``mean``,
+        and ``adequacy`` (a :class:`~rmwork.stability.adequacy.LineAdequacy`: does the line fit).
 
     Raises
     ------
@@ -277,8 +325,9 @@ def regression(df: pd.DataFrame, time: str = "time", value: str = "value",
                    "select one temperature, or use isochronous() or transport(temperature=...)", where)
     notes: list[str] = []
     t, y = _time_value(df, time, value, where, notes)
-    kw = _fit_trend(t, y, use_means=use_means, alpha=alpha, where=where, notes=notes,
-                    formula="linear regression (ISO Guide 35:2017, B.3)")
+    t, y, t_out, y_out, excluded, window = _window(t, y, time_max, exclude, where, notes)
+    kw = _fit_trend(t, y, use_means=use_means, alpha=alpha, where=where, notes=notes, window=window,
+                    adequacy_alpha=adequacy_alpha, formula="linear regression (ISO Guide 35:2017, B.3)")
     u_lts = u_lts_rel = None
     if shelf_life is not None:
         shelf_life = float(_checks.require_positive_array([shelf_life], what="shelf_life")[0])
@@ -290,7 +339,8 @@ def regression(df: pd.DataFrame, time: str = "time", value: str = "value",
     return StabilityRegressionResult(
         analyte=analyte, unit_of_measure=unit_of_measure,
         temperature=None if temp is None else float(temp), shelf_life=shelf_life, u_lts=u_lts,
-        u_lts_rel=u_lts_rel, notes=tuple(notes), clauses=CLAUSES, **kw)
+        u_lts_rel=u_lts_rel, excluded=excluded, notes=tuple(notes), clauses=CLAUSES,
+        _t_out=tuple(t_out.tolist()), _y_out=tuple(y_out.tolist()), **kw)
 
 
 def _with_reference(df, temperature, reference_temperature, temp_col, time, notes, where):
@@ -318,7 +368,8 @@ def transport(df: pd.DataFrame, duration: float, temperature: float | None = Non
               time: str = "time", value: str = "value", temperature_column: str = "temperature",
               reference_temperature: float | None = None, use_means: bool = False,
               alpha: float = 0.05, analyte: str = "", unit_of_measure: str = "",
-              where: str | None = None) -> TransportResult:
+              time_max: float | None = None, exclude: Mapping[float, str] | None = None,
+              adequacy_alpha: float = ALPHA, where: str | None = None) -> TransportResult:
     r"""Transport (short-term) stability uncertainty u_sts = s(b1) t_transport (ISO Guide 35:2017, 8.7.3 and B.3).
 
     Parameters
@@ -334,11 +385,14 @@ def transport(df: pd.DataFrame, duration: float, temperature: float | None = Non
         Isochronous design: rows at this temperature enter the fit at time 0.
     time, value, temperature_column, use_means, alpha, analyte, unit_of_measure, where
         As in :func:`regression`.
+    time_max, exclude, adequacy_alpha
+        Fitting window, excluded times with reasons, level of the adequacy checks, as in
+        :func:`regression`.
 
     Returns
     -------
     TransportResult
-        The regression fields plus ``duration``, ``u_sts``, ``u_sts_rel``.
+        The regression fields (with ``adequacy``) plus ``duration``, ``u_sts``, ``u_sts_rel``.
 
     Notes
     -----
@@ -358,8 +412,9 @@ def transport(df: pd.DataFrame, duration: float, temperature: float | None = Non
         temperature = temperature if temperature is not None else temp
     duration = float(_checks.require_positive_array([duration], what="duration")[0])
     t, y = _time_value(df, time, value, where, notes)
-    kw = _fit_trend(t, y, use_means=use_means, alpha=alpha, where=where, notes=notes,
-                    formula="transport regression (ISO Guide 35:2017, B.3)")
+    t, y, t_out, y_out, excluded, window = _window(t, y, time_max, exclude, where, notes)
+    kw = _fit_trend(t, y, use_means=use_means, alpha=alpha, where=where, notes=notes, window=window,
+                    adequacy_alpha=adequacy_alpha, formula="transport regression (ISO Guide 35:2017, B.3)")
     if duration > kw["time_max"]:
         notes.append(f"the transport duration {duration:g} exceeds the longest time studied "
                      f"({kw['time_max']:.4g} months): u_sts is extrapolated")
@@ -369,4 +424,5 @@ def transport(df: pd.DataFrame, duration: float, temperature: float | None = Non
                            reference_temperature=(None if reference_temperature is None
                                                   else float(reference_temperature)),
                            duration=duration, u_sts=u_sts, u_sts_rel=_rel(u_sts, kw["mean"], notes),
-                           notes=tuple(notes), clauses=CLAUSES, **kw)
+                           excluded=excluded, notes=tuple(notes), clauses=CLAUSES,
+                           _t_out=tuple(t_out.tolist()), _y_out=tuple(y_out.tolist()), **kw)
