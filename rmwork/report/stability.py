@@ -8,7 +8,9 @@ with a CJK font (:func:`rmwork.report.certificate.setup_cjk_font`), symbols stay
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from typing import Mapping
 
 import numpy as np
@@ -24,6 +26,10 @@ CAPTIONS = {
            "表 S2 — 稳定性：不确定度与有效期 (ISO Guide 35:2017, 8.7.3)"),
     "S3": ("Table S3 — Accelerated stability: Arrhenius evaluation",
            "表 S3 — 加速稳定性：阿伦尼乌斯评价"),
+    "S6": ("Table S6 — Stability: does the straight line fit? (lack of fit; curvature and runs of the "
+           "residual signs in time order; ISO Guide 35:2017, B.3)",
+           "表 S6 — 稳定性：直线模型是否适用（失拟检验；二次项检验及按时间顺序的残差符号游程检验；"
+           "ISO Guide 35:2017, B.3）"),
     "S3p": ("Table S3 (continued) — Arrhenius parameters and prediction at the storage temperature",
             "表 S3（续）— 阿伦尼乌斯参数及贮存温度下的预测"),
 }
@@ -35,7 +41,8 @@ LABELS = {
     "temperature": ("T / °C", "温度 / °C"),
     "n_points": ("n", "n"),
     "n_times": ("time points", "时间点数"),
-    "slope": ("b<sub>1</sub> (slope) / month<sup>-1</sup>", "斜率 b<sub>1</sub> / 月<sup>-1</sup>"),
+    "unit": ("Unit", "单位"),
+    "slope": ("b<sub>1</sub> (slope)", "斜率 b<sub>1</sub>"),
     "se_slope": ("s(b<sub>1</sub>)", "s(b<sub>1</sub>)"),
     "intercept": ("b<sub>0</sub> (intercept)", "截距 b<sub>0</sub>"),
     "se_intercept": ("s(b<sub>0</sub>)", "s(b<sub>0</sub>)"),
@@ -50,10 +57,21 @@ LABELS = {
     "mean": ("mean", "平均值"),
     "shelf_life": ("t<sub>shelf</sub> / month", "有效期 t<sub>shelf</sub> / 月"),
     "u_lts": ("u<sub>lts</sub>", "长期稳定性不确定度 u<sub>lts</sub>"),
-    "u_lts_rel": ("u<sub>lts,rel</sub>", "u<sub>lts,rel</sub>"),
+    "u_lts_rel": ("u<sub>lts,rel</sub> (to the study mean)", "u<sub>lts,rel</sub>（相对研究平均值）"),
     "duration": ("t<sub>transport</sub> / month", "运输时间 / 月"),
     "u_sts": ("u<sub>sts</sub>", "运输稳定性不确定度 u<sub>sts</sub>"),
-    "u_sts_rel": ("u<sub>sts,rel</sub>", "u<sub>sts,rel</sub>"),
+    "u_sts_rel": ("u<sub>sts,rel</sub> (to the study mean)", "u<sub>sts,rel</sub>（相对研究平均值）"),
+    "basis": ("check", "检验方法"),
+    "f_lof": ("F<sub>lack of fit</sub>", "失拟 F"),
+    "p_lof": ("p<sub>lack of fit</sub>", "失拟 p"),
+    "t_quad": ("t<sub>quadratic</sub>", "二次项 t"),
+    "p_quad": ("p<sub>quadratic</sub>", "二次项 p"),
+    "runs": ("runs R", "游程数 R"),
+    "runs_expected": ("E(R)", "E(R)"),
+    "p_runs": ("p<sub>runs</sub>", "游程 p"),
+    "adequate": ("straight line fits", "直线模型适用"),
+    "window": ("fitted up to / month", "拟合至 / 月"),
+    "n_excluded": ("left out", "剔除点数"),
     "predicted": ("shelf life from band / month", "由区间推算的有效期 / 月"),
     "criterion": ("band", "区间"),
     "t_max": ("t<sub>max</sub> (u<sub>lts</sub> &lt; U/3) / month", "t<sub>max</sub>（u<sub>lts</sub> &lt; U/3）/ 月"),
@@ -65,6 +83,31 @@ LABELS = {
     "value": ("Value", "数值"),
     "u": ("Standard error", "标准误差"),
 }
+
+
+# columns in the values' unit, or in that unit per month (the unit joins the header, Issue 17)
+_IN_UNIT = {"intercept", "se_intercept", "residual_sd", "mean", "u_lts", "u_sts"}
+_PER_MONTH = {"slope", "se_slope"}
+
+
+def _unit_label(name: str, lang: str, unit: str | None) -> str:
+    """Header of a column with its unit: the table's one unit, or the row's (column 'unit')."""
+    base = _lab(name, lang)
+    if name not in _IN_UNIT | _PER_MONTH:
+        return base
+    u = html.escape(unit) if unit else ("[单位]" if lang == "zh" else "[unit]")
+    if name in _PER_MONTH:
+        return f"{base} / ({u}·{'月' if lang == 'zh' else 'month'}<sup>-1</sup>)"
+    return f"{base} / {u}"
+
+
+def _with_units(df: pd.DataFrame, units: list[str], lang: str) -> tuple[pd.DataFrame, dict]:
+    """One unit for the whole table goes into the headers; several add a unit column."""
+    one = units[0] if units and len(set(units)) == 1 else None
+    if one is None and units:
+        df = df.copy()
+        df.insert(1 if "analyte" in df.columns else 0, "unit", units)
+    return df, {c: _unit_label(c, lang, one) for c in df.columns}
 
 
 def _cap(tid: str, lang: str) -> str:
@@ -83,8 +126,12 @@ def _yes(flag, lang):
     return ("是" if flag else "否") if lang == "zh" else ("yes" if flag else "no")
 
 
-def _html(df: pd.DataFrame, caption: str, lang: str, digits: int) -> str:
-    df = df.rename(columns={c: _lab(c, lang) for c in df.columns})
+def _html(df: pd.DataFrame, caption: str, lang: str, digits: int, units: list[str] | None = None) -> str:
+    if units is not None:
+        df, heads = _with_units(df, units, lang)
+    else:
+        heads = {c: _lab(c, lang) for c in df.columns}
+    df = df.rename(columns=heads)
     # labels are final here (HTML from LABELS above); table_html passes unknown names through
     return table_html(df, caption, lang=lang, digits=digits, labels=True)
 
@@ -130,7 +177,8 @@ def table_s1(results, lang: str = "en", digits: int = 4) -> HTML:
     df = pd.DataFrame(rows)
     if not df.empty and df["temperature"].isna().all():
         df = df.drop(columns="temperature")
-    return HTML(_html(df, _cap("S1", lang), lang, digits))
+    units = [r.unit_of_measure for _, r in _items(results)]
+    return HTML(_html(df, _cap("S1", lang), lang, digits, units))
 
 
 def table_s2(long_term, transport=None, predictions=None, suggestions=None, lang: str = "en",
@@ -156,46 +204,109 @@ def table_s2(long_term, transport=None, predictions=None, suggestions=None, lang
                         "u_sts_rel": getattr(t, "u_sts_rel", None)})
         if pr:
             row.update({"predicted": None if p is None else p.shelf_life,
-                        "criterion": None if p is None else
-                        f"{p.kind}, {p.sided}-sided {100 * p.level:g} %"})
+                        "criterion": None if p is None else _criterion(p, lang)})
         if sg:
             row["t_max"] = None if s is None else s.t_max
         rows.append(row)
-    return HTML(_html(pd.DataFrame(rows), _cap("S2", lang), lang, digits))
+    units = [getattr(lt.get(k) or tr.get(k), "unit_of_measure", "") for k in dict.fromkeys([*lt, *tr])]
+    return HTML(_html(pd.DataFrame(rows), _cap("S2", lang), lang, digits, units))
+
+
+def _criterion(p, lang: str) -> str:
+    if lang == "zh":
+        return f"{_KIND_ZH.get(p.kind, p.kind)}带，{_SIDED_ZH.get(p.sided, p.sided)}侧 {100 * p.level:g} %"
+    return f"{p.kind} band, {p.sided}-sided {100 * p.level:g} %"
+
+
+_BASIS_ZH = {"lack of fit": "失拟检验", "curvature and runs": "二次项与游程检验", "none": "无法检验"}
+
+
+def table_s6(results, lang: str = "en", digits: int = 3) -> HTML:
+    """Table S6: the adequacy checks of every straight line (its ``adequacy``), one row per line."""
+    rows = []
+    for key, r in _items(results):
+        a = getattr(r, "adequacy", None)
+        if a is None:
+            continue
+        lof, cur, run = a.lack_of_fit, a.curvature, a.runs
+        rows.append({"analyte": key, "study": _study(r, lang),
+                     "basis": _BASIS_ZH.get(a.basis, a.basis) if lang == "zh" else a.basis,
+                     "f_lof": None if lof is None else lof.statistic,
+                     "p_lof": None if lof is None else lof.p_value,
+                     "t_quad": None if cur is None else cur.statistic,
+                     "p_quad": None if cur is None else cur.p_value,
+                     "runs": None if run is None else run.statistic,
+                     "runs_expected": None if run is None else run.expected,
+                     "p_runs": None if run is None else run.p_value,
+                     "window": a.time_max, "n_excluded": a.n_excluded,
+                     "adequate": _yes(a.adequate, lang)})
+    df = pd.DataFrame(rows)
+    for c in ("f_lof", "t_quad", "runs", "window"):
+        if not df.empty and df[c].isna().all():
+            df = df.drop(columns=[c] + {"f_lof": ["p_lof"], "t_quad": ["p_quad"],
+                                        "runs": ["runs_expected", "p_runs"], "window": []}[c])
+    return HTML(_html(df, _cap("S6", lang), lang, digits))
+
+
+# Table S3 parameter names: (English, Chinese); symbols stay symbols
+_S3 = {
+    "resid": ("s (residual)", "剩余标准差 s"),
+    "s_lnk": ("s (ln|k|)", "s（ln|k|）"),
+    "k_at": ("k at {T:g} °C / {u}month⁻¹", "{T:g} °C 下的 k / {u}月⁻¹"),
+    "ci": ("|k| {p:g} % confidence interval", "|k| 的 {p:g} % 置信区间"),
+    "time_to": ("time to {L} / month", "达到 {L} 的时间 / 月"),
+    "time_to_upper": ("time to the limit (upper bound of |k|) / month", "达到限值的时间（按 |k| 置信上限）/ 月"),
+    "extrapolated": ("extrapolated", "外推"),
+    "c0": ("c0 / {u}", "c0 / {u}"),
+    "joint": ("Table S3 — Accelerated stability: joint Arrhenius model y = c0 − c0·t·exp(k1 − k2/T)",
+              "表 S3 — 加速稳定性：联合阿伦尼乌斯模型 y = c0 − c0·t·exp(k1 − k2/T)"),
+}
+
+
+def _s3(key: str, lang: str, **kw) -> str:
+    en, zh = _S3[key]
+    return (zh if lang == "zh" else en).format(**kw)
 
 
 def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
     """Table S3: rate constants per temperature and the Arrhenius parameters and prediction."""
-    zh = lang == "zh"
-    if isinstance(result, smod.ArrheniusJointResult):
-        r = result
-        rows = [("c0", r.c0, r.se_c0), ("k1", r.k1, r.se_k1), ("k2 = E_a/R / K", r.k2, r.se_k2),
-                ("E_a / (J/mol)", r.e_a, r.se_k2 * smod.GAS_CONSTANT),
-                ("s (residual)", r.residual_sd, None), ("ν", r.dof, None), ("n", r.n_points, None)]
-        if r.storage_temperature is not None:
-            rows.append((f"k at {r.storage_temperature:g} °C / month⁻¹", r.k_storage, None))
-        if r.time_to_limit is not None:
-            rows.append((f"time to {fmt(r.limit)} / month", r.time_to_limit, r.se_time_to_limit))
-        df = pd.DataFrame(rows, columns=["parameter", "value", "u"])
-        cap = ("表 S3 — 加速稳定性：联合阿伦尼乌斯模型 y = c0 − c0·t·exp(k1 − k2/T)" if zh else
-               "Table S3 — Accelerated stability: joint Arrhenius model y = c0 − c0·t·exp(k1 − k2/T)")
-        return HTML(_html(df, cap, lang, digits))
     r = result
+    # cells are escaped by table_html; headers are HTML, so their unit is escaped here
+    unit = r.unit_of_measure or ("[单位]" if lang == "zh" else "[unit]")
+    unit_h = html.escape(unit)
+    if isinstance(result, smod.ArrheniusJointResult):
+        lim = f"{fmt(r.limit)} {unit}"
+        rows = [(_s3("c0", lang, u=unit), r.c0, r.se_c0), ("k1", r.k1, r.se_k1),
+                ("k2 = E_a/R / K", r.k2, r.se_k2), ("E_a / (J/mol)", r.e_a, r.se_k2 * smod.GAS_CONSTANT),
+                (f"{_s3('resid', lang)} / {unit}", r.residual_sd, None), ("ν", r.dof, None),
+                ("n", r.n_points, None)]
+        if r.storage_temperature is not None:
+            rows.append((_s3("k_at", lang, T=r.storage_temperature, u=""), r.k_storage, None))
+        if r.time_to_limit is not None:
+            rows.append((_s3("time_to", lang, L=lim), r.time_to_limit, r.se_time_to_limit))
+        df = pd.DataFrame(rows, columns=["parameter", "value", "u"])
+        return HTML(_html(df, _s3("joint", lang), lang, digits))
+    # zero order: k in the values' unit per month; first order: ln units per month
+    k_unit = f"{unit}·" if r.order == "zero" else ""
+    k_unit_h = f"{unit_h}·" if r.order == "zero" else ""
     per_t = pd.DataFrame({"temperature": r.temperatures, "n_points": r.n_points,
                           "k": r.rate_constants, "se_k": r.se_rate_constants,
                           "inverse_temperature": r.inverse_temperatures, "ln_k": r.ln_k})
+    per_month = f"({k_unit_h}{'月' if lang == 'zh' else 'month'}<sup>-1</sup>)"
+    per_t = per_t.rename(columns={"k": f"{_lab('k', lang).split(' / ')[0]} / {per_month}",
+                                  "se_k": f"{_lab('se_k', lang)} / {per_month}"})
     rows = [("ln A", r.intercept_ln_k, r.se_intercept_ln_k),
             ("−E_a/R / K", r.slope_ln_k, r.se_slope_ln_k), ("E_a / (J/mol)", r.e_a, r.se_e_a),
-            ("s (ln|k|)", r.residual_sd, None), ("ν", r.dof, None)]
+            (_s3("s_lnk", lang), r.residual_sd, None), ("ν", r.dof, None)]
     if r.storage_temperature is not None:
         ci = r.k_storage_ci
-        rows += [(f"k at {r.storage_temperature:g} °C / month⁻¹", r.k_storage, None),
-                 (f"|k| {100 * r.level:g} % CI", f"{fmt(ci.low, digits)} – {fmt(ci.high, digits)}", None)]
+        rows += [(_s3("k_at", lang, T=r.storage_temperature, u=k_unit), r.k_storage, None),
+                 (_s3("ci", lang, p=100 * r.level), f"{fmt(ci.low, digits)} – {fmt(ci.high, digits)}", None)]
     if r.time_to_limit is not None:
-        rows += [(f"time to {fmt(r.limit)} / month", r.time_to_limit, None),
-                 ("time to limit (upper |k|) / month", r.time_to_limit_conservative, None)]
+        rows += [(_s3("time_to", lang, L=f"{fmt(r.limit)} {unit}"), r.time_to_limit, None),
+                 (_s3("time_to_upper", lang), r.time_to_limit_conservative, None)]
     if r.extrapolated:
-        rows.append(("extrapolated" if not zh else "外推", _yes(True, lang), None))
+        rows.append((_s3("extrapolated", lang), _yes(True, lang), None))
     par = pd.DataFrame(rows, columns=["parameter", "value", "u"])
     return HTML(_html(per_t, _cap("S3", lang), lang, digits) + _html(par, _cap("S3p", lang), lang, digits))
 
@@ -214,6 +325,12 @@ _FIG = {
     "t_shelf": ("t_shelf = {t} months", "有效期 t_shelf = {t} 月"),
     "leaves": ("band leaves limits: {t} months", "带超出限值：{t} 月"),
     "fit_window": ("fit window", "拟合窗口"),
+    "left_out": ("left out of the fit", "未参与拟合"),
+    "leaves_beyond": ("band leaves limits: {t} months (beyond the axis)", "带超出限值：{t} 月（超出坐标范围）"),
+    "quadratic": ("quadratic, curvature p = {p}", "二次曲线，二次项 p = {p}"),
+    "above": ("above the line", "高于直线"),
+    "below": ("below the line", "低于直线"),
+    "runs": ("; {r} runs, {e} expected, p = {p}", "；游程数 {r}，期望 {e}，p = {p}"),
     "limit": ("limit", "限值"),
     "storage": ("storage {T:g} °C", "储存温度 {T:g} °C"),
     "extrapolated": (" (extrapolated)", "（外推）"),
@@ -265,12 +382,14 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
         ax.scatter(df[time], df[value], s=10, color="#9aa7b4", label=_f("results", lang), zorder=2)
     ax.scatter(pts["time"], pts["value"], s=14, color="#1f4e79", zorder=3,
                label=_f("means" if result.use_means else "results", lang))
-    ends = [result.time_max]
-    for t_end in (getattr(result, "shelf_life", None), getattr(result, "duration", None),
-                  None if prediction is None else prediction.shelf_life):
-        if t_end is not None and math.isfinite(t_end):
-            ends.append(t_end)
-    grid = np.linspace(min(0.0, result.time_min), max(ends) * 1.05, 200)
+    out = result.excluded_data()
+    if len(out):
+        ax.scatter(out["time"], out["value"], s=16, facecolors="none", edgecolors="#c00000", zorder=3,
+                   label=_f("left_out", lang))
+    # the time axis holds the data and the shelf life (or transport duration), never a far
+    # extrapolated band crossing (one such figure ran to about 3,300 months)
+    t_end = _time_end(result)
+    grid = np.linspace(min(0.0, result.time_min), t_end, 200)
     band = result.band(grid, level=level)
     ax.plot(grid, band["fit"], color="#1f4e79", lw=1.2, label="b0 + b1 t")
     ax.fill_between(grid, band["low"], band["high"], color="#1f4e79", alpha=0.15, lw=0,
@@ -294,8 +413,13 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
     if sl is not None:
         ax.axvline(sl, color="#555555", lw=0.9, ls="-.", label=_f("t_shelf", lang, t=fmt(sl, 4)))
     if prediction is not None and math.isfinite(prediction.shelf_life):
-        ax.axvline(prediction.shelf_life, color="#7f6000", lw=0.9, ls="--",
-                   label=_f("leaves", lang, t=fmt(prediction.shelf_life, 4)))
+        if prediction.shelf_life <= t_end:
+            ax.axvline(prediction.shelf_life, color="#7f6000", lw=0.9, ls="--",
+                       label=_f("leaves", lang, t=fmt(prediction.shelf_life, 4)))
+        else:
+            ax.plot([], [], " ", label=_f("leaves_beyond", lang, t=fmt(prediction.shelf_life, 4)))
+    _draw_inadequacy(ax, result, grid, lang)
+    ax.set_xlim(grid[0], t_end)
     name = result.analyte or "value"
     ax.set_xlabel(_f("time", lang), fontsize=8)
     ax.set_ylabel(f"{name} [{result.unit_of_measure}]" if result.unit_of_measure else name, fontsize=8)
@@ -308,19 +432,51 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
     return fig
 
 
+def _time_end(result) -> float:
+    """Right end of a stability figure's time axis: the data (fitted or left out) and the shelf
+    life or transport duration, plus 5 %."""
+    ends = [result.time_max, *result.excluded_data()["time"].tolist()]
+    for t in (getattr(result, "shelf_life", None), getattr(result, "duration", None)):
+        if t is not None and math.isfinite(t):
+            ends.append(t)
+    return max(ends) * 1.05
+
+
+def _draw_inadequacy(ax, result, grid, lang: str) -> None:
+    """An inadequate line: draw the quadratic that the curvature test found significant."""
+    a = getattr(result, "adequacy", None)
+    if a is None or a.adequate or a.curvature is None or a.curvature.passed:
+        return
+    ca, cb, cc = a.curvature.coefficients
+    d = grid - a.curvature.time_centre
+    ax.plot(grid, ca + cb * d + cc * d * d, color="#c00000", lw=1.1, ls="--",
+            label=_f("quadratic", lang, p=fmt(a.curvature.p_value, 2)))
+
+
 def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
-    """Figure S2: residuals of the fitted line against time, with 0 and +-2 s."""
+    """Figure S2: residuals of the fitted line against time, with 0 and +-2 s; points above and
+    below the line in two colours, joined in time order, so that long runs on one side show."""
     fig, ax = _axes(ax, (7, 2.8), lang)
-    pts = result.fitted_data()
+    pts = result.fitted_data().sort_values("time", kind="stable")
     ax.axhline(0.0, color="grey", lw=1)
     for sgn in (-1, 1):
         ax.axhline(sgn * 2 * result.residual_sd, color="#cc6600", lw=0.8, ls="--",
                    label="± 2 s" if sgn > 0 else None)
-    ax.scatter(pts["time"], pts["residual"], s=14, color="#1f4e79")
+    ax.plot(pts["time"], pts["residual"], color="#9aa7b4", lw=0.6, zorder=2)
+    above = pts["residual"] > 0
+    ax.scatter(pts["time"][above], pts["residual"][above], s=14, color="#1f4e79", zorder=3,
+               label=_f("above", lang))
+    ax.scatter(pts["time"][~above], pts["residual"][~above], s=14, color="#cc6600", zorder=3,
+               label=_f("below", lang))
+    ax.set_xlim(min(0.0, result.time_min), _time_end(result))
     name = result.analyte or "value"
     ax.set_xlabel(_f("time", lang), fontsize=8)
-    ax.set_ylabel(_f("residual", lang), fontsize=8)
-    ax.set_title(_f("s2", lang, name=name, s=fmt(result.residual_sd, 4)), fontsize=9)
+    unit = f" [{result.unit_of_measure}]" if result.unit_of_measure else ""
+    ax.set_ylabel(_f("residual", lang) + unit, fontsize=8)
+    a = getattr(result, "adequacy", None)
+    runs = "" if a is None or a.runs is None else _f(
+        "runs", lang, r=a.runs.statistic, e=f"{a.runs.expected:.0f}", p=fmt(a.runs.p_value, 2))
+    ax.set_title(_f("s2", lang, name=name, s=fmt(result.residual_sd, 4)) + runs, fontsize=9)
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -507,6 +663,89 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     return s
 
 
+# Chinese text of the notes the stability functions write (English in results.json); a note
+# not listed here is shown as written
+_DIR_ZH = {"increasing": "上升", "decreasing": "下降", "increase": "上升", "decrease": "下降"}
+_NOTES_ZH = [(re.compile(p), zh) for p, zh in [
+    (r"^time = days since the first date \((.+)\) / ([\d.]+) \(months\)$",
+     "时间 = 自首个日期（{0}）起的天数 / {1}（月）"),
+    (r"^column '(.+)' holds dates: converted to months since the first date at ([\d.]+) d/month$",
+     "列“{0}”为日期：按每月 {1} 天换算为自首个日期起的月数"),
+    (r"^fitted to the (\d+) time-point means \(eCerto 'slope of means'\); lack-of-fit test not available$",
+     "按 {0} 个时间点平均值拟合（eCerto 的“平均值斜率”）；无法进行失拟检验"),
+    (r"^no replicate results at any time point: lack-of-fit test not available$",
+     "各时间点均无重复测量结果：无法进行失拟检验"),
+    (r"^the points lie exactly on a line: s\(b1\) = 0, the t-test is undefined$",
+     "各点恰好位于一条直线上：s(b1) = 0，t 检验无定义"),
+    (r"^significant trend \(p = (\S+) < (\S+)\): .*$",
+     "趋势显著（p = {0} < {1}）：u_lts = s(b1)·t_shelf 假定不对漂移进行修正；有效期宜取直线预测区间超出标准值 ± U 的时间"),
+    (r"^the mean is 0: relative uncertainties are undefined$", "平均值为 0：相对不确定度无定义"),
+    (r"^the transport duration (\S+) exceeds the longest time studied \((\S+) months\): u_sts is extrapolated$",
+     "运输时间 {0} 超过研究的最长时间（{1} 个月）：u_sts 为外推值"),
+    (r"^isochronous design: (\d+) reference results \((\S+) degC\) enter the fit at time 0$",
+     "同步稳定性设计：{0} 个参比结果（{1} °C）作为时间 0 参与拟合"),
+    (r"^(\d+) of (\d+) results left out of the fit \(listed under excluded\)$",
+     "{1} 个结果中有 {0} 个未参与拟合（见剔除列表）"),
+    (r"^(\d+) residual\(s\) exactly on the line left out of the runs test$", "{0} 个残差恰为 0，未计入游程检验"),
+    (r"^with (\d+) residuals above and (\d+) below the line the runs test cannot reach alpha = (\S+) "
+     r"\(smallest possible p = (\S+)\)$",
+     "残差 {0} 个高于直线、{1} 个低于直线，游程检验无法达到 α = {2}（最小可能 p = {3}）"),
+    (r"^the (prediction|confidence|line) band already lies outside the limits at t = (\S+)$",
+     "{0}带在 t = {1} 时已超出限值"),
+    (r"^the band never reaches a limit: no shelf life from this criterion$", "区间始终未达到限值：该准则不给出有效期"),
+    (r"^shelf life (\S+) months lies beyond the last time studied \((\S+) months\): extrapolated$",
+     "有效期 {0} 个月超出研究的最后时间（{1} 个月）：外推"),
+    (r"^t = (\S+) months, value (\S+): (.*)$", "t = {0} 月，数值 {1}：{2}"),
+    (r"^(\d+) results after (\S+) months \(t = (.*)\): outside the fitting window$",
+     "{1} 个月之后的 {0} 个结果（t = {2}）：在拟合时间范围之外"),
+    (r"^trend direction from the highest temperature \((\S+) degC\): (increasing|decreasing)$",
+     "趋势方向按最高温度（{0} °C）确定：{1}"),
+    (r"^(\S+) degC excluded: no (increase|decrease) to take the logarithm of$", "{0} °C 被剔除：无可取对数的{1}"),
+    (r"^two temperatures: the Arrhenius line passes through both points; .*$",
+     "仅两个温度：阿伦尼乌斯直线通过两点，无剩余标准差、标准误差及置信带"),
+    (r"^the storage temperature (\S+) degC lies outside the temperatures fitted \((\S+) to (\S+) degC\).*$",
+     "贮存温度 {0} °C 超出拟合温度范围（{1} 至 {2} °C）：外推"),
+    (r"^initial value (\S+) = mean of the fitted intercepts$", "初始值 {0} = 拟合截距的平均值"),
+    (r"^the limit (\S+) lies on the other side of the initial value: never reached$", "限值 {0} 位于初始值另一侧：不会达到"),
+    (r"^limit given without a storage temperature: no time to limit$", "给出了限值但未给出贮存温度：不计算达到限值的时间"),
+    (r"^fitted on time < (\S+) months: (\d+) of (\d+) results$", "仅拟合时间 < {0} 个月的结果：{2} 个中的 {1} 个"),
+    (r"^the limit (\S+) is not below c0 = (\S+): never reached$", "限值 {0} 不低于 c0 = {1}：不会达到"),
+    (r"^time to limit (\S+) months lies beyond the longest time fitted \((\S+) months\)$",
+     "达到限值的时间 {0} 个月超出拟合的最长时间（{1} 个月）"),
+    (r"^the sampler failed its diagnostic gate: .*$", "采样器未通过诊断：贝叶斯 u_lts 仅供参考，不用于证书"),
+    (r"^reference: (\d+) results at (\S+) degC enter every fit at time 0$", "参比：{1} °C 下的 {0} 个结果作为时间 0 参与每个拟合"),
+    (r"^values divided by the reference mean (\S+): slopes are relative per month$", "数值除以参比平均值 {0}：斜率为每月相对值"),
+    (r"^(\d+) of (\d+) results differ from the certified value by more than U_d: investigate the stability$",
+     "{1} 个结果中有 {0} 个与标准值之差超过 U_d：请核查稳定性"),
+]]
+
+
+def note_text(text: str, lang: str = "en") -> str:
+    """A stability note in the report's language (the notes are written in English)."""
+    if lang != "zh":
+        return text
+    for pattern, zh in _NOTES_ZH:
+        m = pattern.match(text)
+        if m:
+            return zh.format(*(_KIND_ZH.get(g, _DIR_ZH.get(g, g)) for g in m.groups()))
+    return text
+
+
+def adequacy_block(result, lang: str = "en"):
+    """The straight-line check of one line in words, and what was left out of the fit."""
+    from .display import join, note, paragraph, warning
+
+    a = getattr(result, "adequacy", None)
+    parts = []
+    if a is not None:
+        text = a.finding_zh if lang == "zh" else a.finding
+        parts.append(paragraph(text) if a.adequate else warning(text))
+    if result.excluded:
+        head = "未参与拟合的结果：" if lang == "zh" else "Left out of the fit: "
+        parts.append(note(head + ("；" if lang == "zh" else "; ").join(note_text(e, lang) for e in result.excluded)))
+    return join(*parts)
+
+
 def show(long_term: dict, data: dict | None = None, *, transport: dict | None = None,
          predictions: dict | None = None, suggestions: dict | None = None,
          certified: dict | None = None, lang: str = "en"):
@@ -533,18 +772,25 @@ def show(long_term: dict, data: dict | None = None, *, transport: dict | None = 
     display(table_s1({**(long_term or {}), **{f"{k} (transport)": v
                                               for k, v in (transport or {}).items()}}, lang))
     display(table_s2(long_term, transport, predictions, suggestions, lang))
+    display(table_s6({**(long_term or {}), **{f"{k} (transport)": v for k, v in (transport or {}).items()}}, lang))
     for key, r in (long_term or {}).items():
         p = (predictions or {}).get(key)
         s = (suggestions or {}).get(key)
         display(heading(key, 4))
         display(paragraph(stability_statement(r, lang, prediction=p, suggestion=s)))
+        block = adequacy_block(r, lang)
+        if block is not None:
+            display(block)
         for n in r.notes + (p.notes if p is not None else ()):
-            display(note(n))
+            display(note(note_text(n, lang)))
         cv, U = (certified or {}).get(key, (None, None))
         df = None if data is None else data.get(key)
         display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p, lang=lang)))
         display(figure(figure_s2(df, r, lang=lang)))
     for key, t in (transport or {}).items():
         display(paragraph(stability_statement(t, lang)))
+        block = adequacy_block(t, lang)
+        if block is not None:
+            display(block)
         for n in t.notes:
-            display(note(n))
+            display(note(note_text(n, lang)))

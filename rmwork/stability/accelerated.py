@@ -239,7 +239,7 @@ def arrhenius(df: pd.DataFrame, temperature: str = "temperature", time: str = "t
                 notes.append(f"the limit {limit:g} lies on the other side of the initial value: "
                              "never reached")
     elif limit is not None:
-        notes.append("limit given without storage_temperature: no time to limit")
+        notes.append("limit given without a storage temperature: no time to limit")
     return ArrheniusResult(
         analyte=analyte, unit_of_measure=unit_of_measure, order=order, direction=direction,
         temperatures=tuple(float(v) for v in levels),
@@ -436,7 +436,7 @@ def arrhenius_joint(df: pd.DataFrame, temperature: str = "temperature", time: st
                     notes.append(f"time to limit {t_lim:.4g} months lies beyond the longest time "
                                  f"fitted ({float(t.max()):.4g} months)")
     elif limit is not None:
-        notes.append("limit given without storage_temperature: no time to limit")
+        notes.append("limit given without a storage temperature: no time to limit")
     return ArrheniusJointResult(
         analyte=analyte, unit_of_measure=unit_of_measure, c0=c0, se_c0=float(se[0]), k1=k1,
         se_k1=float(se[1]), k2=k2, se_k2=float(se[2]),

@@ -335,7 +335,8 @@ def regression(df: pd.DataFrame, time: str = "time", value: str = "value",
         u_lts_rel = _rel(u_lts, kw["mean"], notes)
     if kw["significant"]:
         notes.append(f"significant trend (p = {kw['p_value']:.3g} < {alpha:g}): u_lts = s(b1) t_shelf "
-                     "assumes no correction for the drift; consider shelf_life_prediction()")
+                     "assumes no correction for the drift; the shelf life is better taken from the time at which "
+                     "the prediction band of the line leaves the certified value ± U")
     return StabilityRegressionResult(
         analyte=analyte, unit_of_measure=unit_of_measure,
         temperature=None if temp is None else float(temp), shelf_life=shelf_life, u_lts=u_lts,
