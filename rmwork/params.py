@@ -19,8 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import InputError
 
-METHODS = ("mean", "weighted-mean", "dersimonian-laird", "paule-mandel", "bayes-gauss",
-           "bayes-laplace", "linear-pool")
 ROUNDING = ("gum", "din1333", "jjf", "none")
 LOT_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -151,6 +149,8 @@ class Characterization(DataSource):
     @field_validator("method")
     @classmethod
     def _method(cls, v):
+        from .characterization.methods import METHODS   # the one list; imported late: no statistics here
+
         if v not in METHODS:
             close = difflib.get_close_matches(v, METHODS, n=1)
             raise ValueError(f"'{v}' is not a method; " + (f"did you mean '{close[0]}'? " if close else "")
