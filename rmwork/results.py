@@ -65,7 +65,7 @@ _RESULT_MODULES = {
                   "ShelfLifePredictionResult", "PoolabilityResult", "ShelfLifeSuggestionResult",
                   "ArrheniusResult", "ArrheniusJointResult", "MonitoringResult", "BayesianTrendResult"),
     "characterization": ("LabSummary", "ConsensusResult", "DoEResult", "BilateralDoEResult",
-                         "ScreeningResult", "Recommendation"),
+                         "ScreeningResult", "Recommendation", "CharacterizationStudy"),
     "outliers": ("GrubbsResult", "GrubbsDoubleResult", "DixonResult", "CochranResult", "MandelResult",
                  "ScheffeResult", "NormalityResult", "CochranQResult"),
     "robust": ("AlgorithmAResult", "RobustStatistics"),

@@ -11,6 +11,7 @@ One module per procedure, as the Guide is written:
 - :mod:`.screening` -- the advisory screening of :mod:`rmwork.outliers`;
 - :mod:`.recommendation` -- a method-choice aid in the spirit of the NIST Decision Tree
   (Possolo et al. 2021);
+- :mod:`.studies` -- all of these for one analyte, as one typed result;
 - :mod:`.methods` -- the one list of method names and the shared constants.
 
 Every public name is importable from here (CONTRACT.md). Compute only: no rounding, no
@@ -34,12 +35,13 @@ from .methods import (ALPHA_Q, CLAUSES, COMPARE_METHODS, DOF_INFINITE, METHOD_CL
                       N_POOL)
 from .recommendation import Recommendation, recommend
 from .screening import ScreeningResult, screen
+from .studies import CharacterizationStudy, study
 
 __all__ = ["METHODS", "COMPARE_METHODS", "INTERVALS", "FITS", "ALPHA_Q", "CLAUSES", "DOF_INFINITE",
            "METHOD_CLAUSES", "N_BOOT", "N_POOL", "LabSummary", "lab_summary", "ConsensusResult",
            "consensus", "DoEResult", "degrees_of_equivalence", "BilateralDoEResult",
            "bilateral_degrees_of_equivalence", "ScreeningResult", "screen", "Recommendation", "recommend",
-           "by_analyte"]
+           "by_analyte", "CharacterizationStudy", "study"]
 
 
 def by_analyte(func: Callable, df: pd.DataFrame, *, analyte: str = "analyte", lab: str = "lab",
