@@ -143,6 +143,8 @@ class Exclusion(_Model):
 class Characterization(DataSource):
     method: str = "dersimonian-laird"
     knapp_hartung: bool = False
+    interval: str | None = None     # rmwork.characterization.INTERVALS; None: Knapp-Hartung (truncated)
+    interval_reason: str = ""
     exclude: list[Exclusion] = []
     alpha: float = Field(0.05, gt=0, lt=0.5)
 
@@ -155,6 +157,15 @@ class Characterization(DataSource):
             close = difflib.get_close_matches(v, METHODS, n=1)
             raise ValueError(f"'{v}' is not a method; " + (f"did you mean '{close[0]}'? " if close else "")
                              + f"use one of {', '.join(METHODS)}")
+        return v
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, v):
+        from .characterization.methods import INTERVAL_CHOICES
+
+        if v is not None and v not in INTERVAL_CHOICES:
+            raise ValueError(f"'{v}' is not an interval; use one of {', '.join(INTERVAL_CHOICES)}")
         return v
 
 

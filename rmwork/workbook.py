@@ -231,7 +231,7 @@ class Workbook:
             out[a] = cmod.study(g, analyte=a, method=c.method, seed=self.p.seed,
                                 exclude={e.lab: e.reason for e in c.exclude if e.analyte in (None, a)},
                                 unit_of_measure=self.unit_of_measure(a, g), knapp_hartung=c.knapp_hartung,
-                                alpha=c.alpha, bayes_settings=self.p.sampler.model_dump())
+                                interval=c.interval, interval_reason=c.interval_reason, alpha=c.alpha, bayes_settings=self.p.sampler.model_dump())
         self.results["characterization"] = out
         return out
 

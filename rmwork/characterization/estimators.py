@@ -23,8 +23,8 @@ from .. import _checks, outliers
 from ..errors import InputError
 from ..results import ConfidenceInterval, Result
 from .labs import LabSummary, _norm_include
-from .methods import (ALPHA_Q, BAYES, CLAUSES, DOF_INFINITE, METHOD_CLAUSES, METHODS, N_BOOT, N_POOL,
-                      PHI_A, PHI_B, RANDOM_EFFECTS)
+from .methods import (ALPHA_Q, BAYES, CLAUSES, DOF_INFINITE, INTERVAL_CHOICES, METHOD_CLAUSES, METHODS,
+                      N_BOOT, N_POOL, PHI_A, PHI_B, RANDOM_EFFECTS)
 
 
 def _dl_core(x: np.ndarray, u: np.ndarray):
@@ -143,6 +143,11 @@ class ConsensusResult(Result):
     i2: float = math.nan
     u_closed_form: float = math.nan  # (sum w)^-1/2 (weighted, DL, PM) or s/sqrt(p) (mean)
     u_method: str = ""              # how u and the interval were obtained
+    dof_source: str = ""            # in words: where dof (or k) comes from
+    interval: str = ""              # random-effects estimators: the choice of INTERVALS used
+    interval_reason: str = ""       # why that choice (the default, or the lot's key)
+    k: float = math.nan             # coverage factor of ``ci``: its half-width / u
+    kh_factor: float = math.nan     # Knapp-Hartung variance factor q (before truncation at 1)
     knapp_hartung: bool = False
     n_boot: int = 0                 # bootstrap / pool sample size (0: none)
     seed: int | None = None
@@ -239,6 +244,8 @@ class _Fit:
     dof: float = math.inf
     u_closed_form: float = math.nan
     u_method: str = "closed form"
+    dof_source: str = ""
+    kh_factor: float = math.nan
     draws: object = None
     n_draws: int = 0
     notes: list = field(default_factory=list)
@@ -273,7 +280,9 @@ def _fit_mean(x, u, dof, ctx) -> _Fit:
     if u_out == 0:
         notes.append("all laboratory means are equal: u = 0")
     return _Fit(value=float(np.mean(x)), u=u_out, u_closed_form=u_out, dof=float(p - 1),
-                weights=np.full(p, 1.0 / p), notes=notes)
+                weights=np.full(p, 1.0 / p), notes=notes,
+                dof_source=f"ν = p − 1 = {p - 1}: mean of {p} laboratory means, u = s/√p "
+                           "(ISO Guide 35:2017, 9.5.2)")
 
 
 def _fit_weighted_mean(x, u, dof, ctx) -> _Fit:
@@ -288,6 +297,11 @@ def _fit_weighted_mean(x, u, dof, ctx) -> _Fit:
         terms = np.where(finite, (weights * u) ** 4 / np.where(finite, dof, 1.0), 0.0)
         out.dof = float(u_out ** 4 / terms.sum())
         out.notes.append(f"degrees of freedom by Welch-Satterthwaite (GUM G.4.1): {out.dof:.4g}")
+        out.dof_source = (f"ν_eff = {out.dof:.4g}: Welch–Satterthwaite from the laboratories' ν_j "
+                          "(GUM G.4.1); labs without ν_j count as ν_j = ∞")
+    else:
+        out.dof_source = ("ν = ∞: u = (Σ 1/u_j²)^−1/2 rests on the laboratories' stated uncertainties, "
+                          "none of which gives degrees of freedom (ISO Guide 35:2017, 9.5.3)")
     if ctx.q_p < ALPHA_Q:
         out.notes.append(f"Cochran's Q p = {ctx.q_p:.3g} < {ALPHA_Q}: the labs are mutually "
                          "inconsistent and the weighted mean understates u; consider "
@@ -328,7 +342,9 @@ def _fit_linear_pool(x, u, dof, ctx) -> _Fit:
     return _Fit(value=float(np.mean(draws)), u=float(np.std(draws, ddof=1)), u_method="mixture",
                 draws=draws, n_draws=ctx.n_pool, weights=np.full(p, 1.0 / p),
                 notes=[f"linear pool of {p} labs with equal weights, {ctx.n_pool} draws (seed {ctx.seed}); "
-                       "interval from the 2.5 % and 97.5 % quantiles"])
+                       "interval from the 2.5 % and 97.5 % quantiles"],
+                dof_source=("no ν: u and the 95 % interval from the 2.5 % and 97.5 % quantiles of the "
+                            f"linear pool ({ctx.n_pool} draws), as NICOB reports them; k = half-width/u"))
 
 
 def _fit_bayes(x, u, dof, ctx, effects: str) -> _Fit:
@@ -349,6 +365,8 @@ def _fit_bayes(x, u, dof, ctx, effects: str) -> _Fit:
     return _Fit(value=float(smu["mean"]), u=float(smu["sd"]), tau=tau, u_method="posterior",
                 draws=draws, n_draws=int(draws.size), weights=w / w.sum(),  # approximate weights
                 notes=notes, fit=fit, diagnostics_passed=diag,
+                dof_source=("no ν: k and U from the posterior 95 % interval of μ (equal-tailed), as NICOB "
+                            "reports them; k = half-width/u"),
                 bayes_summary={"mu": dict(smu), "tau": dict(fit.summary["tau"])})
 
 
@@ -372,13 +390,41 @@ assert tuple(FITS) == METHODS
 # ---------------------------------------------------------------------------------------------
 # u and the interval of a random-effects estimate: one function per choice
 
-def _u_knapp_hartung(out: _Fit, x, u, dof, ctx, method) -> _Fit:
-    """Knapp & Hartung (2003): u^2 = sum w (x - mu)^2 / ((p - 1) sum w), t on p - 1."""
+def _kh(out: _Fit, x, u, truncate: bool) -> _Fit:
     w = 1.0 / (u ** 2 + out.tau2)
     p = len(x)
-    out.u = math.sqrt(float((w * (x - out.value) ** 2).sum()) / ((p - 1) * w.sum()))
+    q = float((w * (x - out.value) ** 2).sum()) / (p - 1)
+    out.kh_factor = q
+    out.u = math.sqrt((max(q, 1.0) if truncate else q) / float(w.sum()))
     out.dof, out.u_method = float(p - 1), "knapp-hartung"
+    return out
+
+
+def _u_knapp_hartung(out: _Fit, x, u, dof, ctx, method) -> _Fit:
+    """Knapp & Hartung (2003) with the variance factor truncated at 1 (Röver, Knapp & Friede 2015).
+
+    u^2 = max(1, q) / sum w, q = sum w (x - mu)^2 / (p - 1), t on p - 1: the interval is never
+    narrower than the plain (sum w)^-1/2 one (metafor ``test="adhoc"``).
+    """
+    out = _kh(out, x, u, truncate=True)
+    q, p = out.kh_factor, len(x)
+    out.clauses["u"] = ("Knapp & Hartung (2003), variance factor truncated at 1 (Röver, Knapp & Friede, "
+                        "BMC Med Res Methodol 15 (2015) 99): u^2 = max(1, q)/sum w, t on p - 1")
+    out.dof_source = (f"ν = p − 1 = {p - 1}: Knapp–Hartung with t on p − 1 laboratories; variance factor "
+                      f"q = {q:.4g}" + (" < 1, truncated at 1: u is the plain (Σw)^−1/2"
+                                        if q < 1 else " ≥ 1: u = √q·(Σw)^−1/2")
+                      + " (Röver, Knapp & Friede 2015)")
+    return out
+
+
+def _u_knapp_hartung_untruncated(out: _Fit, x, u, dof, ctx, method) -> _Fit:
+    """Knapp & Hartung (2003) as published: u^2 = q / sum w, t on p - 1 (may be narrower than plain)."""
+    out = _kh(out, x, u, truncate=False)
+    q, p = out.kh_factor, len(x)
     out.clauses["u"] = "Knapp & Hartung (2003): u^2 = sum w (x - mu)^2 / ((p-1) sum w), t on p-1"
+    out.dof_source = (f"ν = p − 1 = {p - 1}: Knapp–Hartung with t on p − 1 laboratories, variance factor "
+                      f"q = {q:.4g} not truncated" + (" (the interval is narrower than the plain one)"
+                                                     if q < 1 else ""))
     return out
 
 
@@ -392,33 +438,49 @@ def _u_bootstrap(out: _Fit, x, u, dof, ctx, method) -> _Fit:
     out.clauses["u"] = "NICOB parametric bootstrap (Koepke et al. 2017, A.2); symmetric interval"
     out.notes.append(f"u and the interval from NICOB's parametric bootstrap ({ctx.n_boot} replicates, "
                      f"seed {ctx.seed}); closed-form (sum w)^-1/2 = {out.u_closed_form:.6g}")
+    out.dof_source = ("no ν: u and the symmetric 95 % interval from NICOB's parametric bootstrap "
+                      f"({ctx.n_boot} replicates); k = half-width/u")
     return out
 
 
 def _u_normal(out: _Fit, x, u, dof, ctx, method) -> _Fit:
     """Closed form u = (sum w)^-1/2 with a normal interval (DerSimonian & Laird 1986)."""
-    if ctx.interval_reason:
-        out.notes.append(ctx.interval_reason)
+    out.dof_source = "ν = ∞: normal interval with u = (Σw)^−1/2 (the uncertainty of τ is not included)"
     return out
 
 
-INTERVALS = {"knapp-hartung": _u_knapp_hartung, "bootstrap": _u_bootstrap, "normal": _u_normal}
+INTERVALS = {"knapp-hartung": _u_knapp_hartung, "knapp-hartung-untruncated": _u_knapp_hartung_untruncated,
+             "normal": _u_normal, "bootstrap": _u_bootstrap}
+assert tuple(INTERVALS) == INTERVAL_CHOICES
+DEFAULT_INTERVAL = "knapp-hartung"
+_DEFAULT_REASON = ("default: Knapp–Hartung with t on p − 1, variance factor truncated at 1, so that the "
+                   "interval is never narrower than the plain one (Röver, Knapp & Friede 2015)")
 
 
-def _resolve_interval(method, interval, knapp_hartung, bootstrap, seed) -> tuple[str, str | None]:
-    """The interval choice of a random-effects estimate and the note that says why."""
+def _resolve_interval(method, interval, knapp_hartung, bootstrap, reason) -> tuple[str, str]:
+    """The interval choice of a random-effects estimate and the sentence that says why."""
     if interval is not None:
         _checks.require_choice(interval, tuple(INTERVALS), thing="interval", key="characterization.interval")
-        return interval, None
-    if knapp_hartung:
-        return "knapp-hartung", None
-    if method != "dersimonian-laird":
-        return "normal", None
-    if bootstrap or (bootstrap is None and seed is not None):
-        return "bootstrap", None
-    return "normal", ("no seed: u = (sum w)^-1/2 (closed form) and a normal interval, without "
-                      "NICOB's bootstrap" if bootstrap is None else
-                      "bootstrap=False: u = (sum w)^-1/2 (closed form) and a normal interval")
+        if interval == "bootstrap" and method != "dersimonian-laird":
+            raise InputError(f"NICOB's bootstrap is defined for dersimonian-laird, not for {method}",
+                             key="characterization.interval", hint="use knapp-hartung or normal")
+        if interval == DEFAULT_INTERVAL:
+            return interval, reason or _DEFAULT_REASON
+        return interval, (f"interval '{interval}' chosen by the lot (characterization.interval)"
+                          + (f": {reason}" if reason else "; no reason given"))
+    if bootstrap is True and method == "dersimonian-laird" and not knapp_hartung:
+        return "bootstrap", "bootstrap=True: NICOB's parametric bootstrap asked for"
+    if bootstrap is False and not knapp_hartung:
+        return "normal", "bootstrap=False: u = (sum w)^-1/2 (closed form) and a normal interval"
+    return DEFAULT_INTERVAL, _DEFAULT_REASON
+
+
+def _k(f: _Fit, ci: ConfidenceInterval, coverage: float) -> float:
+    """Coverage factor of ``ci``: the t or normal quantile, or the half-width of the draws' interval / u."""
+    if f.u_method in ("bootstrap", "mixture", "posterior"):
+        return (ci.high - ci.low) / (2 * f.u) if f.u > 0 else math.nan
+    q = (1 + coverage) / 2
+    return float(stats.t.ppf(q, f.dof) if math.isfinite(f.dof) else stats.norm.ppf(q))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,7 +488,7 @@ def _resolve_interval(method, interval, knapp_hartung, bootstrap, seed) -> tuple
 
 def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed: int | None = None, *,
               labs=None, include=None, coverage: float = 0.95, interval: str | None = None,
-              knapp_hartung: bool = False, bootstrap: bool | None = None,
+              interval_reason: str = "", knapp_hartung: bool = False, bootstrap: bool | None = None,
               n_boot: int = N_BOOT, n_pool: int = N_POOL,
               bayes_settings=None, analyte: str = "", unit_of_measure: str = "") -> ConsensusResult:
     r"""Consensus value, u_char and 95 % interval from laboratory results (ISO Guide 35:2017, 9.5).
@@ -547,17 +609,25 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
         q, q_p, i2 = qres.statistic, qres.p_value, qres.i2
     else:
         q = q_p = i2 = math.nan
-    choice, reason = _resolve_interval(method, interval, knapp_hartung, bootstrap, seed)
+    if method in RANDOM_EFFECTS:
+        choice, reason = _resolve_interval(method, interval, knapp_hartung, bootstrap, interval_reason)
+    else:
+        choice, reason = "", ""
     random_needed = method in ("linear-pool", *BAYES) or (method in RANDOM_EFFECTS and choice == "bootstrap")
     if random_needed and seed is None:
         raise InputError(f"consensus method '{method}' draws random numbers and needs a seed",
-                         key="seed", hint="pass seed=<the lot's seed> (or bootstrap=False for the "
-                                          "closed-form DerSimonian-Laird)")
+                         key="seed", hint="set the lot's seed (or characterization.interval: "
+                                          "knapp-hartung instead of the bootstrap)")
     ctx = _Context(q=q, q_p=q_p, seed=seed, rng=np.random.default_rng(seed) if seed is not None else None,
                    interval=choice, interval_reason=reason, n_boot=int(n_boot), n_pool=int(n_pool),
                    bayes_settings=bayes_settings, labs=labs_in)
     f = FITS[method](x, uu, dd, ctx)
     notes = f.notes
+    if method in RANDOM_EFFECTS:
+        notes.append(f"u and the interval: {reason}")
+    elif interval is not None:
+        notes.append(f"interval '{interval}' applies to dersimonian-laird and paule-mandel only; "
+                     f"{method} has its own basis (dof_source)")
     if q_p < ALPHA_Q and method != "mean" and method != "weighted-mean":
         notes.append(f"Cochran's Q = {q:.4g} on {p - 1} dof (p = {q_p:.3g}), I^2 = {100 * i2:.3g} %: "
                      "dark uncertainty is present")
@@ -569,7 +639,9 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
         dof=float(f.dof), n_labs=p, labs=tuple(labs_in), excluded=tuple(d["excluded"]),
         weights=tuple(float(v) for v in f.weights), q_statistic=float(q), q_dof=p - 1,
         q_p_value=float(q_p), i2=float(i2), u_closed_form=float(f.u_closed_form), u_method=f.u_method,
-        knapp_hartung=choice == "knapp-hartung", n_boot=f.n_draws, seed=seed,
+        dof_source=f.dof_source, interval=choice if method in RANDOM_EFFECTS else f.u_method,
+        interval_reason=reason if method in RANDOM_EFFECTS else "", k=_k(f, interval_c, coverage),
+        kh_factor=f.kh_factor, knapp_hartung=f.u_method == "knapp-hartung", n_boot=f.n_draws, seed=seed,
         diagnostics_passed=f.diagnostics_passed, bayes_summary=f.bayes_summary, notes=tuple(notes),
         clauses=dict(CLAUSES, method=METHOD_CLAUSES[method], **f.clauses), _draws=f.draws,
         _data={"x": x, "u": uu, "dof": dd}, _fit=f.fit)

@@ -9,6 +9,8 @@ METHODS = ("mean", "weighted-mean", "dersimonian-laird", "paule-mandel", "bayes-
            "bayes-laplace", "linear-pool")                  # CONTRACT.md
 COMPARE_METHODS = ("mean", "weighted-mean", "dersimonian-laird", "paule-mandel", "linear-pool")
 RANDOM_EFFECTS = ("dersimonian-laird", "paule-mandel")
+# how u and the interval of a random-effects estimate are obtained (characterization.interval)
+INTERVAL_CHOICES = ("knapp-hartung", "knapp-hartung-untruncated", "normal", "bootstrap")
 BAYES = ("bayes-gauss", "bayes-laplace")
 N_BOOT = 10_000        # NICOB's default number of bootstrap replicates (server.R, DoEbootrep)
 N_POOL = 100_000       # NICOB linearOP sample size m = 1e5

@@ -87,7 +87,8 @@ class CharacterizationStudy(Result):
 
 def study(df: pd.DataFrame, *, analyte: str, method: str = "dersimonian-laird", seed: int | None = None,
           exclude: Mapping[str, str] | None = None, unit_of_measure: str = "", knapp_hartung: bool = False,
-          alpha: float = 0.05, bayes_settings=None) -> CharacterizationStudy:
+          interval: str | None = None, interval_reason: str = "", alpha: float = 0.05,
+          bayes_settings=None) -> CharacterizationStudy:
     """Complete characterization of one analyte from its table (ISO Guide 35:2017, clause 9).
 
     Parameters
@@ -96,8 +97,8 @@ def study(df: pd.DataFrame, *, analyte: str, method: str = "dersimonian-laird", 
         The analyte's rows of the characterization table (see :func:`lab_summary`).
     analyte, unit_of_measure : str
         Labels of the results.
-    method, seed, knapp_hartung, bayes_settings
-        As in :func:`consensus` (the lot's ``characterization.method`` and ``seed``).
+    method, seed, knapp_hartung, interval, interval_reason, bayes_settings
+        As in :func:`consensus` (the lot's ``characterization.method``, ``.interval`` and ``seed``).
     exclude : mapping of lab -> reason, optional
         The lot's ``characterization.exclude`` for this analyte.
     alpha : float
@@ -110,7 +111,8 @@ def study(df: pd.DataFrame, *, analyte: str, method: str = "dersimonian-laird", 
     summ = lab_summary(df, exclude=exclude, analyte=analyte, unit_of_measure=unit_of_measure)
     x, u, dof = list(summ.value), list(summ.u), list(summ.dof)
     kw = dict(labs=list(summ.lab), include=list(summ.include))
-    res = consensus(x, u, dof, method=method, seed=seed, knapp_hartung=knapp_hartung,
+    res = consensus(x, u, dof, method=method, seed=seed, knapp_hartung=knapp_hartung, interval=interval,
+                    interval_reason=interval_reason,
                     bayes_settings=bayes_settings, analyte=analyte, unit_of_measure=summ.unit_of_measure, **kw)
     doe = degrees_of_equivalence(x, u, res, dof=dof, method=method, seed=seed, **kw)
     scr = screen(df, alpha=alpha, seed=seed, analyte=analyte, exclude=exclude)
