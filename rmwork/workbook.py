@@ -247,6 +247,8 @@ class Workbook:
         homs = self.results.get("homogeneity") or {}
         out = {}
         for a, ch in chars.items():
+            if not ch.characterized:
+                continue        # withheld: ch.reason says why (the certificate lists it)
             res = ch["consensus"]
             notes: list[str] = []
             uom = res.unit_of_measure
@@ -516,15 +518,18 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
         c = p.characterization
         df = read(lot, c, "characterization")
         data["characterization"] = df
-        for a, g in df.groupby("analyte", sort=False):
-            if g["lab"].nunique() < 2:
-                raise InputError(f"analyte '{a}' has results from {g['lab'].nunique()} lab; a consensus "
-                                 "value (ISO Guide 35:2017, 9.5) needs at least 2", file=c.data,
-                                 hint="add laboratories or methods")
         from . import characterization as cmod
 
+        # An analyte with one lab is withheld by its study with the reason and the others go on
+        # (issue 14, analytes stand alone); a table where no analyte has two labs is refused here
+        n_labs = df.groupby("analyte", sort=False)["lab"].nunique()
+        if (n_labs < 2).all():
+            a = n_labs.index[0]
+            raise InputError(f"analyte '{a}' has results from {n_labs.iloc[0]} lab; a consensus "
+                             "value (ISO Guide 35:2017, 9.5) needs at least 2", file=c.data,
+                             hint="add laboratories or methods")
         for a, g in df.groupby("analyte", sort=False):
-            cmod.lab_summary(g, analyte=str(a))       # u > 0, dof > 0, layout: fail before any kernel
+            cmod.lab_summary(g, analyte=str(a))       # u >= 0, dof > 0, layout: fail before any kernel
         known = set(df["lab"])
         for e in c.exclude:
             if e.lab not in known:

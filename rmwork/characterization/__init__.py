@@ -35,13 +35,14 @@ from .methods import (ALPHA_Q, CLAUSES, COMPARE_METHODS, DOF_INFINITE, METHOD_CL
                       N_POOL)
 from .recommendation import Recommendation, recommend
 from .screening import ScreeningResult, screen
-from .studies import CharacterizationStudy, study
+from .studies import CharacterizationStudy, study, why_not_characterized
 
 __all__ = ["METHODS", "COMPARE_METHODS", "INTERVALS", "FITS", "ALPHA_Q", "CLAUSES", "DOF_INFINITE",
            "METHOD_CLAUSES", "N_BOOT", "N_POOL", "LabSummary", "lab_summary", "ConsensusResult",
            "consensus", "DoEResult", "degrees_of_equivalence", "BilateralDoEResult",
            "bilateral_degrees_of_equivalence", "ScreeningResult", "screen", "Recommendation", "recommend",
-           "by_analyte", "CharacterizationStudy", "study"]
+           "by_analyte", "CharacterizationStudy", "study",
+           "why_not_characterized"]
 
 
 def by_analyte(func: Callable, df: pd.DataFrame, *, analyte: str = "analyte", lab: str = "lab",

@@ -18,7 +18,7 @@ from .. import _checks
 from ..errors import InputError
 from ..results import Result
 from .estimators import ConsensusResult, _dl_bootstrap, _dl_core, _half_width, _inputs, _pm_core, consensus
-from .labs import LabSummary
+from .labs import LabSummary, naming
 from .methods import N_BOOT
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,7 +145,8 @@ def degrees_of_equivalence(values, u=None, result: ConsensusResult | None = None
            indicators using bidirectional smoothing", Stat. Med. 30 (2011) 1645-1657.
     """
     _checks.require_level(coverage, "coverage")
-    d = _inputs(values, u, dof, labs, include, need_u=True)
+    with naming(getattr(values, "analyte", "") or getattr(result, "analyte", "")):
+        d = _inputs(values, u, dof, labs, include, need_u=True)
     inc = d["include"]
     if result is None:
         result = consensus(values if isinstance(values, LabSummary) else d["x"],
@@ -261,8 +262,10 @@ def bilateral_degrees_of_equivalence(values, u, *, labs=None, coverage: float = 
     """
     _checks.require_level(coverage, "coverage")
     x = _checks.require_finite_array(values, what="lab values")
-    uu = _checks.require_positive_array(u, what="lab uncertainties")
     names = tuple(str(v) for v in (labs if labs is not None else range(1, x.size + 1)))
+    # u = 0 is allowed: an excluded lab with identical replicates is still compared
+    uu = _checks.require_lab_finite(u, names if labs is not None else None, what="u")
+    _checks.require_lab_positive(np.where(uu == 0, 1.0, uu), labs, what="u")
     k = float(stats.norm.ppf(0.5 + coverage / 2))
     d = x[:, None] - x[None, :]
     U = k * np.sqrt(uu[:, None] ** 2 + uu[None, :] ** 2)

@@ -22,7 +22,7 @@ from scipy import optimize, stats
 from .. import _checks, outliers
 from ..errors import InputError
 from ..results import ConfidenceInterval, Result
-from .labs import LabSummary, _norm_include
+from .labs import LabSummary, _norm_include, naming
 from .methods import (ALPHA_Q, BAYES, CLAUSES, DOF_INFINITE, INTERVAL_CHOICES, METHOD_CLAUSES, METHODS,
                       N_BOOT, N_POOL, PHI_A, PHI_B, RANDOM_EFFECTS)
 
@@ -208,7 +208,6 @@ def _inputs(values, u, dof, labs, include, *, need_u: bool):
         uu = np.asarray(u, dtype=float).ravel()
         if len(uu) != p_all:
             raise ValueError(f"`u` must have {p_all} entries, got {len(uu)}")
-        uu = _checks.require_lab_positive(uu, labs, what="u", where=where)
     if dof is None:
         dd = np.full(p_all, np.inf)
     else:
@@ -225,6 +224,11 @@ def _inputs(values, u, dof, labs, include, *, need_u: bool):
             raise ValueError(f"`include` must have {p_all} entries, got {len(inc)}")
         known = {name for name, _ in excluded}
         excluded += [(name, "include = no") for name, f in zip(labs, inc) if not f and name not in known]
+    if u is not None:
+        # u > 0 for the labs in the value; an excluded lab only needs a u its DoE can use (>= 0)
+        _checks.require_lab_positive(uu[inc], [n for n, f in zip(labs, inc) if f], what="u", where=where)
+        _checks.require_lab_positive(np.where(uu[~inc] == 0, 1.0, uu[~inc]),
+                                     [n for n, f in zip(labs, inc) if not f], what="u", where=where)
     return dict(x=x, u=uu, dof=dd, labs=labs, include=inc, excluded=excluded, where=where,
                 summary=summary)
 
@@ -593,7 +597,8 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
     """
     _checks.require_choice(method, METHODS, thing="method", key="characterization.method")
     _checks.require_level(coverage, "coverage")
-    d = _inputs(values, u, dof, labs, include, need_u=method != "mean")
+    with naming(analyte or getattr(values, "analyte", "")):
+        d = _inputs(values, u, dof, labs, include, need_u=method != "mean")
     if isinstance(values, LabSummary):
         analyte = analyte or values.analyte
         unit_of_measure = unit_of_measure or values.unit_of_measure

@@ -6,6 +6,7 @@ laboratory; the include flag and the lot's exclusions. Compute only.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -43,6 +44,18 @@ class LabSummary(Result):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"lab": self.lab, "n": self.n, "value": self.value, "sd": self.sd,
                              "u": self.u, "dof": self.dof, "include": self.include})
+
+
+@contextmanager
+def naming(analyte: str | None):
+    """Put the analyte's name in front of an InputError raised inside (one line, STYLE.md 5)."""
+    try:
+        yield
+    except InputError as e:
+        if analyte and f"analyte '{analyte}'" not in str(e.problem):
+            e.problem = f"analyte '{analyte}', {e.problem}"
+            e.args = (str(e),)
+        raise
 
 
 def _norm_include(v) -> bool:
@@ -85,8 +98,9 @@ def lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: str
     ------
     InputError
         Missing columns, several analytes without a choice, non-finite values, a lab with one
-        result and no u, a repeated lab in the per-lab layout, non-positive u or dof (the message
-        names the lab and, where known, the file).
+        result and no u, a repeated lab in the per-lab layout, negative u, non-positive dof (the message
+        names the analyte, the lab and, where known, the file). u = 0 is read with a note: the
+        study withholds such an analyte, naming the lab (:func:`rmwork.characterization.study`).
 
     Notes
     -----
@@ -96,6 +110,18 @@ def lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: str
     Validated against eCerto SR3 (Si, 10 labs x 6 replicates; mean of lab means 0.0492917):
     ``tests/test_characterization.py``.
     """
+    if analyte is None and "analyte" in df.columns and df["analyte"].nunique() == 1:
+        who = str(df["analyte"].iloc[0])
+    else:
+        who = analyte
+    with naming(who):
+        return _lab_summary(df, lab, value, u, dof, include, exclude=exclude, analyte=analyte,
+                            unit_of_measure=unit_of_measure)
+
+
+def _lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: str = "u", dof: str = "dof",
+                include: str = "include", *, exclude: Mapping[str, str] | None = None,
+                analyte: str | None = None, unit_of_measure: str = "") -> LabSummary:
     where = df.attrs.get("file") if hasattr(df, "attrs") else None
     if lab not in df.columns or value not in df.columns:
         missing = lab if lab not in df.columns else value
@@ -148,7 +174,10 @@ def lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: str
             raise InputError(f"lab '{labs_all[i]}': u is empty", file=where,
                              row=None if rows is None else rows[i], column=u,
                              hint="enter the lab's standard uncertainty")
-        uu = _checks.require_lab_positive(uu, labs_all, what="u", where=where)
+        # u = 0 is read (the study withholds the analyte, naming the lab); u < 0 is a typing error
+        _checks.require_lab_positive(np.where(uu == 0, 1.0, uu), labs_all, what="u", where=where)
+        for name in (n for n, v in zip(labs_all, uu) if v == 0):
+            notes.append(f"lab '{name}' gives u = 0; weighted estimators cannot use it")
         dd = np.asarray(df[dof], dtype=float) if dof in df.columns else np.full(len(df), np.inf)
         if np.isnan(dd).any() and dof in df.columns:
             notes.append("labs without dof are taken to have infinitely many degrees of freedom")

@@ -210,6 +210,9 @@ def section(studies: Mapping, lang: str = "en") -> list:
 
 def analyte_section(study, lang: str = "en") -> list:
     """Display objects for one ``CharacterizationStudy``."""
+    if not study.characterized:
+        return [heading(study.analyte, 3), warning(not_characterized_text(study, lang)),
+                table_c1(study.summary, lang)]
     res, rec = study.consensus, study.recommendation
     out = [heading(study.analyte, 3), table_c1(study.summary, lang), table_c2(study.screening, lang),
            table_c3(rec, lang, chosen=res.method),
@@ -224,6 +227,24 @@ def analyte_section(study, lang: str = "en") -> list:
     out += [table_c4(study.doe, lang), table_c5(study.bilateral, lang),
             figure(figure_c1(study.doe, res, lang=lang))]
     return out
+
+
+def not_characterized_text(study, lang: str = "en") -> str:
+    """The sentence that withholds an analyte, from ``study.reason`` (English or Chinese)."""
+    if lang != "zh":
+        return f"{study.analyte} is not characterized and is withheld from the certificate: {study.reason}."
+    s, n_in = study.summary, sum(study.summary.include)
+    if len(s.lab) == 1:
+        why = f"仅实验室 {s.lab[0]} 报告结果，定值至少需要 2 个实验室（ISO Guide 35:2017, 9.5）"
+    elif n_in == 0:
+        why = "所有实验室均被剔除：" + "；".join(f"{lab}（{_ZH_REASONS.get(r, r)}）" for lab, r in s.excluded)
+    elif n_in == 1:
+        why = "剔除后仅剩 1 个实验室，定值至少需要 2 个实验室（ISO Guide 35:2017, 9.5）"
+    else:
+        lab = next(lab for lab, u, f in zip(s.lab, s.u, s.include) if f and u == 0)
+        why = (f"实验室 {lab} 的标准不确定度 u = 0，无法加权；请在 characterization.exclude 中剔除该实验室"
+               "并说明理由，或给出其标准不确定度")
+    return f"{study.analyte} 未能定值，不列入证书：{why}。"
 
 
 # ---------------------------------------------------------------------------------------------
