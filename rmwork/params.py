@@ -20,8 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import InputError
 
-METHODS = ("mean", "weighted-mean", "dersimonian-laird", "paule-mandel", "bayes-gauss",
-           "bayes-laplace", "linear-pool")
 ROUNDING = ("gum", "din1333", "jjf", "none")
 LOT_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -168,16 +166,29 @@ class Exclusion(_Model):
 class Characterization(DataSource):
     method: str = "dersimonian-laird"
     knapp_hartung: bool = False
+    interval: str | None = None     # rmwork.characterization.INTERVALS; None: Knapp-Hartung (truncated)
+    interval_reason: str = ""
     exclude: list[Exclusion] = []
     alpha: float = Field(0.05, gt=0, lt=0.5)
 
     @field_validator("method")
     @classmethod
     def _method(cls, v):
+        from .characterization.methods import METHODS   # the one list; imported late: no statistics here
+
         if v not in METHODS:
             close = difflib.get_close_matches(v, METHODS, n=1)
             raise ValueError(f"'{v}' is not a method; " + (f"did you mean '{close[0]}'? " if close else "")
                              + f"use one of {', '.join(METHODS)}")
+        return v
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, v):
+        from .characterization.methods import INTERVAL_CHOICES
+
+        if v is not None and v not in INTERVAL_CHOICES:
+            raise ValueError(f"'{v}' is not an interval; use one of {', '.join(INTERVAL_CHOICES)}")
         return v
 
 

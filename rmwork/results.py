@@ -66,7 +66,7 @@ _RESULT_MODULES = {
                   "ArrheniusResult", "ArrheniusJointResult", "MonitoringResult", "BayesianTrendResult",
                   "StabilityStudy", "LineAdequacy", "LackOfFitTest", "CurvatureTest", "RunsTest"),
     "characterization": ("LabSummary", "ConsensusResult", "DoEResult", "BilateralDoEResult",
-                         "ScreeningResult", "Recommendation"),
+                         "ScreeningResult", "Recommendation", "CharacterizationStudy"),
     "outliers": ("GrubbsResult", "GrubbsDoubleResult", "DixonResult", "CochranResult", "MandelResult",
                  "ScheffeResult", "NormalityResult", "CochranQResult"),
     "robust": ("AlgorithmAResult", "RobustStatistics"),

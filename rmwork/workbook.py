@@ -225,7 +225,7 @@ class Workbook:
 
     # -- characterization -----------------------------------------------------------------------
     def characterization(self) -> dict:
-        """Value assignment per analyte (ISO Guide 35:2017, clause 9): screening, estimator, DoE."""
+        """Value assignment per analyte (ISO Guide 35:2017, clause 9): {analyte: CharacterizationStudy}."""
         from . import characterization as cmod
 
         c = self.p.characterization
@@ -235,20 +235,10 @@ class Workbook:
         out = {}
         for a, g in df.groupby("analyte", sort=False):
             a = str(a)
-            exclude = {e.lab: e.reason for e in c.exclude if e.analyte in (None, a)}
-            summ = cmod.lab_summary(g, exclude=exclude, analyte=a,
-                                    unit_of_measure=self.unit_of_measure(a, g))
-            x, u, dof = list(summ.value), list(summ.u), list(summ.dof)
-            kw = dict(labs=list(summ.lab), include=list(summ.include))
-            res = cmod.consensus(x, u, dof, method=c.method, seed=self.p.seed,
-                                 knapp_hartung=c.knapp_hartung, bayes_settings=self.p.sampler.model_dump(),
-                                 analyte=a, unit_of_measure=summ.unit_of_measure, **kw)
-            doe = cmod.degrees_of_equivalence(x, u, res, dof=dof, method=c.method, seed=self.p.seed, **kw)
-            scr = cmod.screen(g, alpha=c.alpha, seed=self.p.seed, analyte=a, exclude=exclude)
-            rec = cmod.recommend(x, u, dof, seed=self.p.seed, bayes_settings=self.p.sampler.model_dump(), **kw)
-            bil = cmod.bilateral_degrees_of_equivalence(x, u, labs=list(summ.lab), analyte=a)
-            out[a] = {"summary": summ, "consensus": res, "doe": doe, "screening": scr,
-                      "recommendation": rec, "bilateral": bil, "frame": g}
+            out[a] = cmod.study(g, analyte=a, method=c.method, seed=self.p.seed,
+                                exclude={e.lab: e.reason for e in c.exclude if e.analyte in (None, a)},
+                                unit_of_measure=self.unit_of_measure(a, g), knapp_hartung=c.knapp_hartung,
+                                interval=c.interval, interval_reason=c.interval_reason, alpha=c.alpha, bayes_settings=self.p.sampler.model_dump())
         self.results["characterization"] = out
         return out
 
@@ -264,6 +254,8 @@ class Workbook:
         homs = self.results.get("homogeneity") or {}
         out = {}
         for a, ch in chars.items():
+            if not ch.characterized:
+                continue        # withheld: ch.reason says why (the certificate lists it)
             res = ch["consensus"]
             notes: list[str] = []
             uom = res.unit_of_measure
@@ -409,17 +401,10 @@ class Workbook:
             if "accelerated" in entry:
                 stab["accelerated"] = entry["accelerated"].to_dict()
             an["stability"] = stab
-        for a, entry in (self.results.get("characterization") or {}).items():
+        for a, study in (self.results.get("characterization") or {}).items():
             an = analytes.setdefault(a, {})
-            res = entry["consensus"]
-            an.setdefault("unit", res.unit_of_measure)
-            d = res.to_dict()
-            d["labs_table"] = entry["summary"].to_frame().to_dict(orient="list")
-            d["degrees_of_equivalence"] = entry["doe"].to_dict()
-            d["bilateral_degrees_of_equivalence"] = entry["bilateral"].to_dict()
-            d["screening"] = entry["screening"].to_dict()
-            d["recommendation"] = entry["recommendation"].to_dict()
-            an["characterization"] = d
+            an.setdefault("unit", study.unit_of_measure)
+            an["characterization"] = study.to_dict()
         for a, entry in (self.results.get("certificate") or {}).items():
             an = analytes.setdefault(a, {})
             d = entry["certified"].to_dict()
@@ -577,15 +562,18 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
         c = p.characterization
         df = read(lot, c, "characterization")
         data["characterization"] = df
-        for a, g in df.groupby("analyte", sort=False):
-            if g["lab"].nunique() < 2:
-                raise InputError(f"analyte '{a}' has results from {g['lab'].nunique()} lab; a consensus "
-                                 "value (ISO Guide 35:2017, 9.5) needs at least 2", file=c.data,
-                                 hint="add laboratories or methods")
         from . import characterization as cmod
 
+        # An analyte with one lab is withheld by its study with the reason and the others go on
+        # (issue 14, analytes stand alone); a table where no analyte has two labs is refused here
+        n_labs = df.groupby("analyte", sort=False)["lab"].nunique()
+        if (n_labs < 2).all():
+            a = n_labs.index[0]
+            raise InputError(f"analyte '{a}' has results from {n_labs.iloc[0]} lab; a consensus "
+                             "value (ISO Guide 35:2017, 9.5) needs at least 2", file=c.data,
+                             hint="add laboratories or methods")
         for a, g in df.groupby("analyte", sort=False):
-            cmod.lab_summary(g, analyte=str(a))       # u > 0, dof > 0, layout: fail before any kernel
+            cmod.lab_summary(g, analyte=str(a))       # u >= 0, dof > 0, layout: fail before any kernel
         known = set(df["lab"])
         for e in c.exclude:
             if e.lab not in known:

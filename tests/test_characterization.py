@@ -59,7 +59,7 @@ def test_consensus_dersimonian_laird_closed_form_nicob_ccqm_k25_pcb28(pcb28):
 def test_consensus_dersimonian_laird_nicob_ccqm_k25_pcb28(pcb28):
     """NICOB manual Exhibit 7 (Koepke et al., Metrologia 54 (2017) S34): DerSimonian-Laird 33.6,
     u 0.77 and 95 % (32.0, 35.2) from NICOB's parametric bootstrap using the labs' dof."""
-    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, labs=pcb28["lab"])
+    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", labs=pcb28["lab"])
     assert res.method == "dersimonian-laird" and res.u_method == "bootstrap"
     assert res.value == printed("33.6")
     assert res.u == printed_mc("0.77")
@@ -90,7 +90,7 @@ def test_consensus_linear_pool_nicob_ccqm_k25_pcb28(pcb28):
 def test_degrees_of_equivalence_leave_one_out_nicob_ccqm_k25_pcb28(pcb28):
     """Derived (reference/README.md): leave-one-out DoE x_j - DL(x without j): IRMM 0.8116,
     KRISS -0.8427, NARL 1.0964, NIST -1.4509, NMIJ -2.0744, NRC 2.9009."""
-    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, labs=pcb28["lab"])
+    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", labs=pcb28["lab"])
     doe = degrees_of_equivalence(pcb28["value"], pcb28["u"], res, labs=pcb28["lab"], dof=pcb28["dof"],
                                  n_boot=2000)
     loo = dict(zip(doe.lab, doe.d_loo))
@@ -130,7 +130,7 @@ def test_consensus_dl_tau_truncated_at_zero_ccem_rf_k25(rf):
 
 def test_consensus_dersimonian_laird_nicob_ccem_rf_k25(rf):
     """NICOB manual 4.5: DL 0.8192, u 0.0022, 95 % (0.8147, 0.8235) by the parametric bootstrap."""
-    res = consensus(rf["value"], rf["u"], seed=SEED)
+    res = consensus(rf["value"], rf["u"], seed=SEED, interval="bootstrap")
     assert res.value == printed("0.8192")
     assert res.u == printed_mc("0.0022")
     assert res.ci95.low == printed_mc("0.8147")
@@ -169,7 +169,7 @@ def test_consensus_dersimonian_laird_nicob_carotid_bootstrap():
     (0.012 + 0.41 = 0.42): 1 unit of 0.001 widened by 3 % of 0.42.
     """
     d = reference("consensus_carotid_meta")
-    res = consensus(d["value"], d["u"], d["dof"], seed=SEED)
+    res = consensus(d["value"], d["u"], d["dof"], seed=SEED, interval="bootstrap")
     assert res.value == printed("-0.41")
     assert res.u == printed_mc("0.21")
     assert res.ci95.low == printed_mc("-0.83")
@@ -210,7 +210,7 @@ def test_consensus_dl_bootstrap_nicob_ccqm_k88_pb_solder_published_u_includes_ex
     marked '-' (excluded), while the value came from the 5 included labs. The bootstrap of the
     included labs gives u of about 0.48; the same bootstrap on all 10 labs reproduces 0.9."""
     u = (solder["U"] / solder["k"]).to_numpy()
-    res = consensus(solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED)
+    res = consensus(solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED, interval="bootstrap")
     assert res.u == pytest.approx(0.48, abs=0.03)          # included labs only (rmwork)
     assert res.u != printed_mc("0.9")
     rng = np.random.default_rng(SEED)
@@ -225,7 +225,7 @@ def test_degrees_of_equivalence_ccqm_k88_pb_solder_excluded_labs_get_doe(solder)
     """NICOB manual 4.6: labs with include = no are kept out of the value but get degrees of
     equivalence; d_j = x_j - 197.49493 (derived, see above), U(d_j) = 1.96 sqrt(u_j^2 + var(mu*) + tau^2)."""
     u = solder["U"] / solder["k"]
-    res = consensus(solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED)
+    res = consensus(solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED, interval="bootstrap")
     doe = degrees_of_equivalence(solder["value"], u, res, labs=solder["lab"], include=solder["include"],
                                  n_boot=2000)
     frame = doe.to_frame().set_index("lab")
@@ -305,7 +305,7 @@ def test_consensus_knapp_hartung_by_hand(pcb28):
     cf = consensus(x, u, bootstrap=False)
     w = 1 / (u ** 2 + cf.tau ** 2)
     u_kh = math.sqrt((w * (x - cf.value) ** 2).sum() / (5 * w.sum()))
-    res = consensus(x, u, knapp_hartung=True)
+    res = consensus(x, u, interval="knapp-hartung-untruncated")
     assert res.u == pytest.approx(u_kh, rel=1e-12) and res.dof == 5
     assert res.ci95.low == pytest.approx(cf.value - stats.t.ppf(0.975, 5) * u_kh, rel=1e-12)
 
@@ -319,13 +319,13 @@ def test_consensus_dersimonian_laird_invariant_to_offset_and_scale(pcb28):
 
 def test_consensus_bootstrap_is_reproducible_from_the_seed(pcb28):
     args = (pcb28["value"], pcb28["u"], pcb28["dof"])
-    a, b = consensus(*args, seed=7, n_boot=500), consensus(*args, seed=7, n_boot=500)
+    a, b = consensus(*args, seed=7, n_boot=500, interval="bootstrap"), consensus(*args, seed=7, n_boot=500, interval="bootstrap")
     assert a.u == b.u and a.ci95 == b.ci95
-    assert consensus(*args, seed=8, n_boot=500).u != a.u
+    assert consensus(*args, seed=8, n_boot=500, interval="bootstrap").u != a.u
 
 
 def test_consensus_result_to_dict_has_contract_keys_and_is_json(pcb28):
-    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, n_boot=500)
+    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", n_boot=500)
     d = res.to_dict()
     assert {"value", "u", "tau", "ci95", "method", "dof", "n_labs"} <= set(d)
     assert d["dof"] is None                     # infinite -> null in results.json

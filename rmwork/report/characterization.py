@@ -1,4 +1,6 @@
-"""Characterization section: tables C1-C4, figure C1 and the statement (format, plot, prose only).
+"""Characterization section: tables C1-C5, figure C1 and the statement (format, plot, prose only).
+
+:func:`section` lays out one :class:`rmwork.characterization.CharacterizationStudy` per analyte.
 
 Every number shown comes from a result of :mod:`rmwork.characterization` or
 :mod:`rmwork.outliers`; nothing is recomputed here. Rounding is for display only.
@@ -12,7 +14,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .display import HTML, fmt, table_html
+from .display import HTML, figure, heading, note, paragraph, table_html, warning
 
 CAPTIONS = {
     "C1": ("Table C1 — Characterization: laboratory results as read (ISO Guide 35:2017, 9.2)",
@@ -179,6 +181,70 @@ def table_c4(doe, lang: str = "en") -> HTML:
     df = doe.to_frame()[["lab", "included", "x", "u_x", "d", "U_d", "d_loo", "U_d_loo"]]
     df = df.assign(included=[_yes(f, lang) for f in df["included"]]).rename(columns={"included": "include"})
     return HTML(_html(df, "C4", lang, digits=5))
+
+
+def table_c5(bilateral, lang: str = "en") -> HTML:
+    """Table C5: bilateral degrees of equivalence D_ij ± U(D_ij) (``BilateralDoEResult``)."""
+    b = bilateral
+    mat = pd.DataFrame([[f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}" + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else "")
+                         if i != j else "—" for j in range(len(b.lab))] for i in range(len(b.lab))],
+                       index=pd.Index(b.lab, name="x_i − x_j"), columns=list(b.lab))
+    caption = ("Table C5 — Bilateral degrees of equivalence D_ij ± U(D_ij), k = "
+               f"{b.k:.2f} (* not equivalent; CIPM MRA-D-05)")
+    return HTML(table_html(mat, caption, lang=lang, labels=False, index=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# the section
+
+def section(studies: Mapping, lang: str = "en") -> list:
+    """Display objects of the characterization section, in order: per analyte (a
+    ``CharacterizationStudy``) the tables C1-C5, the statement, the notes and figure C1."""
+    if not studies:
+        return [note("This lot has no characterization study." if lang == "en" else "本批次无定值研究。")]
+    out: list = []
+    for a, st in studies.items():
+        out += analyte_section(st, lang)
+    return out
+
+
+def analyte_section(study, lang: str = "en") -> list:
+    """Display objects for one ``CharacterizationStudy``."""
+    if not study.characterized:
+        return [heading(study.analyte, 3), warning(not_characterized_text(study, lang)),
+                table_c1(study.summary, lang)]
+    res, rec = study.consensus, study.recommendation
+    out = [heading(study.analyte, 3), table_c1(study.summary, lang), table_c2(study.screening, lang),
+           table_c3(rec, lang, chosen=res.method),
+           paragraph(characterization_statement(res, lang, doe=study.doe, screening=study.screening))]
+    if getattr(rec, "reason", None):
+        out.append(paragraph(("Method-choice aid (NIST Decision Tree style): " if lang == "en" else
+                              "方法选择建议（参照 NIST 决策树）：") + f"{rec.method} — {rec.reason}"))
+    out += [note(n) for n in res.notes]
+    if res.diagnostics_passed is False:
+        out.append(warning("MCMC diagnostics failed: this value must not be used for the certificate"
+                           if lang == "en" else "MCMC 诊断未通过：该值不得用于证书"))
+    out += [table_c4(study.doe, lang), table_c5(study.bilateral, lang),
+            figure(figure_c1(study.doe, res, lang=lang))]
+    return out
+
+
+def not_characterized_text(study, lang: str = "en") -> str:
+    """The sentence that withholds an analyte, from ``study.reason`` (English or Chinese)."""
+    if lang != "zh":
+        return f"{study.analyte} is not characterized and is withheld from the certificate: {study.reason}."
+    s, n_in = study.summary, sum(study.summary.include)
+    if len(s.lab) == 1:
+        why = f"仅实验室 {s.lab[0]} 报告结果，定值至少需要 2 个实验室（ISO Guide 35:2017, 9.5）"
+    elif n_in == 0:
+        why = "所有实验室均被剔除：" + "；".join(f"{lab}（{_ZH_REASONS.get(r, r)}）" for lab, r in s.excluded)
+    elif n_in == 1:
+        why = "剔除后仅剩 1 个实验室，定值至少需要 2 个实验室（ISO Guide 35:2017, 9.5）"
+    else:
+        lab = next(lab for lab, u, f in zip(s.lab, s.u, s.include) if f and u == 0)
+        why = (f"实验室 {lab} 的标准不确定度 u = 0，无法加权；请在 characterization.exclude 中剔除该实验室"
+               "并说明理由，或给出其标准不确定度")
+    return f"{study.analyte} 未能定值，不列入证书：{why}。"
 
 
 # ---------------------------------------------------------------------------------------------

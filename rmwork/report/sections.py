@@ -3,8 +3,6 @@ except what the workbook already holds)."""
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
 
 
@@ -69,35 +67,7 @@ def _bayes_trend_text(b, lang):
 def show_characterization(wb, char: dict):
     from . import characterization as rc
 
-    lang = wb.language
-    if not char:
-        _display(note("This lot has no characterization study." if lang == "en" else "本批次无定值研究。"))
-        return
-    for a, e in char.items():
-        res = e["consensus"]
-        _display(heading(a, 3))
-        _display(rc.table_c1(e["summary"], lang))
-        _display(rc.table_c2(e["screening"], lang))
-        rec = e["recommendation"]
-        _display(rc.table_c3(rec, lang, chosen=res.method))
-        _display(paragraph(rc.characterization_statement(res, lang, doe=e["doe"], screening=e["screening"])))
-        rtext = getattr(rec, "reason", None)
-        if rtext:
-            _display(paragraph(("Method-choice aid (NIST Decision Tree style): " if lang == "en" else
-                                "方法选择建议（参照 NIST 决策树）：") + f"{rec.method} — {rtext}"))
-        for n in res.notes:
-            _display(note(n))
-        if res.diagnostics_passed is False:
-            _display(warning("MCMC diagnostics failed: this value must not be used for the certificate"
-                             if lang == "en" else "MCMC 诊断未通过：该值不得用于证书"))
-        _display(rc.table_c4(e["doe"], lang))
-        b = e["bilateral"]
-        mat = pd.DataFrame([[f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}" + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else "")
-                             if i != j else "—" for j in range(len(b.lab))] for i in range(len(b.lab))],
-                           index=pd.Index(b.lab, name="x_i − x_j"), columns=list(b.lab))
-        _display(table(mat, "Table C5 — Bilateral degrees of equivalence D_ij ± U(D_ij), k = "
-                            f"{b.k:.2f} (* not equivalent; CIPM MRA-D-05)", labels=False, index=True))
-        _display(figure(rc.figure_c1(e["doe"], res, lang=lang)))
+    _display(*rc.section(char, wb.language))
 
 
 def show_certificate(wb, certs: dict, output_dir=""):
