@@ -50,6 +50,7 @@ class BudgetComponent(Result):
     u_rel: float        # u/|value|; nan when no value was given
     dof: float          # inf when unknown
     share: float        # u_i²/u_CRM²
+    dof_source: str = ""  # where ν comes from (ANOVA, regression, estimator, Type B)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,7 +101,7 @@ def _as_u(x, attrs: Sequence[str], *, key: str):
 
 
 def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | None = None,
-           dof: Mapping[str, float] | None = None,
+           dof: Mapping[str, float] | None = None, dof_sources: Mapping[str, str] | None = None,
            extra: Iterable[Component | Mapping[str, Any]] = ()) -> BudgetResult:
     r"""Combined standard uncertainty of a certified value (ISO Guide 35:2017; GUM 5.1.2, Formula (10)).
 
@@ -121,6 +122,9 @@ def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | Non
     dof : mapping, optional
         Degrees of freedom per component name (``"u_char"``, ``"u_bb"``, ..., or a user name);
         missing names are infinite (Type B / unknown).
+    dof_sources : mapping, optional
+        Where each component's ν comes from (shown in table U1); missing names get "Type B" for an
+        infinite ν.
     extra : iterable of :class:`Component` or mappings with the same keys
         Further components (``name``, ``u`` or ``u_rel``, ``dof``, ``reason``).
 
@@ -230,7 +234,8 @@ def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | Non
     comps = tuple(
         BudgetComponent(name=r[0], source=r[1], u=r[2],
                         u_rel=(r[2] / abs(value)) if value not in (None, 0.0) else math.nan,
-                        dof=float(d), share=r[2] ** 2 / u_crm ** 2)
+                        dof=float(d), share=r[2] ** 2 / u_crm ** 2,
+                        dof_source=_dof_source(r[0], float(d), dof_sources))
         for r, d in zip(rows, dofs))
     if value == 0.0:
         notes.append("certified value is 0: relative uncertainties undefined (nan)")
@@ -242,3 +247,9 @@ def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | Non
         dof_eff=ws.dof_eff, value=math.nan if value is None else value,
         u_char=study_u["u_char"], u_bb=study_u["u_bb"], u_lts=study_u["u_lts"],
         u_sts=study_u["u_sts"], notes=tuple(notes), clauses=clauses)
+
+
+def _dof_source(name: str, d: float, sources: Mapping[str, str] | None) -> str:
+    if sources and name in sources:
+        return sources[name]
+    return "" if sources is None else ("Type B or unknown: ν = ∞" if math.isinf(d) else "given")
