@@ -114,9 +114,10 @@ def show_certificate(wb, certs: dict, output_dir=""):
         _display(withheld)
     for a, e in certs.items():
         _display(heading(a, 3))
-        if e.get("budget") is None:
+        if e.get("budget") is not None:
+            _display(rcert.table_u1(e["budget"], lang=lang))
+        if e.get("checks") is None:
             continue
-        _display(rcert.table_u1(e["budget"], lang=lang))
         for n in e.get("notes", ()):
             _display(note(n))
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
