@@ -164,6 +164,13 @@ class ValidityAssessment(Result):
     def sentence(self, lang: str = "en") -> str:
         """What the certificate says about the stability support of its period."""
         zh = lang == "zh"
+        if self.requested_months is None:
+            return "参数文件未给出有效期。" if zh else "The parameter file gives no period of validity."
+        if self.supported is False and not self.shortened:
+            return (f"申请的有效期 {self.requested_months:g} 个月未得到稳定性数据支持（数据仅支持 "
+                    f"{self.supported_months:.3g} 个月）。" if zh else
+                    f"The requested period of {self.requested_months:g} months is not supported by the "
+                    f"stability data, which support {self.supported_months:.3g} months ({self.basis_text}).")
         if self.months is None:
             return ("稳定性数据不支持任何有效期。" if zh else
                     "The stability data do not support a period of validity.")
