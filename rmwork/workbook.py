@@ -270,6 +270,7 @@ class Workbook:
         out = {}
         for a, ch in (self.results.get("characterization") or {}).items():
             out[a] = ce.certificate_entry(self._studies(a, ch, ran), c, requested_months=self.validity_months())
+        out = ce.review_lot(out, c)
         self.results["certificate"] = out
         return out
 

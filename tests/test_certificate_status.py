@@ -269,3 +269,20 @@ def test_results_json_of_a_written_report_gives_exit_status_3(tmp_path, monkeypa
         "B": {"certified": {"status": "certified", "blocking": []}}}}))
     assert cli._withheld(d) == ["L: A withheld: validity_supported: 0 months"]
     assert ce.EXIT_WITHHELD == 3
+
+
+def test_case1_analyte_outside_the_stability_study_rests_on_the_others(tmp_path):
+    """Z is not in the long-term study (as in RM-DEMO-CRM001): with A's data collapsing, nothing
+    supports the period, so Z is withheld too; with A stable, Z is only advised."""
+    char = ("analyte,lab,value,u\n" + "\n".join(f"A,L{i},{534 + d},2" for i, d in enumerate((-3, 1, 2, -1, 0), 1))
+            + "\n" + "\n".join(f"Z,L{i},{1.26 + d},0.01" for i, d in enumerate((-0.01, 0.01, 0.0, 0.02), 1)))
+    hom = [f"A,{u},{r},{534 + 0.5 * (u % 3) + 0.3 * (-1) ** r:.3f}" for u in range(1, 7) for r in (1, 2, 3)]
+    _, cert = _run(_lot(tmp_path, lt_rows=_collapse_rows(), char=char, hom_rows=hom,
+                        analytes="{A: {unit: ccm3}, Z: {unit: U}}"))
+    assert cert["Z"].status == "withheld"
+    assert "no analyte of the long-term study supports it" in cert["Z"].blocking[0]
+    stable = [f"A,{t},{534 + 0.5 * (-1) ** (t // 4)}" for t in range(0, 100, 4)]
+    _, cert = _run(_lot(tmp_path, lt_rows=stable, char=char, hom_rows=hom,
+                        analytes="{A: {unit: ccm3}, Z: {unit: U}}"))
+    assert cert["A"].status == "certified"
+    assert cert["Z"].status == "certified" and any("stability_covered" in a for a in cert["Z"].advice)

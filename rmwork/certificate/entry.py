@@ -365,6 +365,34 @@ def _validity(lt, value: float, cv: CertifiedValue, bud: BudgetResult, requested
     return sl, assess_validity(requested, supported, basis=basis, mode=mode, analyte=analyte)
 
 
+def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, CertificateEntry]:
+    """Analytes outside the long-term study rest on the analytes inside it (ISO Guide 35:2017, clause 8).
+
+    Such an analyte carries ``stability_covered`` (advise by default). When no analyte of the study
+    supports the requested period, nothing in the lot does: the item becomes ``validity_supported``
+    (block by default), so the certificate does not state a period its data contradict.
+    """
+    from dataclasses import replace
+
+    support = {a: e.validity for a, e in entries.items() if e.validity is not None}
+    if not support or any(v.supported or v.shortened for v in support.values()):
+        return dict(entries)
+    policy = {**CHECK_POLICY_DEFAULT, **dict(getattr(settings, "checks", {}) or {})}
+    shown = ", ".join(f"{a}: {v.supported_months:.3g} months" for a, v in support.items())
+    out = {}
+    for a, e in entries.items():
+        if e.checks is None or not any(i.check == "stability_covered" for i in e.checks.items):
+            out[a] = e
+            continue
+        items = tuple(replace(i, check="validity_supported",
+                              reason=f"{i.reason}, and no analyte of the long-term study supports it ({shown})")
+                      if i.check == "stability_covered" else i for i in e.checks.items)
+        chk = replace(e.checks, items=items)
+        status, blocking, advice = decide(items, policy)
+        out[a] = replace(e, checks=chk, status=status, blocking=blocking, advice=advice)
+    return out
+
+
 def lot_validity_months(entries: Mapping[str, CertificateEntry], requested: float | None) -> float | None:
     """Period of validity of the lot's certificate: the shortest any certified analyte supports (ISO Guide 35:2017, 8)."""
     months = [e.validity.months for e in entries.values()
