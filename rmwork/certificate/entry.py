@@ -276,15 +276,17 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
     mode = getattr(settings, "transfer", "relative")
     max_ratio = getattr(settings, "transfer_max_ratio", TRANSFER_MAX_RATIO)
     value = float(res.value)
+    hom_ok = [math.isfinite(h.anova.ms_within) and h.anova.ms_within > 0 for h in st.homogeneity]
+    # a study whose within-unit spread is 0 has no u_bb: it blocks below and never enters as 0
+    usable = [h for h, ok in zip(st.homogeneity, hom_ok) if ok]
     transfers = [transfer(h.anova.u_bb, h.anova.u_bb_rel, study_unit=h.unit_of_measure, certified_unit=unit,
                           value=value, study_mean=h.anova.mean, what=f"u_bb ({h.group or 'homogeneity'})",
-                          mode=mode, max_ratio=max_ratio) for h in st.homogeneity]
-    hom_ok = [math.isfinite(h.anova.ms_within) and h.anova.ms_within > 0 for h in st.homogeneity]
+                          mode=mode, max_ratio=max_ratio) for h in usable]
     u_bb, dof_bb, src_bb = None, math.inf, ""
     if transfers:
         i = max(range(len(transfers)), key=lambda j: transfers[j].u)
         u_bb = transfers[i].u
-        dof_bb, src_bb = dof_u_bb(st.homogeneity[i].anova)
+        dof_bb, src_bb = dof_u_bb(usable[i].anova)
     lt, tr = st.long_term, st.transport
     t_lts = transfer(lt.u_lts, lt.u_lts_rel, study_unit=lt.unit_of_measure, certified_unit=unit, value=value,
                      study_mean=lt.mean, what="u_lts", mode=mode, max_ratio=max_ratio) if lt is not None else None
