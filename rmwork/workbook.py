@@ -433,6 +433,41 @@ class Workbook:
                       **({"drmd": self.results["drmd"]} if "drmd" in self.results else {}),
                       "seed": self.p.seed, "language": self.p.language, "analytes": analytes})
 
+    # -- researchers: variants, comparison, a readable repr -----------------------------------
+    def variant(self, **changes) -> "Workbook":
+        """A new, validated workbook of the same lot with some parameters changed.
+
+        Keys are the parameter file's, nested with a double underscore:
+        ``wb.variant(characterization__method="paule-mandel", certificate__k=2)``. The changed
+        parameters are validated as a parameter file is (unknown key or bad value: InputError
+        naming the key), and the data tables are read again.
+        """
+        d = self.p.model_dump(mode="python", exclude_unset=True)
+        for key, value in changes.items():
+            *parents, last = key.split("__")
+            node = d
+            for part in parents:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise InputError("is not a section of the parameter file", key=".".join(parents),
+                                     hint="nest only into sections such as certificate or characterization")
+            node[last] = value
+        try:
+            new = params.LotParameters.model_validate(d)
+        except params.ValidationError as exc:
+            raise params._pydantic_to_input_error(exc, f"{self.lot.path} (variant)") from None
+        lot = params.Lot(new, self.lot.path, self.lot.text)
+        return Workbook(lot=lot, data=load_data(lot))
+
+    def __repr__(self) -> str:
+        studies = [k for k in ("homogeneity", "stability", "characterization") if getattr(self.p, k) is not None]
+        ran = [k for k in studies if k in self.results]
+        lines = [f"Workbook {self.p.lot} ({self.p.material}): studies {', '.join(studies) or 'none'}; "
+                 f"run: {', '.join(ran) or 'none'}"]
+        for e in (self.results.get("certificate") or {}).values():
+            lines.append("  " + str(e).replace("\n", "\n  "))
+        return "\n".join(lines)
+
     def record(self, output_dir: str | Path | None) -> dict:
         """Write ``results.json`` (sorted keys, so identical inputs give identical bytes)."""
         self.settle()
@@ -550,3 +585,32 @@ def open(lot_file) -> Workbook:  # noqa: A001 - the notebook's one call
     """Load and validate a lot's parameter file and every data table it names."""
     lot = params.load(lot_file)
     return Workbook(lot=lot, data=load_data(lot))
+
+
+def compare(*workbooks, names: list[str] | None = None):
+    """Certified values, U, k and status of several workbooks (or results.json mappings) side by side.
+
+    Each workbook's certificate is computed when it has not been (:meth:`Workbook.certificate`).
+    Returns a DataFrame indexed by analyte with columns ``(name, value | U | k | status)``.
+    """
+    names = names or [f"{i + 1}" for i in range(len(workbooks))]
+    if len(names) != len(workbooks):
+        raise InputError(f"{len(workbooks)} workbooks but {len(names)} names", key="names",
+                         hint="give one name per workbook")
+    cols = {}
+    for name, wb in zip(names, workbooks):
+        res = wb if isinstance(wb, dict) else _certified(wb)
+        for a, e in (res.get("analytes") or {}).items():
+            c = e.get("certified") or {}
+            for k in ("value_rounded", "U_rounded", "k", "status"):
+                cols.setdefault((name, {"value_rounded": "value", "U_rounded": "U"}.get(k, k)), {})[a] = c.get(k)
+    df = pd.DataFrame(cols)
+    df.columns = pd.MultiIndex.from_tuples(df.columns)
+    df.index.name = "analyte"
+    return df
+
+
+def _certified(wb: Workbook) -> dict:
+    if "certificate" not in wb.results:
+        wb.certificate()
+    return {"analytes": {a: {"certified": e.to_dict()} for a, e in wb.results["certificate"].items()}}

@@ -286,3 +286,28 @@ def test_case1_analyte_outside_the_stability_study_rests_on_the_others(tmp_path)
                         analytes="{A: {unit: ccm3}, Z: {unit: U}}"))
     assert cert["A"].status == "certified"
     assert cert["Z"].status == "certified" and any("stability_covered" in a for a in cert["Z"].advice)
+
+
+# ---- Workbook API for researchers (issue 14: variant, compare, readable reprs) -------------------
+
+def test_variant_is_a_new_validated_workbook_and_compare_tables_both(tmp_path):
+    import rmwork
+
+    p = _lot(tmp_path, lt_rows=[f"A,{t},{10 + 0.002 * (-1) ** (t // 4)}" for t in range(0, 40, 4)])
+    wb = workbook.open(p)
+    k2 = wb.variant(certificate__k=2)
+    assert wb.p.certificate.k is None and k2.p.certificate.k == 2
+    for w in (wb, k2):
+        w.certificate()
+    assert k2.results["certificate"]["A"].certified.k == 2
+    assert k2.results["certificate"]["A"].certified.U == pytest.approx(2 * wb.results["certificate"]["A"].certified.u)
+    table = rmwork.compare(wb, k2, names=["t", "k=2"])
+    assert table.loc["A", ("k=2", "k")] == 2
+    assert table.loc["A", ("t", "k")] == pytest.approx(wb.results["certificate"]["A"].certified.k)
+    assert set(table.loc["A", (slice(None), "status")]) == {"certified"}
+    with pytest.raises(InputError, match="certificate.kk"):
+        wb.variant(certificate__kk=2)
+    with pytest.raises(InputError, match="certificate.validity"):
+        wb.variant(certificate__validity="longer")
+    text = repr(k2)
+    assert text.startswith("Workbook S-1") and "A: certified" in text and "k = 2" in text
