@@ -234,6 +234,11 @@ def main(argv=None) -> int:
             from . import params, workbook
 
             lot = params.load(args.params)
+            problems = workbook.preflight(lot)       # every problem run would stop on, at once
+            for problem in problems:
+                _err(problem)
+            if problems:
+                return 2
             data = workbook.load_data(lot)
             rows = ", ".join(f"{k} {len(v)} rows" for k, v in data.items())
             print(f"{args.params}: valid (lot {lot.params.lot}; {rows})")

@@ -553,6 +553,13 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
     return data
 
 
+def preflight(lot: params.Lot, data: dict[str, pd.DataFrame] | None = None) -> list[InputError]:
+    """Every input check ``run`` applies, as a list of problems (see :mod:`rmwork.preflight`)."""
+    from .preflight import preflight as _preflight
+
+    return _preflight(lot, data)
+
+
 def uses_bayes(lot: params.Lot) -> bool:
     """Whether the lot's parameters ask for any Bayesian model."""
     p = lot.params
