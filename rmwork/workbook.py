@@ -316,7 +316,10 @@ class Workbook:
         months = lot_validity_months(self.results.get("certificate") or {}, requested)
         if months is None or c.certification_date is None:
             return None
-        return cert.validity_period(months, c.certification_date, requested_months=requested)
+        unsupported = {a: e.validity.supported_months for a, e in (self.results.get("certificate") or {}).items()
+                       if e.is_certified and e.validity is not None and e.validity.supported_months < months}
+        return cert.validity_period(months, c.certification_date, requested_months=requested,
+                                    unsupported=unsupported)
 
     def metadata(self):
         from . import certificate as cert

@@ -311,3 +311,20 @@ def test_variant_is_a_new_validated_workbook_and_compare_tables_both(tmp_path):
         wb.variant(certificate__validity="longer")
     text = repr(k2)
     assert text.startswith("Workbook S-1") and "A: certified" in text and "k = 2" in text
+
+
+def test_advised_validity_does_not_claim_a_support_the_data_lack(tmp_path):
+    char = "analyte,lab,value,u\n" + "\n".join(f"A,L{i},{534 + d},2" for i, d in enumerate((-3, 1, 2, -1, 0), 1))
+    hom = [f"A,{u},{r},{534 + 0.5 * (u % 3) + 0.3 * (-1) ** r:.3f}" for u in range(1, 7) for r in (1, 2, 3)]
+    p = _lot(tmp_path, lt_rows=_collapse_rows(), char=char, hom_rows=hom, analytes="{A: {unit: ccm3}}",
+             cert="{certification_date: 2026-11-22, checks: {validity_supported: advise}}")
+    wb, cert = _run(p)
+    period = wb.validity()
+    assert "except for A" in period.justification and "shorter period only" in period.justification
+
+
+def test_batch_summary_lists_withheld_analytes():
+    from rmwork import cli
+
+    o = cli.LotSucceeded(params="p.yaml", lot="L-1", seconds=1.0, message="L-1: Y withheld: validity_supported: 0 months")
+    assert "Y withheld" in cli._summary([o], 1.0)

@@ -44,7 +44,8 @@ def _add_months(d: _dt.date, months: int) -> _dt.date:
 
 def validity_period(shelf_life_months: float, certification_date, *,
                     basis: str = "the long-term stability study",
-                    requested_months: float | None = None) -> ValidityPeriod:
+                    requested_months: float | None = None,
+                    unsupported: Mapping[str, float] | None = None) -> ValidityPeriod:
     """Expiry date and justification of the period of validity (ISO Guide 35:2017, clause 8; ISO Guide 31:2015).
 
     Parameters
@@ -59,6 +60,10 @@ def validity_period(shelf_life_months: float, certification_date, *,
     requested_months : float, optional
         The period the lot asked for; when longer than ``shelf_life_months`` the justification
         says that the period was shortened to what the stability data support.
+    unsupported : mapping, optional
+        Certified analytes whose stability data support a shorter period (certified only because
+        the lot set ``validity_supported`` to advise): the justification names them, so that it
+        never claims a support the data lack.
 
     Returns
     -------
@@ -91,11 +96,19 @@ def validity_period(shelf_life_months: float, certification_date, *,
     if requested_months is not None and float(requested_months) > n:
         en += (f" The requested period of {float(requested_months):g} months is not supported by the "
                f"stability data; the period was shortened to the {n} months they support.")
+    if unsupported:
+        shown = ", ".join(f"{a} ({m:.3g} months)" for a, m in unsupported.items())
+        en = en.replace(f"The period is supported by {basis}", f"The period is supported by {basis} except for "
+                        f"{', '.join(unsupported)}", 1)
+        en += f" For {shown} the stability data support a shorter period only."
     zh = (f"本证书自定值日期（{d.isoformat()}）起 {n} 个月内有效，即有效期至 {exp.isoformat()}，"
           f"前提是标准物质在规定的储存条件下保存且未开封。有效期依据长期稳定性研究确定，"
           f"长期稳定性不确定度 u_lts 按 {n} 个月的有效期评定，并已计入标准值的不确定度。")
     if requested_months is not None and float(requested_months) > n:
         zh += f"申请的有效期 {float(requested_months):g} 个月未得到稳定性数据支持，已缩短为数据所支持的 {n} 个月。"
+    if unsupported:
+        zh += "以下特性量的稳定性数据仅支持较短的有效期：" + "，".join(
+            f"{a}（{m:.3g} 个月）" for a, m in unsupported.items()) + "。"
     return ValidityPeriod(certification_date=d.isoformat(), shelf_life_months=n, expiry=exp.isoformat(),
                           justification=en, justification_zh=zh, notes=tuple(notes),
                           clauses={"expiry": "ISO Guide 35:2017, clause 8 (shelf life, u_lts); "
