@@ -280,6 +280,7 @@ def test_case1_analyte_outside_the_stability_study_rests_on_the_others(tmp_path)
     _, cert = _run(_lot(tmp_path, lt_rows=_collapse_rows(), char=char, hom_rows=hom,
                         analytes="{A: {unit: ccm3}, Z: {unit: U}}"))
     assert cert["Z"].status == "withheld"
+    assert cert["Z"].blocking[0].startswith("stability_covered")
     assert "no analyte of the long-term study supports it" in cert["Z"].blocking[0]
     stable = [f"A,{t},{534 + 0.5 * (-1) ** (t // 4)}" for t in range(0, 100, 4)]
     _, cert = _run(_lot(tmp_path, lt_rows=stable, char=char, hom_rows=hom,
@@ -328,3 +329,18 @@ def test_batch_summary_lists_withheld_analytes():
 
     o = cli.LotSucceeded(params="p.yaml", lot="L-1", seconds=1.0, message="L-1: Y withheld: validity_supported: 0 months")
     assert "Y withheld" in cli._summary([o], 1.0)
+
+
+def test_lot_may_accept_surrogate_stability_for_analytes_outside_the_study(tmp_path):
+    char = ("analyte,lab,value,u\n" + "\n".join(f"A,L{i},{534 + d},2" for i, d in enumerate((-3, 1, 2, -1, 0), 1))
+            + "\n" + "\n".join(f"Z,L{i},{1.26 + d},0.01" for i, d in enumerate((-0.01, 0.01, 0.0, 0.02), 1)))
+    hom = [f"A,{u},{r},{534 + 0.5 * (u % 3) + 0.3 * (-1) ** r:.3f}" for u in range(1, 7) for r in (1, 2, 3)]
+    wb, cert = _run(_lot(tmp_path, lt_rows=_collapse_rows(), char=char, hom_rows=hom,
+                         analytes="{A: {unit: ccm3}, Z: {unit: U}}",
+                         cert="{certification_date: 2026-11-22, checks: {stability_covered: advise}}"))
+    assert cert["A"].status == "withheld" and cert["Z"].status == "certified"
+    # nothing certified -> no period of validity in results.json
+    (tmp_path / "b").mkdir()
+    wb2, _ = _run(_lot(tmp_path / "b", lt_rows=_collapse_rows(), char=char, hom_rows=hom,
+                       analytes="{A: {unit: ccm3}, Z: {unit: U}}"))
+    assert wb2.validity() is None and "validity" not in wb2.results_json()

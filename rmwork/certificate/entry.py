@@ -371,23 +371,26 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
     """Analytes outside the long-term study rest on the analytes inside it (ISO Guide 35:2017, clause 8).
 
     Such an analyte carries ``stability_covered`` (advise by default). When no analyte of the study
-    supports the requested period, nothing in the lot does: the item becomes ``validity_supported``
-    (block by default), so the certificate does not state a period its data contradict.
+    supports the requested period, nothing in the lot does: the item then takes the policy of
+    ``validity_supported`` (block by default) unless the lot sets ``stability_covered`` itself, so the
+    certificate does not state a period its own data contradict.
     """
     from dataclasses import replace
 
     support = {a: e.validity for a, e in entries.items() if e.validity is not None}
     if not support or any(v.supported or v.shortened for v in support.values()):
         return dict(entries)
-    policy = {**CHECK_POLICY_DEFAULT, **dict(getattr(settings, "checks", {}) or {})}
+    chosen = dict(getattr(settings, "checks", {}) or {})
+    policy = {**CHECK_POLICY_DEFAULT, **chosen}
+    if "stability_covered" not in chosen:
+        policy["stability_covered"] = policy["validity_supported"]
     shown = ", ".join(f"{a}: {v.supported_months:.3g} months" for a, v in support.items())
     out = {}
     for a, e in entries.items():
         if e.checks is None or not any(i.check == "stability_covered" for i in e.checks.items):
             out[a] = e
             continue
-        items = tuple(replace(i, check="validity_supported",
-                              reason=f"{i.reason}, and no analyte of the long-term study supports it ({shown})")
+        items = tuple(replace(i, reason=f"{i.reason}, and no analyte of the long-term study supports it ({shown})")
                       if i.check == "stability_covered" else i for i in e.checks.items)
         chk = replace(e.checks, items=items)
         status, blocking, advice = decide(items, policy)
@@ -399,7 +402,7 @@ def lot_validity_months(entries: Mapping[str, CertificateEntry], requested: floa
     """Period of validity of the lot's certificate: the shortest any certified analyte supports (ISO Guide 35:2017, 8)."""
     months = [e.validity.months for e in entries.values()
               if e.is_certified and e.validity is not None and e.validity.months is not None]
-    if requested is None:
+    if requested is None or (entries and not any(e.is_certified for e in entries.values())):
         return None
     return min(months + [float(requested)])
 
