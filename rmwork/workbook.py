@@ -286,8 +286,9 @@ class Workbook:
         extra = [Component(name=e.name, u=None if e.relative else e.u, u_rel=e.u if e.relative else None,
                            dof=e.dof if e.dof is not None else float("inf"), reason=e.reason)
                  for e in c.extra if e.analyte in (None, a)]
-        bayes_failed = ([f"the characterization ({res.method})"]
-                        if getattr(res, "diagnostics_passed", None) is False else [])
+        diag = getattr(res, "diagnostics", None)
+        failed = getattr(res, "diagnostics_passed", None) is False or getattr(diag, "passed", None) is False
+        bayes_failed = [f"the characterization ({res.method})"] if failed else []
         unit = self.p.analytes[a].unit if a in self.p.analytes and self.p.analytes[a].unit else ""
         return Studies(
             analyte=a, characterization=res, unit=unit, extra=extra, bayes_failed=bayes_failed,

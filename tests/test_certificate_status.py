@@ -344,3 +344,50 @@ def test_lot_may_accept_surrogate_stability_for_analytes_outside_the_study(tmp_p
     wb2, _ = _run(_lot(tmp_path / "b", lt_rows=_collapse_rows(), char=char, hom_rows=hom,
                        analytes="{A: {unit: ccm3}, Z: {unit: U}}"))
     assert wb2.validity() is None and "validity" not in wb2.results_json()
+
+
+def _consensus(**kw):
+    return SimpleNamespace(**{"value": 10.0, "u": 0.1, "dof": 5.0, "method": "bayes-gauss",
+                              "unit_of_measure": "mg/kg", **kw})
+
+
+def test_failed_bayesian_diagnostic_on_the_certified_value_blocks():
+    e = ce.certificate_entry(ce.Studies(analyte="A", characterization=_consensus(),
+                                        bayes_failed=["the characterization (bayes-gauss)"]),
+                             Certificate(), requested_months=None)
+    assert e.status == "withheld" and e.blocking[0].startswith("bayes_diagnostics")
+    # the number itself is still there for the reviewer: k = t(0.975, 5) from ν = 5 of u_char alone
+    assert e.certified.k == pytest.approx(stats.t.ppf(0.975, 5))
+
+
+def test_a_named_study_that_did_not_run_blocks_and_policy_can_advise():
+    st = ce.Studies(analyte="A", characterization=_consensus(), missing=["stability"])
+    assert ce.certificate_entry(st, Certificate(), requested_months=None).status == "withheld"
+    lenient = Certificate(checks={"study_ran": "advise"})
+    e = ce.certificate_entry(st, lenient, requested_months=None)
+    assert e.status == "certified" and e.advice[0].startswith("study_ran")
+
+
+def test_unknown_check_name_in_the_lot_is_refused_with_a_close_match():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="did you mean 'validity_supported'"):
+        Certificate(checks={"validity_suported": "advise"})
+
+
+def test_stability_line_that_does_not_fit_blocks_and_missing_adequacy_is_not_evaluated():
+    lt_rows = [f"A,{t},{10 + 0.002 * (-1) ** (t // 4)}" for t in range(0, 40, 4)]
+    base = dict(analyte="A", characterization=_consensus(method="mean"))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = _lot(Path(d), lt_rows=lt_rows)
+        wb = workbook.open(p)
+        lt = wb.stability()["A"]["long_term"]
+    e = ce.certificate_entry(ce.Studies(long_term=lt, **base), Certificate(), requested_months=None)
+    item = next(i for i in e.checks.items if i.check == "stability_fit")
+    assert item.status == "not evaluated"        # today's regression carries no adequacy: never "pass"
+    bad = SimpleNamespace(**{f: getattr(lt, f) for f in lt.__dataclass_fields__},
+                          adequacy=SimpleNamespace(adequate=False, finding="curvature: quadratic term p = 0.001"))
+    e = ce.certificate_entry(ce.Studies(long_term=bad, **base), Certificate(), requested_months=None)
+    assert e.status == "withheld" and "curvature" in e.blocking[0]
