@@ -6,3 +6,10 @@ parameterised notebooks.
 """
 
 __version__ = "0.1.0"
+
+
+def compare(*workbooks, names=None):
+    """Certified values, U, k and status of workbooks side by side (:func:`rmwork.workbook.compare`)."""
+    from .workbook import compare as _compare
+
+    return _compare(*workbooks, names=names)

@@ -1,7 +1,9 @@
 """Command line: ``rmwork run | batch | validate | verify`` (CONTRACT.md).
 
 Exit status: 0 success; 2 bad input or a refused run (one line, no traceback); 1 a bug
-(traceback printed, since it is ours to fix).  ``batch`` exits 1 if any lot failed.
+(traceback printed, since it is ours to fix); 3 the report was written but an analyte is withheld
+from the certificate (one line per withheld analyte).  ``batch`` exits 1 if any lot failed, else 3
+if any lot withheld an analyte.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class LotSucceeded:
     lot: str
     seconds: float
     status: str = "done"
+    message: str = ""               # the withheld analytes, one "; "-separated line
 
 
 @dataclass
@@ -60,13 +63,24 @@ def run_one(params_file: str, out: str | None, force: bool, reason: str | None =
         if not force and (skipped := _unchanged(params_file, out)) is not None:
             return skipped
         res = runner.run(params_file, out, reason=reason, run_by=run_by, reuse=reuse)
-        return LotSucceeded(params=str(params_file), lot=res.lot, seconds=res.seconds)
+        return LotSucceeded(params=str(params_file), lot=res.lot, seconds=res.seconds,
+                            message="; ".join(_withheld(res.report_dir)))
     except RmworkError as exc:
         return LotFailed(params=str(params_file), message=str(exc), seconds=time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a bug in one lot must not stop the batch
         tb = traceback.format_exc(limit=3).strip().splitlines()
         return LotFailed(params=str(params_file), seconds=time.perf_counter() - t0,
                          message=f"internal error {exc.__class__.__name__}: {exc} ({tb[-1] if tb else ''})")
+
+
+def _withheld(report_dir) -> list[str]:
+    """One line per withheld analyte of a written report (and why no DRMD was written)."""
+    import json
+
+    from .certificate.entry import status_lines
+
+    f = Path(report_dir) / "results.json"
+    return status_lines(json.loads(f.read_text(encoding="utf-8"))) if f.is_file() else []
 
 
 def _unchanged(params_file: str, out: str | None) -> LotSkipped | None:
@@ -212,11 +226,19 @@ def main(argv=None) -> int:
 
             res = runner.run(args.params, args.out, reason=args.reason, run_by=args.run_by)
             print(f"{res.lot}: report written to {res.report_dir} in {res.seconds:.1f} s")
-            return 0
+            lines = _withheld(res.report_dir)
+            for line in lines:
+                _err(line)
+            return 3 if any(" withheld: " in line for line in lines) else 0
         if args.cmd == "validate":
             from . import params, workbook
 
             lot = params.load(args.params)
+            problems = workbook.preflight(lot)       # every problem run would stop on, at once
+            for problem in problems:
+                _err(problem)
+            if problems:
+                return 2
             data = workbook.load_data(lot)
             rows = ", ".join(f"{k} {len(v)} rows" for k, v in data.items())
             print(f"{args.params}: valid (lot {lot.params.lot}; {rows})")
@@ -242,7 +264,9 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             outcomes = batch(files, args.out, args.workers, args.force, args.scheduler, args.reason)
             print(_summary(outcomes, time.perf_counter() - t0))
-            return 1 if any(o.status == "failed" for o in outcomes) else 0
+            if any(o.status == "failed" for o in outcomes):
+                return 1
+            return 3 if any(" withheld: " in getattr(o, "message", "") for o in outcomes) else 0
     except NotebookError as exc:
         # a cell failed on something other than bad input: ours to fix (exit 1), still one line;
         # the partial notebook and kernel log are kept under <out>/.failed/

@@ -69,6 +69,36 @@ def _dsi_factor(tok: str) -> tuple[str, int] | None:
     return None
 
 
+# whole units written in words or with a qualifier, as certificates print them (D-SI: the
+# qualifier is not part of the unit; the quantity kind says mass fraction)
+_DSI_TABLE = {
+    "% (m/m)": r"\percent", "%(m/m)": r"\percent", "% m/m": r"\percent", "% (w/w)": r"\percent",
+    "mass %": r"\percent", "wt%": r"\percent", "wt. %": r"\percent",
+    "ppm": None, "ppb": None,      # ambiguous (mass or amount fraction): say it in dsi_unit
+}
+
+
+def dsi_unit(unit: str, *, analyte: str = "", override: str | None = None) -> str:
+    """Unit in D-SI syntax for the DRMD, or InputError naming the unit (PTB D-SI; DRMD v0.3.0).
+
+    ``override`` (the lot's ``analytes.<name>.dsi_unit``) wins; then the table of whole units
+    (``% (m/m)`` → ``\\percent``), then :func:`to_dsi_unit`. A unit none of them can express
+    (``a.u.``, ``ccm3``, ``ppm``) is refused: the DRMD must not carry free text as an SI unit.
+    """
+    if override:
+        return override
+    text = " ".join(str(unit).split())
+    if text in _DSI_TABLE and _DSI_TABLE[text] is not None:
+        return _DSI_TABLE[text]
+    out = to_dsi_unit(text) if text not in _DSI_TABLE else text
+    if not out or not out.startswith("\\"):
+        raise InputError(f"the unit '{text}'" + (f" of analyte '{analyte}'" if analyte else "")
+                         + " cannot be written in D-SI syntax for the DRMD",
+                         key=f"analytes.{analyte or '<name>'}.dsi_unit",
+                         hint="give the unit in D-SI syntax there, e.g. \\milli\\gram\\kilogram\\tothe{-1}")
+    return out
+
+
 def to_dsi_unit(unit: str) -> str:
     """Unit in D-SI notation for the DRMD ``si:unit`` (PTB D-SI; DRMD v0.3.0).
 
@@ -144,7 +174,8 @@ def _k_text(k: float) -> str:
     return f"{k:.3g}"
 
 
-def _quantity(parent, cv: CertifiedValue, *, name: str, lang: str, quantity_type: str | None):
+def _quantity(parent, cv: CertifiedValue, *, name: str, lang: str, quantity_type: str | None,
+              unit: str | None = None):
     q = etree.SubElement(parent, f"{_D}quantity", refType="basic_measuredValue")
     _text(q, f"{_C}name", name, lang)
     real = etree.SubElement(q, f"{_S}real")
@@ -152,7 +183,7 @@ def _quantity(parent, cv: CertifiedValue, *, name: str, lang: str, quantity_type
     if quantity_type:
         etree.SubElement(real, f"{_S}quantityTypeQUDT").text = quantity_type
     etree.SubElement(real, f"{_S}value").text = cv.value_rounded
-    etree.SubElement(real, f"{_S}unit").text = to_dsi_unit(cv.unit_of_measure)
+    etree.SubElement(real, f"{_S}unit").text = unit if unit is not None else to_dsi_unit(cv.unit_of_measure)
     mu = etree.SubElement(real, f"{_S}measurementUncertaintyUnivariate")
     ex = etree.SubElement(mu, f"{_S}expandedMU")
     etree.SubElement(ex, f"{_S}valueExpandedMU").text = cv.U_rounded
@@ -187,7 +218,8 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
             analyte_names: Mapping[str, str] | None = None,
             quantity_types: Mapping[str, str] | None = None,
             unique_identifier: str | None = None, until_revoked: bool = False,
-            validate: bool = True) -> bytes:
+            validate: bool = True, dsi_units: Mapping[str, str] | None = None,
+            strict_units: bool = False) -> bytes:
     """Digital Reference Material Document of a certificate (DRMD v0.3.0; ISO Guide 31:2015 items).
 
     Parameters
@@ -214,6 +246,11 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
         is None).
     validate : bool
         Validate the result with :func:`validate_drmd` (raises InputError when invalid).
+    dsi_units : mapping, optional
+        D-SI unit per analyte (the lot's ``analytes.<name>.dsi_unit``), used as given.
+    strict_units : bool
+        Refuse (InputError naming the unit and the key) a unit :func:`dsi_unit` cannot express,
+        instead of writing it as given.
 
     Returns
     -------
@@ -249,8 +286,13 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
         raise InputError(f"DRMD v{DRMD_SCHEMA_VERSION} needs the certificate item(s) {', '.join(missing)}",
                          key="certificate", hint="add them to the certificate section of the parameter file")
     if m.validity is None and not until_revoked:
-        raise InputError("no period of validity", key="certificate.validity",
-                         hint="give a ValidityPeriod (rmwork.certificate.validity_period) or until_revoked=True")
+        raise InputError("no period of validity", key="certificate.certification_date",
+                         hint="set certificate.certification_date (and stability.long_term.shelf_life "
+                              "or certificate.validity_months)")
+    dsu = dict(dsi_units or {})
+    units = {cv.analyte: (dsi_unit(cv.unit_of_measure, analyte=cv.analyte, override=dsu.get(cv.analyte))
+                          if strict_units else dsu.get(cv.analyte) or to_dsi_unit(cv.unit_of_measure))
+             for cv in vals + info}
     lang = (m.language or "en").strip().lower()
     names = dict(analyte_names or {})
     qtypes = dict(quantity_types or {})
@@ -327,7 +369,8 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
         lst = etree.SubElement(etree.SubElement(res, f"{_D}data"), f"{_D}list")
         for cv in group:
             _quantity(lst, cv, name=names.get(cv.analyte, cv.analyte) or cv.analyte, lang=lang,
-                      quantity_type=qtypes.get(cv.analyte, _quantity_type(cv.unit_of_measure)))
+                      quantity_type=qtypes.get(cv.analyte, _quantity_type(cv.unit_of_measure)),
+                      unit=units[cv.analyte])
 
     st = etree.SubElement(root, f"{_D}statements")
     zh = lang == "zh"

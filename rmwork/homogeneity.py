@@ -442,6 +442,11 @@ def conclusion(res: HomogeneityResult, crit: SufficientHomogeneityResult | None 
                trends: tuple[TrendResult, ...] = ()) -> str:
     """Plain-language conclusion from the results (English; the report translates)."""
     parts = []
+    if not res.ms_within > 0:
+        # ISO Guide 35:2017, 7.7: without a within-unit spread neither the F-test nor u*_bb exists
+        return ("The within-unit spread cannot be estimated: the results of every unit are identical "
+                "(MS_within = 0; rounded or copied results?), so the F-test and u*_bb are undefined and "
+                "u_bb is not used for a certificate.")
     if res.significant:
         parts.append(f"The between-unit variation is significant (F = {res.f_statistic:.4g} > "
                      f"F_crit = {res.f_critical:.4g}, p = {res.p_value:.3g}); "

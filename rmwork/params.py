@@ -90,6 +90,8 @@ class AnalyteSettings(_Model):
                                    "assessment (ISO 13528 criterion), absolute")
     sigma_pt_rel: float | None = Field(None, gt=0, description="sigma_pt relative to the mean")
     precision: int | None = Field(None, ge=0, le=12, description="decimals shown in tables")
+    dsi_unit: str | None = Field(None, description="the unit in D-SI syntax for the DRMD (e.g. "
+                                 "\\milli\\gram\\per\\kilo\\gram) when rmwork's table cannot express it")
 
 
 class SamplerSettings(_Model):
@@ -230,6 +232,28 @@ class Certificate(_Model):
                                           "default: the long-term stability study's shelf_life")
     analyte_names: dict[str, str] = {}
     extra: list[ExtraComponent] = []
+    validity: Literal["requested", "supported"] = Field(
+        "requested", description="requested: an analyte whose stability data do not support the period "
+        "is withheld; supported: the period is shortened to what the data support")
+    transfer: Literal["relative", "absolute"] = Field(
+        "relative", description="how u_bb, u_lts, u_sts enter the budget: relative x certified value "
+        "(ISO Guide 35 practice), or absolute (same unit only)")
+    transfer_max_ratio: float = Field(1.5, gt=1, description="an absolute transfer is refused when the "
+                                      "study mean and the certified value differ by more than this factor")
+    checks: dict[str, Literal["block", "advise"]] = Field(
+        {}, description="per reviewer check: block (withhold the analyte) or advise")
+
+    @field_validator("checks")
+    @classmethod
+    def _checks(cls, v):
+        from .certificate.entry import CHECK_POLICY_DEFAULT
+
+        for name in v:
+            if name not in CHECK_POLICY_DEFAULT:
+                close = difflib.get_close_matches(name, list(CHECK_POLICY_DEFAULT), n=1)
+                raise ValueError(f"'{name}' is not a check; " + (f"did you mean '{close[0]}'? " if close else "")
+                                 + f"use one of {', '.join(CHECK_POLICY_DEFAULT)}")
+        return v
 
 
 class LotParameters(_Model):

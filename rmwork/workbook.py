@@ -243,63 +243,59 @@ class Workbook:
         return out
 
     # -- certificate ----------------------------------------------------------------------------
-    def certificate(self) -> dict:
-        """Uncertainty budget, k, U, rounding, checks and validity per characterized analyte."""
-        from . import certificate as cert
-        from . import stability as smod
+    def _named_studies(self) -> dict[str, bool]:
+        """Studies the lot names, and whether each has run in this workbook."""
+        st = self.p.stability
+        named = {"homogeneity": self.p.homogeneity is not None,
+                 "characterization": self.p.characterization is not None,
+                 "stability": st is not None and any(getattr(st, k) is not None for k in ("long_term", "transport"))}
+        return {k: k in self.results for k, v in named.items() if v}
 
+    def certificate(self) -> dict:
+        """Uncertainty budget, k, U, rounding, checks, validity and status per analyte.
+
+        Every study the lot names enters: one that has not run in this workbook (a restarted kernel,
+        two cells re-run) is run here first, so the budget never silently lacks a component.
+        """
+        from .certificate import entry as ce
+
+        for name, ran in self._named_studies().items():
+            if not ran:
+                getattr(self, name)()
+        ran = self._named_studies()
         c = self.p.certificate
-        chars = self.results.get("characterization") or {}
-        stabs = self.results.get("stability") or {}
-        homs = self.results.get("homogeneity") or {}
         out = {}
-        for a, ch in chars.items():
-            if not ch.characterized:
-                continue        # withheld: ch.reason says why (the certificate lists it)
-            res = ch["consensus"]
-            notes: list[str] = []
-            uom = res.unit_of_measure
-            hom = [st for st in homs.values() if st.analyte == a]
-            u_bb = max((_transfer(st.anova.u_bb, st.anova.u_bb_rel, st.unit_of_measure, uom, res.value,
-                                  f"u_bb ({st.group or 'homogeneity'})", notes) for st in hom), default=None)
-            stab = stabs.get(a, {})
-            lt, tr = stab.get("long_term"), stab.get("transport")
-            u_lts = None if lt is None else _transfer(lt.u_lts, lt.u_lts_rel, lt.unit_of_measure, uom,
-                                                       res.value, "u_lts", notes)
-            u_sts = None if tr is None else _transfer(tr.u_sts, tr.u_sts_rel, tr.unit_of_measure, uom,
-                                                       res.value, "u_sts", notes)
-            extra = [cert.Component(name=e.name, u=None if e.relative else e.u,
-                                    u_rel=e.u if e.relative else None,
-                                    dof=e.dof if e.dof is not None else float("inf"), reason=e.reason)
-                     for e in c.extra if e.analyte in (None, a)]
-            bud = cert.budget(u_char=res.u, u_bb=u_bb, u_lts=u_lts, u_sts=u_sts, value=res.value,
-                              dof={"u_char": res.dof}, extra=extra)
-            cv = cert.certify(res.value, bud, coverage=c.coverage, k=c.k, rounding=c.rounding,
-                              dof_rule=c.dof_rule, analyte=a, unit_of_measure=res.unit_of_measure)
-            chk = cert.checks(cv, u_char=res.u, u_bb=u_bb, u_lts=u_lts, u_sts=u_sts)
-            entry = {"budget": bud, "certified": cv, "notes": tuple(notes)}
-            if lt is not None:
-                if lt.significant:
-                    # ISO Guide 35:2017 B.3: a significant trend is not an uncertainty; the shelf life
-                    # is where the prediction band of the line leaves the certified value +- U
-                    sl = smod.shelf_life_prediction(lt, res.value, cv.U)
-                    supported = sl.shelf_life
-                else:
-                    u_rest = (res.u ** 2 + (u_bb or 0.0) ** 2
-                              + (tr.u_sts if tr is not None else 0.0) ** 2) ** 0.5
-                    sl = smod.shelf_life_suggestion(lt, u_rest, k=cv.k)
-                    supported = sl.t_max_exact
-                entry["shelf_life"] = sl
-                chk = _with_validity_check(chk, supported, self.validity_months(), lt.significant)
-            mon = self.data.get("stability.monitoring")
-            if mon is not None and (mon["analyte"] == a).any():
-                g = mon[mon["analyte"] == a]
-                entry["monitoring"] = smod.monitoring_check(cv.value, cv.u, g["value"].to_numpy(float),
-                                                            g["u"].to_numpy(float), k=cv.k, analyte=a)
-            entry["checks"] = chk
-            out[a] = entry
+        for a, ch in (self.results.get("characterization") or {}).items():
+            out[a] = ce.certificate_entry(self._studies(a, ch, ran), c, requested_months=self.validity_months())
+        out = ce.review_lot(out, c)
         self.results["certificate"] = out
         return out
+
+    def _studies(self, a: str, ch: dict, ran: dict[str, bool]):
+        """What the lot's studies hold for analyte ``a`` (collected, not computed)."""
+        from .certificate import Component
+        from .certificate.entry import Studies
+
+        c = self.p.certificate
+        # a study that could not characterize the analyte carries the reason itself (characterized
+        # False, reason): hand it over whole so the certificate withholds with that reason
+        res = ch["consensus"] if getattr(ch, "characterized", True) else ch
+        stab = (self.results.get("stability") or {}).get(a, {})
+        mon = self.data.get("stability.monitoring")
+        extra = [Component(name=e.name, u=None if e.relative else e.u, u_rel=e.u if e.relative else None,
+                           dof=e.dof if e.dof is not None else float("inf"), reason=e.reason)
+                 for e in c.extra if e.analyte in (None, a)]
+        diag = getattr(res, "diagnostics", None)
+        failed = getattr(res, "diagnostics_passed", None) is False or getattr(diag, "passed", None) is False
+        bayes_failed = [f"the characterization ({res.method})"] if failed else []
+        unit = self.p.analytes[a].unit if a in self.p.analytes and self.p.analytes[a].unit else ""
+        return Studies(
+            analyte=a, characterization=res, unit=unit, extra=extra, bayes_failed=bayes_failed,
+            homogeneity=[st for st in (self.results.get("homogeneity") or {}).values() if st.analyte == a],
+            long_term=stab.get("long_term"), transport=stab.get("transport"),
+            monitoring=None if mon is None else mon[mon["analyte"] == a],
+            missing=[k for k, v in ran.items() if not v],
+            long_term_named=self.p.stability is not None and self.p.stability.long_term is not None)
 
     def validity_months(self) -> float | None:
         c, st = self.p.certificate, self.p.stability
@@ -310,17 +306,20 @@ class Workbook:
         return None
 
     def validity(self):
-        """Validity period printed on the certificate, with its justification."""
+        """Validity period printed on the certificate, with its justification: the requested period,
+        or (``certificate.validity: supported``) the shortest one every certified analyte supports."""
         from . import certificate as cert
+        from .certificate.entry import lot_validity_months
 
         c = self.p.certificate
-        months = c.validity_months
-        st = self.p.stability
-        if months is None and st is not None and st.long_term is not None:
-            months = st.long_term.shelf_life
+        requested = self.validity_months()
+        months = lot_validity_months(self.results.get("certificate") or {}, requested)
         if months is None or c.certification_date is None:
             return None
-        return cert.validity_period(months, c.certification_date)
+        unsupported = {a: e.validity.supported_months for a, e in (self.results.get("certificate") or {}).items()
+                       if e.is_certified and e.validity is not None and e.validity.supported_months < months}
+        return cert.validity_period(months, c.certification_date, requested_months=requested,
+                                    unsupported=unsupported)
 
     def metadata(self):
         from . import certificate as cert
@@ -337,26 +336,38 @@ class Workbook:
         return cert.CertificateMetadata.from_mapping(d)
 
     def write_drmd(self, output_dir) -> str:
-        """Write the Digital Reference Material Document (DRMD v0.3.0) next to results.json."""
+        """Write the Digital Reference Material Document (DRMD v0.3.0) of the certified analytes
+        next to results.json; when none is written the reason goes to results.json (``drmd``)."""
+        written, message = self._drmd(output_dir)
+        self.results["drmd"] = {"written": written, "message": message}
+        return message
+
+    def _drmd(self, output_dir) -> tuple[bool, str]:
         from . import drmd
 
-        certs = self.results.get("certificate") or {}
+        certs = {a: e for a, e in (self.results.get("certificate") or {}).items() if e.is_certified}
         if not certs:
-            return "No certified values: no DRMD written."
+            return False, "DRMD not written: no analyte is certified."
         meta = self.metadata()
         missing = meta.missing()
         if missing or not meta.approver or not (meta.producer_city and meta.producer_country_code):
             need = missing + [k for k in ("approver", "producer_city", "producer_country_code")
                               if not getattr(meta, k)]
-            return f"DRMD not written: certificate items missing: {', '.join(need)}."
-        xml = drmd.to_drmd([e["certified"] for e in certs.values()], meta,
-                           analyte_names=self.p.certificate.analyte_names or None)
+            return False, ("DRMD not written: set " + ", ".join(f"certificate.{k}" for k in need)
+                           + " in the parameter file.")
+        try:
+            xml = drmd.to_drmd([e.certified for e in certs.values()], meta,
+                               analyte_names=self.p.certificate.analyte_names or None,
+                               dsi_units={a: s.dsi_unit for a, s in self.p.analytes.items() if s.dsi_unit},
+                               strict_units=True)
+        except InputError as exc:
+            return False, f"DRMD not written: {exc}"
         if output_dir:
             out = Path(output_dir)
             out.mkdir(parents=True, exist_ok=True)
             (out / "certificate.drmd.xml").write_bytes(xml)
-            return "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema."
-        return "DRMD validated against the DRMD v0.3.0 schema (not written: no output folder)."
+            return True, "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema."
+        return False, "DRMD validated against the DRMD v0.3.0 schema (not written: no output folder)."
 
     # -- results.json --------------------------------------------------------------------------
     def results_json(self) -> dict:
@@ -407,19 +418,51 @@ class Workbook:
             an["characterization"] = study.to_dict()
         for a, entry in (self.results.get("certificate") or {}).items():
             an = analytes.setdefault(a, {})
-            d = entry["certified"].to_dict()
-            d["budget"] = entry["budget"].to_dict()
-            d["checks"] = entry["checks"].to_dict()
-            d["transfer_notes"] = list(entry.get("notes", ()))
-            if "shelf_life" in entry:
-                d["shelf_life"] = entry["shelf_life"].to_dict()
-            if "monitoring" in entry:
-                an.setdefault("stability", {})["monitoring"] = entry["monitoring"].to_dict()
-            an["certified"] = d
+            an["certified"] = entry.to_dict()
+            # the certified value's unit; each study keeps its own (unit_of_measure)
+            an["unit"] = entry.unit
+            if entry.monitoring is not None:
+                an.setdefault("stability", {})["monitoring"] = entry.monitoring.to_dict()
         validity = self.validity() if self.results.get("certificate") else None
         return plain({"lot": self.p.lot, "material": self.p.material, "rmwork_version": __version__,
                       **({"validity": validity.to_dict()} if validity is not None else {}),
+                      **({"drmd": self.results["drmd"]} if "drmd" in self.results else {}),
                       "seed": self.p.seed, "language": self.p.language, "analytes": analytes})
+
+    # -- researchers: variants, comparison, a readable repr -----------------------------------
+    def variant(self, **changes) -> "Workbook":
+        """A new, validated workbook of the same lot with some parameters changed.
+
+        Keys are the parameter file's, nested with a double underscore:
+        ``wb.variant(characterization__method="paule-mandel", certificate__k=2)``. The changed
+        parameters are validated as a parameter file is (unknown key or bad value: InputError
+        naming the key), and the data tables are read again.
+        """
+        d = self.p.model_dump(mode="python", exclude_unset=True)
+        for key, value in changes.items():
+            *parents, last = key.split("__")
+            node = d
+            for part in parents:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise InputError("is not a section of the parameter file", key=".".join(parents),
+                                     hint="nest only into sections such as certificate or characterization")
+            node[last] = value
+        try:
+            new = params.LotParameters.model_validate(d)
+        except params.ValidationError as exc:
+            raise params._pydantic_to_input_error(exc, f"{self.lot.path} (variant)") from None
+        lot = params.Lot(new, self.lot.path, self.lot.text)
+        return Workbook(lot=lot, data=load_data(lot))
+
+    def __repr__(self) -> str:
+        studies = [k for k in ("homogeneity", "stability", "characterization") if getattr(self.p, k) is not None]
+        ran = [k for k in studies if k in self.results]
+        lines = [f"Workbook {self.p.lot} ({self.p.material}): studies {', '.join(studies) or 'none'}; "
+                 f"run: {', '.join(ran) or 'none'}"]
+        for e in (self.results.get("certificate") or {}).values():
+            lines.append("  " + str(e).replace("\n", "\n  "))
+        return "\n".join(lines)
 
     def record(self, output_dir: str | Path | None) -> dict:
         """Write ``results.json`` (sorted keys, so identical inputs give identical bytes)."""
@@ -431,42 +474,6 @@ class Workbook:
             (out / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True,
                                                          ensure_ascii=False) + "\n", encoding="utf-8")
         return res
-
-
-def _transfer(u_abs, u_rel, from_unit: str, to_unit: str, value: float, what: str, notes: list):
-    """A study's uncertainty in the certified value's unit: absolute when the units agree, else
-    through its relative value (u_rel x |value|), with a note.  Studies are often run in another
-    unit or on another scale (instrument counts, mM/L) than the characterization."""
-    if u_abs is None:
-        return None
-    if from_unit and to_unit and from_unit != to_unit:
-        notes.append(f"{what}: study in {from_unit}, certified value in {to_unit}; transferred as "
-                     f"u_rel x value = {u_rel:.4g} x {abs(value):.6g}")
-        return float(u_rel) * abs(value)
-    return float(u_abs)
-
-
-def _with_validity_check(chk, supported: float, months: float | None, significant: bool):
-    """Add 'the validity period is supported by the stability study' to the reviewer checks."""
-    from dataclasses import replace
-
-    from .certificate import CheckItem
-
-    if months is None:
-        item = CheckItem(check="validity_supported", status="not evaluated", quantity=float("nan"),
-                         limit=supported, reason="no validity period or shelf life in the parameter file")
-    else:
-        ok = months <= supported
-        basis = ("prediction band of the significant trend stays within certified value ± U"
-                 if significant else "u_lts(t) stays below U/3 (eCerto's rule)")
-        item = CheckItem(check="validity_supported", status="pass" if ok else "attention",
-                         quantity=float(months), limit=float(supported),
-                         subject="validity period (months)",
-                         reason="" if ok else f"the stability data support {supported:.3g} months only ({basis})",
-                         clause="ISO Guide 35:2017, 8 and B.3")
-    items = chk.items + (item,)
-    n_att = sum(i.status == "attention" for i in items)
-    return replace(chk, items=items, n_attention=n_att, passed=n_att == 0)
 
 
 def _fit_window(source, analyte: str, g: pd.DataFrame, key: str) -> dict:
@@ -582,6 +589,13 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
     return data
 
 
+def preflight(lot: params.Lot, data: dict[str, pd.DataFrame] | None = None) -> list[InputError]:
+    """Every input check ``run`` applies, as a list of problems (see :mod:`rmwork.preflight`)."""
+    from .preflight import preflight as _preflight
+
+    return _preflight(lot, data)
+
+
 def uses_bayes(lot: params.Lot) -> bool:
     """Whether the lot's parameters ask for any Bayesian model."""
     p = lot.params
@@ -614,3 +628,32 @@ def open(lot_file) -> Workbook:  # noqa: A001 - the notebook's one call
     """Load and validate a lot's parameter file and every data table it names."""
     lot = params.load(lot_file)
     return Workbook(lot=lot, data=load_data(lot))
+
+
+def compare(*workbooks, names: list[str] | None = None):
+    """Certified values, U, k and status of several workbooks (or results.json mappings) side by side.
+
+    Each workbook's certificate is computed when it has not been (:meth:`Workbook.certificate`).
+    Returns a DataFrame indexed by analyte with columns ``(name, value | U | k | status)``.
+    """
+    names = names or [f"{i + 1}" for i in range(len(workbooks))]
+    if len(names) != len(workbooks):
+        raise InputError(f"{len(workbooks)} workbooks but {len(names)} names", key="names",
+                         hint="give one name per workbook")
+    cols = {}
+    for name, wb in zip(names, workbooks):
+        res = wb if isinstance(wb, dict) else _certified(wb)
+        for a, e in (res.get("analytes") or {}).items():
+            c = e.get("certified") or {}
+            for k in ("value_rounded", "U_rounded", "k", "status"):
+                cols.setdefault((name, {"value_rounded": "value", "U_rounded": "U"}.get(k, k)), {})[a] = c.get(k)
+    df = pd.DataFrame(cols)
+    df.columns = pd.MultiIndex.from_tuples(df.columns)
+    df.index.name = "analyte"
+    return df
+
+
+def _certified(wb: Workbook) -> dict:
+    if "certificate" not in wb.results:
+        wb.certificate()
+    return {"analytes": {a: {"certified": e.to_dict()} for a, e in wb.results["certificate"].items()}}

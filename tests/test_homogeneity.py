@@ -227,3 +227,25 @@ def test_to_dict_is_json_ready():
     assert {"ms_between", "ms_within", "f_statistic", "p_value", "n0", "s_bb", "u_bb_star", "u_bb",
             "method"} <= set(d)
     assert math.isclose(d["n0"], 5.0)
+
+
+def test_identical_results_per_unit_block_the_certificate_and_say_so(tmp_path):
+    """Issue 14 (task 8): every result of a unit identical -> MS_within = 0; no 'F = nan <= F_crit',
+    u_bb never enters the budget as 0, and the analyte is withheld with the reason."""
+    from rmwork import workbook
+    from rmwork.report.homogeneity import homogeneity_statement
+
+    (tmp_path / "h.csv").write_text("analyte,unit,replicate,value\n" + "\n".join(
+        f"A,{u},{r},{10 + 0.01 * u:.2f}" for u in range(1, 6) for r in (1, 2)) + "\n")
+    (tmp_path / "c.csv").write_text("analyte,lab,value,u\nA,L1,10.02,0.03\nA,L2,9.98,0.04\nA,L3,10.0,0.03\n")
+    p = tmp_path / "lot.yaml"
+    p.write_text("lot: H-0\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv, bayes: false}\n"
+                 "characterization: {data: c.csv, method: mean}\nanalytes: {A: {unit: mg/kg}}\n")
+    wb = workbook.open(p)
+    hom = wb.homogeneity()["A"]
+    wb.characterization()
+    e = wb.certificate()["A"]
+    text = homogeneity_statement(hom)
+    assert "nan" not in text and "<= F_crit" not in text and "cannot be estimated" in text
+    assert e.status == "withheld" and any(b.startswith("homogeneity_estimable") for b in e.blocking)
+    assert "u_bb" not in [c.name for c in e.budget.components]

@@ -80,9 +80,9 @@ def test_u_bb_from_another_unit_enters_through_its_relative_value(lot):
     assert hom["A"].unit_of_measure == "mM/L"
     assert cert["certified"].u_bb == pytest.approx(hom["A"].anova.u_bb_rel * abs(value), rel=1e-12)
     assert any("mM/L" in n for n in cert["notes"])
-    # same unit: absolute value as computed
+    # same unit: still relative by default (ISO Guide 35 practice, eCerto): u_lts_rel x certified value
     lt = wb.results["stability"]["A"]["long_term"]
-    assert cert["certified"].u_lts == pytest.approx(lt.u_lts, rel=1e-12)
+    assert cert["certified"].u_lts == pytest.approx(lt.u_lts / abs(lt.mean) * abs(value), rel=1e-12)
 
 
 def test_monitoring_and_bilateral_doe_by_hand(lot):

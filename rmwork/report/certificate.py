@@ -80,6 +80,15 @@ _CHECK_LABELS = {
     "method_agreement": ("|x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²) (independent method)",
                          "与独立方法的一致性 |x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²)"),
     "U_rounded_not_smaller": ("printed U ≥ computed U", "修约后 U 不小于计算值"),
+    "validity_supported": ("the stability data support the period of validity", "稳定性数据支持有效期"),
+    "stability_fit": ("the straight line fits the stability data", "稳定性数据符合直线模型"),
+    "study_ran": ("every study the lot names has run", "参数文件所列研究均已完成"),
+    "transfer_unit": ("every transferred study has a unit", "传递的各项研究均有单位"),
+    "homogeneity_estimable": ("within-unit spread can be estimated", "瓶内标准偏差可估计"),
+    "bayes_diagnostics": ("MCMC diagnostics of values entering the certificate", "进入证书的量值的 MCMC 诊断"),
+    "characterized": ("a value could be assigned", "可赋值"),
+    "stability_covered": ("the long-term study includes the analyte", "长期稳定性研究包含该特性量"),
+    "coverage_factor": ("k from ν_eff (GUM G.4.1)", "由有效自由度确定包含因子"),
 }
 _STATUS = {"pass": ("pass", "通过"), "attention": ("attention", "需关注"),
            "not evaluated": ("not evaluated", "未评估")}
@@ -197,13 +206,32 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML
     """
     lang = _lang(lang)
     zh = lang == "zh"
-    cols = (["分量", "来源", "标准不确定度 u", "相对标准不确定度 u<sub>rel</sub>", "自由度 &nu;", "贡献率 %"]
-            if zh else ["Component", "Source study", "u", "u<sub>rel</sub>", "&nu;", "Share of u<sub>CRM</sub>² (%)"])
-    rows = [[c.name, _source(c.source, lang), c.u, c.u_rel, c.dof, 100.0 * c.share]
+    cols = (["分量", "来源", "标准不确定度 u", "相对标准不确定度 u<sub>rel</sub>", "自由度 &nu;", "&nu; 的来源", "贡献率 %"]
+            if zh else ["Component", "Source study", "u", "u<sub>rel</sub>", "&nu;", "Source of &nu;",
+                        "Share of u<sub>CRM</sub>² (%)"])
+    rows = [[c.name, _source(c.source, lang), c.u, c.u_rel, c.dof, c.dof_source, 100.0 * c.share]
             for c in budget.components]
-    rows.append(["u_CRM", _source("combined", lang), budget.u, budget.u_rel, budget.dof_eff, 100.0])
+    rows.append(["u_CRM", _source("combined", lang), budget.u, budget.u_rel, budget.dof_eff,
+                 "Welch–Satterthwaite (GUM G.4.1)", 100.0])
     df = pd.DataFrame(rows, columns=cols)
     return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits))
+
+
+def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
+    """The analytes withheld from the certificate, each with its blocking reasons (ISO 17034:2016, 7.13).
+
+    Shown at the top of the certificate section; None when every analyte is certified.
+    """
+    lang = _lang(lang)
+    held = [e for e in entries.values() if getattr(e, "status", "certified") == "withheld"]
+    if not held:
+        return None
+    zh = lang == "zh"
+    head = "以下特性量不予认定（未出现在证书页和 DRMD 中）：" if zh else \
+        "Withheld from the certificate (not on the certificate page or in the DRMD):"
+    items = "".join(f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(e.blocking))}</li>" for e in held)
+    return HTML(f'<div class="rmwork-withheld" style="border:2px solid #c00;padding:.5em">'
+                f"<p><strong>{_e(head)}</strong></p><ul>{items}</ul></div>")
 
 
 def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):

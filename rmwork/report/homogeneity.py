@@ -159,6 +159,9 @@ def figure_h2(df: pd.DataFrame, st, lang: str = "en"):
 def homogeneity_statement(st, lang: str = "en") -> str:
     """Sentences built from the result fields (a missing field raises, never becomes 0)."""
     r = st.anova
+    if not r.ms_within > 0:
+        return (f"{_key(st)}：所有单元的结果完全相同（MS_within = 0），无法估计瓶内标准偏差，F 检验和 u*_bb 无定义，"
+                "u_bb 不用于证书。" if lang == "zh" else f"{_key(st)}: {st.conclusion}")
     if lang == "zh":
         verdict = ("组间差异显著" if r.significant else "组间差异不显著")
         basis = "s<sub>bb</sub>" if r.s_bb >= r.u_bb_star else "u*<sub>bb</sub>"

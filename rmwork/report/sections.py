@@ -79,9 +79,15 @@ def show_certificate(wb, certs: dict, output_dir=""):
         _display(note("No analyte is characterized: no certified values." if lang == "en"
                       else "无定值结果，不给出标准值。"))
         return
+    withheld = rcert.withheld_block(certs, lang=lang)
+    if withheld is not None:
+        _display(withheld)
     for a, e in certs.items():
         _display(heading(a, 3))
-        _display(rcert.table_u1(e["budget"], lang=lang))
+        if e.get("budget") is not None:
+            _display(rcert.table_u1(e["budget"], lang=lang))
+        if e.get("checks") is None:
+            continue
         for n in e.get("notes", ()):
             _display(note(n))
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
@@ -103,6 +109,12 @@ def show_certificate(wb, certs: dict, output_dir=""):
                                U=cv.U, prediction=pred, lang=lang)
             _add_monitoring_points(fig, wb, a, stab.get("frame"))
             _display(figure(fig))
+    certs = {a: e for a, e in certs.items() if e.is_certified}
+    if not certs:
+        _display(warning("No analyte is certified: no certificate page." if lang == "en"
+                         else "没有可认定的特性量：不出具证书页。"))
+        _display(note(wb.write_drmd(output_dir)))
+        return
     _display(rcert.table_u2([e["certified"] for e in certs.values()], lang=lang,
                             analyte_names=wb.p.certificate.analyte_names or None))
     meta = wb.metadata()
