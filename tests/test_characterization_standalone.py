@@ -32,7 +32,10 @@ def test_analyte_reported_by_one_lab_is_withheld_and_the_others_go_on(tmp_path):
     assert res["B"]["characterization"]["status"] == "not characterized"
     assert res["B"]["characterization"]["reason"] == b.reason and "value" not in res["B"]["characterization"]
     assert res["A"]["characterization"]["status"] == "characterized"
-    assert wb.certificate().keys() == {"A"}          # the certificate never sees B's absent value
+    cert = wb.certificate()                          # B is withheld with the reason, A goes on
+    assert cert["A"].status == "certified"
+    assert cert["B"].status == "withheld" and cert["B"].certified is None
+    assert any(b.reason in reason for reason in cert["B"].blocking)
 
 
 def test_analyte_with_every_lab_excluded_is_withheld_naming_the_reasons(tmp_path):
