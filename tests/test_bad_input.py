@@ -369,7 +369,7 @@ def _run_sequence(base: Path) -> dict:
             result=r, before=before, after=after,
             changed=sorted(f for f in set(before) | set(after) if before.get(f) != after.get(f)),
             new_folders=sorted(report_folders(out) - folders),
-            leftovers=sorted(x.name for x in out.glob(f".tmp-{LOT}-*")))
+            leftovers=sorted(x.name for x in out.glob(f".tmp+{LOT}+*")))
         if after != before:                      # a run that did write: restore for the next case
             shutil.rmtree(out / LOT)
             for rel, data in before.items():
