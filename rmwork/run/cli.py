@@ -6,7 +6,7 @@ error (one line with its cause; the partial run is kept under ``.failed/``); 130
 
 Each command is one function ``cmd_<name>(args) -> int`` registered in :data:`COMMANDS` with the
 function that adds its arguments (:func:`command`); a new command (``new``, ``keys``, ``sign``,
-...) is a module of its own that registers itself the same way, listed in :data:`PLUGINS`.
+...) is a module of its own in :mod:`rmwork.run.commands` that registers itself the same way.
 """
 
 from __future__ import annotations
@@ -248,13 +248,12 @@ def _summary(outcomes, elapsed: float) -> str:
 # commands: each registers its arguments and its function
 
 COMMANDS: dict[str, tuple] = {}     # name -> (help, add_arguments(parser), cmd(args) -> int)
-# modules that register more commands when imported (other parts of rmwork add theirs here)
-PLUGINS: list[str] = []
 
 
 def command(name: str, help: str, add_arguments):
     """Register ``cmd(args) -> int`` as ``rmwork <name>`` (a decorator)."""
     def register(fn):
+        COMMANDS.pop(name, None)             # a re-registered name replaces (and moves to the end)
         COMMANDS[name] = (help, add_arguments, fn)
         return fn
     return register
@@ -348,9 +347,18 @@ def cmd_verify(args) -> int:
     return 0
 
 
+def _load_commands() -> None:
+    """Import every module of :mod:`rmwork.run.commands` (each registers its command)."""
+    import pkgutil
+
+    from . import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        importlib.import_module(f"{commands.__name__}.{info.name}")
+
+
 def parser() -> argparse.ArgumentParser:
-    for module in PLUGINS:
-        importlib.import_module(module)
+    _load_commands()
     ap = argparse.ArgumentParser(prog="rmwork", description="Reference-material certification workbook.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name, (help_, add_arguments, _) in COMMANDS.items():

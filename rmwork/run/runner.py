@@ -25,6 +25,7 @@ import fcntl
 import json
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -192,6 +193,9 @@ def _last_line(text) -> str:
     return lines[-1] if lines else ""
 
 
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Kernel)\b(?::|$)")
+
+
 def _cause(log: Path) -> str:
     """The cause of a notebook process that ended without a cell error: the last exception in
     its log (not merely the log's last line), or what the log ends with."""
@@ -200,8 +204,7 @@ def _cause(log: Path) -> str:
     except OSError:
         return "no log"
     for line in reversed(lines):
-        head = line.split(":", 1)[0].strip()
-        if head.endswith(("Error", "Exception", "Exit", "Interrupt")) and " " not in head:
+        if _EXCEPTION_LINE.match(line.strip()):
             return line.strip()[:300]
     return (lines[-1].strip()[:300] if lines else "no output")
 
@@ -262,8 +265,9 @@ def notebooks_dir() -> Path:
 
 
 def kernel_name() -> str:
-    """The ``rmwork`` kernel if installed and it runs this interpreter, else refused; the
-    interpreter's own ``python3`` kernel where no ``rmwork`` kernel is installed."""
+    """The ``rmwork`` kernel if installed (refused unless it runs this interpreter), else the
+    interpreter's own ``python3`` kernel; none of them: refused in one line with the remedy."""
+    install = f"{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL}"
     try:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
@@ -271,14 +275,20 @@ def kernel_name() -> str:
         try:
             spec = ksm.get_kernel_spec(KERNEL)
         except NoSuchKernel:
+            try:
+                ksm.get_kernel_spec("python3")
+            except NoSuchKernel:
+                raise RunError(f"no Jupyter kernel to run the notebook: neither '{KERNEL}' nor 'python3' "
+                               f"is installed; install it: {install}") from None
             return "python3"
+    except RunError:
+        raise
     except Exception as exc:  # noqa: BLE001 - one line with the cause
         raise RunError(f"cannot read the Jupyter kernel specs ({type(exc).__name__}: {exc})") from None
     exe = spec.argv[0] if spec.argv else ""
     if exe not in ("python", "python3") and os.path.realpath(exe) != os.path.realpath(sys.executable):
         raise RunError(f"the Jupyter kernel '{KERNEL}' ({spec.resource_dir}) runs {exe}, not this "
-                       f"installation's {sys.executable}; remove it or reinstall it: "
-                       f"{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL}")
+                       f"installation's {sys.executable}; remove it or reinstall it: {install}")
     return KERNEL
 
 
