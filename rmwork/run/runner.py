@@ -151,8 +151,12 @@ def _execute(lot: params.Lot, work: Path, *, kernel: str, env: dict, launcher) -
                 "title": f"{lot.params.lot} — {lot.params.material}"}
         child_env = {**env, workbook.PLUGIN_ENV: KERNEL_PLUGIN, ENV_ERROR_FILE: str(pickled),
                      ENV_KERNEL_INFO: str(info)}
-        child = launcher.start(spec, log, child_env)
+        # a signal during the fork would be raised inside an at-fork hook and lost there
+        with _signals_held() as arrived:
+            child = launcher.start(spec, log, child_env)
         try:
+            if arrived:
+                _deliver(arrived[0])
             rc = child.wait()
         except BaseException:
             _stop(child)        # Ctrl-C or a kill of the batch: stop papermill and its kernel
@@ -437,6 +441,19 @@ def _signals_held():
             signal.signal(s, h)
 
 
+def _deliver(name: str) -> None:
+    """Run the handler of a signal that :func:`_signals_held` kept waiting."""
+    sig = signal.Signals[name]
+    handler = signal.getsignal(sig)
+    if callable(handler):
+        handler(sig, None)
+    elif sig == signal.SIGINT and handler != signal.SIG_IGN:
+        raise KeyboardInterrupt
+    elif handler == signal.SIG_DFL:
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+
+
 def _swap(out_root: Path, lot: str, work: Path) -> str | None:
     """Put ``work`` in place of the lot's report; returns the signal that arrived meanwhile."""
     final = out_root / lot
@@ -457,20 +474,30 @@ def _swap(out_root: Path, lot: str, work: Path) -> str | None:
 
 def _keep_failure(out_root: Path, lot: str, work: Path, exc: BaseException):
     """Move the partial run to .failed/<lot>+<time>/ with an error record; never into the report.
-    Only the last :data:`KEEP_FAILED` records of the lot are kept."""
+    Only the last :data:`KEEP_FAILED` records of the lot are kept; on a full disk only the error
+    record (the partial run would hold the space the next run needs)."""
     if not work.exists():
         return
     failed_root = out_root / ".failed"
     failed = failed_root / f"{lot}+{provenance.now_utc().replace(':', '')}+{uuid.uuid4().hex[:4]}"
     try:
         failed_root.mkdir(parents=True, exist_ok=True)
-        os.rename(work, failed)
+        if _out_of_space(exc):
+            shutil.rmtree(work, ignore_errors=True)
+            failed.mkdir()
+        else:
+            os.rename(work, failed)
         (failed / "error.txt").write_text(f"{exc.__class__.__name__}: {exc}\n", encoding="utf-8")
     except OSError:
-        shutil.rmtree(work, ignore_errors=True)      # a full disk: keep nothing rather than part
+        shutil.rmtree(work, ignore_errors=True)      # keep nothing rather than part
         shutil.rmtree(failed, ignore_errors=True)
     for stale in sorted(_own_failed(failed_root, lot))[:-KEEP_FAILED]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    return ((isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+            or os.strerror(errno.ENOSPC) in str(exc))
 
 
 def _own_failed(failed_root: Path, lot: str) -> list[Path]:
