@@ -306,31 +306,25 @@ def cmd_batch(args) -> int:
 def cmd_validate(args) -> int:
     from .. import params, workbook
 
-    problems = _problems(lambda: params.load(args.params))
+    lot, problems = _checked(lambda: params.load(args.params))
+    if not problems:
+        data, problems = _checked(lambda: workbook.load_data(lot))
+    for p in problems:
+        _err(p)
     if problems:
-        for p in problems:
-            _err(p)
         return 2
-    lot = params.load(args.params)
-    problems = _problems(lambda: workbook.load_data(lot))
-    if problems:
-        for p in problems:
-            _err(p)
-        return 2
-    data = workbook.load_data(lot)
     rows = ", ".join(f"{k} {len(v)} rows" for k, v in data.items())
     print(f"{args.params}: valid (lot {lot.params.lot}; {rows})")
     return 0
 
 
-def _problems(check) -> list[str]:
-    """Every problem ``check()`` finds: an InputError may carry several (``.problems``, a list of
-    InputErrors, from a collecting validator), else it is one."""
+def _checked(check) -> tuple[object, list[str]]:
+    """``check()``'s value and every problem it found: an InputError may carry several
+    (``.problems``, a list of InputErrors, from a collecting validator), else it is one."""
     try:
-        check()
+        return check(), []
     except InputError as exc:
-        return [str(p) for p in getattr(exc, "problems", None) or [exc]]
-    return []
+        return None, [str(p) for p in getattr(exc, "problems", None) or [exc]]
 
 
 @command("verify", "check a report folder against its manifest and history chain",
