@@ -1,6 +1,7 @@
 # rmwork — the two commands of the quick start:
 #   make demo   set up .venv (Python 3.12, pinned packages) and regenerate every shipped lot's report
 #   make test   set up .venv and run the whole test suite (pytest + nbval)
+#   make test-fast  the statistics tier only (pytest -m "stats and not slow"; under 2 minutes)
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,13 +16,16 @@ WORKERS ?= 2
 PYTHON312 ?= $(shell for c in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python 2>/dev/null | sort -V -r) $$(PYENV_VERSION=3.12 pyenv which python 2>/dev/null); do \
   "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: demo test setup system clean-reports lab bench
+.PHONY: demo test test-fast setup system clean-reports lab bench
 
 demo: setup system
 	$(VENV)/bin/rmwork batch parameters/ --workers $(WORKERS) --force --reason "make demo"
 
 test: setup system
 	$(PY) -m pytest -p no:cacheprovider --nbval tests
+
+test-fast: setup
+	$(PY) -m pytest -p no:cacheprovider -q -m "stats and not slow" tests
 
 setup: $(STAMP)
 

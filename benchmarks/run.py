@@ -1,6 +1,6 @@
 """rmwork benchmarks (issue: performance and scale).  Prints every figure beside its target.
 
-    .venv/bin/python benchmarks/run.py [--repeat N] [--lots N] [--skip floor,lot,per-analyte,peer,batch]
+    .venv/bin/python benchmarks/run.py [--repeat N] [--lots N] [--skip floor,lot,per-analyte,peer,batch,batch-bayes]
 
 Rows:
   floor        papermill on a one-cell notebook importing numpy/pandas/scipy/matplotlib/pymc, plus
@@ -12,6 +12,9 @@ Rows:
   batch        16 lots, --workers 2 vs --workers 1; target >= 1.8 x.  Two sets of lots: "small"
                (homogeneity only: a lot costs little more than a kernel, so the batch's fixed
                start-up weighs most) and "full" (the demo lot's four studies, Bayes off)
+  batch-bayes  6 copies of RM-DEMO-CRM001 with its Bayesian homogeneity model on, --workers 2 vs
+               --workers 1; target >= 1.8 x: one sampling service for the whole batch compiles
+               the model structure once, not once per worker (issue 13)
   memory       peak memory of the batch's process tree (sum of RSS, and sum of PSS) vs workers x
                one lot's peak (`rmwork run` of one of the lots)
 Medians of --repeat runs.  Results also go to benchmarks/results/latest.json.
@@ -224,6 +227,36 @@ def make_full_lots(tmp: Path, n: int) -> Path:
     return folder
 
 
+def make_bayes_lots(tmp: Path, n: int) -> Path:
+    """``n`` copies of the demo lot RM-DEMO-CRM001 as shipped (Bayesian homogeneity on), each its
+    own lot name and seed: the batch that measures one compile per structure per batch."""
+    folder = tmp / "batch_bayes"
+    folder.mkdir()
+    demo = (ROOT / "parameters" / "RM-DEMO-CRM001.yaml").read_text(encoding="utf-8")
+    demo = demo.replace("../data/", f"{ROOT / 'data'}/")
+    assert "bayes: true" in demo
+    for i in range(n):
+        text = "\n".join(f"lot: BY{i:02d}" if ln.startswith("lot:") else f"seed: {i}" if ln.startswith("seed:")
+                         else ln for ln in demo.splitlines())
+        (folder / f"BY{i:02d}.yaml").write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+def batch_bayes(tmp: Path, n: int, repeat: int) -> tuple[dict, tuple]:
+    folder = make_bayes_lots(tmp, n)
+    t1s, t2s = [], []
+    for i in range(repeat):                     # interleaved, so both see the same machine state
+        t1s.append(wall([BIN / "rmwork", "batch", folder, "--out", tmp / f"by1-{i}", "--workers", "1",
+                         "--force"], cwd=ROOT))
+        t2s.append(wall([BIN / "rmwork", "batch", folder, "--out", tmp / f"by2-{i}", "--workers", "2",
+                         "--force"], cwd=ROOT))
+    t1, t2 = statistics.median(t1s), statistics.median(t2s)
+    row = (f"batch (Bayes on: {n} copies of RM-DEMO-CRM001), --workers 1 / --workers 2",
+           f"{t1:.1f} s / {t2:.1f} s = {t1 / t2:.2f} x (runs: "
+           + ", ".join(f"{a / b:.2f}" for a, b in zip(t1s, t2s)) + ")", ">= 1.8 x")
+    return {"lots": n, "workers1_s": t1s, "workers2_s": t2s}, row
+
+
 def _spread(v) -> str:
     """Median and range of per-seed values: the Monte Carlo spread of a posterior summary."""
     v = v if isinstance(v, list) else [v]
@@ -234,6 +267,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--lots", type=int, default=16)
+    ap.add_argument("--bayes-lots", type=int, default=6, help="lots of the batch-bayes row")
     ap.add_argument("--skip", default="", help="comma-separated rows to skip")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -314,6 +348,10 @@ def main(argv=None):
             for kind, a, b in (("RSS", rss2, one.peak), ("PSS", pss2, one.peak_pss)):
                 rows.append((f"memory ({key} lots): peak {kind} of the tree, batch --workers 2 vs 2 x one lot",
                              f"{mib(a)} vs 2 x {mib(b)} = {mib(2 * b)} ({a / (2 * b):.2f})", "<= workers x one lot"))
+
+    if "batch-bayes" not in skip:
+        res["batch_bayes"], row = batch_bayes(tmp, args.bayes_lots, args.repeat)
+        rows.append(row)
 
     width = max(len(r[0]) for r in rows)
     print(f"\nrmwork benchmarks — {res['machine']['cpus']} cores, {res['machine']['platform']}, "

@@ -73,6 +73,7 @@ _RESULT_MODULES = {
     "certificate": ("BudgetComponent", "BudgetResult", "DofEffResult", "CoverageFactorResult",
                     "RoundedValue", "CertifiedValue", "CheckItem", "ChecksResult", "ValidityPeriod"),
     "bayes": ("BayesFit", "HierarchicalFit", "RandomEffectsFit", "TrendFit", "Diagnostics"),
+    "drmd": ("DrmdValidation",),
 }
 
 

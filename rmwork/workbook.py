@@ -8,6 +8,7 @@ itself.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,67 +19,77 @@ from .errors import InputError
 from .results import plain
 
 
+class ImmediateFits:
+    """The default fits plug-in of a :class:`Workbook`: every fit runs when it is asked for."""
+
+    def submit(self, section: str, key: str, fit, attach) -> None:
+        attach(fit())
+
+    def pending(self, section: str, key: str | None = None) -> bool:
+        return False
+
+    def pending_keys(self, section: str) -> list[str]:
+        return []
+
+    def on_settle(self, callback) -> None:
+        callback()
+
+    def settle(self) -> None:
+        pass
+
+
+# A plug-in the run layer names in the kernel's environment ("module:function"; the function
+# returns a fits plug-in or None); the workbook imports nothing of the run layer itself.
+PLUGIN_ENV = "RMWORK_KERNEL_PLUGIN"
+
+
+def _plugin_fits():
+    spec = os.environ.get(PLUGIN_ENV)
+    if not spec:
+        return None
+    import importlib
+
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)()
+
+
 @dataclass
 class Workbook:
     lot: params.Lot
     data: dict[str, pd.DataFrame] = field(default_factory=dict)
     results: dict = field(default_factory=dict)
-    # Bayesian sensitivity fits running in the background: (section, key) -> (future, attach)
-    _jobs: dict = field(default_factory=dict, repr=False)
-    _on_settle: list = field(default_factory=list, repr=False)
-    _pool: object = field(default=None, repr=False)
+    # where the Bayesian sensitivity fits run: now (default), or as the run layer's plug-in decides
+    fits: object = field(default=None, repr=False)
 
     # -- Bayesian sensitivity models ----------------------------------------------------------
     def _sensitivity(self, section: str, key: str, fit, attach) -> None:
         """Run a Bayesian sensitivity model (it is not used on the certificate) and attach it.
 
-        When a sampling service fits for this kernel (``rmwork run``/``batch``), the fit runs in a
-        background thread: the service may still be compiling the structure, and the classical
-        studies need not wait for it.  :meth:`settle` collects the fits (``record`` calls it), and
-        the report's placeholders are updated in place.  Without a service (JupyterLab) it runs now.
-        Either way the numbers are the same (same structure, same seed).
+        The workbook's fits plug-in decides when: :class:`ImmediateFits` (a notebook opened in
+        JupyterLab, a script) fits now; the run layer's (:mod:`rmwork.run.kernel`) fits in the
+        background while the classical studies go on, and :meth:`settle` collects them
+        (``record`` calls it).  Either way the numbers are the same (same structure, same seed).
         """
-        from .bayes import service
-
-        if not service.configured():
-            attach(fit())
-            return
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rmwork-bayes")
-            # import the posterior summaries' code (arviz_stats, about 1 s) while the service
-            # compiles, not after the first fit returns
-            from .bayes import diagnostics
-
-            self._pool.submit(diagnostics._array_stats)
-        self._jobs[(section, key)] = (self._pool.submit(fit), attach)
+        self.fits.submit(section, key, fit, attach)
 
     def pending(self, section: str, key: str | None = None) -> bool:
         """Whether Bayesian fits of ``section`` (and ``key``) are still to be collected."""
-        return any(s == section and (key is None or k == key) for s, k in self._jobs)
+        return self.fits.pending(section, key)
 
     def pending_keys(self, section: str) -> list[str]:
-        return [k for s, k in self._jobs if s == section]
+        return self.fits.pending_keys(section)
 
     def on_settle(self, callback) -> None:
         """Call ``callback()`` once every background fit is attached (now, if none is pending)."""
-        if self._jobs:
-            self._on_settle.append(callback)
-        else:
-            callback()
+        self.fits.on_settle(callback)
 
     def settle(self) -> None:
         """Wait for the background Bayesian fits, attach them in order, run the callbacks."""
-        jobs = list(self._jobs.items())
-        try:
-            for _, (future, attach) in jobs:
-                attach(future.result())
-        finally:
-            self._jobs.clear()
-        callbacks, self._on_settle = self._on_settle, []
-        for cb in callbacks:
-            cb()
+        self.fits.settle()
+
+    def __post_init__(self):
+        if self.fits is None:
+            self.fits = ImmediateFits()
 
     # -- parameters --------------------------------------------------------------------------
     @property
@@ -366,6 +377,7 @@ class Workbook:
             out = Path(output_dir)
             out.mkdir(parents=True, exist_ok=True)
             (out / "certificate.drmd.xml").write_bytes(xml)
+            _wrote(out, "certificate.drmd.xml")
             return True, "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema."
         return False, "DRMD validated against the DRMD v0.3.0 schema (not written: no output folder)."
 
@@ -473,6 +485,7 @@ class Workbook:
             out.mkdir(parents=True, exist_ok=True)
             (out / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True,
                                                          ensure_ascii=False) + "\n", encoding="utf-8")
+            _wrote(out, "results.json")
         return res
 
 
@@ -502,6 +515,16 @@ def _fit_window(source, analyte: str, g: pd.DataFrame, key: str) -> dict:
         for t in hit.unique():
             exclude[float(t)] = e.reason
     return {"time_max": time_max, "exclude": exclude}
+
+
+OUTPUTS_LEDGER = ".outputs-written"
+
+
+def _wrote(out: Path, name: str) -> None:
+    """Note a file written into the report folder: the runner swaps the report in only when every
+    file noted here exists (and hashes each into the manifest)."""
+    with (out / OUTPUTS_LEDGER).open("a", encoding="utf-8") as fh:
+        fh.write(name + "\n")
 
 
 def _study_unit(parts: dict) -> str:
@@ -624,10 +647,14 @@ def bayes_structures(lot: params.Lot, data: dict[str, pd.DataFrame]) -> list[tup
     return keys
 
 
-def open(lot_file) -> Workbook:  # noqa: A001 - the notebook's one call
-    """Load and validate a lot's parameter file and every data table it names."""
+def open(lot_file, *, fits=None) -> Workbook:  # noqa: A001 - the notebook's one call
+    """Load and validate a lot's parameter file and every data table it names.
+
+    ``fits``: where Bayesian sensitivity fits run (default: the plug-in the environment names,
+    else :class:`ImmediateFits`)."""
+    fits = fits if fits is not None else _plugin_fits()
     lot = params.load(lot_file)
-    return Workbook(lot=lot, data=load_data(lot))
+    return Workbook(lot=lot, data=load_data(lot), fits=fits)
 
 
 def compare(*workbooks, names: list[str] | None = None):

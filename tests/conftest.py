@@ -1,4 +1,12 @@
-"""Shared fixtures.  Tests never need ../shared: every reference input ships in rmwork/data."""
+"""Shared fixtures and the test tiers.  Tests never need ../shared: every reference input ships
+in rmwork/data.
+
+Tiers (markers registered in pyproject.toml, applied here by file): ``stats`` the statistics
+and their inputs, pure Python in this process (``make test-fast`` runs ``stats and not slow``);
+``e2e`` notebook, CLI and process runs; ``browser`` a headless browser; ``slow`` files that
+compile Bayesian models or run many lots.  A file not listed here counts as ``e2e``, so that the
+fast tier never grows slow by accident: add a new statistics file to STATS.
+"""
 
 import os
 import sys
@@ -10,6 +18,27 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MPLBACKEND", "Agg")
 # PITFALLS.md: PyTensor's C linker gives identical draws cold and warm
 os.environ.setdefault("PYTENSOR_FLAGS", "linker=cvm")
+
+
+STATS = {"test_homogeneity", "test_stability", "test_characterization", "test_outliers", "test_robust",
+         "test_certificate", "test_drmd", "test_params_io", "test_properties", "test_workbook",
+         "test_style", "test_bayes"}
+BROWSER = {"test_browser"}
+SLOW = {"test_bayes", "test_bad_input", "test_batch_warm", "test_reproducibility", "test_dask",
+        "test_bayes_service", "test_browser"}
+
+
+def tiers(module: str) -> list[str]:
+    """The markers of a test file (its module name)."""
+    marks = ["stats"] if module in STATS else ["e2e"]
+    marks += ["browser"] * (module in BROWSER) + ["slow"] * (module in SLOW)
+    return marks
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for mark in tiers(Path(str(item.fspath)).stem):
+            item.add_marker(getattr(pytest.mark, mark))
 
 
 @pytest.fixture

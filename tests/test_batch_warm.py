@@ -1,5 +1,5 @@
 """Batch workers fork each lot's notebook process and kernel from a warm fork server
-(rmwork._papermill_warm, rmwork._warm_kernel): same report as `rmwork run`, and nothing left
+(rmwork.run.warm, rmwork.run.warm_kernel): same report as `rmwork run`, and nothing left
 running when the batch is interrupted or killed."""
 
 import json
@@ -56,7 +56,7 @@ def test_warm_provisioner_forks_the_kernel_and_falls_back_when_a_thread_runs(tmp
     script.write_text(textwrap.dedent(f"""
         import json, os, sys, threading
         import nbformat, papermill as pm
-        from rmwork import _warm_kernel
+        from rmwork.run import warm_kernel as _warm_kernel
         _warm_kernel.preload()
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
             "import os, sys; from ipykernel.kernelapp import IPKernelApp; "

@@ -190,17 +190,6 @@ def trend():
 
 
 # ---------------------------------------------------------------------------------------------
-# import cost
-
-def test_import_rmwork_bayes_does_not_import_pymc(root):
-    """`import rmwork.bayes` must stay cheap: PyMC, PyTensor, nutpie and ArviZ load at the first fit."""
-    code = ("import sys, rmwork.bayes; heavy = [m for m in ('pymc', 'pytensor', 'nutpie', 'arviz', "
-            "'arviz_stats', 'numba') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=str(root), capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-
-
-# ---------------------------------------------------------------------------------------------
 # NICOB hierarchical Gauss: published examples
 
 def test_hierarchical_nicob_ccqm_k25_pcb28_gauss(pcb28):

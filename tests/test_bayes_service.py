@@ -1,5 +1,6 @@
-"""The sampling service (rmwork.bayes.service): same draws as a fit in the kernel, deferred
-sensitivity fits in the workbook, fall-back when unreachable, and no process left behind.
+"""The sampling service (rmwork.run.service): same draws as a fit in the kernel, deferred
+sensitivity fits in the workbook (the kernel plug-in, rmwork.run.kernel), fall-back when
+unreachable, one service shared by a batch's workers, and no process left behind.
 
 Run time: the service compiles random-effects once (10-20 s, in its own process); this module's
 in-process fits reuse the structure compiled by other test modules when they ran first.
@@ -19,8 +20,9 @@ import numpy as np
 import pytest
 
 import rmwork.bayes as rb
-from rmwork.bayes import service
+from rmwork.bayes import sampling
 from rmwork.bayes.models import RANDOM_EFFECTS_KEY
+from rmwork.run import kernel, service
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {"draws": 500, "tune": 300, "chains": 2}
@@ -40,9 +42,12 @@ def svc():
 
 @pytest.fixture
 def use(svc, monkeypatch):
+    """The service's sampler as this process's default (what the kernel plug-in sets)."""
     for k, v in svc.env().items():
         monkeypatch.setenv(k, v)
-    return svc
+    sampling.set_default_sampler(service.from_environment())
+    yield svc
+    sampling.set_default_sampler(None)
 
 
 def _draws(fit):
@@ -52,9 +57,7 @@ def _draws(fit):
 def test_service_fit_has_the_same_draws_as_a_fit_in_this_process(use, monkeypatch):
     remote = rb.random_effects(VALUES, UNITS, seed=3, settings=SETTINGS)
     assert remote.runtime["service"] is True and remote.runtime["pid"] == use.proc.pid
-    for k in service.ENV_ADDRESS, service.ENV_KEY:
-        monkeypatch.delenv(k)
-    here = rb.random_effects(VALUES, UNITS, seed=3, settings=SETTINGS)
+    here = rb.random_effects(VALUES, UNITS, seed=3, settings=SETTINGS, sampler=sampling.sample_here)
     assert "service" not in here.runtime and here.runtime["pid"] == os.getpid()
     a, b = _draws(remote), _draws(here)
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)   # bit for bit
@@ -69,18 +72,19 @@ def test_second_fit_in_the_service_reuses_the_compiled_structure(use):
 
 def test_an_unreachable_service_warns_and_fits_here_with_the_same_numbers(use, monkeypatch, tmp_path):
     good = rb.random_effects(VALUES, UNITS, seed=6, settings=SETTINGS)
-    monkeypatch.setenv(service.ENV_ADDRESS, str(tmp_path / "no-such.sock"))
+    sampling.set_default_sampler(service.RemoteSampler(str(tmp_path / "no-such.sock"), use.key))
     with pytest.warns(RuntimeWarning, match="sampling service unreachable"):
         here = rb.random_effects(VALUES, UNITS, seed=6, settings=SETTINGS)
     assert here.to_dict() == good.to_dict()
 
 
 def test_errors_in_the_service_come_back_as_one_line(use):
-    from rmwork.bayes import sampling
+    from rmwork.bayes import models
 
+    build, var_names = models.structure(RANDOM_EFFECTS_KEY)
     with pytest.raises(RuntimeError, match=r"^sampling service: \w+: "):
-        sampling.run_structure(RANDOM_EFFECTS_KEY, {"no_such_data": np.zeros(3)}, seed=1,
-                               settings=sampling.SamplerSettings(**SETTINGS))
+        sampling.run(RANDOM_EFFECTS_KEY, build, {"no_such_data": np.zeros(3)}, var_names=var_names, seed=1,
+                     settings=sampling.SamplerSettings(**SETTINGS))
 
 
 def test_workbook_defers_sensitivity_fits_and_settles_to_the_same_results(use, monkeypatch, tmp_path):
@@ -92,15 +96,15 @@ def test_workbook_defers_sensitivity_fits_and_settles_to_the_same_results(use, m
     lot = tmp_path / "L.yaml"
     lot.write_text("lot: L\nmaterial: m\nseed: 8\nsampler: {draws: 1000, tune: 300, chains: 2}\n"
                    "homogeneity:\n  data: h.csv\n  bayes: true\n")
-    wb = workbook.open(lot)
+    wb = workbook.open(lot, fits=kernel.BackgroundFits(service.from_environment()))
     studies = wb.homogeneity()
     assert wb.pending("homogeneity") and studies["A"].bayes is None
     seen = []
     wb.on_settle(lambda: seen.append(wb.results["homogeneity"]["A"].bayes))
     deferred = wb.record(None)
     assert not wb.pending("homogeneity") and seen and seen[0] is not None
-    for k in service.ENV_ADDRESS, service.ENV_KEY:
-        monkeypatch.delenv(k)
+    assert seen[0].runtime["service"] is True
+    sampling.set_default_sampler(None)
     wb2 = workbook.open(lot)
     wb2.homogeneity()
     assert not wb2.pending("homogeneity")
@@ -110,7 +114,7 @@ def test_workbook_defers_sensitivity_fits_and_settles_to_the_same_results(use, m
 def test_service_ends_when_the_process_that_started_it_is_killed(tmp_path):
     code = textwrap.dedent("""
         import sys, time
-        from rmwork.bayes import service
+        from rmwork.run import service
         s = service.Service()
         s.ping()
         print(s.proc.pid, flush=True)
@@ -136,3 +140,13 @@ def _running(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state not in ("Z", "X")
+
+
+def test_a_batch_worker_uses_the_batch_service_instead_of_starting_its_own(svc, monkeypatch):
+    """Issue 13: one compile per structure per batch -- the coordinator's service, named in the
+    workers' environment, is the one a worker's runner gets (no second service, no second compile)."""
+    monkeypatch.setenv(service.ENV_SHARED, svc.address)
+    monkeypatch.setenv(service.ENV_SHARED_KEY, svc.key)
+    handle = service.ensure()
+    assert not isinstance(handle, service.Service)
+    assert handle.address == svc.address and handle.ping() == svc.proc.pid

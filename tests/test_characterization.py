@@ -8,8 +8,6 @@ widened by 3 % relative); closed forms with ``printed``.
 import inspect
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -481,7 +479,3 @@ def test_public_functions_cite_a_document_in_the_first_docstring_line():
             assert "(" in first and first.rstrip().endswith(")."), f"{mod.__name__}.{name}: {first}"
 
 
-def test_characterization_module_does_not_import_matplotlib():
-    code = "import sys, rmwork.characterization; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

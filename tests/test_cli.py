@@ -147,3 +147,80 @@ def test_batch_one_failing_lot_does_not_stop_the_other(first_run, tmp_path):
     # unchanged lot is skipped on the next batch without --force
     r = cli(cmd, "batch", good, "--out", tmp_path / "reports")
     assert r.returncode == 0 and re.search(r"GOOD\s+skipped", r.stdout)
+
+
+# ---------------------------------------------------------------------------------------------
+# the runner: errors whole across the kernel boundary, outputs checked before the swap
+
+def _notebooks_with(tmp_path: Path, source: str) -> Path:
+    """A copy of notebooks/ whose report notebook runs ``source`` right after ``workbook.open``."""
+    nbdir = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", nbdir)
+    path = nbdir / "certification_report.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    at = next(i for i, c in enumerate(nb["cells"]) if "rmwork.workbook.open" in "".join(c["source"]))
+    nb["cells"].insert(at + 1, {"cell_type": "code", "execution_count": None, "id": "test-cell",
+                                "metadata": {}, "outputs": [], "source": source})
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return nbdir
+
+
+def test_input_error_raised_in_the_kernel_reaches_the_runner_with_every_field(tmp_path, monkeypatch):
+    """Issue 13: an InputError raised in a cell crosses the process boundaries whole (pickled by
+    the kernel plug-in): file, row, column, key and hint, not only its text's last line."""
+    from rmwork.errors import InputError
+    from rmwork.run import runner
+
+    monkeypatch.setenv("RMWORK_NOTEBOOKS", str(_notebooks_with(tmp_path, (
+        "from rmwork.errors import InputError\n"
+        "raise InputError('a problem found in the kernel', file='x.csv', sheet='S', row=7, "
+        "column='value', key='homogeneity.data', hint='fix the row')"))))
+    p = make_lot(tmp_path / "lot", name="KERR")
+    with pytest.raises(InputError) as caught:
+        runner.run(p, tmp_path / "reports")
+    e = caught.value
+    assert (e.problem, e.file, e.sheet, e.row, e.column, e.key, e.hint) == (
+        "a problem found in the kernel", "x.csv", "S", 7, "value", "homogeneity.data", "fix the row")
+    assert not (tmp_path / "reports" / "KERR").exists()
+
+
+def test_certificate_deleted_mid_run_fails_the_run_and_keeps_the_previous_report(tmp_path):
+    """Issue 16: certificate.drmd.xml removed from the working folder while the notebook runs
+    (as another lot's recovery once did) -> the run fails in one line naming the file, and the
+    report is not swapped in without it."""
+    import sys
+    import threading
+    import time
+
+    exe = Path(sys.executable).parent / "rmwork"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "rmwork.cli"]
+    text = (ROOT / "parameters" / "RM-DEMO-CRM001.yaml").read_text(encoding="utf-8")
+    p = tmp_path / "CRM.yaml"
+    p.write_text(text.replace("../data/", f"{ROOT}/data/").replace("bayes: true", "bayes: false"),
+                 encoding="utf-8")
+    out = tmp_path / "reports"
+    stop, deleted = threading.Event(), []
+
+    def delete_the_certificate():
+        while not stop.is_set():
+            for f in out.glob(".tmp+RM-DEMO-CRM001+*/certificate.drmd.xml"):
+                try:
+                    f.unlink()
+                    deleted.append(f)
+                except FileNotFoundError:
+                    pass
+            time.sleep(0.005)
+
+    t = threading.Thread(target=delete_the_certificate, daemon=True)
+    t.start()
+    try:
+        r = cli(cmd, "run", p, "--out", out)
+    finally:
+        stop.set()
+        t.join()
+    assert deleted, "the certificate was never seen in the working folder"
+    assert r.returncode != 0, r.stdout
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "certificate.drmd.xml" in lines[0] and "missing" in lines[0], r.stderr
+    assert not (out / "RM-DEMO-CRM001").exists()
+    assert len(list((out / ".failed").glob("RM-DEMO-CRM001+*/error.txt"))) == 1

@@ -42,7 +42,7 @@ def service_pids() -> set[int]:
             state = (d / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"rmwork.bayes.service" in cmd and state not in ("Z", "X"):
+        if b"rmwork.run.service" in cmd and state not in ("Z", "X"):
             out.add(int(d.name))
     return out
 
@@ -51,7 +51,7 @@ def start_and_wait_for_work(lot, out):
     p = subprocess.Popen([str(EXE), "run", str(lot), "--out", str(out)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
-    while time.time() < deadline and not list(out.glob(".tmp-I-1-*/kernel-stderr.log")):
+    while time.time() < deadline and not list(out.glob(".tmp+I-1+*/kernel-stderr.log")):
         time.sleep(0.2)
     time.sleep(6)  # papermill has started the kernel; the Bayesian cell takes ~20 s more
     return p
@@ -67,9 +67,9 @@ def test_ctrl_c_keeps_previous_report_and_leaves_a_failure_record(reported):
     assert p.returncode == 130, err
     assert "interrupted; the previous report is unchanged" in err and "Traceback" not in err
     assert files(out / "I-1") == before
-    records = list((out / ".failed").glob("I-1-*/error.txt"))
+    records = list((out / ".failed").glob("I-1+*/error.txt"))
     assert records and "KeyboardInterrupt" in records[-1].read_text()
-    assert not list(out.glob(".tmp-I-1-*"))
+    assert not list(out.glob(".tmp+I-1+*"))
 
 
 def test_killed_run_keeps_previous_report_and_next_run_recovers(reported):
@@ -86,16 +86,16 @@ def test_killed_run_keeps_previous_report_and_next_run_recovers(reported):
         time.sleep(0.2)
     assert not started & service_pids()                      # it ended with the killed run
     assert files(out / "I-1") == before
-    assert list(out.glob(".tmp-I-1-*"))                      # the half-made report, outside the folder
+    assert list(out.glob(".tmp+I-1+*"))                      # the half-made report, outside the folder
     r = subprocess.run([str(EXE), "run", str(lot), "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert not list(out.glob(".tmp-I-1-*"))
+    assert not list(out.glob(".tmp+I-1+*"))
     assert (out / "I-1" / "history").is_dir()
     assert subprocess.run([str(EXE), "verify", str(out / "I-1")]).returncode == 0
 
 
 def test_second_run_of_the_same_lot_is_refused_while_one_holds_the_lock(reported):
-    from rmwork.runner import lot_lock
+    from rmwork.run.runner import lot_lock
 
     lot, out = reported
     with lot_lock(out, "I-1"):

@@ -8,7 +8,6 @@ through rmwork.
 """
 
 import math
-import subprocess
 import sys
 import types
 import warnings
@@ -394,19 +393,6 @@ def test_long_term_to_dict_has_contract_keys_and_plain_values():
     assert not any(k.startswith("_") for k in d)
     assert isinstance(d["slope"], float) and d["f_lack_of_fit"] is None     # NaN -> None
     assert d["shelf_life"] == 60.0
-
-
-def test_stability_compute_module_does_not_import_matplotlib_and_figures_avoid_pyplot():
-    """In a fresh interpreter: the compute module leaves matplotlib out; the figure functions
-    use the object API and never import pyplot."""
-    code = ("import sys, rmwork.stability as S\n"
-            "assert 'matplotlib' not in sys.modules, 'compute imported matplotlib'\n"
-            "from rmwork.report import stability as R\n"
-            "from rmwork.testing import reference\n"
-            "R.figure_s2(None, S.regression(reference('stability_nist_norris')))\n"
-            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
 
 
 def test_public_functions_cite_a_document_in_the_first_docstring_line():

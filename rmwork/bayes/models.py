@@ -193,7 +193,7 @@ def _lab_labels(labs, n):
 
 def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=None,
                  tau_prior_scale: float | None = None, sigma_prior_scale: float | None = None,
-                 labs: Sequence[str] | None = None) -> HierarchicalFit:
+                 labs: Sequence[str] | None = None, sampler=None) -> HierarchicalFit:
     r"""Consensus value by the NICOB hierarchical Bayes model (Koepke et al. 2017, Metrologia 54 S34; NICOB hierarchical Gauss / Laplace).
 
     Fits :math:`x_j = \mu + \lambda_j + \varepsilon_j` with laboratory effects
@@ -217,6 +217,9 @@ def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=
         Sampler seed (required): the same seed gives the same numbers.
     settings : SamplerSettings, mapping or None
         Sampler settings (default ``SamplerSettings()``: 4 chains x 2000 draws after 1000 tuning).
+    sampler : callable, optional
+        Where the fit runs (:mod:`rmwork.bayes.sampling`: default this process; the run layer
+        passes its sampling service's); the draws do not depend on it.
     tau_prior_scale, sigma_prior_scale : float, optional
         Overrides of NICOB's default prior medians (below), as NICOB's input fields allow.
     labs : sequence of str, optional
@@ -344,7 +347,7 @@ def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=
     }
     name = f"hierarchical-{effects}"
     key = hierarchical_key(n, effects)
-    run = sampling.run_structure(key, data, seed=seed, settings=settings)
+    run = _fit(key, data, seed=seed, settings=settings, sampler=sampler)
     chain_draws = {"mu": centre + scale * run.draws["mu"], "tau": scale * run.draws["tau"]}
     for j in np.flatnonzero(has_dof):
         chain_draws[f"sigma[{labs[j]}]"] = scale * np.exp(run.draws["log_sigma"][:, :, j])
@@ -441,7 +444,7 @@ class RandomEffectsFit(BayesFit):
     n_results: int
 
 
-def random_effects(values, groups, *, seed: int, settings=None) -> RandomEffectsFit:
+def random_effects(values, groups, *, seed: int, settings=None, sampler=None) -> RandomEffectsFit:
     r"""Between-unit SD by a Bayesian one-way random-effects model (ISO Guide 35:2017, clause 7 and Annex B; sensitivity check of the ANOVA).
 
     Parameters
@@ -454,6 +457,9 @@ def random_effects(values, groups, *, seed: int, settings=None) -> RandomEffects
         Sampler seed (required).
     settings : SamplerSettings, mapping or None
         Sampler settings.
+    sampler : callable, optional
+        Where the fit runs (:mod:`rmwork.bayes.sampling`: default this process; the run layer
+        passes its sampling service's); the draws do not depend on it.
 
     Returns
     -------
@@ -510,7 +516,7 @@ def random_effects(values, groups, *, seed: int, settings=None) -> RandomEffects
     data = {"ybar": ybar, "n": counts, "ss_within": ss_w, "dof_within": float(n_tot - p),
             "mu_prior_mean": 0.0, "mu_prior_sd": PRIOR_SD_FACTOR, "sigma_bb_prior_scale": 1.0,
             "sigma_w_prior_scale": 1.0}
-    run = sampling.run_structure(RANDOM_EFFECTS_KEY, data, seed=seed, settings=settings)
+    run = _fit(RANDOM_EFFECTS_KEY, data, seed=seed, settings=settings, sampler=sampler)
     chain_draws = {"mu": centre + scale * run.draws["mu"], "sigma_bb": scale * run.draws["sigma_bb"],
                    "sigma_w": scale * run.draws["sigma_w"]}
     priors = {"mu": f"mu ~ N({_num(centre)}, ({_num(PRIOR_SD_FACTOR)} * {_num(scale)})^2) [mean, 10 x SD of all results]",
@@ -583,7 +589,7 @@ class TrendFit(BayesFit):
         return self.credible_interval("slope", level)
 
 
-def linear_trend(time, value, *, seed: int, settings=None) -> TrendFit:
+def linear_trend(time, value, *, seed: int, settings=None, sampler=None) -> TrendFit:
     r"""Stability trend by Bayesian linear regression (ISO Guide 35:2017, B.3; weakly informative priors).
 
     Parameters
@@ -594,6 +600,9 @@ def linear_trend(time, value, *, seed: int, settings=None) -> TrendFit:
         Sampler seed (required).
     settings : SamplerSettings, mapping or None
         Sampler settings.
+    sampler : callable, optional
+        Where the fit runs (:mod:`rmwork.bayes.sampling`: default this process; the run layer
+        passes its sampling service's); the draws do not depend on it.
 
     Returns
     -------
@@ -634,7 +643,7 @@ def linear_trend(time, value, *, seed: int, settings=None) -> TrendFit:
                          hint="check the data: slope 0, residual SD 0")
     data = {"t": (t - t_mean) / t_sd, "y": (y - y_mean) / y_sd, "intercept_prior_sd": PRIOR_SD_FACTOR,
             "slope_prior_sd": PRIOR_SD_FACTOR, "sigma_prior_scale": 1.0}
-    run = sampling.run_structure(LINEAR_TREND_KEY, data, seed=seed, settings=settings)
+    run = _fit(LINEAR_TREND_KEY, data, seed=seed, settings=settings, sampler=sampler)
     slope = run.draws["b1"] * (y_sd / t_sd)
     intercept = y_mean + y_sd * run.draws["b0"] - slope * t_mean
     chain_draws = {"intercept": intercept, "slope": slope, "sigma": y_sd * run.draws["sigma"]}
@@ -669,7 +678,21 @@ def hierarchical_key(n_labs: int, effects: str = "gauss") -> tuple:
     return ("hierarchical", effects, _n_pad(int(n_labs)))
 
 
-sampling.register_structure("hierarchical", lambda key: build_hierarchical(key[2], effects=key[1]),
-                            ("mu", "tau", "log_sigma"))
-sampling.register_structure("random-effects", lambda key: build_random_effects(), ("mu", "sigma_bb", "sigma_w"))
-sampling.register_structure("linear-trend", lambda key: build_linear_trend(), ("b0", "b1", "sigma"))
+# Every structure a sampling service may be asked to compile, built from its key alone
+# (kind -> (build(key), var_names)).  A plain table: importing this module registers nothing.
+STRUCTURES = {
+    "hierarchical": (lambda key: build_hierarchical(key[2], effects=key[1]), ("mu", "tau", "log_sigma")),
+    "random-effects": (lambda key: build_random_effects(), ("mu", "sigma_bb", "sigma_w")),
+    "linear-trend": (lambda key: build_linear_trend(), ("b0", "b1", "sigma")),
+}
+
+
+def structure(key: tuple):
+    """``(build, var_names)`` of the structure ``key`` (one of :data:`STRUCTURES`)."""
+    build, var_names = STRUCTURES[key[0]]
+    return (lambda: build(key)), var_names
+
+
+def _fit(key: tuple, data, *, seed: int, settings, sampler):
+    build, var_names = structure(key)
+    return sampling.run(key, build, data, var_names=var_names, seed=seed, settings=settings, sampler=sampler)

@@ -6,6 +6,13 @@ in a module-level cache; every later fit of the same structure swaps the data wi
 fraction of a second.  The seed and the settings are always explicit; settings, priors and seed
 are stored with a SHA-256 of their canonical JSON (``json.dumps(sort_keys=True)``).
 
+Where a fit runs is the caller's choice, never this module's: every fit goes through a *sampler*,
+a callable ``sampler(key, build, data, *, var_names, seed, settings) -> _Run``.  The default,
+:func:`sample_here`, compiles and samples in this process; the run layer (``rmwork run``/
+``batch``) hands the models one that sends the fit to its sampling service
+(:mod:`rmwork.run.service`), either explicitly (``sampler=``) or for a block of code with
+:func:`using`.  The same structure and seed give the same draws whichever sampler runs them.
+
 PyMC, PyTensor and nutpie are imported only when a fit runs: ``import rmwork.bayes`` stays cheap.
 """
 
@@ -16,6 +23,8 @@ import json
 import os
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Callable, Hashable, Mapping
@@ -27,7 +36,7 @@ from ..results import Result, plain
 from .diagnostics import Diagnostics, _gate, chain_stats
 
 __all__ = ["SamplerSettings", "BayesFit", "sample", "config_hash", "clear_cache", "cache_info",
-           "SAMPLER", "BACKEND", "register_structure", "warm"]
+           "SAMPLER", "BACKEND", "Sampler", "sample_here", "using", "set_default_sampler", "run", "compile_structure"]
 
 SAMPLER = "nutpie"  # nuts_sampler recorded in every fit (PyMC 6 would pick it silently; PITFALLS.md)
 BACKEND = "numba"  # nutpie.compile_pymc_model backend (jax is not installed here)
@@ -236,59 +245,47 @@ class _Run:
     versions: dict[str, str] = field(default_factory=dict)  # pymc, pytensor, nutpie of the sampling process
 
 
-# Model structures a sampling service can build from their key alone (kind -> (build(key), var_names)).
-_STRUCTURES: dict[str, tuple[Callable[[tuple], Any], tuple[str, ...]]] = {}
+Sampler = Callable[..., _Run]
+"""``sampler(key, build, data, *, var_names, seed, settings) -> _Run`` (see the module docstring)."""
+
+_SAMPLER: ContextVar[Sampler | None] = ContextVar("rmwork_sampler", default=None)
+_DEFAULT: list[Sampler | None] = [None]    # this process's default, set by the run layer's plug-in
 
 
-def register_structure(kind: str, build: Callable[[tuple], Any], var_names) -> None:
-    """Declare how to build the model of a structure key ``(kind, ...)`` (used by the service)."""
-    _STRUCTURES[kind] = (build, tuple(var_names))
+def set_default_sampler(sampler: Sampler | None) -> None:
+    """Send this process's fits through ``sampler`` (None: :func:`sample_here`) unless a fit or
+    a :func:`using` block names another; the run layer sets it in a report kernel."""
+    _DEFAULT[0] = sampler
 
 
-def structure(key: tuple) -> tuple[Callable[[], Any], tuple[str, ...]]:
-    """``(build, var_names)`` of a registered structure key."""
-    build, var_names = _STRUCTURES[key[0]]
-    return (lambda: build(key)), var_names
+@contextmanager
+def using(sampler: Sampler | None):
+    """Fits started in this block (in this thread or context) go through ``sampler``."""
+    token = _SAMPLER.set(sampler)
+    try:
+        yield sampler
+    finally:
+        _SAMPLER.reset(token)
 
 
-def warm(keys) -> list[tuple]:
-    """Compile the registered structures ``keys`` now (what a first fit would do); returns the new ones."""
-    done = []
-    for key in keys:
-        key = tuple(key)
-        build, var_names = structure(key)
-        _, _, hit = _compiled(key, build, var_names)
-        if not hit:
-            done.append(key)
-    return done
+def run(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names, seed: int,
+        settings: SamplerSettings, sampler: Sampler | None = None) -> _Run:
+    """Sample the structure ``key`` (built by ``build()``) with ``data`` swapped in, through
+    ``sampler``, else the sampler of the enclosing :func:`using` block, else the process default
+    (:func:`set_default_sampler`), else :func:`sample_here`."""
+    chosen = sampler or _SAMPLER.get() or _DEFAULT[0] or sample_here
+    return chosen(key, build, data, var_names=tuple(var_names), seed=seed, settings=settings)
 
 
-def run_structure(key: tuple, data: Mapping[str, Any], *, seed: int, settings: SamplerSettings) -> _Run:
-    """Sample the registered structure ``key`` with ``data`` (see :func:`_run`)."""
-    build, var_names = structure(key)
-    return _run(key, build, data, var_names=var_names, seed=seed, settings=settings)
+def compile_structure(key: Hashable, build: Callable[[], Any], var_names) -> bool:
+    """Compile ``key`` now, as its first fit would; True if it was not compiled yet."""
+    _, _, hit = _compiled(key, build, var_names)
+    return not hit
 
 
-def _run(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names, seed: int,
-         settings: SamplerSettings) -> _Run:
-    """Sample the compiled model ``key`` with ``data`` swapped in.
-
-    In a run started by ``rmwork run``/``batch`` the fit goes to the lot's sampling service
-    (:mod:`rmwork.bayes.service`), which compiled the structure while the kernel started; same
-    structure and seed give the same draws in any process (measured), so only the runtime differs.
-    """
-    if key[0] in _STRUCTURES:
-        from . import service
-
-        run = service.run_remote(key, data, var_names=tuple(var_names), seed=seed, settings=settings)
-        if run is not None:
-            return run
-    return _run_here(key, build, data, var_names=var_names, seed=seed, settings=settings)
-
-
-def _run_here(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names, seed: int,
-              settings: SamplerSettings) -> _Run:
-    """Sample in this process (compiling ``key`` on first use)."""
+def sample_here(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names,
+                seed: int, settings: SamplerSettings) -> _Run:
+    """The default sampler: sample in this process (compiling ``key`` on first use)."""
     import nutpie
     import pytensor
 
@@ -383,7 +380,7 @@ def _default_thresholds() -> dict:
 # generic entry point
 
 def sample(model, *, seed: int, settings=None, var_names=None, name: str = "custom",
-           priors: Mapping[str, str] | None = None) -> BayesFit:
+           priors: Mapping[str, str] | None = None, sampler: Sampler | None = None) -> BayesFit:
     """Sample any PyMC model with NUTS and gate it (Hoffman & Gelman 2014, JMLR 15, 1593; nutpie).
 
     The generic step of STYLE.md section 6 (build / sample / diagnose) for models built outside
@@ -406,6 +403,8 @@ def sample(model, *, seed: int, settings=None, var_names=None, name: str = "cust
         Model name recorded in the fit and the hash.
     priors : mapping, optional
         Prior statements (name -> text) recorded in the fit and the hash.
+    sampler : callable, optional
+        Where the fit runs (default :func:`sample_here`: this process, which holds the model).
 
     Returns
     -------
@@ -417,10 +416,11 @@ def sample(model, *, seed: int, settings=None, var_names=None, name: str = "cust
     if var_names is None:
         var_names = [rv.name for rv in model.free_RVs]
     _CUSTOM_MODELS[id(model)] = model  # keeps the object alive, so its id stays a valid cache key
-    run = _run(("custom", id(model), tuple(var_names)), lambda: model, {}, var_names=var_names, seed=seed,
-               settings=settings)
+    # a model object lives in this process only: it is sampled here unless a sampler is given
+    run_ = run(("custom", id(model), tuple(var_names)), lambda: model, {}, var_names=var_names, seed=seed,
+               settings=settings, sampler=sampler or sample_here)
     chain_draws = {}
-    for k, v in run.draws.items():
+    for k, v in run_.draws.items():
         if v.ndim == 2:
             chain_draws[k] = v
         else:
@@ -428,4 +428,4 @@ def sample(model, *, seed: int, settings=None, var_names=None, name: str = "cust
             for i in range(flat.shape[2]):
                 chain_draws[f"{k}[{i}]"] = flat[:, :, i]
     return make_fit(BayesFit, model=name, seed=seed, settings=settings, extra_settings={},
-                    priors=priors or {}, chain_draws=chain_draws, run=run)
+                    priors=priors or {}, chain_draws=chain_draws, run=run_)

@@ -1,13 +1,13 @@
 """Sampling service: one process compiles each model structure once and samples for the kernels
-of a run or a batch (PITFALLS.md: compile once per structure, swap data).
+of a run or of a whole batch (PITFALLS.md: compile once per structure, swap data).
 
 Why a process of its own: the nutpie/numba compile of a structure (12-15 s on our 2-core
 machine) dominates a lot's run, and it cannot be cached across processes (nutpie's compiled
 wrappers are numba cfuncs with dynamic globals).  ``rmwork run`` and ``rmwork batch`` start this
 service before the notebook's kernel and name the structures the lot needs, so the compile runs
 on the second core while papermill starts the kernel and the classical studies run; the kernel
-itself never imports PyMC; and a batch worker's service compiles each structure once for all the
-lots it runs.  The same compiled structure and seed give the same draws in any process (measured;
+itself never imports PyMC; and ``batch`` starts one service for all its workers, so each structure
+compiles once per batch, not once per worker (:func:`shared`).  The same compiled structure and seed give the same draws in any process (measured;
 ``tests/test_bayes_service.py``), so a result does not depend on where its fit ran: only the
 runtime record (pid, compile time, ``service``) differs.
 
@@ -20,8 +20,10 @@ client connection; the requests are tuples
 * ``("ping",)`` -> ``("ok", pid)``
 
 The service ends when its standard input closes, i.e. when the process that started it ends,
-however it ends (Ctrl-C, kill, normal exit).  Without the environment variables (a notebook
-opened in JupyterLab, a script) every fit runs in the calling process, as before.
+however it ends (Ctrl-C, kill, normal exit).  The kernel's side is :class:`RemoteSampler`, a
+sampler callable of :mod:`rmwork.bayes.sampling` that the kernel plug-in (:mod:`rmwork.run.kernel`)
+hands the models; without the environment variables (a notebook opened in JupyterLab, a script)
+nothing sends fits anywhere and every fit runs in the calling process.
 """
 
 from __future__ import annotations
@@ -36,10 +38,13 @@ import threading
 import time
 import warnings
 
-__all__ = ["Service", "ensure", "run_remote", "configured", "ENV_ADDRESS", "ENV_KEY"]
+__all__ = ["Service", "ensure", "shared", "RemoteSampler", "from_environment", "configured",
+           "ENV_ADDRESS", "ENV_KEY"]
 
 ENV_ADDRESS = "RMWORK_BAYES_SERVICE"      # Unix socket of the service a kernel should use
 ENV_KEY = "RMWORK_BAYES_SERVICE_KEY"      # its authentication key, hex
+ENV_SHARED = "RMWORK_BATCH_SERVICE"      # a batch's service, for its workers (not for kernels)
+ENV_SHARED_KEY = "RMWORK_BATCH_SERVICE_KEY"
 CONNECT_TIMEOUT = 30.0                    # s to wait for the socket of a service just started
 
 
@@ -90,25 +95,47 @@ def _prepare() -> None:
     # the heavy imports start at once, in parallel with the caller's kernel start-up.  nutpie
     # imports ArviZ at the top of nutpie.sample (1.6 s here, with matplotlib) only to convert
     # traces; the service reads the raw Arrow trace, so ArviZ loads only if something uses it.
-    from . import models  # noqa: F401 - registers the structures
     import nutpie  # noqa: F401
     import pymc  # noqa: F401
 
+    from rmwork.bayes import models  # noqa: F401
+
 
 def _warm(keys) -> None:
-    from . import models  # noqa: F401
-    from . import sampling
+    from rmwork.bayes import models, sampling
 
     for key in keys:
         try:
-            sampling.warm([key])
+            build, var_names = models.structure(key)
+            with _compiling(key):
+                sampling.compile_structure(key, build, var_names)
         except Exception as exc:  # noqa: BLE001 - the fit that needs it will report the error
             print(f"rmwork sampling service: warm-up of {key!r} failed: {exc}", file=sys.stderr, flush=True)
 
 
+_COMPILING: dict = {}
+_COMPILING_LOCK = threading.Lock()
+
+
+class _compiling:
+    """One compile per structure in this process: a second request for a key being compiled
+    waits for the first (sampling's cache lock would serialise them anyway; this keeps the wait
+    out of other keys' way)."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def __enter__(self):
+        with _COMPILING_LOCK:
+            self.lock = _COMPILING.setdefault(self.key, threading.Lock())
+        self.lock.acquire()
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+
 def _client(conn) -> None:
-    from . import models  # noqa: F401
-    from . import sampling
+    from rmwork.bayes import models, sampling
 
     with conn:
         while True:
@@ -119,8 +146,12 @@ def _client(conn) -> None:
             try:
                 if req[0] == "run":
                     _, key, data, var_names, seed, settings = req
-                    run = sampling._run_here(tuple(key), sampling.structure(tuple(key))[0], data,
-                                             var_names=var_names, seed=seed, settings=settings)
+                    key = tuple(key)
+                    build, _ = models.structure(key)
+                    with _compiling(key):
+                        sampling.compile_structure(key, build, var_names)
+                    run = sampling.sample_here(key, build, data, var_names=var_names, seed=seed,
+                                               settings=settings)
                     reply = ("ok", run)
                 elif req[0] == "warm":
                     threading.Thread(target=_warm, args=([tuple(k) for k in req[1]],), daemon=True).start()
@@ -143,68 +174,72 @@ def _client(conn) -> None:
 _local = threading.local()
 
 
-def _connection():
-    address = os.environ.get(ENV_ADDRESS)
-    if not address:
-        return None, None
-    conn = getattr(_local, "conn", None)
-    if conn is None or getattr(_local, "address", None) != address:
-        from multiprocessing.connection import Client
-
-        conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ.get(ENV_KEY, "")))
-        _local.conn, _local.address = conn, address
-    return conn, address
-
-
 def configured() -> bool:
-    """Whether this process's fits go to a sampling service (the environment names one)."""
+    """Whether the environment names a sampling service for this process's fits."""
     return bool(os.environ.get(ENV_ADDRESS))
 
 
-def run_remote(key, data, *, var_names, seed, settings):
-    """Fit ``key`` in the sampling service named by the environment; None if there is none.
+class RemoteSampler:
+    """A sampler (:mod:`rmwork.bayes.sampling`) that fits in the sampling service at ``address``.
 
-    A service that cannot be reached (it ended, or the socket is gone) gives a warning and None:
-    the caller then fits in its own process, with the same draws.
+    A service that cannot be reached (it ended, or the socket is gone) gives a warning, and the
+    fit runs in this process with the same draws; so does a structure the service cannot build
+    from its key (a custom model).
     """
-    try:
-        conn, address = _connection()
-        if conn is None:
-            return None
-        conn.send(("run", tuple(key), dict(data), tuple(var_names), int(seed), settings))
-        reply = conn.recv()
-    except (OSError, EOFError, ValueError) as exc:
-        _local.conn = None
-        warnings.warn(f"sampling service unreachable ({type(exc).__name__}); fitting in this process",
-                      RuntimeWarning, stacklevel=3)
-        return None
-    if reply[0] != "ok":
-        raise RuntimeError(f"sampling service: {reply[1]}: {reply[2]}")
-    run = reply[1]
-    run.runtime["service"] = True
-    return run
+
+    def __init__(self, address: str, key_hex: str):
+        self.address, self.key_hex = address, key_hex
+
+    def _connection(self):
+        conn = getattr(_local, "conn", None)
+        if conn is None or getattr(_local, "address", None) != self.address:
+            from multiprocessing.connection import Client
+
+            conn = Client(self.address, family="AF_UNIX", authkey=bytes.fromhex(self.key_hex))
+            _local.conn, _local.address = conn, self.address
+        return conn
+
+    def __call__(self, key, build, data, *, var_names, seed, settings):
+        from rmwork.bayes import models, sampling
+
+        if not (isinstance(key, tuple) and key and key[0] in models.STRUCTURES):
+            return sampling.sample_here(key, build, data, var_names=var_names, seed=seed, settings=settings)
+        try:
+            conn = self._connection()
+            conn.send(("run", tuple(key), dict(data), tuple(var_names), int(seed), settings))
+            reply = conn.recv()
+        except (OSError, EOFError, ValueError) as exc:
+            _local.conn = None
+            warnings.warn(f"sampling service unreachable ({type(exc).__name__}); fitting in this process",
+                          RuntimeWarning, stacklevel=4)
+            return sampling.sample_here(key, build, data, var_names=var_names, seed=seed, settings=settings)
+        if reply[0] != "ok":
+            raise RuntimeError(f"sampling service: {reply[1]}: {reply[2]}")
+        run = reply[1]
+        run.runtime["service"] = True
+        return run
+
+
+def from_environment() -> RemoteSampler | None:
+    """The sampler of the service the environment names (set by the runner), or None."""
+    address = os.environ.get(ENV_ADDRESS)
+    return RemoteSampler(address, os.environ.get(ENV_KEY, "")) if address else None
 
 
 # ---------------------------------------------------------------------------------------------
 # starting and stopping (the runner's process)
 
-class Service:
-    """A sampling service process; ends with this object's :meth:`close` or this process."""
+class Handle:
+    """A running sampling service, by address and key: what a batch worker holds of the service
+    the batch's coordinator started (:func:`shared`)."""
 
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="rmwork-bayes-")  # 0700: only this user reaches the socket
-        self.address = os.path.join(self.dir, "service.sock")
-        self.key = os.urandom(32).hex()
-        env = {k: v for k, v in os.environ.items() if k != ENV_ADDRESS}  # the service samples itself
-        env[ENV_KEY] = self.key
-        self._log = open(os.path.join(self.dir, "service.log"), "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "rmwork.bayes.service", self.address],
-                                     stdin=subprocess.PIPE, stdout=self._log, stderr=self._log, env=env,
-                                     start_new_session=True)  # Ctrl-C reaches the runner, which closes us
+    def __init__(self, address: str, key: str):
+        self.address, self.key = address, key
         self._lock = threading.Lock()
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        # the private directory is made before the service starts and removed when it closes
+        return os.path.isdir(os.path.dirname(self.address))
 
     def env(self) -> dict[str, str]:
         """Environment variables that send a kernel's fits to this service."""
@@ -246,6 +281,23 @@ class Service:
             c.send(("ping",))
             return c.recv()[1]
 
+
+class Service(Handle):
+    """A sampling service process; ends with this object's :meth:`close` or this process."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="rmwork-bayes-")  # 0700: only this user reaches the socket
+        super().__init__(os.path.join(self.dir, "service.sock"), os.urandom(32).hex())
+        env = {k: v for k, v in os.environ.items() if k not in (ENV_ADDRESS, ENV_SHARED, ENV_SHARED_KEY)}
+        env[ENV_KEY] = self.key
+        self._log = open(os.path.join(self.dir, "service.log"), "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "rmwork.run.service", self.address],
+                                     stdin=subprocess.PIPE, stdout=self._log, stderr=self._log, env=env,
+                                     start_new_session=True)  # Ctrl-C reaches the runner, which closes us
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
     def close(self) -> None:
         if self.proc.stdin and not self.proc.stdin.closed:
             try:
@@ -265,9 +317,30 @@ _service: Service | None = None
 _service_lock = threading.Lock()
 
 
-def ensure() -> Service:
-    """This process's sampling service, started on first use (and again if it has ended)."""
+def shared() -> Handle | None:
+    """The service this process's parent shares with it (a batch worker: the coordinator started
+    one service for all its workers, :func:`start_shared`), or None."""
+    address = os.environ.get(ENV_SHARED)
+    if address and os.path.isdir(os.path.dirname(address)):
+        return Handle(address, os.environ.get(ENV_SHARED_KEY, ""))
+    return None
+
+
+def start_shared() -> Service:
+    """Start this process's service and name it in the environment, so that the processes this
+    one starts (batch workers) send their fits, and their warm-up requests, to it: one compile
+    per structure per batch."""
+    svc = ensure()
+    os.environ[ENV_SHARED], os.environ[ENV_SHARED_KEY] = svc.address, svc.key
+    return svc
+
+
+def ensure() -> Handle:
+    """The batch's shared service if there is one, else this process's own, started on first use
+    (and again if it has ended)."""
     global _service
+    if (handle := shared()) is not None:
+        return handle
     with _service_lock:
         if _service is None or not _service.alive():
             if _service is not None:

@@ -4,7 +4,7 @@ what a report kernel imports, instead of starting a fresh interpreter for every 
 A fresh IPython kernel spends about 2 s of CPU (on our 2-core machine) importing numpy, pandas,
 scipy, matplotlib, ipykernel and rmwork before the notebook's first cell does any work: in a batch
 of many lots that import is most of each lot's cost.  A batch worker's fork server
-(:mod:`rmwork._papermill_warm`) imports them once; the lot's papermill process is forked from it;
+(:mod:`rmwork.run.warm`) imports them once; the lot's papermill process is forked from it;
 and this module's kernel manager forks the kernel from that papermill process, through jupyter
 client's own extension point (a kernel *provisioner*, here a :class:`LocalProvisioner` whose
 ``launch_kernel`` forks rather than execs).  The forked kernel then runs exactly what
@@ -37,7 +37,7 @@ from jupyter_client.provisioning import LocalProvisioner
 # What the kernel and the report notebook's first cell import (notebooks/certification_report.ipynb)
 MODULES = ("numpy", "pandas", "scipy.stats", "matplotlib.figure", "matplotlib.backends.backend_agg",
            "ipykernel.kernelapp", "rmwork.workbook", "rmwork.report.lot", "rmwork.report.homogeneity",
-           "rmwork.report.sections")
+           "rmwork.report.sections", "rmwork.run.kernel")
 
 _PRELOADED = False
 STARTS: list[str] = []   # "forked" or "fresh" per kernel started by this process (for the manifest)
