@@ -337,6 +337,11 @@ class Workbook:
                  validity=self.validity())
         return cert.CertificateMetadata.from_mapping(d)
 
+    def approval_pending(self) -> bool:
+        """``certificate.approval: required``: the report is a DRAFT until an approved signature
+        (21 CFR Part 11 §11.50; docs/signing.md)."""
+        return self.p.certificate.approval == "required"
+
     def write_drmd(self, output_dir) -> str:
         """Write the Digital Reference Material Document (DRMD v0.3.0) next to results.json."""
         from . import drmd
@@ -346,17 +351,20 @@ class Workbook:
             return "No certified values: no DRMD written."
         meta = self.metadata()
         missing = meta.missing()
-        if missing or not meta.approver or not (meta.producer_city and meta.producer_country_code):
-            need = missing + [k for k in ("approver", "producer_city", "producer_country_code")
-                              if not getattr(meta, k)]
+        pending = self.approval_pending()       # the approver comes from the signature (docs/signing.md)
+        needed = ("producer_city", "producer_country_code") if pending else \
+            ("approver", "producer_city", "producer_country_code")
+        if missing or any(not getattr(meta, k) for k in needed):
+            need = missing + [k for k in needed if not getattr(meta, k)]
             return f"DRMD not written: certificate items missing: {', '.join(need)}."
         xml = drmd.to_drmd([e["certified"] for e in certs.values()], meta,
-                           analyte_names=self.p.certificate.analyte_names or None)
+                           analyte_names=self.p.certificate.analyte_names or None, approval_pending=pending)
         if output_dir:
             out = Path(output_dir)
             out.mkdir(parents=True, exist_ok=True)
             (out / "certificate.drmd.xml").write_bytes(xml)
-            return "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema."
+            return ("certificate.drmd.xml written and validated against the DRMD v0.3.0 schema"
+                    + (" (DRAFT: approval pending)." if pending else "."))
         return "DRMD validated against the DRMD v0.3.0 schema (not written: no output folder)."
 
     # -- results.json --------------------------------------------------------------------------
