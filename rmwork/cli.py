@@ -205,8 +205,12 @@ def main(argv=None) -> int:
     v.add_argument("params")
     ve = sub.add_parser("verify", help="check a report folder against its manifest and history chain")
     ve.add_argument("report_dir")
+    from .signing.cli import add_parsers as _signing_parsers, verify_cmd as _signing_verify
+    _signing_parsers(sub, verify=ve)           # keys, sign, verify-certificate; verify --trust
     args = ap.parse_args(argv)
     try:
+        if getattr(args, "func", None) is not None:     # commands of rmwork.signing.cli
+            return args.func(args)
         if args.cmd == "run":
             from . import runner
 
@@ -222,15 +226,7 @@ def main(argv=None) -> int:
             print(f"{args.params}: valid (lot {lot.params.lot}; {rows})")
             return 0
         if args.cmd == "verify":
-            from .report import provenance
-
-            problems = provenance.verify(Path(args.report_dir))
-            if problems:
-                for p in problems:
-                    _err(p)
-                return 2
-            print(f"{args.report_dir}: intact (every hash and the history chain match)")
-            return 0
+            return _signing_verify(args)        # hashes, history chain, then signatures (--trust)
         if args.cmd == "batch":
             files = _collect(args.params)
             if not files:
