@@ -457,3 +457,146 @@ def test_rerun_moves_signatures_with_the_report_into_history(tmp_path, keydir, c
     assert f"history/{old.name}" in out and "2. approved by Dr. A. Approver" in out
     assert sign(capsys, rep, keydir, "rev", "reviewed")[0] == 0
     assert run_cli(capsys, "verify", rep, "--trust", keydir / "ring")[0] == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# the issued certificate: enveloped XML-DSig over the DRMD (W3C XML Signature 1.1)
+
+DS = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
+
+
+def test_approved_signature_issues_a_signed_drmd_naming_the_signer(signed, keydir, capsys):
+    from lxml import etree
+
+    from rmwork.drmd import NS, validate_drmd
+
+    xml = (signed / "certificate.signed.drmd.xml").read_bytes()
+    rec = json.loads((signed / "signatures.jsonl").read_text().splitlines()[1])
+    assert rec["signed_drmd_sha256"] == hashlib.sha256(xml).hexdigest()
+    assert validate_drmd(xml).valid
+    root = etree.fromstring(xml)
+    names = root.findall(".//drmd:respPersons/dcc:respPerson/dcc:person/dcc:name/dcc:content", NS)
+    assert [n.text for n in names] == ["Dr. A. Approver"]          # from the key, not the free text
+    assert b"free text approver" not in xml
+    ids = {e.findtext("drmd:scheme", namespaces=NS): e.findtext("drmd:value", namespaces=NS)
+           for e in root.iterfind(".//drmd:documentIdentifier", NS)}
+    assert ids["rmwork report manifest SHA-256"] == rec["manifest_sha256"]
+    assert ids["rmwork signed UTC"] == rec["signed_utc"]
+    cd, _ = _certified()
+    rc, out, err = run_cli(capsys, "verify-certificate", signed / "certificate.signed.drmd.xml",
+                           "--trust", keydir / "ann.crt")
+    assert rc == 0, err
+    assert f"signed by Dr. A. Approver (Head of RM) at {rec['signed_utc']}" in out and "(trusted)" in out
+    assert f"Cd: {cd.value_rounded} ± {cd.U_rounded} (k = {cd.k:.3g})" in out
+    assert "schema: valid" in out and f"lot {LOT}" in out
+
+
+def test_signed_drmd_digest_and_ecdsa_signature_checked_without_signxml(signed, keydir):
+    """Independent oracle: the Reference digest is SHA-256 of the exclusive C14N of the document
+    without its Signature (enveloped-signature transform), and SignatureValue is ECDSA P-256 over
+    the exclusive C14N of SignedInfo (r||s, XML Signature 1.1 section 6.4.3)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from lxml import etree
+
+    root = etree.fromstring((signed / "certificate.signed.drmd.xml").read_bytes())
+    sig = root.find("ds:Signature", DS)
+    signed_info = sig.find("ds:SignedInfo", DS)
+    digest = signed_info.findtext("ds:Reference/ds:DigestValue", namespaces=DS)
+    value = base64.b64decode(sig.findtext("ds:SignatureValue", namespaces=DS))
+    si_c14n = etree.tostring(signed_info, method="c14n", exclusive=True)
+    root.remove(sig)
+    assert base64.b64encode(hashlib.sha256(etree.tostring(root, method="c14n", exclusive=True)).digest()
+                            ).decode() == digest
+    cert = keys.load_signing_key(keydir / "ann.key", PASS.encode()).certificate
+    r, s = int.from_bytes(value[:32], "big"), int.from_bytes(value[32:], "big")
+    cert.public_key().verify(encode_dss_signature(r, s), si_c14n, ec.ECDSA(hashes.SHA256()))
+
+
+def test_signed_drmd_with_one_value_changed_fails(signed, keydir, capsys, tmp_path):
+    cd, _ = _certified()
+    xml = (signed / "certificate.signed.drmd.xml").read_text(encoding="utf-8")
+    old = f"<si:value>{cd.value_rounded}</si:value>"
+    assert xml.count(old) == 1
+    bad = tmp_path / "changed.xml"
+    bad.write_text(xml.replace(old, "<si:value>0.300</si:value>"), encoding="utf-8")
+    rc, out, err = run_cli(capsys, "verify-certificate", bad, "--trust", keydir / "ann.crt")
+    assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "signature does not match" in err
+    rc, _, err = run_cli(capsys, "verify", signed, "--trust", keydir / "ring")
+    assert rc == 0                                   # the report's own copy is untouched
+    (signed / "certificate.signed.drmd.xml").write_text(bad.read_text(encoding="utf-8"), encoding="utf-8")
+    rc, _, err = run_cli(capsys, "verify", signed, "--trust", keydir / "ring")
+    assert rc == 2 and "certificate.signed.drmd.xml is missing or was changed after signing" in err
+
+
+def test_verify_certificate_untrusted_signer_and_no_trust_given(signed, keydir, capsys):
+    f = signed / "certificate.signed.drmd.xml"
+    rc, _, err = run_cli(capsys, "verify-certificate", f, "--trust", keydir / "eve.crt")
+    assert rc == 2 and "signed by a certificate that is not the trusted one" in err
+    rc, out, err = run_cli(capsys, "verify-certificate", f)
+    assert rc == 0 and "NOT checked against a trusted certificate" in out
+    assert "signer not authenticated" in err
+
+
+def test_draft_drmd_says_draft_and_is_not_a_certificate(tmp_path, keydir, capsys):
+    from lxml import etree
+
+    from rmwork.drmd import DRAFT_COMMENT, NS, validate_drmd
+
+    rep = make_report(tmp_path, pending=True)
+    draft = (rep / "certificate.drmd.xml").read_bytes()
+    assert validate_drmd(draft).valid
+    root = etree.fromstring(draft)
+    assert root.findtext("drmd:comment", namespaces=NS) == DRAFT_COMMENT
+    assert root.findtext(".//dcc:respPerson/dcc:person/dcc:name/dcc:content", namespaces=NS) == "approval pending"
+    assert b"free text approver" not in draft
+    rc, _, err = run_cli(capsys, "verify-certificate", rep / "certificate.drmd.xml")
+    assert rc == 2 and "has no XML signature: a DRAFT awaiting approval, not an issued certificate" in err
+    assert sign(capsys, rep, keydir, "ann", "approved")[0] == 0
+    issued = etree.fromstring((rep / "certificate.signed.drmd.xml").read_bytes())
+    assert issued.find("drmd:comment", NS) is None
+    assert issued.findtext(".//dcc:respPerson/dcc:person/dcc:name/dcc:content", namespaces=NS) == "Dr. A. Approver"
+    assert issued.findtext(".//dcc:respPerson/dcc:mainSigner", namespaces=NS) == "true"
+
+
+def test_verify_certificate_refuses_a_signature_outside_the_certificate_validity(tmp_path, keydir, capsys):
+    from rmwork.signing import xmldsig
+
+    rep = make_report(tmp_path)
+    key = keys.load_signing_key(keydir / "ann.key", PASS.encode())
+    after = key.certificate.not_valid_after_utc + dt.timedelta(days=1)
+    xml = xmldsig.issue((rep / "certificate.drmd.xml").read_bytes(), key,
+                        signed_utc=keys.utc_text(after), manifest_sha256="0" * 64)
+    f = tmp_path / "late.xml"
+    f.write_bytes(xml)
+    rc, _, err = run_cli(capsys, "verify-certificate", f, "--trust", keydir / "ann.crt")
+    assert rc == 2 and "outside the signer's certificate validity" in err and "expired signer" in err
+
+
+def test_verify_certificate_refuses_a_schema_invalid_signed_document(tmp_path, keydir, capsys):
+    """Signed correctly, but not a valid DRMD (statements removed): the schema check refuses it."""
+    import signxml
+    from cryptography.hazmat.primitives import serialization as ser
+    from lxml import etree
+
+    from rmwork.drmd import NS
+
+    rep = make_report(tmp_path)
+    key = keys.load_signing_key(keydir / "ann.key", PASS.encode())
+    root = etree.fromstring((rep / "certificate.drmd.xml").read_bytes())
+    root.remove(root.find("drmd:statements", NS))
+    signed_root = signxml.XMLSigner(signature_algorithm="ecdsa-sha256").sign(
+        root, key=key.x509_key, cert=key.certificate.public_bytes(ser.Encoding.PEM).decode())
+    f = tmp_path / "invalid.xml"
+    f.write_bytes(etree.tostring(signed_root))
+    rc, _, err = run_cli(capsys, "verify-certificate", f, "--trust", keydir / "ann.crt")
+    assert rc == 2 and "not valid against the DRMD v0.3.0 schema" in err
+
+
+def test_approval_with_a_key_without_certificate_is_refused(tmp_path, capsys):
+    keys.new_key("nox", "approver", tmp_path / "k", PASS.encode(), with_x509=False)
+    rep = make_report(tmp_path)
+    rc, _, err = run_cli(capsys, "sign", rep, "--key", tmp_path / "k" / "nox.key", "--meaning", "approved")
+    assert rc == 2 and "has no X.509 certificate" in err and _nothing_written(rep)
