@@ -46,7 +46,7 @@ class SignatureCheck(Result):
 
     def line(self) -> str:
         c = f'; "{self.comment}"' if self.comment else ""
-        ts = f"; time-stamped {self.timestamp_utc}" if self.timestamp_utc else ""
+        ts = f"; RFC 3161 time stamp {self.timestamp_utc}" if self.timestamp_utc else ""
         return (f"{self.record}. {self.meaning} by {self.signer} ({self.role}, key {self.key_id[:16]}) "
                 f"at {self.signed_utc}{ts}{c}: {self.status}")
 
