@@ -163,12 +163,20 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 notebooks={n: notebooks_dir() / n for n in NOTEBOOKS}, seed=lot.params.seed,
                 started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
                 previous=prev, environment=_environment(), kernel_start=starts)
+            if prev is not None:       # anchors the superseded version's signatures (rmwork.signing)
+                manifest["previous_signatures_sha256"] = _signatures_sha256(final)
             provenance.write_manifest(work, manifest)
             _swap(out_root, lot.params.lot, work)
         except BaseException as exc:
             _keep_failure(out_root, lot.params.lot, work, exc)
             raise
     return RunOutcome(lot=lot.params.lot, report_dir=final, seconds=time.perf_counter() - t0)
+
+
+def _signatures_sha256(final: Path) -> str | None:
+    """SHA-256 of the current report's signatures.jsonl, which a rerun moves into history/ with it."""
+    f = final / "signatures.jsonl"
+    return provenance.sha256_file(f) if f.is_file() else None
 
 
 def _environment() -> dict:

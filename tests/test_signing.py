@@ -95,6 +95,8 @@ def make_report(root: Path, *, pending=False, value="1.0") -> Path:
                                   parameter_file=params, notebooks={"certification_report.ipynb": nb},
                                   seed=1, started=provenance.now_utc(), finished=provenance.now_utc(),
                                   run_by="analyst@lab", reason="test", previous=prev, environment={})
+    if prev is not None:                                   # as rmwork.runner.run does
+        m["previous_signatures_sha256"] = runner._signatures_sha256(final)
     provenance.write_manifest(work, m)
     runner._swap(out_root, LOT, work)
     return final
@@ -600,3 +602,22 @@ def test_approval_with_a_key_without_certificate_is_refused(tmp_path, capsys):
     rep = make_report(tmp_path)
     rc, _, err = run_cli(capsys, "sign", rep, "--key", tmp_path / "k" / "nox.key", "--meaning", "approved")
     assert rc == 2 and "has no X.509 certificate" in err and _nothing_written(rep)
+
+
+@pytest.mark.parametrize("edit", ["delete-file", "drop-last-record"])
+def test_signatures_removed_from_a_history_version_are_detected(tmp_path, keydir, capsys, edit):
+    """The rerun's manifest records the SHA-256 of the superseded version's signatures.jsonl."""
+    rep = make_report(tmp_path)
+    assert sign(capsys, rep, keydir, "rev", "reviewed")[0] == 0
+    assert sign(capsys, rep, keydir, "ann", "approved")[0] == 0
+    make_report(tmp_path)
+    assert sign(capsys, rep, keydir, "rev", "reviewed")[0] == 0
+    (old,) = list((rep / "history").iterdir())
+    f = old / "signatures.jsonl"
+    if edit == "delete-file":
+        f.unlink()
+    else:
+        f.write_text(f.read_text().splitlines()[0] + "\n")
+    assert provenance.verify(rep) == []
+    rc, _, err = run_cli(capsys, "verify", rep, "--trust", keydir / "ring")
+    assert rc == 2 and "not the signatures the version had when it was superseded" in err

@@ -161,5 +161,33 @@ def _record_problems(folder: Path, rec: dict, keyring: Keyring | None, manifest_
 
 
 def check_report(report_dir: Path, keyring: Keyring | None) -> list[FolderSignatures]:
-    """Signatures of the current report and of every history version."""
-    return [check_folder(f, keyring) for f in versions(report_dir)]
+    """Signatures of the current report and of every history version.
+
+    A rerun records the SHA-256 of the superseded version's ``signatures.jsonl`` in the new
+    manifest (``previous_signatures_sha256``, :mod:`rmwork.runner`); a history version whose
+    signature file no longer has that hash had records removed, added or edited.
+    """
+    folders = versions(report_dir)
+    out = [check_folder(f, keyring) for f in folders]
+    for i in range(len(folders) - 1):
+        problem = _anchor_problem(folders[i], folders[i + 1])
+        if problem:
+            fs = out[i + 1]
+            out[i + 1] = FolderSignatures(folder=fs.folder, manifest_sha256=fs.manifest_sha256,
+                                          checks=fs.checks, problems=fs.problems + (problem,))
+    return out
+
+
+def _anchor_problem(newer: Path, older: Path) -> str | None:
+    try:
+        m = json.loads((newer / provenance.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None                     # provenance.verify names an unreadable manifest
+    if "previous_signatures_sha256" not in m:
+        return None                     # made before rmwork recorded it
+    f = older / records.SIGNATURES
+    actual = provenance.sha256_file(f) if f.is_file() else None
+    if actual != m["previous_signatures_sha256"]:
+        return (f"{f}: not the signatures the version had when it was superseded "
+                f"({newer / provenance.MANIFEST} records another SHA-256): records removed, added or edited")
+    return None
