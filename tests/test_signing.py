@@ -621,3 +621,24 @@ def test_signatures_removed_from_a_history_version_are_detected(tmp_path, keydir
     assert provenance.verify(rep) == []
     rc, _, err = run_cli(capsys, "verify", rep, "--trust", keydir / "ring")
     assert rc == 2 and "not the signatures the version had when it was superseded" in err
+
+
+@pytest.mark.parametrize("change", [{"record": "one"}, {"signature": 5}, {"extra": 1}, {"timestamp": "x"}],
+                         ids=["record-not-int", "signature-not-text", "unknown-field", "timestamp-not-object"])
+def test_wrongly_typed_record_is_named_not_a_traceback(signed, keydir, capsys, change):
+    _edit_line(signed, 1, **change)
+    rc, _, err = run_cli(capsys, "verify", signed, "--trust", keydir / "ring")
+    assert rc == 2 and "row 2: not a signature record (the file was edited by hand)" in err
+
+
+@pytest.mark.parametrize("lang, banner, pending", [
+    ("en", "DRAFT — not an issued certificate: approval pending", "pending (taken from the approver"),
+    ("zh", "草稿 — 非正式证书：待批准", "待定（取自批准人的电子签名）")])
+def test_certificate_page_awaiting_approval_says_draft_and_shows_no_free_text_approver(lang, banner, pending):
+    from rmwork.report.certificate import certificate_page
+
+    cd, meta = _certified()
+    page = certificate_page([cd], meta, lang=lang, approval_pending=True)
+    assert banner in page and pending in page.replace("&#x27;", "'")
+    assert "free text approver" not in page
+    assert "free text approver" in certificate_page([cd], meta, lang=lang)     # approval: none, as before

@@ -286,7 +286,7 @@ def _decrypt(block: bytes, secret: bytes, path: Path):
             raise InputError("wrong passphrase", file=str(path), hint="type the key's passphrase again") from None
         raise InputError("is not a readable private key", file=str(path),
                          hint="give the NAME.key written by 'rmwork keys new'") from None
-    except (TypeError, Exception):  # noqa: BLE001 - cryptography raises several types for garbage
+    except Exception:  # noqa: BLE001 - cryptography raises several types for garbage
         raise InputError("is not a readable private key", file=str(path),
                          hint="give the NAME.key written by 'rmwork keys new'") from None
 

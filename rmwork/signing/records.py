@@ -60,7 +60,9 @@ def read(folder: Path) -> list[tuple[str, dict]]:
         try:
             rec = json.loads(line)
             if not isinstance(rec, dict) or set(rec) - set(FIELDS) - set(UNSIGNED_FIELDS) \
-                    or any(k not in rec for k in ("record", "key_id", "signature", "manifest_sha256")):
+                    or not isinstance(rec.get("record"), int) or isinstance(rec.get("record"), bool) \
+                    or any(not isinstance(rec.get(k), str) for k in ("key_id", "signature", "manifest_sha256")) \
+                    or not isinstance(rec.get("timestamp") or {}, dict):
                 raise ValueError
         except ValueError:
             raise InputError("not a signature record (the file was edited by hand)", file=str(path), row=n,
