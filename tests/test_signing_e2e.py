@@ -10,6 +10,7 @@ key's signer name, distinct from the parameter file's free-text ``approver``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -123,6 +124,8 @@ def test_rerun_after_approval_moves_signatures_into_history_and_is_a_draft_again
     assert r.returncode == 0, r.stderr
     (old,) = list((rep / "history").iterdir())
     assert (old / "signatures.jsonl").read_bytes() == before
+    manifest = json.loads((rep / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["previous_signatures_sha256"] == hashlib.sha256(before).hexdigest()
     assert (old / "certificate.signed.drmd.xml").is_file()
     assert not (rep / "signatures.jsonl").exists() and not (rep / "certificate.signed.drmd.xml").exists()
     r = rm("verify", rep, "--trust", d / "ring")
