@@ -642,3 +642,29 @@ def test_certificate_page_awaiting_approval_says_draft_and_shows_no_free_text_ap
     assert banner in page and pending in page.replace("&#x27;", "'")
     assert "free text approver" not in page
     assert "free text approver" in certificate_page([cd], meta, lang=lang)     # approval: none, as before
+
+
+def test_verify_certificate_with_a_folder_of_trusted_certificates_and_an_ended_validity(signed, keydir,
+                                                                                       capsys, monkeypatch):
+    """--trust may name a folder of .crt files; a certificate past its period of validity is said so."""
+    from rmwork.signing import xmldsig
+
+    trusted = keydir / "published"
+    trusted.mkdir(exist_ok=True)
+    shutil.copy(keydir / "ann.crt", trusted)
+    f = signed / "certificate.signed.drmd.xml"
+    cd, meta = _certified()
+    expiry = meta.validity.expiry                                       # 24 months after 2026-03-01
+    end = dt.datetime.fromisoformat(expiry).replace(tzinfo=dt.UTC)
+    monkeypatch.setattr(xmldsig, "utc_now", lambda: end - dt.timedelta(days=1))
+    rc, out, err = run_cli(capsys, "verify-certificate", f, "--trust", trusted)
+    assert rc == 0 and "(trusted)" in out and "period of validity ended" not in err
+    monkeypatch.setattr(xmldsig, "utc_now", lambda: end + dt.timedelta(days=1))
+    rc, out, err = run_cli(capsys, "verify-certificate", f, "--trust", trusted)
+    assert rc == 0 and f"the certificate's period of validity ended on {expiry}" in err
+
+
+def test_keys_new_refuses_an_absurd_validity(tmp_path, capsys):
+    rc, _, err = run_cli(capsys, "keys", "new", "x", "--role", "reviewer", "--out", tmp_path / "k",
+                         "--valid-days", "10000000")
+    assert rc == 2 and "between 1 and 36500 days" in err and not (tmp_path / "k").exists()

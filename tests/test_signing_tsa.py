@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from test_signing import PASS, keys, make_report, run_cli  # noqa: F401 - shared fixtures and helpers
+from test_signing import PASS, keys, make_report, run_cli  # helpers shared with the main signing tests
 
 def _ssl(*args, cwd):
     subprocess.run(["openssl", *map(str, args)], cwd=cwd, check=True, capture_output=True, timeout=60)
@@ -65,7 +65,7 @@ def tsa(tmp_path_factory):
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):  # http.server's method name
             body = self.rfile.read(int(self.headers["Content-Length"]))
             with lock:
                 (d / "q.tsq").write_bytes(body)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from ..errors import InputError
 from ..report import provenance
 from ..results import Result
 from . import records
@@ -90,7 +91,7 @@ def check_folder(folder: Path, keyring: Keyring | None) -> FolderSignatures:
     manifest_sha = provenance.sha256_file(folder / provenance.MANIFEST)
     try:
         lines = records.read(folder)
-    except Exception as exc:  # InputError naming the bad line
+    except InputError as exc:            # names the line that is not a record
         return FolderSignatures(folder=str(folder), manifest_sha256=manifest_sha, checks=(),
                                 problems=(str(exc),))
     problems = tuple(records.chain_problems(folder, lines))

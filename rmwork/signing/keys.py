@@ -164,8 +164,8 @@ def new_key(name: str, role: str, out: Path, secret: bytes, *, signer: str = "",
         raise InputError(f"the passphrase is shorter than {MIN_PASSPHRASE} characters",
                          hint="choose a longer one")
     signer = " ".join((signer or name).split())
-    if valid_days < 1:
-        raise InputError(f"must be at least 1, got {valid_days}", key="--valid-days")
+    if not 1 <= valid_days <= 36500:
+        raise InputError(f"must be between 1 and 36500 days, got {valid_days}", key="--valid-days")
     out = Path(out)
     paths = {ext: out / f"{name}.{ext}" for ext in ("key", "pub", "crt")}
     for ext, p in paths.items():

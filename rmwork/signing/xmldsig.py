@@ -12,6 +12,7 @@ the signing time, the DRMD schema, and returns the certified values the signatur
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -23,7 +24,7 @@ from lxml import etree
 from .. import drmd
 from ..errors import InputError
 from ..results import Result
-from .keys import SigningKey, parse_utc
+from .keys import SigningKey, parse_utc, utc_now, utc_text
 
 _D, _C, _S = (f"{{{drmd.NS[p]}}}" for p in ("drmd", "dcc", "si"))
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -263,6 +264,8 @@ def _read_signed(signed, cert: x509.Certificate, where: str, *, trusted: bool,
                                          unit=real.findtext(f"{_S}unit") or ""))
     validity = signed.find(f"{_D}administrativeData/{_D}coreData/{_D}validity")
     until = validity.findtext(f"{_D}specificTime") or ("until revoked" if validity is not None else "")
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", until) and until < utc_text(utc_now())[:10]:
+        notes = notes + (f"the certificate's period of validity ended on {until}",)
     return CertificateCheck(
         file=where, signer=person.findtext(f"{_C}person/{_C}name/{_C}content") or "",
         signer_title=person.findtext(f"{_C}role") or "",
