@@ -668,3 +668,22 @@ def test_keys_new_refuses_an_absurd_validity(tmp_path, capsys):
     rc, _, err = run_cli(capsys, "keys", "new", "x", "--role", "reviewer", "--out", tmp_path / "k",
                          "--valid-days", "10000000")
     assert rc == 2 and "between 1 and 36500 days" in err and not (tmp_path / "k").exists()
+
+
+def test_sign_with_trust_refuses_an_untrusted_signer(tmp_path, keydir, capsys):
+    rep = make_report(tmp_path)
+    rc, _, err = sign(capsys, rep, keydir, "eve", "approved", "--trust", keydir / "ring")
+    assert rc == 2 and "not in the keyring" in err and "untrusted signer" in err and _nothing_written(rep)
+
+
+def test_parameter_file_approval_must_be_required_or_none(tmp_path):
+    from rmwork import params
+
+    shutil.copy(Path(__file__).parent.parent / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv",
+                tmp_path / "h.csv")
+    p = tmp_path / "L.yaml"
+    p.write_text("lot: L\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv}\ncertificate: {approval: maybe}\n")
+    with pytest.raises(InputError, match=r"key 'certificate.approval'.*'required' or 'none'"):
+        params.load(p)
+    p.write_text("lot: L\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv}\ncertificate: {approval: required}\n")
+    assert params.load(p).params.certificate.approval == "required"

@@ -89,6 +89,10 @@ def sign_report(report_dir: Path, key: SigningKey, meaning: str, *, comment: str
     report_dir = Path(report_dir)
     now = utc_now()
     _check_key(key, meaning, now)
+    if keyring is not None and keyring.get(key.public.key_id) is None:
+        raise InputError(f"the signer's key is not in the keyring {keyring.folder}: an untrusted signer",
+                         file=str(key.public.path), key="--trust",
+                         hint="add the signer's .pub to the keyring, or sign with a trusted key")
     manifest = _check_report(report_dir)
     with records.report_lock(report_dir, manifest.get("lot") or report_dir.name):
         manifest = _check_report(report_dir)      # again under the lock: a rerun may have finished
