@@ -27,9 +27,14 @@ from .certificate import CertificateMetadata, CertifiedValue
 from .errors import InputError
 from .results import Result
 
-__all__ = ["to_drmd", "validate_drmd", "DrmdValidation", "to_dsi_unit", "DRMD_SCHEMA_VERSION"]
+__all__ = ["to_drmd", "validate_drmd", "DrmdValidation", "to_dsi_unit", "DRMD_SCHEMA_VERSION", "DRAFT_COMMENT"]
 
 DRMD_SCHEMA_VERSION = "0.3.0"
+# a DRMD written while approval is pending (certificate.approval: required) says so in drmd:comment
+# and names no approver; rmwork.signing issues the certificate from it (docs/signing.md)
+DRAFT_COMMENT = ("DRAFT - not an issued certificate: approval pending. The issued certificate is "
+                 "certificate.signed.drmd.xml, signed by the approver (rmwork sign --meaning approved).")
+PENDING_APPROVER = "approval pending"
 NS = {"drmd": "https://example.org/drmd", "dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
 _D, _C, _S = (f"{{{NS[p]}}}" for p in ("drmd", "dcc", "si"))
 
@@ -219,7 +224,7 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
             quantity_types: Mapping[str, str] | None = None,
             unique_identifier: str | None = None, until_revoked: bool = False,
             validate: bool = True, dsi_units: Mapping[str, str] | None = None,
-            strict_units: bool = False) -> bytes:
+            strict_units: bool = False, approval_pending: bool = False) -> bytes:
     """Digital Reference Material Document of a certificate (DRMD v0.3.0; ISO Guide 31:2015 items).
 
     Parameters
@@ -251,6 +256,10 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
     strict_units : bool
         Refuse (InputError naming the unit and the key) a unit :func:`dsi_unit` cannot express,
         instead of writing it as given.
+    approval_pending : bool
+        A draft awaiting an approved signature (``certificate.approval: required``): the document
+        carries :data:`DRAFT_COMMENT` and names no approver (``respPersons`` says "approval pending");
+        ``metadata.approver`` is then neither needed nor used.
 
     Returns
     -------
@@ -278,7 +287,7 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
                          hint="certify at least one analyte before exporting the DRMD")
     m = metadata
     missing = m.missing()
-    if not m.approver.strip():
+    if not m.approver.strip() and not approval_pending:
         missing.append("approver")
     if not (m.producer_city.strip() or m.producer_country_code.strip() or m.producer_address.strip()):
         missing.append("producer_city")
@@ -334,8 +343,8 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
     resp = etree.SubElement(adm, f"{_D}respPersons")
     rp = etree.SubElement(resp, f"{_C}respPerson")
     person = etree.SubElement(rp, f"{_C}person")
-    _text(person, f"{_C}name", m.approver, lang)
-    if m.approver_role.strip():
+    _text(person, f"{_C}name", PENDING_APPROVER if approval_pending else m.approver, lang)
+    if m.approver_role.strip() and not approval_pending:
         etree.SubElement(rp, f"{_C}role").text = _clean(m.approver_role)
 
     mats = etree.SubElement(root, f"{_D}materials")
@@ -396,6 +405,8 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
         extra.append(("定值方法" if zh else "Methods of characterization", m.methods))
     for name, text in extra:
         _rich(st, f"{_D}statement", name, text, lang)
+    if approval_pending:
+        etree.SubElement(root, f"{_D}comment").text = DRAFT_COMMENT
 
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     if validate:

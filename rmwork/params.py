@@ -216,6 +216,8 @@ class Certificate(_Model):
     producer_email: str = ""
     approver: str = ""
     approver_role: str = ""
+    approval: Literal["required", "none"] = Field("none", description="required: the certificate is a "
+                                                  "DRAFT until an approved signature (rmwork sign)")
     rm_number: str = ""
     certificate_id: str = ""
     description: str = ""

@@ -346,6 +346,11 @@ class Workbook:
                  validity=self.validity())
         return cert.CertificateMetadata.from_mapping(d)
 
+    def approval_pending(self) -> bool:
+        """``certificate.approval: required``: the report is a DRAFT until an approved signature
+        (21 CFR Part 11 §11.50; docs/signing.md)."""
+        return self.p.certificate.approval == "required"
+
     def write_drmd(self, output_dir) -> str:
         """Write the Digital Reference Material Document (DRMD v0.3.0) of the certified analytes
         next to results.json; when none is written the reason goes to results.json (``drmd``)."""
@@ -361,16 +366,18 @@ class Workbook:
             return False, "DRMD not written: no analyte is certified."
         meta = self.metadata()
         missing = meta.missing()
-        if missing or not meta.approver or not (meta.producer_city and meta.producer_country_code):
-            need = missing + [k for k in ("approver", "producer_city", "producer_country_code")
-                              if not getattr(meta, k)]
+        pending = self.approval_pending()       # the approver comes from the signature (docs/signing.md)
+        needed = ("producer_city", "producer_country_code") if pending else \
+            ("approver", "producer_city", "producer_country_code")
+        if missing or any(not getattr(meta, k) for k in needed):
+            need = missing + [k for k in needed if not getattr(meta, k)]
             return False, ("DRMD not written: set " + ", ".join(f"certificate.{k}" for k in need)
                            + " in the parameter file.")
         try:
             xml = drmd.to_drmd([e.certified for e in certs.values()], meta,
                                analyte_names=self.p.certificate.analyte_names or None,
                                dsi_units={a: s.dsi_unit for a, s in self.p.analytes.items() if s.dsi_unit},
-                               strict_units=True)
+                               strict_units=True, approval_pending=pending)
         except InputError as exc:
             return False, f"DRMD not written: {exc}"
         if output_dir:
@@ -378,7 +385,8 @@ class Workbook:
             out.mkdir(parents=True, exist_ok=True)
             (out / "certificate.drmd.xml").write_bytes(xml)
             _wrote(out, "certificate.drmd.xml")
-            return True, "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema."
+            return True, ("certificate.drmd.xml written and validated against the DRMD v0.3.0 schema"
+                          + (" (DRAFT: approval pending)." if pending else "."))
         return False, "DRMD validated against the DRMD v0.3.0 schema (not written: no output folder)."
 
     # -- results.json --------------------------------------------------------------------------

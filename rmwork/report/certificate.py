@@ -61,6 +61,12 @@ HEADINGS = {
     "approver": ("Approved by", "批准人"),
     "checks": ("Reviewer checks", "审核检查"),
     "draft": ("DRAFT — required certificate items missing: ", "草稿 — 缺少必需的证书项目："),
+    "approval_pending": ("DRAFT — not an issued certificate: approval pending. The certificate is issued "
+                         "by the approver's electronic signature as certificate.signed.drmd.xml "
+                         "(rmwork sign --meaning approved); check it with rmwork verify --trust.",
+                         "草稿 — 非正式证书：待批准。证书由批准人电子签名后以 certificate.signed.drmd.xml 发布"
+                         "（rmwork sign --meaning approved）；可用 rmwork verify --trust 核验。"),
+    "approver_pending": ("pending (taken from the approver's signature)", "待定（取自批准人的电子签名）"),
 }
 
 _SOURCES_ZH = {
@@ -368,7 +374,7 @@ def _u_sentence(vals: Sequence[CertifiedValue], lang: str) -> str:
 def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "en",
                      checks: ChecksResult | Iterable[ChecksResult] | None = None,
                      analyte_names: Mapping[str, str] | None = None, draft: bool = False,
-                     standalone: bool = False) -> str:
+                     standalone: bool = False, approval_pending: bool = False) -> str:
     """Certificate page in English or Chinese (ISO Guide 31:2015 items; JJF 1186-2018 terms).
 
     Parameters
@@ -385,6 +391,10 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
         Display names of the analytes.
     draft : bool
         With missing required items, show a DRAFT banner listing them instead of raising.
+    approval_pending : bool
+        ``certificate.approval: required``: a DRAFT banner saying the certificate is issued only by
+        the approver's signature, and the approver line says "pending" instead of the free text
+        (21 CFR Part 11 §11.50; docs/signing.md).
     standalone : bool
         Return a complete HTML document (``<!DOCTYPE html>`` with charset and style) instead of a
         ``<div>`` fragment.
@@ -411,6 +421,8 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
     out = [f'<div class="rmwork-certificate" lang="{"zh-CN" if zh else "en"}">']
     if missing:
         out.append(f'<div class="rmwork-draft">{_e(_t("draft", lang))}{_e(", ".join(missing))}</div>')
+    if approval_pending:
+        out.append(f'<div class="rmwork-draft rmwork-approval-pending">{_e(_t("approval_pending", lang))}</div>')
     out.append(f"<h1>{_e(_t('title', lang))}</h1>")
 
     meta_rows = []
@@ -456,7 +468,10 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
                 + _para(v.justification_zh if zh else v.justification))
     if m.safety.strip():
         section("safety", _para(m.safety))
-    if m.approver.strip():
+    if approval_pending:
+        sep = "：" if zh else ": "
+        out.append(f"<p>{_e(_t('approver', lang))}{sep}{_e(_t('approver_pending', lang))}</p>")
+    elif m.approver.strip():
         role = f" ({m.approver_role})" if m.approver_role.strip() else ""
         sep = "：" if zh else ": "
         out.append(f"<p>{_e(_t('approver', lang))}{sep}{_e(m.approver + role)}</p>")

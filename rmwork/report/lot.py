@@ -65,7 +65,13 @@ def header(wb) -> HTML:
             rows.append((k_zh if zh_ else k_en, v))
     body = "".join(f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)
-    return HTML(f"<h1>{html.escape(title)}: {html.escape(p.lot)}</h1>"
+    draft = ""
+    if wb.approval_pending():                  # certificate.approval: required (docs/signing.md)
+        from .certificate import HEADINGS
+
+        text = HEADINGS["approval_pending"][1 if zh_ else 0]
+        draft = f"<p class='rmwork-draft' style='border:2px solid #c00;color:#c00;padding:.5em'>{html.escape(text)}</p>"
+    return HTML(f"<h1>{html.escape(title)}: {html.escape(p.lot)}</h1>{draft}"
                 f"<table class='rmwork'><tbody>{body}</tbody></table>")
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 PACKAGES = ("rmwork", "numpy", "scipy", "pandas", "pymc", "pytensor", "nutpie", "arviz", "papermill",
             "nbconvert", "nbformat", "matplotlib", "pydantic", "openpyxl", "lxml", "ipykernel")
 MANIFEST = "manifest.json"
+# written after the report by rmwork sign (rmwork.signing), so never listed in the manifest: they sign it
+SIGNATURE_FILES = ("signatures.jsonl", "certificate.signed.drmd.xml")
 VOLATILE_KEYS = ("started_utc", "finished_utc", "duration_s", "run_by", "reason", "previous_manifest_sha256")
 
 
@@ -153,7 +155,7 @@ def verify(report_dir: Path) -> list[str]:
         for f in folder.rglob("*"):
             rel = f.relative_to(folder).as_posix()
             if f.is_file() and f.name != MANIFEST and "history" not in f.relative_to(folder).parts \
-                    and not f.name.startswith(".") and rel not in listed:
+                    and not f.name.startswith(".") and rel not in listed and rel not in SIGNATURE_FILES:
                 problems.append(f"{f}: not listed in {folder / MANIFEST} (added after the report was made)")
         prev = m.get("previous_manifest_sha256")
         older = chain[i + 1] if i + 1 < len(chain) else None

@@ -121,7 +121,7 @@ def show_certificate(wb, certs: dict, output_dir=""):
     page = rcert.certificate_page([e["certified"] for e in certs.values()], meta, lang=lang,
                                   checks=[e["checks"] for e in certs.values()],
                                   analyte_names=wb.p.certificate.analyte_names or None,
-                                  draft=bool(meta.missing()))
+                                  draft=bool(meta.missing()), approval_pending=wb.approval_pending())
     _display(HTML(page))
     _display(note(wb.write_drmd(output_dir)))
 

@@ -93,6 +93,8 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
                 previous=prev, environment=_environment(), kernel_start=starts)
             manifest["kernel"] = kernels
+            if prev is not None:       # anchors the superseded version's signatures (rmwork.signing)
+                manifest["previous_signatures_sha256"] = _signatures_sha256(out_root / name)
             provenance.write_manifest(work, manifest)
             swapped = _swap(out_root, name, work)                                  # 5. swap
         except BaseException as exc:
@@ -294,6 +296,12 @@ def kernel_name() -> str:
         raise RunError(f"the Jupyter kernel '{KERNEL}' ({spec.resource_dir}) runs {exe}, not this "
                        f"installation's {sys.executable}; remove it or reinstall it: {install}")
     return KERNEL
+
+
+def _signatures_sha256(final: Path) -> str | None:
+    """SHA-256 of the current report's signatures.jsonl, which a rerun moves into history/ with it."""
+    f = final / "signatures.jsonl"
+    return provenance.sha256_file(f) if f.is_file() else None
 
 
 def _environment() -> dict:
