@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
-from rmwork import cli, runner
+from rmwork.run import cli, runner
 from rmwork.certificate import CertificateMetadata, budget, certify, validity_period
 from rmwork.drmd import to_drmd
 from rmwork.errors import InputError
