@@ -144,12 +144,14 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
         work = out_root / f".tmp-{lot.params.lot}-{uuid.uuid4().hex[:8]}"
         work.mkdir(parents=True)
         try:
+            data.save(work)                        # the kernel certifies this snapshot, not a re-read
             env = None
             if svc is not None:
                 svc.warm(workbook.bayes_structures(lot, data))
                 env = {**os.environ, **svc.env()}
             starts = _execute(lot, work, progress=progress, env=env, reuse=reuse,
                      html={NOTEBOOKS[0]: (work / "report.html", f"{lot.params.lot} — {lot.params.material}")})
+            (work / workbook.SNAPSHOT).unlink(missing_ok=True)
             if not (work / "report.html").is_file():
                 raise NotebookError(f"{NOTEBOOKS[0]}: no report.html was rendered")
             if not (work / "results.json").is_file():
@@ -163,6 +165,9 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 notebooks={n: notebooks_dir() / n for n in NOTEBOOKS}, seed=lot.params.seed,
                 started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
                 previous=prev, environment=_environment(), kernel_start=starts)
+            # the hashes of the bytes parsed and certified, not of the files as they are now
+            manifest["parameter_file"]["sha256"] = data.parameter_sha256
+            manifest["inputs"] = data.manifest_inputs()
             provenance.write_manifest(work, manifest)
             _swap(out_root, lot.params.lot, work)
         except BaseException as exc:
@@ -224,7 +229,9 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
     for name in NOTEBOOKS:
         target = work / name
         errfile = work / f".{name}.error.json"
-        params_json = json.dumps({"lot_file": str(lot.path), "output_dir": str(work.resolve())})
+        snap = work / workbook.SNAPSHOT
+        params_json = json.dumps({"lot_file": str((snap if snap.is_file() else lot.path).resolve()),
+                                  "output_dir": str(work.resolve())})
         argv = [str(nbdir / name), str(target), params_json, kernel_name(), str(nbdir), str(errfile),
                 *map(str, (html or {}).get(name, ("", "")))]
         with open(work / "kernel-stderr.log", "ab") as log:
