@@ -66,7 +66,8 @@ def lab_sheet(book: excel.Book, *, stem: str, sheet: str | None, cell_range: str
             if _text(v) == "":
                 empty += 1
                 continue
-            rec = {"analyte": analyte, "lab": lab, "replicate": k, "value": v, "source_row": r,
+            rec = {"analyte": analyte, "lab": lab, "replicate": k, "value": v, "source_sheet": sh.title,
+                   "source_row": r,
                    "source_cell": f"{get_column_letter(cols[k - 1])}{r}"}
             if ucol is not None:
                 rec["unit_of_measure"] = sh.value(r, ucol)
