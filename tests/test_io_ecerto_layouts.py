@@ -13,7 +13,7 @@ import pytest
 
 from rmwork import io
 
-ECERTO = Path("/work/shared/data/ecerto")
+ECERTO = Path(__file__).resolve().parent.parent / "data" / "ecerto"
 
 
 def sheets(name):

@@ -16,7 +16,7 @@ import pytest
 from rmwork import params, workbook
 from rmwork.errors import InputError
 
-ECERTO = Path("/work/shared/data/ecerto")
+ECERTO = Path(__file__).resolve().parent.parent / "data" / "ecerto"
 SHEETS = sorted(ECERTO.glob("Ergebnisblatt_BAM-M321_*_m.xlsx"))
 
 
