@@ -205,6 +205,9 @@ def main(argv=None) -> int:
     v.add_argument("params")
     ve = sub.add_parser("verify", help="check a report folder against its manifest and history chain")
     ve.add_argument("report_dir")
+    from . import ecerto_cli
+
+    ecerto_cli.add_commands(sub)
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
@@ -231,6 +234,8 @@ def main(argv=None) -> int:
                 return 2
             print(f"{args.report_dir}: intact (every hash and the history chain match)")
             return 0
+        if args.cmd in ecerto_cli.COMMANDS:
+            return ecerto_cli.run(args)
         if args.cmd == "batch":
             files = _collect(args.params)
             if not files:
