@@ -315,7 +315,10 @@ class Lot:
 
     def resolve(self, rel: str) -> Path:
         p = Path(rel)
-        return p if p.is_absolute() else (self.base / p).resolve()
+        try:
+            return p if p.is_absolute() else (self.base / p).resolve()
+        except (OSError, RuntimeError):       # a symlink loop: require_file names it
+            return self.base / p
 
     def sources(self) -> dict[str, DataSource]:
         """Every data source the lot names, keyed by its study ('homogeneity', 'stability.long_term')."""

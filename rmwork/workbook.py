@@ -650,7 +650,13 @@ def load_data(lot: params.Lot) -> LotData:
         from . import characterization as cmod
 
         for a, g in df.groupby("analyte", sort=False):
-            cmod.lab_summary(g, analyte=str(a))       # u > 0, dof > 0, layout: fail before any kernel
+            try:
+                cmod.lab_summary(g, analyte=str(a))   # u > 0, dof > 0, layout: fail before any kernel
+            except InputError as exc:
+                if exc.file is not None:
+                    raise
+                raise InputError(f"analyte '{a}': {exc.problem}", file=df.attrs.get("file"), column=exc.column,
+                                 hint=exc.hint) from None
         known = set(df["lab"])
         for e in c.exclude:
             if e.lab not in known:

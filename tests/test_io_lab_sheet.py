@@ -65,6 +65,8 @@ def test_lab_sheet_ecerto_m321_six_sheets_give_exactly_the_cells_numbers(labs):
     assert df.loc[df["lab"] == "BAM-3", "source_file"].iloc[0] == "labs/Ergebnisblatt_BAM-M321_BAM-3_m.xlsx"
     # the three BAM files all say Labor 'BAM-phot' in B2: the lab comes from the file name
     assert {"BAM-3", "BAM-ICPs", "BAM-photom"} <= set(df["lab"])
+    # the sheet beside 'Ergebnisse' is named as not read
+    assert any(n.endswith("other sheets not read: 'nassch. Analysenverfahren'") for n in df.attrs["notes"])
 
 
 def test_lab_sheet_without_units_is_refused_naming_the_analytes(labs):

@@ -70,6 +70,9 @@ def require_file(path, *, key: str | None = None, file: str | None = None, shown
     except (OSError, RuntimeError):           # a symlink loop, a name too long
         raise InputError(f"data path '{shown}' cannot be resolved", file=file, key=key,
                          hint="name a regular file") from None
+    if not exists and p.is_symlink():
+        raise InputError(f"data path '{shown}' cannot be resolved (a symbolic link in a loop or to nothing)",
+                         file=file, key=key, hint="name a regular file")
     if not exists:
         raise InputError(f"data file '{shown}' does not exist", file=file, key=key,
                          hint="check the path (relative paths start at the parameter file's folder)")

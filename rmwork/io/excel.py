@@ -145,8 +145,11 @@ def one_sheet(book: Book, sheet: str | None) -> Sheet:
 
 
 def skipped_note(book: Book, read: list[str]) -> list[str]:
+    """Which sheets were not read: the report names every one."""
     hidden = [s for s in book.hidden() if s not in read]
-    return [f"hidden sheets not read: {', '.join(repr(s) for s in hidden)}"] if hidden else []
+    other = [s for s in book.visible() if s not in read]
+    return ([f"hidden sheets not read: {', '.join(repr(s) for s in hidden)}"] if hidden else []) + \
+        ([f"other sheets not read: {', '.join(repr(s) for s in other)}"] if other else [])
 
 
 def table(sh: Sheet) -> list[dict]:
