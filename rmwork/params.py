@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import glob
 import re
 from datetime import date
 from pathlib import Path
@@ -74,13 +75,46 @@ class _Model(BaseModel):
 
 
 class DataSource(_Model):
-    data: str = Field(description="CSV or XLSX file, relative to the parameter file")
-    sheet: str | None = None
-    decimal: Literal[".", ","] | None = None
-    encoding: str | None = None
+    """Where a study's data come from and how to read them (rmwork.io; issue 15)."""
+    data: str | list[str] = Field(description="CSV or XLSX file, a glob pattern (``labs/*.xlsx``) or a "
+                                  "list of them, relative to the parameter file; every row keeps its "
+                                  "file, sheet and row")
+    sheet: str | None = Field(None, description="Excel sheet to read; required when a workbook has several "
+                              "visible sheets; hidden sheets are read only when named here")
+    decimal: Literal[".", ","] | None = Field(None, description="decimal mark of a CSV file (detected "
+                                              "when absent)")
+    encoding: str | None = Field(None, description="text encoding of a CSV file; without it UTF-8 (with or "
+                                 "without BOM), else the only plausible one of GB18030 and Latin-1")
     unit_of_measure: str | None = Field(None, description="unit of the table's values when it has no "
                                         "unit_of_measure column; a study in another unit than the "
                                         "certified value enters the budget through relative values")
+    layout: Literal["auto", "long", "lab-sheet", "ecerto-stability", "ecerto-monitoring"] = Field(
+        "auto", description="table layout: a long table, or one of eCerto's layouts (auto: long, or "
+        "eCerto's stability / monitoring sheets when recognised)")
+    range: str | None = Field(None, description="lab-sheet: cell range of the results, e.g. A8:H29 (first "
+                              "column analytes, the others replicates); default: below 'Element' / "
+                              "'Einzelwerte'")
+    lab_cell: str | None = Field(None, description="lab-sheet: cell holding the lab id, e.g. B2; default: "
+                                 "the file name (Ergebnisblatt_<study>_<lab>_m.xlsx gives <lab>)")
+    unit_column: str | None = Field(None, description="lab-sheet: column holding each analyte's unit, e.g. B; "
+                                    "default: units from the lot's analytes")
+    analytes: list[str] | None = Field(None, description="read only these analytes (the others are "
+                                       "listed in the report as not read); default: all")
+    censored: Literal["refuse", "exclude"] = Field("refuse", description="censored results ('<LOD', "
+                                                   "'< 0.1', 'n.d.'): refused, or each excluded with its "
+                                                   "reason in the report")
+    lab_aliases: dict[str, str] = Field({}, description="characterization: lab ids to map to one id "
+                                        "(ids differing only in case or spaces are refused otherwise)")
+
+    @field_validator("data")
+    @classmethod
+    def _data(cls, v):
+        if isinstance(v, list) and not v:
+            raise ValueError("names no file; give a file, a glob pattern or a list of them")
+        return v
+
+    def patterns(self) -> list[str]:
+        return [self.data] if isinstance(self.data, str) else list(self.data)
 
 
 class AnalyteSettings(_Model):
@@ -335,25 +369,60 @@ class Lot:
         self.text = text
 
     def __getattr__(self, item):
+        if item.startswith("__") or item == "params":   # unpickling: before __dict__ is set
+            raise AttributeError(item)
         return getattr(self.params, item)
 
     def resolve(self, rel: str) -> Path:
         p = Path(rel)
-        return p if p.is_absolute() else (self.base / p).resolve()
+        try:
+            return p if p.is_absolute() else (self.base / p).resolve()
+        except (OSError, RuntimeError):       # a symlink loop: require_file names it
+            return self.base / p
 
-    def data_files(self) -> dict[str, Path]:
-        """Every data file the lot names, keyed by its parameter key."""
-        out = {}
-        p = self.params
+    def sources(self) -> dict[str, DataSource]:
+        """Every data source the lot names, keyed by its study ('homogeneity', 'stability.long_term')."""
+        p, out = self.params, {}
         if p.homogeneity:
-            out["homogeneity.data"] = self.resolve(p.homogeneity.data)
+            out["homogeneity"] = p.homogeneity
         if p.stability:
             for k in ("long_term", "isochronous", "transport", "accelerated", "monitoring"):
                 s = getattr(p.stability, k)
                 if s is not None:
-                    out[f"stability.{k}.data"] = self.resolve(s.data)
+                    out[f"stability.{k}"] = s
         if p.characterization:
-            out["characterization.data"] = self.resolve(p.characterization.data)
+            out["characterization"] = p.characterization
+        return out
+
+    def source_files(self, study: str) -> list[tuple[str, Path]]:
+        """(as written or matched, resolved path) of each file of one study, globs expanded in
+        sorted order; a pattern that matches nothing is refused."""
+        src, out = self.sources()[study], []
+        for pat in src.patterns():
+            if any(ch in pat for ch in "*?["):
+                hits = [h for h in sorted(glob.glob(pat, root_dir=str(self.base), recursive=True))
+                        if self.resolve(h).is_file()]
+                if not hits:
+                    raise InputError(f"the pattern '{pat}' matches no file", file=str(self.path),
+                                     key=f"{study}.data", hint="check the pattern and the folder")
+                out += [(h, self.resolve(h)) for h in hits]
+            else:
+                out.append((pat, self.resolve(pat)))
+        seen, unique = set(), []
+        for shown, f in out:
+            if f not in seen:
+                seen.add(f)
+                unique.append((shown, f))
+        return unique
+
+    def data_files(self) -> dict[str, Path]:
+        """Every data file the lot names, keyed by its parameter key ('homogeneity.data'; a study
+        with several files: 'characterization.data[0]', 'characterization.data[1]', ...)."""
+        out = {}
+        for study in self.sources():
+            files = self.source_files(study)
+            for i, (_, f) in enumerate(files):
+                out[f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]"] = f
         return out
 
     def sigma_pt(self, analyte: str, mean: float) -> float | None:
@@ -400,10 +469,9 @@ def load(path) -> Lot:
     lot = Lot(params, p.resolve(), raw)
     from .io import require_file
 
-    for key, f in lot.data_files().items():
-        if not f.is_file():
-            written = _get(params, key)
-            require_file(f, key=key, file=name, shown=written)
+    for study in lot.sources():
+        for shown, f in lot.source_files(study):
+            require_file(f, key=f"{study}.data", file=name, shown=shown)
     return lot
 
 

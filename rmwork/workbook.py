@@ -7,8 +7,11 @@ itself.
 
 from __future__ import annotations
 
+import builtins
+import hashlib
 import json
 import os
+import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -559,22 +562,128 @@ def _flatten(d, prefix=""):
     return out
 
 
-def read(lot: params.Lot, source: params.DataSource, study: str) -> pd.DataFrame:
-    """Read one data table the lot names; messages show the path as written in the lot file."""
-    df = io.read_table(lot.resolve(source.data), study=study, sheet=source.sheet,
-                       decimal=source.decimal, encoding=source.encoding, display_name=source.data)
-    if source.unit_of_measure and "unit_of_measure" not in df.columns:
-        df["unit_of_measure"] = source.unit_of_measure
+SNAPSHOT = ".lot-snapshot.pkl"   # the runner's snapshot of the lot as read, in the working folder
+
+
+class LotData(dict):
+    """Every data table of a lot as read (study key -> frame), with the hashes of the exact bytes
+    parsed (``inputs``: parameter key -> path, file as written, SHA-256, size, rows read).
+
+    The runner reads each input once, saves this snapshot into the working folder, and the
+    kernel's :func:`open` loads it: what is certified is exactly what was hashed (issue 13)."""
+
+    def __init__(self, lot: params.Lot, frames=None, inputs=None):
+        super().__init__(frames or {})
+        self.lot = lot
+        self.inputs: dict[str, dict] = dict(inputs or {})
+        self.parameter_sha256 = hashlib.sha256(lot.text).hexdigest()
+
+    def notes(self, study: str) -> list[str]:
+        return list(self[study].attrs.get("notes", [])) if study in self else []
+
+    def excluded(self, study: str) -> list[dict]:
+        return list(self[study].attrs.get("excluded", [])) if study in self else []
+
+    def manifest_inputs(self) -> dict[str, dict]:
+        return {k: {kk: v[kk] for kk in ("path", "sha256", "file", "study", "rows", "sheets")}
+                for k, v in self.inputs.items()}
+
+    def save(self, folder) -> Path:
+        """Write the snapshot (pickle: written and read only by rmwork itself, in its own working folder)."""
+        path = Path(folder) / SNAPSHOT
+        with builtins.open(path, "wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+
+    @staticmethod
+    def load(path) -> "LotData":
+        with builtins.open(path, "rb") as fh:
+            data = pickle.load(fh)  # noqa: S301 - the runner's own snapshot, never user input
+        if not isinstance(data, LotData):
+            raise InputError("is not an rmwork lot snapshot", file=str(path), hint="run the lot with rmwork run")
+        return data
+
+
+def _read_one(lot: params.Lot, source: params.DataSource, study: str, shown: str, path: Path,
+              inputs: dict, key: str) -> pd.DataFrame:
+    raw = io.require_file(path, key=f"{study}.data", file=str(lot.path), shown=shown).read_bytes()
+    df = io.read_bytes(raw, suffix=path.suffix, stem=path.stem, study=study.split(".")[0], name=shown,
+                       sheet=source.sheet, decimal=source.decimal, encoding=source.encoding,
+                       layout=source.layout, censored=source.censored, range=source.range,
+                       lab_cell=source.lab_cell, unit_column=source.unit_column)
+    df.insert(0, "source_file", shown)
+    sheets = sorted(set(df["source_sheet"])) if "source_sheet" in df.columns else []
+    inputs[key] = {"path": str(path), "file": shown, "sha256": hashlib.sha256(raw).hexdigest(),
+                   "size": len(raw), "study": study, "rows": int(len(df)), "sheets": sheets}
     return df
 
 
-def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
-    """Read and check every data table the lot names (raises InputError naming file/row/column)."""
+def read(lot: params.Lot, source: params.DataSource, study: str, inputs: dict | None = None) -> pd.DataFrame:
+    """Read one study's data (every file it names, globs expanded) as one frame; each row keeps
+    ``source_file``, ``source_sheet`` (Excel) and ``source_row``; ``inputs`` collects the SHA-256
+    of the exact bytes parsed.  Messages show paths as written in the lot file."""
+    inputs = {} if inputs is None else inputs
+    files = lot.source_files(study)
+    frames = [_read_one(lot, source, study, shown, path, inputs,
+                        f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]")
+              for i, (shown, path) in enumerate(files)]
+    df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, sort=False)
+    layouts = sorted({f.attrs.get("layout", "long") for f in frames})
+    notes = [f"{f.attrs['file']}: {n}" if len(frames) > 1 else n for f in frames for n in f.attrs.get("notes", [])]
+    excluded = [e for f in frames for e in f.attrs.get("excluded", [])]
+    meta = {k: v for f in frames for k, v in f.attrs.get("meta", {}).items()}
+    df = df.reset_index(drop=True)
+    df = _select(df, source, study, lot, notes)
+    df = io.check_labs(df, source.lab_aliases, key=f"{study}.lab_aliases")
+    df = _units(df, lot, source, study, layouts)
+    df.attrs.update(file=", ".join(f.attrs["file"] for f in frames), layout=", ".join(layouts),
+                    notes=notes, excluded=excluded, meta=meta)
+    return df
+
+
+def _select(df, source, study, lot, notes):
+    if source.analytes is None:
+        return df
+    have = list(dict.fromkeys(df["analyte"]))
+    missing = [a for a in source.analytes if a not in have]
+    if missing:
+        raise InputError(f"analyte{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in the data",
+                         file=str(lot.path), key=f"{study}.analytes", hint=f"the data have {', '.join(have)}")
+    left = [a for a in have if a not in source.analytes]
+    if left:
+        notes.append(f"analytes not read (not in {study}.analytes): {', '.join(left)}")
+    return df[df["analyte"].isin(source.analytes)].reset_index(drop=True)
+
+
+def _units(df, lot, source, study, layouts):
+    if "unit_of_measure" in df.columns:
+        return df
+    if "lab-sheet" not in layouts:
+        if source.unit_of_measure:
+            df["unit_of_measure"] = source.unit_of_measure
+        return df
+    units = {}
+    for a in dict.fromkeys(df["analyte"]):
+        s = lot.params.analytes.get(a)
+        units[a] = (s.unit if s is not None and s.unit else None) or source.unit_of_measure
+    missing = [a for a, u in units.items() if not u]
+    if missing:
+        raise InputError(f"the lab sheets give no unit for {', '.join(missing)}", file=str(lot.path),
+                         key="analytes", hint="give each analyte its unit under 'analytes:' (e.g. "
+                         f"'{missing[0]}: {{unit: \"% (m/m)\"}}'), set '{study}.unit_column', or list the "
+                         f"analytes to read under '{study}.analytes'")
+    df["unit_of_measure"] = df["analyte"].map(units)
+    return df
+
+
+def load_data(lot: params.Lot) -> LotData:
+    """Read and check every data table the lot names, each file once (raises InputError naming
+    file/row/column); the result holds the frames and the SHA-256 of the bytes parsed."""
     p = lot.params
-    data = {}
+    data = LotData(lot)
     if p.homogeneity:
         h = p.homogeneity
-        data["homogeneity"] = read(lot, h, "homogeneity")
+        data["homogeneity"] = read(lot, h, "homogeneity", data.inputs)
         df = data["homogeneity"]
         key = ["analyte", "group"] if "group" in df.columns else ["analyte"]
         for k, g in df.groupby(key, sort=False):
@@ -591,14 +700,14 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
         for k in ("long_term", "isochronous", "transport", "accelerated", "monitoring"):
             src = getattr(p.stability, k)
             if src is not None:
-                data[f"stability.{k}"] = read(lot, src, "stability")
+                data[f"stability.{k}"] = read(lot, src, f"stability.{k}", data.inputs)
         mon = data.get("stability.monitoring")
         if mon is not None and "u" not in mon.columns:
             raise InputError("monitoring results need a column 'u' (standard uncertainty of each "
-                             "result)", file=p.stability.monitoring.data, hint="add the column")
+                             "result)", file=mon.attrs.get("file"), hint="add the column")
     if p.characterization:
         c = p.characterization
-        df = read(lot, c, "characterization")
+        df = read(lot, c, "characterization", data.inputs)
         data["characterization"] = df
         from . import characterization as cmod
 
@@ -608,10 +717,16 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
         if (n_labs < 2).all():
             a = n_labs.index[0]
             raise InputError(f"analyte '{a}' has results from {n_labs.iloc[0]} lab; a consensus "
-                             "value (ISO Guide 35:2017, 9.5) needs at least 2", file=c.data,
+                             "value (ISO Guide 35:2017, 9.5) needs at least 2", file=df.attrs.get("file"),
                              hint="add laboratories or methods")
         for a, g in df.groupby("analyte", sort=False):
-            cmod.lab_summary(g, analyte=str(a))       # u >= 0, dof > 0, layout: fail before any kernel
+            try:
+                cmod.lab_summary(g, analyte=str(a))   # u > 0, dof > 0, layout: fail before any kernel
+            except InputError as exc:
+                if exc.file is not None:
+                    raise
+                raise InputError(f"analyte '{a}': {exc.problem}", file=df.attrs.get("file"), column=exc.column,
+                                 hint=exc.hint) from None
         known = set(df["lab"])
         for e in c.exclude:
             if e.lab not in known:
@@ -661,6 +776,10 @@ def open(lot_file, *, fits=None) -> Workbook:  # noqa: A001 - the notebook's one
     ``fits``: where Bayesian sensitivity fits run (default: the plug-in the environment names,
     else :class:`ImmediateFits`)."""
     fits = fits if fits is not None else _plugin_fits()
+    if Path(lot_file).name == SNAPSHOT:
+        # the runner's snapshot (:data:`SNAPSHOT`): the lot exactly as the runner read and hashed it
+        data = LotData.load(lot_file)
+        return Workbook(lot=data.lot, data=data, fits=fits)
     lot = params.load(lot_file)
     return Workbook(lot=lot, data=load_data(lot), fits=fits)
 

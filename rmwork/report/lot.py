@@ -82,26 +82,41 @@ def parameters(wb) -> HTML:
 
 
 def data_as_read(wb) -> HTML:
-    """Every data table as read, with its row count (collapsible; opens offline without scripts)."""
+    """Every data table as read, each row with its source (file, sheet, row), the reading notes
+    (encoding, sheets skipped, formula cells) and every excluded result with its reason."""
     parts = []
     zh_ = wb.language == "zh"
     for study, df in wb.data.items():
-        shown = df.drop(columns=[c for c in ("source_sheet",) if c in df.columns])
+        shown = df
         if "date" in shown.columns:
             shown = shown.assign(date=shown["date"].dt.strftime("%Y-%m-%d"))
         cap = (f"{study}: {df.attrs.get('file', '')} — {len(df)} 行" if zh_ else
                f"Data as read — {study}: {df.attrs.get('file', '')} ({len(df)} rows; layout "
-               f"{df.attrs.get('layout', 'long')}; source_row = spreadsheet row)")
+               f"{df.attrs.get('layout', 'long')}; source_file, source_sheet, source_row = where each "
+               "row was read)")
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in df.attrs.get("notes", []))
+        excluded = df.attrs.get("excluded", [])
+        ex = ""
+        if excluded:
+            ecap = (f"{study}: 剔除的结果 ({len(excluded)})" if zh_ else
+                    f"Excluded results — {study} ({len(excluded)}; not used in any statistic)")
+            ex = table_html(pd.DataFrame(excluded).astype(object), ecap, labels=False)
         parts.append(f"<details><summary>{html.escape(cap)}</summary>"
+                     + (f"<ul>{notes}</ul>" if notes else "") + ex
                      + table_html(shown.astype(object), cap, labels=False, digits=10) + "</details>")
     return HTML("".join(parts))
 
 
 def provenance_table(wb) -> HTML:
     lot = wb.lot
-    rows = [("parameter file", str(lot.path.name), provenance.sha256_file(lot.path))]
-    for k, f in lot.data_files().items():
-        rows.append((k, f.name, provenance.sha256_file(f)))
+    inputs = getattr(wb.data, "inputs", None)
+    if inputs is not None:
+        # the bytes the runner parsed (rmwork.workbook.LotData), not the files as they are now
+        rows = [("parameter file", str(lot.path.name), wb.data.parameter_sha256)]
+        rows += [(k, v["file"], v["sha256"]) for k, v in inputs.items()]
+    else:
+        rows = [("parameter file", str(lot.path.name), provenance.sha256_file(lot.path))]
+        rows += [(k, f.name, provenance.sha256_file(f)) for k, f in lot.data_files().items()]
     t1 = pd.DataFrame(rows, columns=["input", "file", "SHA-256"])
     v = provenance.versions()
     t2 = pd.DataFrame({"package": list(v), "version": [str(x) for x in v.values()]})

@@ -77,11 +77,13 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
         _recover(out_root, name)
         work = _working_folder(out_root, name)
         try:
+            data.save(work)                         # the kernel certifies this snapshot, not a re-read
             env = dict(os.environ)
             if svc is not None:
                 svc.warm(workbook.bayes_structures(lot, data))
                 env.update(svc.env())
             starts, kernels = _execute(lot, work, kernel=kernel, env=env, launcher=launcher)   # 2, 3
+            (work / workbook.SNAPSHOT).unlink(missing_ok=True)
             _check_outputs(work)
             prev = None
             if (out_root / name / provenance.MANIFEST).is_file():
@@ -93,6 +95,9 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
                 previous=prev, environment=_environment(), kernel_start=starts)
             manifest["kernel"] = kernels
+            # the hashes of the bytes parsed and certified, not of the files as they are now
+            manifest["parameter_file"]["sha256"] = data.parameter_sha256
+            manifest["inputs"] = data.manifest_inputs()
             if prev is not None:       # anchors the superseded version's signatures (rmwork.signing)
                 manifest["previous_signatures_sha256"] = _signatures_sha256(out_root / name)
             provenance.write_manifest(work, manifest)
@@ -126,6 +131,13 @@ class PlainLauncher:
         return "fresh"
 
 
+def _lot_file(lot: params.Lot, work: Path) -> Path:
+    """What the kernel opens: the runner's snapshot of the lot as read (so what is certified is
+    exactly what was hashed), or the parameter file when there is none."""
+    snap = work / workbook.SNAPSHOT
+    return (snap if snap.is_file() else lot.path).resolve()
+
+
 def _launcher(reuse: bool):
     """The warm plug-in for a process that runs many lots (where it can have a fork server),
     else the plain path."""
@@ -148,7 +160,7 @@ def _execute(lot: params.Lot, work: Path, *, kernel: str, env: dict, launcher) -
         errfile, pickled, info = (work / f".{name}.error.json", work / f".{name}.error.pickle",
                                   work / f".{name}.kernel.json")
         spec = {"src": str(nbdir / name), "dst": str(work / name), "kernel": kernel, "cwd": str(nbdir),
-                "parameters": {"lot_file": str(lot.path), "output_dir": str(work.resolve())},
+                "parameters": {"lot_file": str(_lot_file(lot, work)), "output_dir": str(work.resolve())},
                 "errfile": str(errfile), "html": str(work / "report.html") if name == NOTEBOOKS[0] else "",
                 "title": f"{lot.params.lot} — {lot.params.material}"}
         child_env = {**env, workbook.PLUGIN_ENV: KERNEL_PLUGIN, ENV_ERROR_FILE: str(pickled),
