@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from . import params
+from .characterization.methods import METHODS
 from .errors import InputError
 
 # the clause each key implements (most specific prefix wins)
@@ -51,7 +52,7 @@ CLAUSES = {
     "sampler": "rmwork: MCMC settings of the Bayesian models (recorded in the provenance)",
 }
 DATA_CLAUSE = "ISO 17034:2016, 7.12 (records); rmwork.io (issue 15)"
-METHOD_CHOICES = {"characterization.method": params.METHODS}
+METHOD_CHOICES = {"characterization.method": METHODS}
 
 
 def clause(key: str) -> str:
