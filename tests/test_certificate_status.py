@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from rmwork import stability, workbook
+from rmwork import workbook
 from rmwork.certificate import entry as ce
 from rmwork.certificate.validity import assess_validity
 from rmwork.errors import InputError
@@ -327,7 +327,8 @@ def test_advised_validity_does_not_claim_a_support_the_data_lack(tmp_path):
 def test_batch_summary_lists_withheld_analytes():
     from rmwork import cli
 
-    o = cli.LotSucceeded(params="p.yaml", lot="L-1", seconds=1.0, message="L-1: Y withheld: validity_supported: 0 months")
+    o = cli.LotSucceeded(params="p.yaml", lot="L-1", seconds=1.0,
+                         message="L-1: Y withheld: validity_supported: 0 months")
     assert "Y withheld" in cli._summary([o], 1.0)
 
 
@@ -391,3 +392,10 @@ def test_stability_line_that_does_not_fit_blocks_and_missing_adequacy_is_not_eva
                           adequacy=SimpleNamespace(adequate=False, finding="curvature: quadratic term p = 0.001"))
     e = ce.certificate_entry(ce.Studies(long_term=bad, **base), Certificate(), requested_months=None)
     assert e.status == "withheld" and "curvature" in e.blocking[0]
+
+
+def test_a_certified_value_of_zero_is_characterized():
+    """A blank material may be certified at 0: only a missing or non-finite value is 'not characterized'."""
+    e = ce.certificate_entry(ce.Studies(analyte="A", characterization=_consensus(value=0.0)), Certificate(),
+                             requested_months=None)
+    assert e.certified is not None and e.certified.value == 0.0

@@ -222,7 +222,8 @@ class Studies:
 def _not_characterized(res) -> str:
     if res is None:
         return "no characterization result"
-    if getattr(res, "characterized", True) is False or not math.isfinite(float(getattr(res, "value", math.nan) or math.nan)):
+    v = getattr(res, "value", None)
+    if getattr(res, "characterized", True) is False or v is None or not math.isfinite(float(v)):
         return getattr(res, "reason", "") or "not characterized"
     return ""
 
@@ -399,7 +400,7 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
 
 
 def lot_validity_months(entries: Mapping[str, CertificateEntry], requested: float | None) -> float | None:
-    """Period of validity of the lot's certificate: the shortest any certified analyte supports (ISO Guide 35:2017, 8)."""
+    """Period of validity of the lot: the shortest any certified analyte supports (ISO Guide 35:2017, 8)."""
     months = [e.validity.months for e in entries.values()
               if e.is_certified and e.validity is not None and e.validity.months is not None]
     if requested is None or (entries and not any(e.is_certified for e in entries.values())):
