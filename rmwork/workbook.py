@@ -280,7 +280,7 @@ class Workbook:
         from .certificate.entry import Studies
 
         c = self.p.certificate
-        res = ch["consensus"]
+        res = _part(ch, "consensus")
         stab = (self.results.get("stability") or {}).get(a, {})
         mon = self.data.get("stability.monitoring")
         extra = [Component(name=e.name, u=None if e.relative else e.u, u_rel=e.u if e.relative else None,
@@ -293,7 +293,7 @@ class Workbook:
         return Studies(
             analyte=a, characterization=res, unit=unit, extra=extra, bayes_failed=bayes_failed,
             homogeneity=[st for st in (self.results.get("homogeneity") or {}).values() if st.analyte == a],
-            long_term=stab.get("long_term"), transport=stab.get("transport"),
+            long_term=_part(stab, "long_term"), transport=_part(stab, "transport"),
             monitoring=None if mon is None else mon[mon["analyte"] == a],
             missing=[k for k, v in ran.items() if not v],
             long_term_named=self.p.stability is not None and self.p.stability.long_term is not None)
@@ -482,6 +482,13 @@ class Workbook:
             (out / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True,
                                                          ensure_ascii=False) + "\n", encoding="utf-8")
         return res
+
+
+def _part(study, name: str):
+    """A part of a study's result: a key of today's dict or an attribute of a typed study object."""
+    if isinstance(study, dict):
+        return study.get(name)
+    return getattr(study, name, None)
 
 
 def _drop_private(d: dict) -> dict:

@@ -399,3 +399,13 @@ def test_a_certified_value_of_zero_is_characterized():
     e = ce.certificate_entry(ce.Studies(analyte="A", characterization=_consensus(value=0.0)), Certificate(),
                              requested_months=None)
     assert e.certified is not None and e.certified.value == 0.0
+
+
+def test_certificate_reads_typed_study_objects_as_well_as_dicts(tmp_path):
+    """The stab and char branches replace the dicts by typed studies; the certificate reads both."""
+    p = _lot(tmp_path, lt_rows=[f"A,{t},{10 + 0.002 * (-1) ** (t // 4)}" for t in range(0, 40, 4)])
+    wb, cert = _run(p)
+    U = cert["A"].certified.U
+    wb.results["stability"] = {a: SimpleNamespace(**e) for a, e in wb.results["stability"].items()}
+    wb.results["characterization"] = {a: SimpleNamespace(**e) for a, e in wb.results["characterization"].items()}
+    assert wb.certificate()["A"].certified.U == U
