@@ -399,6 +399,9 @@ class Workbook:
                 a["homogeneity"] = entry
         for a, entry in (self.results.get("stability") or {}).items():
             an = analytes.setdefault(a, {})
+            if not isinstance(entry, dict):      # a typed StabilityStudy: its own to_dict()
+                an["stability"] = entry.to_dict()
+                continue
             stab = {}
             if "long_term" in entry:
                 r = entry["long_term"]
@@ -415,6 +418,9 @@ class Workbook:
             an["stability"] = stab
         for a, entry in (self.results.get("characterization") or {}).items():
             an = analytes.setdefault(a, {})
+            if not isinstance(entry, dict):      # a typed CharacterizationStudy: its own to_dict()
+                an["characterization"] = entry.to_dict()
+                continue
             res = entry["consensus"]
             an.setdefault("unit", res.unit_of_measure)
             d = res.to_dict()
