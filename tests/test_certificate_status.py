@@ -409,3 +409,14 @@ def test_certificate_reads_typed_study_objects_as_well_as_dicts(tmp_path):
     wb.results["stability"] = {a: SimpleNamespace(**e) for a, e in wb.results["stability"].items()}
     wb.results["characterization"] = {a: SimpleNamespace(**e) for a, e in wb.results["characterization"].items()}
     assert wb.certificate()["A"].certified.U == U
+
+
+def test_withheld_block_lists_each_withheld_analyte_with_its_reasons_in_the_report_language():
+    from rmwork.report.certificate import withheld_block
+
+    held = ce.CertificateEntry(analyte="Si", unit="% (m/m)", status="withheld",
+                               blocking=("validity_supported: the stability data support 0 months only",))
+    ok = ce.CertificateEntry(analyte="Cu", unit="% (m/m)", status="certified")
+    html = withheld_block({"Si": held, "Cu": ok}, lang="zh").data
+    assert "Si" in html and "Cu" not in html and "稳定性数据支持有效期" in html and "0 months only" in html
+    assert withheld_block({"Cu": ok}) is None
