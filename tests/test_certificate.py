@@ -423,7 +423,7 @@ def test_compute_module_does_not_import_matplotlib():
 # Package layout (issue 13): one module per procedure, public names importable from the package
 # --------------------------------------------------------------------------------------------
 
-CERT_MODULES = ["budget", "coverage", "rounding", "certified", "checks", "validity", "metadata"]
+CERT_MODULES = ["budget", "coverage", "rounding", "certified", "checks", "validity", "metadata", "entry"]
 
 
 @pytest.mark.parametrize("module", CERT_MODULES)

@@ -426,6 +426,6 @@ EXIT_WITHHELD = 3   # rmwork run/batch: a report was written, but with an analyt
 
 
 def any_withheld(results: Mapping) -> bool:
-    """Whether results.json withholds an analyte (exit status 3 of the command line)."""
+    """Whether results.json withholds an analyte (ISO 17034:2016, 7.13; exit status 3 of the command line)."""
     return any((e.get("certified") or {}).get("status") == "withheld"
                for e in (results.get("analytes") or {}).values())
