@@ -10,7 +10,7 @@ source, certifies, runs the reviewer checks, assesses the validity period and de
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from ..errors import InputError
@@ -246,19 +246,20 @@ def decide(items: Sequence[CheckItem], policy: Mapping[str, str]) -> tuple[str, 
 
 
 def _with_items(chk: ChecksResult, extra: Sequence[CheckItem]) -> ChecksResult:
-    from dataclasses import replace
-
     items = chk.items + tuple(extra)
     n_att = sum(i.status == "attention" for i in items)
     return replace(chk, items=items, n_attention=n_att, passed=n_att == 0)
 
 
-def _adequacy_item(lt) -> CheckItem:
-    ad = getattr(lt, "adequacy", None)
+def _adequacy_item(res, study: str = "long-term") -> CheckItem:
+    ad = getattr(res, "adequacy", None)
     if ad is None:
-        return _item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3")
-    return _item("stability_fit", bool(ad.adequate), getattr(ad, "finding", "") or "the straight line does not fit",
-                 clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)")
+        # not evaluated is shown as such, never as passed
+        return replace(_item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3"), subject=study)
+    finding = getattr(ad, "finding", "") or "the straight line does not fit"
+    return replace(_item("stability_fit", bool(ad.adequate), f"{study} study: {finding}",
+                         clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)"),
+                   subject=study)
 
 
 def certificate_entry(st: Studies, settings, *, requested_months: float | None) -> CertificateEntry:
@@ -333,6 +334,8 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
         sl, va = _validity(lt, value, cv, bud, requested_months, getattr(settings, "validity", "requested"),
                            st.analyte)
         items += [_adequacy_item(lt), va.check_item()]
+    if tr is not None:
+        items.append(_adequacy_item(tr, "transport"))
     elif st.long_term_named and requested_months is not None:
         items.append(_item("stability_covered", False,
                            f"the long-term stability study has no data for {st.analyte}: no study of this "
@@ -376,8 +379,6 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
     ``validity_supported`` (block by default) unless the lot sets ``stability_covered`` itself, so the
     certificate does not state a period its own data contradict.
     """
-    from dataclasses import replace
-
     support = {a: e.validity for a, e in entries.items() if e.validity is not None}
     if not support or any(v.supported or v.shortened for v in support.values()):
         return dict(entries)
