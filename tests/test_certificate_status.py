@@ -420,3 +420,9 @@ def test_withheld_block_lists_each_withheld_analyte_with_its_reasons_in_the_repo
     html = withheld_block({"Si": held, "Cu": ok}, lang="zh").data
     assert "Si" in html and "Cu" not in html and "稳定性数据支持有效期" in html and "0 months only" in html
     assert withheld_block({"Cu": ok}) is None
+
+
+def test_analyte_in_the_long_term_study_is_not_flagged_as_outside_it(tmp_path):
+    _, cert = _run(_lot(tmp_path, lt_rows=_collapse_rows()))
+    assert not any(i.check == "stability_covered" for i in cert["A"].checks.items)
+    assert [i.subject for i in cert["A"].checks.items if i.check == "stability_fit"] == ["long-term"]

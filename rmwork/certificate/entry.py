@@ -334,13 +334,13 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
         sl, va = _validity(lt, value, cv, bud, requested_months, getattr(settings, "validity", "requested"),
                            st.analyte)
         items += [_adequacy_item(lt), va.check_item()]
-    if tr is not None:
-        items.append(_adequacy_item(tr, "transport"))
     elif st.long_term_named and requested_months is not None:
         items.append(_item("stability_covered", False,
                            f"the long-term stability study has no data for {st.analyte}: no study of this "
                            f"analyte supports the period of validity ({requested_months:g} months)",
                            clause="ISO Guide 35:2017, clause 8"))
+    if tr is not None:
+        items.append(_adequacy_item(tr, "transport"))
     mon = None
     if st.monitoring is not None and len(st.monitoring):
         from ..stability import monitoring_check
