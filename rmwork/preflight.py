@@ -23,7 +23,7 @@ _DRMD_ITEMS = ("approver", "producer_city", "producer_country_code")
 
 
 def preflight(lot: params.Lot, data: dict[str, pd.DataFrame] | None = None) -> list[InputError]:
-    """Every input problem ``run`` would stop on, as a list (empty: the lot is valid) (ISO Guide 35:2017, 9.5; DRMD v0.3.0)."""
+    """Every input problem ``run`` would stop on, as a list; empty when valid (ISO Guide 35:2017, 9.5; DRMD v0.3.0)."""
     problems: list[InputError] = []
     tables = data if data is not None else _read_all(lot, problems)
     for study, df in tables.items():

@@ -306,7 +306,7 @@ class Workbook:
         return Studies(
             analyte=a, characterization=res, unit=unit, extra=extra, bayes_failed=bayes_failed,
             homogeneity=[st for st in (self.results.get("homogeneity") or {}).values() if st.analyte == a],
-            long_term=stab.get("long_term"), transport=stab.get("transport"),
+            long_term=_part(stab, "long_term"), transport=_part(stab, "transport"),
             monitoring=None if mon is None else mon[mon["analyte"] == a],
             missing=[k for k, v in ran.items() if not v],
             long_term_named=self.p.stability is not None and self.p.stability.long_term is not None)
@@ -421,6 +421,9 @@ class Workbook:
                 a["homogeneity"] = entry
         for a, entry in (self.results.get("stability") or {}).items():
             an = analytes.setdefault(a, {})
+            if not isinstance(entry, dict):      # a typed StabilityStudy: its own to_dict()
+                an["stability"] = entry.to_dict()
+                continue
             stab = {}
             if "long_term" in entry:
                 r = entry["long_term"]
@@ -545,6 +548,13 @@ def _study_unit(parts: dict) -> str:
         if r is not None and getattr(r, "unit_of_measure", ""):
             return r.unit_of_measure
     return ""
+
+
+def _part(study, name: str):
+    """A part of a study's result: a key of today's dict or an attribute of a typed study object."""
+    if isinstance(study, dict):
+        return study.get(name)
+    return getattr(study, name, None)
 
 
 def _drop_private(d: dict) -> dict:

@@ -414,7 +414,7 @@ def test_cjk_font_falls_back_for_glyphs_it_lacks():
 # Package layout (issue 13): one module per procedure, public names importable from the package
 # --------------------------------------------------------------------------------------------
 
-CERT_MODULES = ["budget", "coverage", "rounding", "certified", "checks", "validity", "metadata"]
+CERT_MODULES = ["budget", "coverage", "rounding", "certified", "checks", "validity", "metadata", "entry"]
 
 
 @pytest.mark.parametrize("module", CERT_MODULES)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from rmwork import stability, workbook
+from rmwork import workbook
 from rmwork.certificate import entry as ce
 from rmwork.certificate.validity import assess_validity
 from rmwork.errors import InputError
@@ -327,7 +327,8 @@ def test_advised_validity_does_not_claim_a_support_the_data_lack(tmp_path):
 def test_batch_summary_lists_withheld_analytes():
     from rmwork import cli
 
-    o = cli.LotSucceeded(params="p.yaml", lot="L-1", seconds=1.0, message="L-1: Y withheld: validity_supported: 0 months")
+    o = cli.LotSucceeded(params="p.yaml", lot="L-1", seconds=1.0,
+                         message="L-1: Y withheld: validity_supported: 0 months")
     assert "Y withheld" in cli._summary([o], 1.0)
 
 
@@ -391,3 +392,37 @@ def test_stability_line_that_does_not_fit_blocks_and_missing_adequacy_is_not_eva
                           adequacy=SimpleNamespace(adequate=False, finding="curvature: quadratic term p = 0.001"))
     e = ce.certificate_entry(ce.Studies(long_term=bad, **base), Certificate(), requested_months=None)
     assert e.status == "withheld" and "curvature" in e.blocking[0]
+
+
+def test_a_certified_value_of_zero_is_characterized():
+    """A blank material may be certified at 0: only a missing or non-finite value is 'not characterized'."""
+    e = ce.certificate_entry(ce.Studies(analyte="A", characterization=_consensus(value=0.0)), Certificate(),
+                             requested_months=None)
+    assert e.certified is not None and e.certified.value == 0.0
+
+
+def test_certificate_reads_typed_study_objects_as_well_as_dicts(tmp_path):
+    """The stab and char branches replace the dicts by typed studies; the certificate reads both."""
+    p = _lot(tmp_path, lt_rows=[f"A,{t},{10 + 0.002 * (-1) ** (t // 4)}" for t in range(0, 40, 4)])
+    wb, cert = _run(p)
+    U = cert["A"].certified.U
+    wb.results["stability"] = {a: SimpleNamespace(**e) for a, e in wb.results["stability"].items()}
+    wb.results["characterization"] = {a: SimpleNamespace(**e) for a, e in wb.results["characterization"].items()}
+    assert wb.certificate()["A"].certified.U == U
+
+
+def test_withheld_block_lists_each_withheld_analyte_with_its_reasons_in_the_report_language():
+    from rmwork.report.certificate import withheld_block
+
+    held = ce.CertificateEntry(analyte="Si", unit="% (m/m)", status="withheld",
+                               blocking=("validity_supported: the stability data support 0 months only",))
+    ok = ce.CertificateEntry(analyte="Cu", unit="% (m/m)", status="certified")
+    html = withheld_block({"Si": held, "Cu": ok}, lang="zh").data
+    assert "Si" in html and "Cu" not in html and "稳定性数据支持有效期" in html and "0 months only" in html
+    assert withheld_block({"Cu": ok}) is None
+
+
+def test_analyte_in_the_long_term_study_is_not_flagged_as_outside_it(tmp_path):
+    _, cert = _run(_lot(tmp_path, lt_rows=_collapse_rows()))
+    assert not any(i.check == "stability_covered" for i in cert["A"].checks.items)
+    assert [i.subject for i in cert["A"].checks.items if i.check == "stability_fit"] == ["long-term"]

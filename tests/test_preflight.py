@@ -18,12 +18,14 @@ CERT = ("{certification_date: 2026-11-22, producer: P, intended_use: I, storage:
         "minimum_sample_intake: 1, approver: A, producer_city: Berlin, producer_country_code: DE, "
         "validity_months: 24}")
 
+SIX_IDENTICAL = "analyte,lab,value\n" + "\n".join(
+    [f"A,L1,{10 + 0.01 * i}" for i in range(6)] + ["A,L2,10.00"] * 6
+    + [f"A,L3,{10.02 + 0.01 * i}" for i in range(6)])
+
 CASES = {
     "lab_u_zero": dict(char="analyte,lab,value,u\nA,L1,10.02,0.03\nA,L2,9.98,0\nA,L3,10.05,0.05\n"),
-    "six_identical_results": dict(char="analyte,lab,value\n" + "\n".join(
-        [f"A,L1,{10 + 0.01 * i}" for i in range(6)] + ["A,L2,10.00"] * 6 + [f"A,L3,{10.02 + 0.01 * i}" for i in range(6)])),
-    "excluded_lab_with_identical_results": dict(char="analyte,lab,value\n" + "\n".join(
-        [f"A,L1,{10 + 0.01 * i}" for i in range(6)] + ["A,L2,10.00"] * 6 + [f"A,L3,{10.02 + 0.01 * i}" for i in range(6)]),
+    "six_identical_results": dict(char=SIX_IDENTICAL),
+    "excluded_lab_with_identical_results": dict(char=SIX_IDENTICAL,
         extra_char=", exclude: [{lab: L2, analyte: A, reason: identical results}]"),
     "unit_mix_homogeneity": dict(hom="analyte,unit,value,unit_of_measure\n" + "\n".join(
         f"A,{u},{10 + 0.01 * u + 0.003 * r},{'mg/kg' if u < 3 else 'g/kg'}" for u in range(1, 6) for r in (1, 2))),

@@ -10,7 +10,7 @@ source, certifies, runs the reviewer checks, assesses the validity period and de
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from ..errors import InputError
@@ -222,7 +222,8 @@ class Studies:
 def _not_characterized(res) -> str:
     if res is None:
         return "no characterization result"
-    if getattr(res, "characterized", True) is False or not math.isfinite(float(getattr(res, "value", math.nan) or math.nan)):
+    v = getattr(res, "value", None)
+    if getattr(res, "characterized", True) is False or v is None or not math.isfinite(float(v)):
         return getattr(res, "reason", "") or "not characterized"
     return ""
 
@@ -245,19 +246,20 @@ def decide(items: Sequence[CheckItem], policy: Mapping[str, str]) -> tuple[str, 
 
 
 def _with_items(chk: ChecksResult, extra: Sequence[CheckItem]) -> ChecksResult:
-    from dataclasses import replace
-
     items = chk.items + tuple(extra)
     n_att = sum(i.status == "attention" for i in items)
     return replace(chk, items=items, n_attention=n_att, passed=n_att == 0)
 
 
-def _adequacy_item(lt) -> CheckItem:
-    ad = getattr(lt, "adequacy", None)
+def _adequacy_item(res, study: str = "long-term") -> CheckItem:
+    ad = getattr(res, "adequacy", None)
     if ad is None:
-        return _item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3")
-    return _item("stability_fit", bool(ad.adequate), getattr(ad, "finding", "") or "the straight line does not fit",
-                 clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)")
+        # not evaluated is shown as such, never as passed
+        return replace(_item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3"), subject=study)
+    finding = getattr(ad, "finding", "") or "the straight line does not fit"
+    return replace(_item("stability_fit", bool(ad.adequate), f"{study} study: {finding}",
+                         clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)"),
+                   subject=study)
 
 
 def certificate_entry(st: Studies, settings, *, requested_months: float | None) -> CertificateEntry:
@@ -337,6 +339,8 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
                            f"the long-term stability study has no data for {st.analyte}: no study of this "
                            f"analyte supports the period of validity ({requested_months:g} months)",
                            clause="ISO Guide 35:2017, clause 8"))
+    if tr is not None:
+        items.append(_adequacy_item(tr, "transport"))
     mon = None
     if st.monitoring is not None and len(st.monitoring):
         from ..stability import monitoring_check
@@ -375,8 +379,6 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
     ``validity_supported`` (block by default) unless the lot sets ``stability_covered`` itself, so the
     certificate does not state a period its own data contradict.
     """
-    from dataclasses import replace
-
     support = {a: e.validity for a, e in entries.items() if e.validity is not None}
     if not support or any(v.supported or v.shortened for v in support.values()):
         return dict(entries)
@@ -399,7 +401,7 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
 
 
 def lot_validity_months(entries: Mapping[str, CertificateEntry], requested: float | None) -> float | None:
-    """Period of validity of the lot's certificate: the shortest any certified analyte supports (ISO Guide 35:2017, 8)."""
+    """Period of validity of the lot: the shortest any certified analyte supports (ISO Guide 35:2017, 8)."""
     months = [e.validity.months for e in entries.values()
               if e.is_certified and e.validity is not None and e.validity.months is not None]
     if requested is None or (entries and not any(e.is_certified for e in entries.values())):
@@ -425,6 +427,6 @@ EXIT_WITHHELD = 3   # rmwork run/batch: a report was written, but with an analyt
 
 
 def any_withheld(results: Mapping) -> bool:
-    """Whether results.json withholds an analyte (exit status 3 of the command line)."""
+    """Whether results.json withholds an analyte (ISO 17034:2016, 7.13; exit status 3 of the command line)."""
     return any((e.get("certified") or {}).get("status") == "withheld"
                for e in (results.get("analytes") or {}).values())

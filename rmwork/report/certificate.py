@@ -235,7 +235,14 @@ def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
     zh = lang == "zh"
     head = "以下特性量不予认定（未出现在证书页和 DRMD 中）：" if zh else \
         "Withheld from the certificate (not on the certificate page or in the DRMD):"
-    items = "".join(f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(e.blocking))}</li>" for e in held)
+    def reason(text: str) -> str:
+        # "check: detail" -> the check's label in the report's language, then the detail
+        check, _, detail = text.partition(": ")
+        label = _CHECK_LABELS.get(check)
+        return f"{label[1 if zh else 0]} — {detail}" if label else text
+
+    items = "".join(f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(reason(b) for b in e.blocking))}</li>"
+                    for e in held)
     return HTML(f'<div class="rmwork-withheld" style="border:2px solid #c00;padding:.5em">'
                 f"<p><strong>{_e(head)}</strong></p><ul>{items}</ul></div>")
 
