@@ -24,16 +24,22 @@ REQUIRED = {
     "homogeneity": ("analyte", "unit", "value"),
     "stability": ("analyte", "value"),          # plus time or date
     "characterization": ("analyte", "lab", "value"),
+    "verification": ("analyte", "value"),        # kind: verification, the verifying lab's results
+    "participants": ("participant", "value"),    # kind: proficiency
 }
 OPTIONAL = {
     "homogeneity": ("replicate", "fill_order", "run_order", "unit_of_measure", "group"),
     "stability": ("time", "date", "unit", "temperature", "replicate", "unit_of_measure", "u"),
     "characterization": ("u", "dof", "replicate", "include", "unit_of_measure", "U", "k", "method"),
+    "verification": ("u", "unit", "replicate", "unit_of_measure"),
+    "participants": ("u", "k", "item"),
 }
 NUMERIC = {
     "homogeneity": ("value", "fill_order", "run_order"),
     "stability": ("value", "time", "temperature", "u"),
     "characterization": ("value", "u", "dof", "U", "k"),
+    "verification": ("value",),                  # u may be empty: parsed by rmwork.comparison
+    "participants": ("value",),                  # u, k may be empty (no u reported)
 }
 # eCerto's homogeneity sheet: analyte, H_type, Flasche, value, unit (unit = unit of measure)
 ECERTO_HOMOG = {"flasche": "unit", "h_type": "group"}
@@ -260,7 +266,7 @@ def tidy(df: pd.DataFrame, *, study: str, name: str, sheet=None, decimal: str = 
     for col in NUMERIC[study]:
         if col in df.columns:
             df[col] = _to_number(df[col], column=col, name=name, sheet=sheet, rows=rows, decimal=decimal)
-    for col in ("analyte", "unit", "lab"):
+    for col in ("analyte", "unit", "lab", "participant", "item"):
         if col in df.columns:
             s = df[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                             else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip())

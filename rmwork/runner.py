@@ -29,6 +29,13 @@ NOTEBOOKS = ("certification_report.ipynb",)
 KERNEL = "rmwork"
 
 
+def _notebooks(lot) -> tuple[str, ...]:
+    """The notebook(s) a lot's kind needs (certification, verification, proficiency)."""
+    from .comparison import notebooks
+
+    return notebooks(lot)
+
+
 def notebooks_dir() -> Path:
     env = os.environ.get("RMWORK_NOTEBOOKS")
     if env:
@@ -94,7 +101,7 @@ def fingerprint_now(lot: params.Lot) -> dict:
 
     return {"parameter_file": provenance.sha256_file(lot.path),
             "inputs": {k: provenance.sha256_file(v) for k, v in lot.data_files().items()},
-            "notebooks": {n: provenance.sha256_file(nbdir / n) for n in NOTEBOOKS},
+            "notebooks": {n: provenance.sha256_file(nbdir / n) for n in _notebooks(lot)},
             "rmwork": __version__,
             "git_commit": provenance.git_commit(Path(__file__).parent)}
 
@@ -149,18 +156,18 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 svc.warm(workbook.bayes_structures(lot, data))
                 env = {**os.environ, **svc.env()}
             starts = _execute(lot, work, progress=progress, env=env, reuse=reuse,
-                     html={NOTEBOOKS[0]: (work / "report.html", f"{lot.params.lot} — {lot.params.material}")})
+                     html={_notebooks(lot)[0]: (work / "report.html", f"{lot.params.lot} — {lot.params.material}")})
             if not (work / "report.html").is_file():
-                raise NotebookError(f"{NOTEBOOKS[0]}: no report.html was rendered")
+                raise NotebookError(f"{_notebooks(lot)[0]}: no report.html was rendered")
             if not (work / "results.json").is_file():
-                raise NotebookError(f"{NOTEBOOKS[0]}: the notebook wrote no results.json")
+                raise NotebookError(f"{_notebooks(lot)[0]}: the notebook wrote no results.json")
             prev = None
             if (final / provenance.MANIFEST).is_file():
                 prev = provenance.sha256_file(final / provenance.MANIFEST)
                 _archive_previous(final, work)
             manifest = provenance.build_manifest(
                 lot=lot.params.lot, report_dir=work, inputs=lot.data_files(), parameter_file=lot.path,
-                notebooks={n: notebooks_dir() / n for n in NOTEBOOKS}, seed=lot.params.seed,
+                notebooks={n: notebooks_dir() / n for n in _notebooks(lot)}, seed=lot.params.seed,
                 started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
                 previous=prev, environment=_environment(), kernel_start=starts)
             provenance.write_manifest(work, manifest)
@@ -221,7 +228,7 @@ def _execute(lot: params.Lot, work: Path, *, progress: bool, env: dict | None = 
     ctx = fork_server() if reuse else None
     out = {}
     nbdir = notebooks_dir()
-    for name in NOTEBOOKS:
+    for name in _notebooks(lot):
         target = work / name
         errfile = work / f".{name}.error.json"
         params_json = json.dumps({"lot_file": str(lot.path), "output_dir": str(work.resolve())})

@@ -504,6 +504,10 @@ def read(lot: params.Lot, source: params.DataSource, study: str) -> pd.DataFrame
 def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
     """Read and check every data table the lot names (raises InputError naming file/row/column)."""
     p = lot.params
+    if p.kind != "certification":
+        from .comparison import load_data as load_comparison
+
+        return load_comparison(lot)
     data = {}
     if p.homogeneity:
         h = p.homogeneity
