@@ -72,6 +72,9 @@ _RESULT_MODULES = {
     "certificate": ("BudgetComponent", "BudgetResult", "DofEffResult", "CoverageFactorResult",
                     "RoundedValue", "CertifiedValue", "CheckItem", "ChecksResult", "ValidityPeriod"),
     "bayes": ("BayesFit", "HierarchicalFit", "RandomEffectsFit", "TrendFit", "Diagnostics"),
+    "proficiency": ("AssignedValue", "SigmaPt", "UncertaintyCheck", "ParticipantScore", "ItemStability",
+                    "ItemAssessment", "ProficiencyRound"),
+    "verification": ("CertifiedEntry", "LabResult", "VerificationResult"),
 }
 
 

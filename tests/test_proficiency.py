@@ -199,3 +199,24 @@ def test_duplicate_participant_is_refused():
     df = pd.concat([e4_frame(), e4_frame().head(1)])
     with pytest.raises(InputError, match="participant 'L04' appears more than once"):
         assess_item(df, assigned="algorithm-a", sigma_pt=0.0066)
+
+
+def test_proficiency_and_verification_modules_cite_sources_and_import_no_matplotlib():
+    """STYLE.md: the first docstring line of every public compute function cites its source; compute
+    modules import neither matplotlib nor PyMC."""
+    import importlib
+    import inspect
+    import re
+    import subprocess
+    import sys
+
+    cites = re.compile(r"\([^)]*(ISO|ERM|GUM|IUPAC)")
+    for m in ("proficiency.assigned", "proficiency.sigma", "proficiency.scores", "proficiency.items",
+              "proficiency.assessment", "verification"):
+        mod = importlib.import_module(f"rmwork.{m}")
+        for name, f in inspect.getmembers(mod, inspect.isfunction):
+            if not name.startswith("_") and f.__module__ == mod.__name__:
+                assert cites.search(f.__doc__.strip().splitlines()[0]), f"{m}.{name}"
+    code = ("import sys, rmwork.proficiency, rmwork.verification; "
+            "sys.exit(any(m in sys.modules for m in ('matplotlib', 'pymc')))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
