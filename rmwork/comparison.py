@@ -253,6 +253,15 @@ class ComparisonWorkbook(Workbook):
     def kind(self) -> str:
         return self.p.kind
 
+    def parameters_frame(self) -> pd.DataFrame:
+        """Table P1: the keys a verification or proficiency lot uses (certification sections left out)."""
+        from .workbook import _flatten
+
+        skip = ("homogeneity", "stability", "characterization", "certificate", "sampler")
+        d = {k: v for k, v in self.p.model_dump(mode="json").items() if k not in skip and v not in (None, {}, [])}
+        flat = _flatten(d)
+        return pd.DataFrame({"key": list(flat), "value": [str(v) for v in flat.values()]})
+
     def certificate(self) -> Certificate:
         if "certificate_source" not in self.results:
             self.results["certificate_source"] = read_certificate(self.lot)
@@ -294,16 +303,23 @@ class ComparisonWorkbook(Workbook):
         st = self.data.get("pt_stability")
         if st is None:
             return {}
+        if "group" in st.columns:
+            return {k: self._stability_pair(g.reset_index(drop=True), hom.get(k, hom.get(""))) for k, g in
+                    st.groupby(st["group"].astype(str), sort=False)}
+        return {"": self._stability_pair(st, hom.get(""))}
+
+    def _stability_pair(self, st: pd.DataFrame, hom: pd.DataFrame | None) -> tuple:
+        """(first, second, basis) of ISO 13528:2022 B.5: two times, or one time and the homogeneity study."""
         if "time" not in st.columns:
             from .stability import months_from_dates
 
             st = st.assign(time=months_from_dates(st["date"]))
         times = sorted(st["time"].unique())
         if len(times) == 2:
-            return {"": (st.loc[st["time"] == times[0], "value"].to_numpy(float),
-                         st.loc[st["time"] == times[1], "value"].to_numpy(float), "first time point")}
-        if len(times) == 1 and "" in hom:
-            return {"": (hom[""]["value"].to_numpy(float), st["value"].to_numpy(float), "homogeneity study")}
+            return (st.loc[st["time"] == times[0], "value"].to_numpy(float),
+                    st.loc[st["time"] == times[1], "value"].to_numpy(float), "first time point")
+        if len(times) == 1 and hom is not None:
+            return (hom["value"].to_numpy(float), st["value"].to_numpy(float), "homogeneity study")
         raise InputError(f"the stability check (ISO 13528:2022, B.5) needs results at 2 times (or at 1 time "
                          f"and a homogeneity study), found {len(times)} times",
                          file=self.p.proficiency.stability.data, column="time",

@@ -25,15 +25,15 @@ for i in range(1, 17):
         v = x * (1 + lab_effect + rng.normal(0, 0.03))
         rows.append(f"{code},{item},{v:.4f},{x * u_rel:.4f},{k:g}")
 (out / "participants.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-rows = ["analyte,unit,replicate,value"]
+rows = ["analyte,group,unit,replicate,value"]   # group: the PT item studied
 for unit in range(1, 11):
     m = true["A"] + rng.normal(0, 0.002)
     for rep in (1, 2):
-        rows.append(f"Cd,{unit},{rep},{m + rng.normal(0, 0.004):.4f}")
+        rows.append(f"Cd,A,{unit},{rep},{m + rng.normal(0, 0.004):.4f}")
 (out / "homogeneity.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-rows = ["analyte,time,value"]
+rows = ["analyte,group,time,value"]
 for t in (0, 1.5):
     for _ in range(4):
-        rows.append(f"Cd,{t:g},{true['A'] + rng.normal(0, 0.004) - 0.001 * t:.4f}")
+        rows.append(f"Cd,A,{t:g},{true['A'] + rng.normal(0, 0.004) - 0.001 * t:.4f}")
 (out / "stability.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 print(out)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from .display import figure, heading, note, paragraph, table, warning
 
+BASIS_ZH = {"first time point": "第一个时间点", "homogeneity study": "均匀性研究"}
 CLASS_ZH = {"satisfactory": "满意", "questionable": "可疑", "unsatisfactory": "不满意", "": ""}
 METHOD = {"certified": ("certified value of the RM (ISO 13528:2022, 7.3)", "标准物质的标准值 (ISO 13528:2022, 7.3)"),
           "algorithm-a": ("robust mean x*, Algorithm A (ISO 13528:2022, C.3.1)", "稳健平均值 x*，算法 A (ISO 13528:2022, C.3.1)"),
@@ -15,6 +16,22 @@ METHOD = {"certified": ("certified value of the RM (ISO 13528:2022, 7.3)", "标�
           "given": ("fitness for purpose (ISO 13528:2022, 8.2)", "按预期用途规定 (ISO 13528:2022, 8.2)"),
           "horwitz": ("Horwitz–Thompson (ISO 13528:2022, 8.4)", "Horwitz–Thompson 公式 (ISO 13528:2022, 8.4)"),
           "robust": ("robust s*, Algorithm A (ISO 13528:2022, 8.6)", "稳健标准差 s*，算法 A (ISO 13528:2022, 8.6)")}
+
+
+ZH_COLUMNS = {"item": "样品", "x_pt from": "指定值来源", "σ_pt from": "σ_pt 来源", "score used": "评定所用统计量",
+              "p": "参加者数 p", "participant": "参加者代码", "x": "结果 x", "u": "标准不确定度 u",
+              "class ζ": "ζ 评定", "class E_n": "E_n 评定", "check": "检查项", "quantity": "统计量",
+              "limit": "限值", "passed": "通过", "expanded limit √c": "扩展限值 √c",
+              "passed (expanded)": "通过（扩展判据）"}
+
+
+def _frame(rows, lang):
+    """Rows as a frame; Chinese column labels and yes/no in a zh report (symbols stay as they are)."""
+    df = pd.DataFrame(rows)
+    if lang != "zh":
+        return df
+    df = df.map(lambda v: ("是" if v else "否") if isinstance(v, bool) else v)
+    return df.rename(columns=ZH_COLUMNS)
 
 
 def _display(*objs):
@@ -42,7 +59,7 @@ def table_pt1(rnd, lang: str = "en"):
              "p": it.n_participants} for it in rnd.items.values()]
     cap = "表 PT1 — 指定值、能力评定标准差及 u(x_pt) 检查 (ISO 13528:2022, 7–9.2)" if zh else \
         "Table PT1 — Assigned value, σ_pt and the u(x_pt) check (ISO 13528:2022, 7, 8, 9.2.1)"
-    return table(pd.DataFrame(rows), cap, lang=lang, digits=5, labels=False)
+    return table(_frame(rows, lang), cap, lang=lang, digits=5, labels=False)
 
 
 def table_pt2(it, lang: str = "en"):
@@ -58,10 +75,10 @@ def table_pt2(it, lang: str = "en"):
             r.update({"E_n": p.en, "class E_n": cls(p.class_en)})
         r["class" if not zh else "评定结果"] = cls(p.class_)
         rows.append(r)
-    cap = (f"表 PT2 — 参加者结果与能力评定{_item(it)}（|z| ≤ 2 满意，2 < |z| < 3 可疑，|z| ≥ 3 不满意；|E_n| ≤ 1 满意）"
+    cap = (f"表 PT2 — 参加者结果与能力评定{('，样品 ' + it.item) if it.item else ''}（|z| ≤ 2 满意，2 < |z| < 3 可疑，|z| ≥ 3 不满意；|E_n| ≤ 1 满意）"
            if zh else f"Table PT2 — Participants' scores{_item(it)} (ISO 13528:2022, 9.4–9.7: |z| ≤ 2 "
            "satisfactory, 2 < |z| < 3 questionable, |z| ≥ 3 unsatisfactory; |E_n| ≤ 1 satisfactory)")
-    return table(pd.DataFrame(rows), cap, lang=lang, digits=4, labels=False)
+    return table(_frame(rows, lang), cap, lang=lang, digits=4, labels=False)
 
 
 def table_pt3(rnd, lang: str = "en"):
@@ -75,15 +92,15 @@ def table_pt3(rnd, lang: str = "en"):
                          "homogeneity s_s ≤ 0.3σ_pt (B.2)", "quantity": h.s_s, "limit": h.limit,
                          "passed": h.passed, "expanded limit √c": h.sqrt_c, "passed (expanded)": h.passed_expanded})
         if s is not None:
-            rows.append({"item": it.item or "–", "check": ("稳定性 |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5)" if zh else
-                                                          "stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5)") + f", ȳ1: {s.basis}",
+            rows.append({"item": it.item or "–", "check": ("稳定性 |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5)，ȳ1：" + BASIS_ZH[s.basis] if zh else
+                                                          f"stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5), ȳ1: {s.basis}"),
                          "quantity": s.difference, "limit": s.limit, "passed": s.passed,
                          "expanded limit √c": np.nan, "passed (expanded)": None})
     if not rows:
         return None
     cap = "表 PT3 — 样品均匀性与稳定性 (ISO 13528:2022 附录 B)" if zh else \
         "Table PT3 — PT items' homogeneity and stability (ISO 13528:2022, Annex B)"
-    return table(pd.DataFrame(rows), cap, lang=lang, digits=5, labels=False)
+    return table(_frame(rows, lang), cap, lang=lang, digits=5, labels=False)
 
 
 def figure_pt1(it, lang: str = "en"):

@@ -82,7 +82,10 @@ def table_v1(results: dict, lang: str = "en") -> HTML:
              "k·u_Δ": r.U_delta, "E_n": r.en,
              "verdict": ("一致" if r.passed else "不一致") if zh else ("agrees" if r.passed else "differs")}
             for r in results.values()]
-    return table(pd.DataFrame(rows), CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5, labels=False)
+    df = pd.DataFrame(rows)
+    if zh:
+        df = df.rename(columns={"analyte": "特性量", "unit": "单位", "verdict": "结论"})
+    return table(df, CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5, labels=False)
 
 
 def table_v2(labs: dict, lang: str = "en") -> HTML:
@@ -94,7 +97,11 @@ def table_v2(labs: dict, lang: str = "en") -> HTML:
                      "basis": {"given": "stated by the laboratory", "repeatability": "s/√n and components"}[lab.basis]
                      if not zh else {"given": "实验室给出", "repeatability": "重复性 s/√n 与其他分量"}[lab.basis],
                      "s": lab.s, "s/√n": lab.u_rep, "components": comps, "u_m": lab.u_m})
-    return table(pd.DataFrame(rows), CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4, labels=False)
+    df = pd.DataFrame(rows)
+    if zh:
+        df = df.rename(columns={"analyte": "特性量", "n results": "结果数", "n units": "单元数", "basis": "u_m 来源",
+                                "components": "其他不确定度分量"})
+    return table(df, CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4, labels=False)
 
 
 def figure_v1(labs: dict, results: dict, lang: str = "en"):
