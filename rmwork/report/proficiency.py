@@ -89,11 +89,11 @@ def table_pt3(rnd, lang: str = "en"):
         h, s = it.homogeneity, it.stability
         if h is not None:
             rows.append({"item": it.item or "–", "check": "均匀性 s_s ≤ 0.3σ_pt (B.2)" if zh else
-                         "homogeneity s_s ≤ 0.3σ_pt (B.2)", "quantity": h.s_s, "limit": h.limit,
+                         "Homogeneity s_s ≤ 0.3σ_pt (B.2)", "quantity": h.s_s, "limit": h.limit,
                          "passed": h.passed, "expanded limit √c": h.sqrt_c, "passed (expanded)": h.passed_expanded})
         if s is not None:
             rows.append({"item": it.item or "–", "check": ("稳定性 |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5)，ȳ1：" + BASIS_ZH[s.basis] if zh else
-                                                          f"stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5), ȳ1: {s.basis}"),
+                                                          f"Stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5), ȳ1: {s.basis}"),
                          "quantity": s.difference, "limit": s.limit, "passed": s.passed,
                          "expanded limit √c": np.nan, "passed (expanded)": None})
     if not rows:
@@ -196,4 +196,9 @@ def show(wb, rnd) -> None:
             _display(note(n))
         _display(table_pt2(it, lang), paragraph(statement(it, lang)), figure(figure_pt1(it, lang)))
     if len(rnd.items) >= 2:
-        _display(figure(figure_pt2(rnd, lang)))
+        _display(figure(figure_pt2(rnd, lang)), paragraph(
+            "图 PT2（Youden 图）：沿对角线远离中心的点（两个样品偏差同号）提示该实验室存在系统误差；"
+            "偏离对角线的点提示随机误差较大。" if lang == "zh" else
+            "Figure PT2 (Youden plot): points far from the centre along the diagonal (both items biased the "
+            "same way) point to a systematic error of that laboratory; points off the diagonal to a large "
+            "random error."))
