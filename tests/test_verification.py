@@ -207,3 +207,53 @@ def test_verification_report_runs_on_demo_proficiency_lot(tmp_path):
     assert (rep / "verification_report.ipynb").is_file() and "Table PT2" in page
     assert page.count("<img") == 3          # Figure PT1 for items A and B, Figure PT2 (Youden)
     assert provenance.verify(rep) == []
+
+
+def test_certificate_failing_verify_through_the_cli_nothing_written(tmp_path):
+    folder = _fake_report(tmp_path / "reports" / "CRM", {"Cu": (12.5, 0.4, 2.0, "mg/kg")})
+    (folder / "extra.txt").write_text("added later")
+    _lot(tmp_path, "reports/CRM", "analyte,value,u\nCu,12.9,0.15\n")
+    r = _cli("run", "V.yaml", "--out", "out", cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "fails rmwork verify" in r.stderr and "extra.txt: not listed" in r.stderr
+    assert not (tmp_path / "out" / "V").exists()
+
+
+def test_participants_text_in_u_names_the_row(tmp_path):
+    (tmp_path / "p.csv").write_text("participant,value,u\nP01,1.0,0.02\nP02,1.1,n.d.\nP03,1.2,0.03\n")
+    (tmp_path / "B.yaml").write_text("lot: B\nmaterial: m\nseed: 1\nkind: proficiency\nproficiency: "
+                                     "{data: p.csv, analyte: Cd, sigma_pt: 0.1}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"p.csv, row 3, column 'u': 'n.d.' is not a number"):
+        comparison.load_data(params.load(tmp_path / "B.yaml"))
+
+
+def test_proficiency_lot_results_json_iso13528_e4_through_the_workbook(tmp_path):
+    """The lot interface end to end without a kernel: ISO 13528:2022 E.4 as a blind-sample test with
+    assigned: certified (0.044, u 0.0041, k 2) and sigma_pt 0.0066; L04's printed scores."""
+    from test_proficiency import E4
+
+    rows = "participant,value,u,k\n" + "".join(f"{c},{x},{U / k},{k}\n" for c, x, U, k, *_ in E4)
+    (tmp_path / "p.csv").write_text(rows)
+    (tmp_path / "E4.yaml").write_text(
+        "lot: E4\nmaterial: mercury in feed\nseed: 1\nkind: proficiency\nproficiency:\n  data: p.csv\n"
+        "  analyte: Hg\n  assigned: certified\n  certified: {value: 0.044, u: 0.0041, k: 2}\n"
+        "  sigma_pt: 0.0066\n", encoding="utf-8")
+    lot = params.load(tmp_path / "E4.yaml")
+    wb = comparison.ComparisonWorkbook(lot=lot, data=comparison.load_data(lot))
+    wb.proficiency()
+    pt = wb.results_json()["proficiency"]
+    assert (pt["assigned_value"], pt["u_assigned"], pt["sigma_pt"]) == (0.044, 0.0041, 0.0066)
+    l04 = pt["participants"]["L04"]
+    assert (l04["z"], l04["z_prime"], l04["zeta"], l04["en"]) == (printed("-4.70"), printed("-3.99"),
+                                                                   printed("-7.10"), printed("-3.55"))
+    assert l04["class"] == "unsatisfactory" and pt["u_check"]["score"] == "z_prime"
+
+
+def test_kind_and_sections_must_agree(tmp_path):
+    (tmp_path / "B.yaml").write_text("lot: B\nmaterial: m\nseed: 1\nkind: verification\n", encoding="utf-8")
+    with pytest.raises(InputError, match="kind 'verification' needs a 'verification' section"):
+        params.load(tmp_path / "B.yaml")
+    (tmp_path / "B.yaml").write_text("lot: B\nmaterial: m\nseed: 1\nproficiency: {data: p.csv, analyte: A, "
+                                     "sigma_pt: 1}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="add 'kind: proficiency'"):
+        params.load(tmp_path / "B.yaml")
