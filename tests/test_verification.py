@@ -177,7 +177,7 @@ def _cli(*args, cwd):
     ("kind: proficiency\nproficiency: {data: p.csv, analyte: Cd, sigma_pt: 0.1, assigned: algorithm-a}\n",
      r"Algorithm A \(ISO 13528:2022, C.3.1\) needs at least 3 participants' results, found 2"),
     ("kind: proficiency\nproficiency: {data: p.csv, analyte: Cd, sigma_pt: 0.1, assigned: certified, "
-     "certified: {value: 1, u: 0.01}, scores: [z, zeta]}\n", r"participant 'P02': zeta need the participant's"),
+     "certified: {value: 1, u: 0.01}, scores: [z, zeta]}\n", r"participant 'P02': zeta needs the participant's standard uncertainty u"),
     ("kind: verification\nverification: {data: p.csv, certificate: nowhere}\n",
      r"certificate 'nowhere' does not exist"),
 ])

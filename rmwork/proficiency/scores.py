@@ -118,9 +118,10 @@ def participant_scores(code: str, x: float, *, x_pt: float, u_x_pt: float, U_x_p
     notes = []
     zeta = en = math.nan
     if ("zeta" in want or "en" in want) and not (math.isfinite(u) and u > 0):
-        asked = " and ".join(s for s in ("zeta", "en") if s in want)
+        asked = [s for s in ("zeta", "en") if s in want]
         raise InputError(f"participant '{code}'" + (f", item '{item}'" if item else "")
-                         + f": {asked} need the participant's standard uncertainty u, which is missing",
+                         + f": {' and '.join(asked)} need{'s' if len(asked) == 1 else ''} the participant's "
+                           "standard uncertainty u, which is missing",
                          file=where, column="u",
                          hint="enter u for this participant, or leave zeta/en out of proficiency.scores")
     if "zeta" in want:

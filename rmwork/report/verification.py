@@ -110,9 +110,11 @@ def figure_v1(labs: dict, results: dict, lang: str = "en"):
 
     zh = lang == "zh"
     n = len(results)
-    fig = Figure(figsize=(3.2 * n + 0.6, 3.4))
+    ncol = min(n, 4)                       # at most four panels a row: many analytes wrap
+    nrow = -(-n // ncol)
+    fig = Figure(figsize=(3.2 * ncol + 0.6, 3.4 * nrow))
     for i, (a, r) in enumerate(results.items(), start=1):
-        ax = fig.add_subplot(1, n, i)
+        ax = fig.add_subplot(nrow, ncol, i)
         lab = labs[a]
         ax.axhspan(r.x_c - r.U_c, r.x_c + r.U_c, color="#cfe0f1", label="x_c ± U_c")
         ax.axhline(r.x_c, color="#1f4e79", lw=1.2)
