@@ -137,7 +137,7 @@ def test_item_homogeneity_iso13528_e2_arsenic_b2():
 
 
 def test_classes_iso13528_clause9_boundaries():
-    """ISO 13528:2022, 9.4.1 and 9.7: |z| <= 2 satisfactory, 2 < |z| < 3 questionable, |z| >= 3
+    """ISO 13528:2022, 9.4 to 9.7: |z| <= 2 satisfactory, 2 < |z| < 3 questionable, |z| >= 3
     unsatisfactory; |E_n| <= 1 satisfactory."""
     assert [classify(v) for v in (2.0, -2.0, 2.01, -2.99, 3.0, -3.5)] == [
         "satisfactory", "satisfactory", "questionable", "questionable", "unsatisfactory", "unsatisfactory"]

@@ -1,7 +1,7 @@
 """Assigned value x_pt and its standard uncertainty u(x_pt) (ISO 13528:2022, clause 7).
 
 Three ways, one function each, chosen by name in :func:`assigned_value`:
-``certified`` (the certified value of the RM used as PT item, 7.3), ``algorithm-a`` (robust
+``certified`` (the certified value of the RM used as PT item, 7.4), ``algorithm-a`` (robust
 consensus of the participants, 7.7 and C.3.1, u(x_pt) = 1.25 s*/sqrt(p)) and ``experts`` (a
 subset of expert laboratories, 7.6).  Compute only: no rounding, no plotting, no files.
 """
@@ -40,7 +40,7 @@ class AssignedValue(Result):
 
 
 def _assigned_certified(values, codes, *, certified: Mapping | None, k: float, where, **_):
-    """x_pt = certified value of the RM used as PT item, u(x_pt) its standard uncertainty (7.3)."""
+    """x_pt = certified value of the RM used as PT item, u(x_pt) its standard uncertainty (7.4)."""
     if not certified or certified.get("value") is None or certified.get("u") is None:
         raise InputError("assigned 'certified' needs the certified value and its standard uncertainty",
                          file=where, key="proficiency.certified",
@@ -49,7 +49,7 @@ def _assigned_certified(values, codes, *, certified: Mapping | None, k: float, w
     _checks.require_positive_array([u], what="certified u", where=where)
     kk = float(certified.get("k") or k)
     return AssignedValue(method="certified", x_pt=x, u_x_pt=u, k=kk, U_x_pt=kk * u, n_used=0,
-                         clauses={"x_pt": "ISO 13528:2022, 7.3 (certified reference value)"})
+                         clauses={"x_pt": "ISO 13528:2022, 7.4 (certified reference material)"})
 
 
 def _assigned_algorithm_a(values, codes, *, k: float, where, **_):
@@ -95,7 +95,7 @@ _DISPATCH = {"certified": _assigned_certified, "algorithm-a": _assigned_algorith
 
 def assigned_value(values, codes, method: str = "algorithm-a", *, certified: Mapping | None = None,
                    experts: Sequence[str] = (), k: float = 2.0, where: str | None = None) -> AssignedValue:
-    r"""Assigned value x_pt and u(x_pt) by the named method (ISO 13528:2022, 7.3, 7.6, 7.7).
+    r"""Assigned value x_pt and u(x_pt) by the named method (ISO 13528:2022, 7.4, 7.6, 7.7).
 
     Parameters
     ----------

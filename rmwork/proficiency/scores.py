@@ -22,7 +22,7 @@ CLAUSES = {
     "z_prime": "ISO 13528:2022, 9.5: z' = (x - x_pt)/sqrt(sigma_pt^2 + u^2(x_pt))",
     "zeta": "ISO 13528:2022, 9.6: zeta = (x - x_pt)/sqrt(u^2(x) + u^2(x_pt))",
     "en": "ISO 13528:2022, 9.7: E_n = (x - x_pt)/sqrt(U^2(x) + U^2(x_pt))",
-    "class": "ISO 13528:2022, 9.4.1 and 9.7: |z| <= 2 satisfactory, 2 < |z| < 3 questionable, "
+    "class": "ISO 13528:2022, 9.4 to 9.7: |z| <= 2 satisfactory, 2 < |z| < 3 questionable, "
              "|z| >= 3 unsatisfactory; |E_n| <= 1 satisfactory",
 }
 
@@ -48,7 +48,7 @@ def en_score(x: float, U_x: float, x_pt: float, U_x_pt: float) -> float:
 
 
 def classify(score: float, kind: str = "z") -> str:
-    """Classification of a score (ISO 13528:2022, 9.4.1 for z, z', zeta; 9.7 for E_n)."""
+    """Classification of a score (ISO 13528:2022, 9.4 to 9.6 for z, z', zeta; 9.7 for E_n)."""
     a = abs(score)
     if kind == "en":
         return "satisfactory" if a <= 1 else "unsatisfactory"

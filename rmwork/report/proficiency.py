@@ -10,7 +10,7 @@ from .display import figure, heading, note, paragraph, table, warning
 
 BASIS_ZH = {"first time point": "第一个时间点", "homogeneity study": "均匀性研究"}
 CLASS_ZH = {"satisfactory": "满意", "questionable": "可疑", "unsatisfactory": "不满意", "": ""}
-METHOD = {"certified": ("certified value of the RM (ISO 13528:2022, 7.3)", "标准物质的标准值 (ISO 13528:2022, 7.3)"),
+METHOD = {"certified": ("certified value of the RM (ISO 13528:2022, 7.4)", "标准物质的标准值 (ISO 13528:2022, 7.4)"),
           "algorithm-a": ("robust mean x*, Algorithm A (ISO 13528:2022, C.3.1)", "稳健平均值 x*，算法 A (ISO 13528:2022, C.3.1)"),
           "experts": ("mean of expert laboratories (ISO 13528:2022, 7.6)", "专家实验室平均值 (ISO 13528:2022, 7.6)"),
           "given": ("fitness for purpose (ISO 13528:2022, 8.2)", "按预期用途规定 (ISO 13528:2022, 8.2)"),
