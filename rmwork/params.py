@@ -292,17 +292,98 @@ class Certificate(_Model):
         return v
 
 
+class UncertaintyComponent(_Model):
+    """A component of the verifying laboratory's uncertainty (GUM), beside its repeatability."""
+    name: str
+    u: float = Field(gt=0, description="standard uncertainty, absolute (or relative with relative: true)")
+    relative: bool = False
+    analyte: str | None = None
+
+
+class TypedCertifiedValue(_Model):
+    value: float
+    U: float = Field(gt=0, description="expanded uncertainty as on the certificate")
+    k: float = Field(2.0, gt=0)
+    unit: str | None = None
+
+
+class Verification(DataSource):
+    """kind: verification — the laboratory's results against a certificate (ISO Guide 35:2017, 8.10)."""
+    certificate: str | dict[str, TypedCertifiedValue] = Field(
+        description="report folder of the certified lot, a DRMD XML file, or {analyte: {value, U, k}}")
+    k: float = Field(2.0, gt=0, description="coverage factor of U_Delta = k u_Delta")
+    components: list[UncertaintyComponent] = []
+
+
+class CertifiedAssigned(_Model):
+    value: float
+    u: float = Field(gt=0, description="standard uncertainty of the certified value")
+    k: float = Field(2.0, gt=0, description="coverage factor of U(x_pt) for E_n")
+
+
+class PtHomogeneity(DataSource):
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+
+
+PT_SCORES = ("z", "z_prime", "zeta", "en")
+
+
+class Proficiency(DataSource):
+    """kind: proficiency — a proficiency round or blind-sample test (ISO 13528:2022)."""
+    analyte: str
+    assigned: Literal["certified", "algorithm-a", "experts"] = "algorithm-a"
+    sigma_pt: float | str = Field(description="a positive number, 'horwitz' or 'robust'")
+    certified: CertifiedAssigned | None = None
+    experts: list[str] = []
+    k: float = Field(2.0, gt=0, description="coverage factor of U(x_pt) for E_n when not certified")
+    scores: list[str] | None = None
+    unit_of_measure: str | None = None
+    mass_fraction_factor: float | None = Field(None, gt=0, description="mass fraction per unit, for Horwitz")
+    homogeneity: PtHomogeneity | None = None
+    stability: DataSource | None = None
+
+    @field_validator("sigma_pt")
+    @classmethod
+    def _sigma_pt(cls, v):
+        if isinstance(v, str):
+            if v not in ("horwitz", "robust"):
+                raise ValueError(f"'{v}' is not a sigma_pt; give a positive number, 'horwitz' or 'robust'")
+        elif not (v > 0 and v != float("inf")):
+            raise ValueError(f"sigma_pt must be positive, got {v!r}; give the standard deviation for "
+                             "proficiency assessment in the analyte's unit")
+        return v
+
+    @field_validator("scores")
+    @classmethod
+    def _scores(cls, v):
+        for s in v or ():
+            if s not in PT_SCORES:
+                raise ValueError(f"'{s}' is not a score; use {', '.join(PT_SCORES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _certified_given(self):
+        if self.assigned == "certified" and self.certified is None:
+            raise ValueError("assigned 'certified' needs certified: {value, u, k}")
+        if self.assigned == "experts" and len(self.experts) < 2:
+            raise ValueError("assigned 'experts' needs experts: [at least 2 participant codes]")
+        return self
+
+
 class LotParameters(_Model):
     lot: str
     material: str
     seed: int = Field(ge=0, lt=2 ** 32)
     language: Literal["en", "zh"] = "en"
+    kind: Literal["certification", "verification", "proficiency"] = "certification"
     analytes: dict[str, AnalyteSettings] = {}
     homogeneity: Homogeneity | None = None
     stability: Stability | None = None
     characterization: Characterization | None = None
     certificate: Certificate = Certificate()
     sampler: SamplerSettings = SamplerSettings()
+    verification: Verification | None = None
+    proficiency: Proficiency | None = None
 
     @field_validator("lot")
     @classmethod
@@ -314,6 +395,11 @@ class LotParameters(_Model):
 
     @model_validator(mode="after")
     def _some_study(self):
+        if self.kind != "certification" or self.verification or self.proficiency:
+            from .comparison import check_kind
+
+            check_kind(self)
+            return self
         if not (self.homogeneity or self.stability or self.characterization):
             raise ValueError("the lot has no study; add homogeneity, stability or characterization")
         return self
@@ -392,6 +478,13 @@ class Lot:
                     out[f"stability.{k}"] = s
         if p.characterization:
             out["characterization"] = p.characterization
+        if p.verification is not None:                      # kind: verification (rmwork.comparison)
+            out["verification"] = p.verification
+        if p.proficiency is not None:                       # kind: proficiency
+            out["proficiency"] = p.proficiency
+            for k in ("homogeneity", "stability"):
+                if getattr(p.proficiency, k) is not None:
+                    out[f"proficiency.{k}"] = getattr(p.proficiency, k)
         return out
 
     def source_files(self, study: str) -> list[tuple[str, Path]]:
@@ -423,6 +516,10 @@ class Lot:
             files = self.source_files(study)
             for i, (_, f) in enumerate(files):
                 out[f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]"] = f
+        if self.params.kind != "certification":
+            from .comparison import data_files
+
+            out.update(data_files(self))
         return out
 
     def sigma_pt(self, analyte: str, mean: float) -> float | None:

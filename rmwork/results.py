@@ -74,6 +74,9 @@ _RESULT_MODULES = {
                     "RoundedValue", "CertifiedValue", "CheckItem", "ChecksResult", "ValidityPeriod"),
     "bayes": ("BayesFit", "HierarchicalFit", "RandomEffectsFit", "TrendFit", "Diagnostics"),
     "drmd": ("DrmdValidation",),
+    "proficiency": ("AssignedValue", "SigmaPt", "UncertaintyCheck", "ParticipantScore", "ItemStability",
+                    "ItemAssessment", "ProficiencyRound"),
+    "verification": ("CertifiedEntry", "LabResult", "VerificationResult"),
 }
 
 

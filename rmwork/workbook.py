@@ -616,7 +616,7 @@ class LotData(dict):
 
 def _read_one(lot: params.Lot, source: params.DataSource, study: str, shown: str, path: Path,
               inputs: dict, key: str) -> pd.DataFrame:
-    raw = io.require_file(path, key=f"{study}.data", file=str(lot.path), shown=shown).read_bytes()
+    raw = io.require_file(path, key=key, file=str(lot.path), shown=shown).read_bytes()
     df = io.read_bytes(raw, suffix=path.suffix, stem=path.stem, study=study.split(".")[0], name=shown,
                        sheet=source.sheet, decimal=source.decimal, encoding=source.encoding,
                        layout=source.layout, censored=source.censored, range=source.range,
@@ -628,13 +628,15 @@ def _read_one(lot: params.Lot, source: params.DataSource, study: str, shown: str
     return df
 
 
-def read(lot: params.Lot, source: params.DataSource, study: str, inputs: dict | None = None) -> pd.DataFrame:
+def read(lot: params.Lot, source: params.DataSource, study: str, inputs: dict | None = None, *,
+         layout: str | None = None) -> pd.DataFrame:
     """Read one study's data (every file it names, globs expanded) as one frame; each row keeps
     ``source_file``, ``source_sheet`` (Excel) and ``source_row``; ``inputs`` collects the SHA-256
-    of the exact bytes parsed.  Messages show paths as written in the lot file."""
+    of the exact bytes parsed.  Messages show paths as written in the lot file.  ``layout``: the
+    study whose columns the table has, when it is not ``study``'s own (a PT item's homogeneity)."""
     inputs = {} if inputs is None else inputs
     files = lot.source_files(study)
-    frames = [_read_one(lot, source, study, shown, path, inputs,
+    frames = [_read_one(lot, source, layout or study, shown, path, inputs,
                         f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]")
               for i, (shown, path) in enumerate(files)]
     df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, sort=False)
@@ -690,6 +692,10 @@ def load_data(lot: params.Lot) -> LotData:
     """Read and check every data table the lot names, each file once (raises InputError naming
     file/row/column); the result holds the frames and the SHA-256 of the bytes parsed."""
     p = lot.params
+    if p.kind != "certification":
+        from .comparison import load_data as load_comparison
+
+        return load_comparison(lot)
     data = LotData(lot)
     if p.homogeneity:
         h = p.homogeneity

@@ -33,19 +33,25 @@ REQUIRED = {
     "homogeneity": ("analyte", "unit", "value"),
     "stability": ("analyte", "value"),          # plus time or date
     "characterization": ("analyte", "lab", "value"),
+    "verification": ("analyte", "value"),        # kind: verification, the verifying lab's results
+    "participants": ("participant", "value"),    # kind: proficiency
 }
 OPTIONAL = {
     "homogeneity": ("replicate", "fill_order", "run_order", "unit_of_measure", "group"),
     "stability": ("time", "date", "unit", "temperature", "replicate", "unit_of_measure", "u",
                   "measurement_file", "comment"),
     "characterization": ("u", "dof", "replicate", "include", "unit_of_measure", "U", "k", "method"),
+    "verification": ("u", "unit", "replicate", "unit_of_measure"),
+    "participants": ("u", "k", "item"),
 }
 NUMERIC = {
     "homogeneity": ("value", "fill_order", "run_order"),
     "stability": ("value", "time", "temperature", "u"),
     "characterization": ("value", "u", "dof", "U", "k"),
+    "verification": ("value",),                  # u may be empty: parsed by rmwork.comparison
+    "participants": ("value",),                  # u, k may be empty (no u reported)
 }
-IDENTIFIERS = ("analyte", "unit", "lab", "unit_of_measure", "group")
+IDENTIFIERS = ("analyte", "unit", "lab", "unit_of_measure", "group", "participant", "item")
 SOURCE = ("source_file", "source_sheet", "source_row", "source_cell")
 # eCerto's homogeneity sheet: analyte, H_type, Flasche, value, unit (unit = unit of measure)
 ECERTO_HOMOG = {"flasche": "unit", "h_type": "group"}
@@ -255,7 +261,7 @@ def tidy(df: pd.DataFrame, *, study: str, name: str, sheet=None, decimal: str = 
         if col in df.columns and not (col == "unit" and study != "homogeneity"):
             vals = [cells.identifier(v, column=col, name=name, sheet=sh, row=r)
                     for v, r, sh in zip(df[col].tolist(), rows, sheets)]
-            if col in ("analyte", "unit", "lab"):
+            if col in ("analyte", "unit", "lab", "participant"):
                 for v, r, sh in zip(vals, rows, sheets):
                     if v == "":
                         raise InputError("the cell is empty", file=name, sheet=sh, row=r, column=col,

@@ -144,7 +144,19 @@ class Progress:
 
 def batch(files: list[str], out: str | None, workers: int, force: bool, scheduler: str | None,
           reason: str | None = None) -> list:
+    """Run the lots; a verification lot that reads another lot's report folder runs after it
+    (:func:`rmwork.comparison.batch_phases`)."""
+    from ..comparison import batch_phases
+
     progress = Progress(len(files))
+    outcomes = []
+    for phase in batch_phases(files):
+        outcomes += _batch_phase(phase, out, workers, force, scheduler, reason, progress)
+    return _in_order(outcomes, files)
+
+
+def _batch_phase(files: list[str], out: str | None, workers: int, force: bool, scheduler: str | None,
+                 reason: str | None, progress: Progress) -> list:
     if scheduler:
         return _batch_dask(files, out, force, scheduler, reason, progress)
     outcomes, todo = [], []

@@ -44,6 +44,13 @@ from .errors import Interrupted, NotebookError, RunError
 from .kernel import ENV_ERROR_FILE, ENV_KERNEL_INFO, SPEC as KERNEL_PLUGIN, kernel_info
 
 NOTEBOOKS = ("certification_report.ipynb",)
+
+
+def _notebooks(lot) -> tuple[str, ...]:
+    """The notebook(s) a lot's kind needs (certification, verification, proficiency)."""
+    from ..comparison import notebooks
+
+    return notebooks(lot)
 KERNEL = "rmwork"
 KEEP_FAILED = 5          # failure records kept per lot under .failed/
 
@@ -91,7 +98,7 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 _archive_previous(out_root / name, work)
             manifest = provenance.build_manifest(                                  # 4. manifest
                 lot=name, report_dir=work, inputs=lot.data_files(), parameter_file=lot.path,
-                notebooks={n: notebooks_dir() / n for n in NOTEBOOKS}, seed=lot.params.seed,
+                notebooks={n: notebooks_dir() / n for n in _notebooks(lot)}, seed=lot.params.seed,
                 started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
                 previous=prev, environment=_environment(), kernel_start=starts)
             manifest["kernel"] = kernels
@@ -156,12 +163,12 @@ def _execute(lot: params.Lot, work: Path, *, kernel: str, env: dict, launcher) -
     starts, kernels = {}, {}
     nbdir = notebooks_dir()
     log = work / "kernel-stderr.log"
-    for name in NOTEBOOKS:
+    for name in _notebooks(lot):
         errfile, pickled, info = (work / f".{name}.error.json", work / f".{name}.error.pickle",
                                   work / f".{name}.kernel.json")
         spec = {"src": str(nbdir / name), "dst": str(work / name), "kernel": kernel, "cwd": str(nbdir),
                 "parameters": {"lot_file": str(_lot_file(lot, work)), "output_dir": str(work.resolve())},
-                "errfile": str(errfile), "html": str(work / "report.html") if name == NOTEBOOKS[0] else "",
+                "errfile": str(errfile), "html": str(work / "report.html") if name == _notebooks(lot)[0] else "",
                 "title": f"{lot.params.lot} — {lot.params.material}"}
         child_env = {**env, workbook.PLUGIN_ENV: KERNEL_PLUGIN, ENV_ERROR_FILE: str(pickled),
                      ENV_KERNEL_INFO: str(info)}
@@ -253,7 +260,7 @@ def _check_outputs(work: Path) -> None:
     ledger.unlink(missing_ok=True)
     for name in dict.fromkeys(["report.html", "results.json", *noted]):
         if not (work / name).is_file():
-            raise NotebookError(f"{NOTEBOOKS[0]}: {name} was reported written but is missing from the "
+            raise NotebookError(f"{name} was reported written but is missing from the "
                                 f"working folder {work}; the report was not swapped in")
 
 
@@ -536,7 +543,7 @@ def fingerprint_now(lot: params.Lot) -> dict:
 
     return {"parameter_file": provenance.sha256_file(lot.path),
             "inputs": {k: provenance.sha256_file(v) for k, v in lot.data_files().items()},
-            "notebooks": {n: provenance.sha256_file(nbdir / n) for n in NOTEBOOKS},
+            "notebooks": {n: provenance.sha256_file(nbdir / n) for n in _notebooks(lot)},
             "rmwork": __version__,
             "git_commit": provenance.git_commit(Path(__file__).parent.parent)}
 
