@@ -218,7 +218,9 @@ class Workbook:
                         lambda g=g, r=r, a=a: smod.bayesian_trend(
                             g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
                             settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=a,
-                            unit_of_measure=r.unit_of_measure, where=f"{st.long_term.data}, analyte '{a}'"),
+                            unit_of_measure=r.unit_of_measure,
+                            **_fit_window(st.long_term, a, g, "stability.long_term"),
+                            where=f"{st.long_term.data}, analyte '{a}'"),
                         lambda fit, study=study: study.attach("bayes", fit))
         self.results["stability"] = out
         return out
