@@ -128,7 +128,7 @@ def _zh_section() -> list[str]:
     for r in (lt, win, tr):
         parts.append(R.stability_statement(r, "zh", prediction=pred if r is lt else None))
         parts.append(R.adequacy_block(r, "zh").data)
-    parts += [R.stability_statement(lin, "zh"), R.stability_statement(joint, "zh"),
+    parts += [R.stability_statement(lin, "zh"), R.stability_statement(joint, "zh"), R.stability_statement(iso, "zh"),
               R.stability_statement(mon, "zh")]
     for r in (lt, win, tr, lin, joint, pred, mon, iso):
         parts += [R.note_text(n, "zh") for n in r.notes]

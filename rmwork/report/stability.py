@@ -588,7 +588,7 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     r = result
     if isinstance(r, smod.IsochronousResult):
         parts = [stability_statement(f, lang) for f in r.fits.values()]
-        head = (f"同步（isochronous）稳定性，参比温度 {r.reference_temperature:g} °C：" if zh else
+        head = (f"同步（等时）稳定性研究，参比温度 {r.reference_temperature:g} °C：" if zh else
                 f"Isochronous study against {r.reference_temperature:g} °C: ")
         return head + " ".join(parts)
     if isinstance(r, smod.ArrheniusJointResult):
