@@ -159,8 +159,12 @@ class Workbook:
             df = df[df["temperature"] == temp]
         return df
 
-    def stability(self) -> dict:
-        """Every stability study per analyte (ISO Guide 35:2017, 8, B.3): {analyte: StabilityStudy}."""
+    def stability(self, *, sensitivity: bool = True) -> dict:
+        """Every stability study per analyte (ISO Guide 35:2017, 8, B.3): {analyte: StabilityStudy}.
+
+        ``sensitivity=False`` leaves out the Bayesian sensitivity fit (``rmwork validate`` runs the
+        classical fits, which check every stability input ``run`` checks, in well under a second).
+        """
         from . import stability as smod
 
         st = self.p.stability
@@ -209,7 +213,7 @@ class Workbook:
                     accelerated_data=g)
         out = {a: smod.StabilityStudy(analyte=a, unit_of_measure=_study_unit(kw), **kw)
                for a, kw in parts.items()}
-        if st.bayes:
+        if st.bayes and sensitivity:
             for a, study in out.items():
                 if study.long_term is not None:
                     g, r = study.long_term_data, study.long_term
