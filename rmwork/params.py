@@ -159,6 +159,14 @@ class _FitWindow(_Model):
         None, description="months: fit only results up to this time (one number, or per analyte)")
     exclude: list[PointExclusion] = []
 
+    @field_validator("time_max")
+    @classmethod
+    def _positive(cls, v):
+        for x in (v.values() if isinstance(v, dict) else [v]):
+            if x is not None and not x > 0:
+                raise ValueError(f"time_max must be a positive number of months, got {x}")
+        return v
+
 
 class LongTerm(DataSource, _FitWindow):
     shelf_life: float = Field(gt=0, description="months")

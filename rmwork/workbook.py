@@ -173,8 +173,12 @@ class Workbook:
             df = df[df["temperature"] == temp]
         return df
 
-    def stability(self) -> dict:
-        """Every stability study per analyte (ISO Guide 35:2017, 8, B.3): {analyte: StabilityStudy}."""
+    def stability(self, *, sensitivity: bool = True) -> dict:
+        """Every stability study per analyte (ISO Guide 35:2017, 8, B.3): {analyte: StabilityStudy}.
+
+        ``sensitivity=False`` leaves out the Bayesian sensitivity fit (``rmwork validate`` runs the
+        classical fits, which check every stability input ``run`` checks, in well under a second).
+        """
         from . import stability as smod
 
         st = self.p.stability
@@ -223,7 +227,7 @@ class Workbook:
                     accelerated_data=g)
         out = {a: smod.StabilityStudy(analyte=a, unit_of_measure=_study_unit(kw), **kw)
                for a, kw in parts.items()}
-        if st.bayes:
+        if st.bayes and sensitivity:
             for a, study in out.items():
                 if study.long_term is not None:
                     g, r = study.long_term_data, study.long_term
@@ -232,7 +236,9 @@ class Workbook:
                         lambda g=g, r=r, a=a: smod.bayesian_trend(
                             g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
                             settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=a,
-                            unit_of_measure=r.unit_of_measure, where=f"{st.long_term.data}, analyte '{a}'"),
+                            unit_of_measure=r.unit_of_measure,
+                            **_fit_window(st.long_term, a, g, "stability.long_term"),
+                            where=f"{st.long_term.data}, analyte '{a}'"),
                         lambda fit, study=study: study.attach("bayes", fit))
         self.results["stability"] = out
         return out

@@ -182,3 +182,22 @@ def test_workbook_refuses_an_exclusion_that_matches_no_result_naming_the_key(tmp
     with pytest.raises(InputError, match=r"stability\.long_term\.exclude") as err:
         workbook.open(_lot(tmp_path, lt)).stability()
     assert "analyte 'Y' has no result at date 2019-01-01" in str(err.value)
+
+
+def test_lot_refuses_a_time_max_that_is_not_positive(tmp_path):
+    lt = ("long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24, "
+          "time_max: {Y: -5}}")
+    with pytest.raises(InputError, match="time_max must be a positive number of months"):
+        workbook.open(_lot(tmp_path, lt))
+
+
+def test_workbook_stability_without_sensitivity_runs_no_bayesian_fit(tmp_path, monkeypatch):
+    """What validate needs: every classical stability fit (and its input checks), no sampler."""
+    calls = []
+    monkeypatch.setattr(workbook.Workbook, "_sensitivity", lambda self, *a: calls.append(a))
+    lt = ("long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24}\n"
+          "  bayes: true")
+    wb = workbook.open(_lot(tmp_path, lt))
+    assert set(wb.stability(sensitivity=False)) == {"X", "Y"} and calls == []
+    wb.stability()
+    assert len(calls) == 2

@@ -92,11 +92,17 @@ def test_results_tables_carry_the_unit_in_the_header():
     assert "k<sub>T</sub> / (%·month<sup>-1</sup>)" in s3
     s3j = R.table_s3(S.arrhenius_joint(vac, time_below=8, storage_temperature=5, limit=9.0)).data
     assert "c0 / %" in s3j and "time to 9 % / month" in s3j
+    iso_df = pd.DataFrame({"time": [0.0, 3, 6, 9, 0, 0], "value": [10, 9.9, 9.8, 9.7, 10, 10.01],
+                           "temperature": [40.0] * 4 + [-20.0] * 2, "unit_of_measure": "mg/kg"})
+    s4 = R.table_s4(S.isochronous(iso_df, -20.0, shelf_life=24)).data
+    assert "u<sub>lts</sub> / mg/kg" in s4 and "Table S4" in s4
+    s5 = R.table_s5(S.monitoring_check(10.0, 0.05, [10.02, 10.5], 0.03), "mg/kg").data
+    assert "U<sub>d</sub> / mg/kg" in s5 and "Table S5" in s5
 
 
 # ASCII allowed in a zh stability section: symbols, units, method and document names, numbers
 _ALLOWED = {"ISO", "Guide", "JJF", "eCerto", "exp", "mol", "crit", "lts", "sts", "rel", "max", "shelf",
-            "transport", "ccm", "month", "unit"}
+            "ccm", "ERM", "Application", "Note"}
 
 
 def _zh_section() -> list[str]:
@@ -110,16 +116,21 @@ def _zh_section() -> list[str]:
     joint = S.arrhenius_joint(vac, time_below=8, storage_temperature=5, limit=9.0)
     pred = S.shelf_life_prediction(lt, 540.0, 10.0)
     mon = S.monitoring_check(10.0, 0.05, [10.02, 10.5], 0.03)
+    iso_df = pd.concat([pd.DataFrame({"time": [0.0, 3, 6, 9, 12], "value": [10, 9.9, 9.8, 9.7, 9.6],
+                                      "temperature": 40.0}),
+                        pd.DataFrame({"time": [0.0, 0, 0], "value": [10.0, 10.01, 9.99], "temperature": -20.0})])
+    iso = S.isochronous(iso_df.assign(unit_of_measure="mg/kg"), -20.0, shelf_life=24)
     parts = [R.table_s1({"Y": lt, "X": S.regression(x, shelf_life=24)}, "zh").data,
+             R.table_s4(iso, "zh").data, R.table_s5(mon, "mg/kg", "zh").data,
              R.table_s2({"Y": lt}, {"Y": tr}, {"Y": pred}, lang="zh").data,
              R.table_s3(lin, "zh").data, R.table_s3(joint, "zh").data,
              R.table_s6({"Y": lt, "Yw": win, "T": tr}, "zh").data]
     for r in (lt, win, tr):
         parts.append(R.stability_statement(r, "zh", prediction=pred if r is lt else None))
         parts.append(R.adequacy_block(r, "zh").data)
-    parts += [R.stability_statement(lin, "zh"), R.stability_statement(joint, "zh"),
+    parts += [R.stability_statement(lin, "zh"), R.stability_statement(joint, "zh"), R.stability_statement(iso, "zh"),
               R.stability_statement(mon, "zh")]
-    for r in (lt, win, tr, lin, joint, pred, mon):
+    for r in (lt, win, tr, lin, joint, pred, mon, iso):
         parts += [R.note_text(n, "zh") for n in r.notes]
     for fig in (R.figure_s1(y, lt, prediction=pred, lang="zh"), R.figure_s2(y, lt, lang="zh"),
                 R.figure_s1(y, win, lang="zh"), R.figure_s3(None, lin, lang="zh"),

@@ -70,8 +70,11 @@ def test_workbook_attaches_the_bayesian_sensitivity_fit_to_the_study(lot, monkey
     monkeypatch.setattr(rmwork, "bayes", fake, raising=False)
     monkeypatch.setattr(workbook.Workbook, "_sensitivity", lambda self, s, k, fit, attach: attach(fit()))
     text = lot.read_text().replace("stability:\n", "stability:\n  bayes: true\n")
+    text = text.replace("shelf_life: 24, unit_of_measure: mg/kg}", "shelf_life: 24, unit_of_measure: mg/kg, time_max: 24}", 1)
     lot.write_text(text)
     st = workbook.open(lot).stability()["A"]
     assert isinstance(st.bayes, S.BayesianTrendResult)
+    # the sensitivity fit sees the same points as the line (the fitting window applies to both)
+    assert st.bayes.n_points == st.long_term.n_points == 7
     assert st.bayes.u_lts == pytest.approx(np.std(draws["slope"] * 24, ddof=1), rel=1e-12)
     assert st.to_dict()["long_term"]["bayes"]["u_lts"] == pytest.approx(st.bayes.u_lts)

@@ -60,13 +60,14 @@ class BayesianTrendResult(Result):
 def bayesian_trend(df: pd.DataFrame, time: str = "time", value: str = "value",
                    shelf_life: float | None = None, *, seed: int, settings=None,
                    use_means: bool = False, analyte: str = "", unit_of_measure: str = "",
+                   time_max: float | None = None, exclude: Mapping[float, str] | None = None,
                    where: str | None = None) -> BayesianTrendResult:
     r"""Bayesian linear trend as a sensitivity analysis of u_lts (ISO Guide 35:2017, 8.7.3; model in rmwork.bayes.linear_trend).
 
     Parameters
     ----------
-    df, time, value, shelf_life, use_means, analyte, unit_of_measure, where
-        As in :func:`regression` (same validation).
+    df, time, value, shelf_life, use_means, analyte, unit_of_measure, time_max, exclude, where
+        As in :func:`regression` (same validation, the same points fitted).
     seed : int
         Random seed of the sampler (the lot seed).
     settings : optional
@@ -93,7 +94,7 @@ def bayesian_trend(df: pd.DataFrame, time: str = "time", value: str = "value",
     ``tests/test_stability.py``.
     """
     ols = regression(df, time, value, shelf_life, use_means=use_means, analyte=analyte,
-                     unit_of_measure=unit_of_measure, where=where)
+                     unit_of_measure=unit_of_measure, time_max=time_max, exclude=exclude, where=where)
     from .. import bayes  # lazily: PyMC is heavy and optional for the OLS path
 
     fitted = ols.fitted_data()

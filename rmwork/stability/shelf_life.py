@@ -367,8 +367,8 @@ def shelf_life_suggestion(result: _TrendResult, u_rest: float | None = None, *, 
     t_ecerto = None
     if rule == "ecerto":
         t_ecerto = t_max + 1.0
-        notes.append(f"eCerto shows max(which(...)) over t = 0:{int(t_grid_max)}, i.e. t_max + 1 "
-                     "(a 1-based index)")
+        notes.append(f"eCerto's table shows t_max + 1 months: it numbers the months 0 to "
+                     f"{int(t_grid_max)} from 1")
     if np.all(ok):
         notes.append(f"every month up to {t_grid_max} meets the rule: t_max is the search limit")
     return ShelfLifeSuggestionResult(analyte=r.analyte, rule=rule, se_slope=se, fraction=frac, k=kk,
