@@ -634,7 +634,7 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
         notes.append(f"interval '{interval}' applies to dersimonian-laird and paule-mandel only; "
                      f"{method} has its own basis (dof_source)")
     if q_p < ALPHA_Q and method != "mean" and method != "weighted-mean":
-        notes.append(f"Cochran's Q = {q:.4g} on {p - 1} dof (p = {q_p:.3g}), I^2 = {100 * i2:.3g} %: "
+        notes.append(f"Cochran's Q = {q:.4g} on {p - 1} dof (p = {q_p:.3g}), I² = {100 * i2:.3g} %: "
                      "dark uncertainty is present")
     interval_c = _interval(f.u_method, f.value, f.u, f.dof, f.draws, coverage)
     interval95 = _interval(f.u_method, f.value, f.u, f.dof, f.draws, 0.95)
