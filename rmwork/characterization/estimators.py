@@ -159,6 +159,13 @@ class ConsensusResult(Result):
     _data: object = field(default=None, repr=False, compare=False)      # dict of included x, u, dof
     _fit: object = field(default=None, repr=False, compare=False)
 
+    def __str__(self) -> str:
+        unit = f" {self.unit_of_measure}" if self.unit_of_measure else ""
+        who = f"{self.analyte}: " if self.analyte else ""
+        return (f"ConsensusResult {who}{self.method}, {self.value:.6g}{unit}, u = {self.u:.3g}{unit}, "
+                f"95 % [{self.ci95.low:.6g}, {self.ci95.high:.6g}], k = {self.k:.3g}, {self.n_labs} labs; "
+                f"{self.dof_source}")
+
     def confidence_interval(self, level: float = 0.95) -> ConfidenceInterval:
         """Interval at ``level`` from the same draws or distribution as ``ci``."""
         level = _checks.require_level(level, "level")
