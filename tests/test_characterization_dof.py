@@ -51,6 +51,7 @@ def test_four_lab_dersimonian_laird_lot_gets_k_t_0975_3_with_the_knapp_hartung_u
     assert r.dof == 3 and r.k == pytest.approx(stats.t.ppf(0.975, 3), rel=1e-14)
     assert r.ci95.high - r.value == pytest.approx(stats.t.ppf(0.975, 3) * ref["u_kh"], rel=1e-12)
     assert r.interval == "knapp-hartung" and "p − 1 = 3" in r.dof_source and "Röver" in r.dof_source
+    assert "k = 3.18" in str(r) and r.dof_source in str(r)
     entry = json.loads(json.dumps(wb.results_json()))["analytes"]["A"]["characterization"]
     assert entry["dof"] == 3 and entry["dof_source"] == r.dof_source
 

@@ -159,6 +159,13 @@ class ConsensusResult(Result):
     _data: object = field(default=None, repr=False, compare=False)      # dict of included x, u, dof
     _fit: object = field(default=None, repr=False, compare=False)
 
+    def __str__(self) -> str:
+        unit = f" {self.unit_of_measure}" if self.unit_of_measure else ""
+        who = f"{self.analyte}: " if self.analyte else ""
+        return (f"ConsensusResult {who}{self.method}, {self.value:.6g}{unit}, u = {self.u:.3g}{unit}, "
+                f"95 % [{self.ci95.low:.6g}, {self.ci95.high:.6g}], k = {self.k:.3g}, {self.n_labs} labs; "
+                f"{self.dof_source}")
+
     def confidence_interval(self, level: float = 0.95) -> ConfidenceInterval:
         """Interval at ``level`` from the same draws or distribution as ``ci``."""
         level = _checks.require_level(level, "level")
@@ -634,7 +641,7 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
         notes.append(f"interval '{interval}' applies to dersimonian-laird and paule-mandel only; "
                      f"{method} has its own basis (dof_source)")
     if q_p < ALPHA_Q and method != "mean" and method != "weighted-mean":
-        notes.append(f"Cochran's Q = {q:.4g} on {p - 1} dof (p = {q_p:.3g}), I^2 = {100 * i2:.3g} %: "
+        notes.append(f"Cochran's Q = {q:.4g} on {p - 1} dof (p = {q_p:.3g}), I² = {100 * i2:.3g} %: "
                      "dark uncertainty is present")
     interval_c = _interval(f.u_method, f.value, f.u, f.dof, f.draws, coverage)
     interval95 = _interval(f.u_method, f.value, f.u, f.dof, f.draws, 0.95)

@@ -136,7 +136,8 @@ def recommend(values, u=None, dof=None, *, labs=None, include=None, alpha: float
         method, alts = "dersimonian-laird", ("bayes-gauss", "paule-mandel")
         reason = (f"{q_txt} < {alpha}: the labs disagree beyond their uncertainties (dark "
                   f"uncertainty); {sw_txt}: Gaussian laboratory effects. DerSimonian-Laird with "
-                  "NICOB's bootstrap; the Decision Tree's own choice is hierarchical Bayes (Gauss).")
+                  "the Knapp–Hartung interval (t on p − 1); the Decision Tree's own choice is "
+                  "hierarchical Bayes (Gauss).")
     else:
         method, alts = "bayes-laplace", ("dersimonian-laird", "linear-pool")
         reason = (f"{q_txt} < {alpha} and {sw_txt} < {alpha_normality}: dark uncertainty with "

@@ -164,7 +164,7 @@ def screen(data, lab: str = "lab", value: str = "value", u: str = "u", dof: str 
         flags.append(f"lab means not normal by Shapiro-Wilk (p = {nm.shapiro_p:.3g})")
     if cq and cq.p_value < alpha:
         flags.append(f"results inconsistent with their uncertainties: Cochran's Q p = {cq.p_value:.3g}, "
-                     f"I^2 = {100 * cq.i2:.3g} %")
+                     f"I² = {100 * cq.i2:.3g} %")
     return ScreeningResult(analyte=s.analyte, n_labs=len(labs_in), labs=tuple(labs_in), rows=tuple(rows),
                            flags=tuple(flags), grubbs=g, grubbs_double=g2, dixon=dx, cochran=cc,
                            mandel_h=mh, mandel_k=mk, scheffe=sch, normality=nm, cochran_q=cq,

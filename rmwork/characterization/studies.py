@@ -163,15 +163,14 @@ def study(df: pd.DataFrame, *, analyte: str, method: str = "dersimonian-laird", 
         return CharacterizationStudy(analyte=analyte, unit_of_measure=summ.unit_of_measure, method=method,
                                      summary=summ, reason=reason, notes=summ.notes, _frame=df,
                                      clauses={"reason": "ISO Guide 35:2017, 9.5"})
-    x, u, dof = list(summ.value), list(summ.u), list(summ.dof)
-    kw = dict(labs=list(summ.lab), include=list(summ.include))
-    res = consensus(x, u, dof, method=method, seed=seed, knapp_hartung=knapp_hartung, interval=interval,
+    # the summary itself goes in, so the excluded labs keep their reasons in every result
+    res = consensus(summ, method=method, seed=seed, knapp_hartung=knapp_hartung, interval=interval,
                     interval_reason=interval_reason, bayes_settings=bayes_settings, analyte=analyte,
-                    unit_of_measure=summ.unit_of_measure, **kw)
-    doe = degrees_of_equivalence(x, u, res, dof=dof, method=method, seed=seed, **kw)
+                    unit_of_measure=summ.unit_of_measure)
+    doe = degrees_of_equivalence(summ, result=res, method=method, seed=seed)
     scr = screen(summ, alpha=alpha, seed=seed)
-    rec = recommend(x, u, dof, seed=seed, bayes_settings=bayes_settings, **kw)
-    bil = bilateral_degrees_of_equivalence(x, u, labs=list(summ.lab), analyte=analyte)
+    rec = recommend(summ, seed=seed, bayes_settings=bayes_settings)
+    bil = bilateral_degrees_of_equivalence(summ.value, summ.u, labs=list(summ.lab), analyte=analyte)
     return CharacterizationStudy(analyte=analyte, unit_of_measure=summ.unit_of_measure, method=method,
                                  summary=summ, screening=scr, consensus=res, doe=doe, bilateral=bil,
                                  recommendation=rec, clauses={"study": "ISO Guide 35:2017, clause 9"},

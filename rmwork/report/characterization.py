@@ -8,6 +8,7 @@ Every number shown comes from a result of :mod:`rmwork.characterization` or
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Iterable, Mapping
 
@@ -27,7 +28,13 @@ CAPTIONS = {
            "表 C3 — 定值：各定值方法结果比较（ISO Guide 35:2017, 9.5）"),
     "C4": ("Table C4 — Characterization: unilateral degrees of equivalence (CIPM MRA; NICOB)",
            "表 C4 — 定值：单边等效度（CIPM MRA；NICOB）"),
+    "C5": ("Table C5 — Characterization: bilateral degrees of equivalence D<sub>ij</sub> ± U(D<sub>ij</sub>), "
+           "k = {k} (* not equivalent; CIPM MRA-D-05)",
+           "表 C5 — 定值：双边等效度 D<sub>ij</sub> ± U(D<sub>ij</sub>)，k = {k}（* 表示不等效；CIPM MRA-D-05）"),
 }
+# columns that carry the analyte's unit in their header
+UNIT_COLUMNS = {"value", "mean", "sd", "u", "x_ref", "u_c", "tau", "ci_low", "ci_high", "x", "u_x", "d",
+                "U_d", "d_loo", "U_d_loo"}
 
 # column -> (English, Chinese) header; HTML markup allowed (headers are not user data)
 LABELS = {
@@ -40,6 +47,7 @@ LABELS = {
     "dof": ("&nu;<sub>j</sub>", "&nu;<sub>j</sub>"),
     "include": ("In value", "参与定值"),
     "reason": ("Reason", "理由"),
+    "status": ("Screened", "筛查"),
     "scheffe_05": ("Scheffé 5 %", "Scheffé 5 %"),
     "scheffe_01": ("Scheffé 1 %", "Scheffé 1 %"),
     "dixon_p": ("Dixon p", "狄克逊检验 p"),
@@ -85,13 +93,29 @@ def _cap(tid: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _relabel(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _relabel(df: pd.DataFrame, lang: str, unit: str = "") -> pd.DataFrame:
     i = 1 if lang == "zh" else 0
-    return df.rename(columns={c: LABELS[c][i] for c in df.columns if c in LABELS})
+    tail = f" [{html.escape(unit)}]" if unit else ""
+    return df.rename(columns={c: LABELS[c][i] + (tail if c in UNIT_COLUMNS else "")
+                              for c in df.columns if c in LABELS})
 
 
-def _html(df: pd.DataFrame, tid: str, lang: str, digits: int = 5) -> str:
-    return table_html(_relabel(df, lang), _cap(tid, lang), lang=lang, digits=digits)
+def _html(df: pd.DataFrame, tid: str, lang: str, digits: int = 5, unit: str = "") -> str:
+    return table_html(_relabel(df, lang, unit), _cap(tid, lang), lang=lang, digits=digits)
+
+
+_ZH_U_METHOD = {"closed form": "解析公式", "knapp-hartung": "Knapp–Hartung 方法", "bootstrap": "参数自助法",
+                "mixture": "线性意见池抽样", "posterior": "后验分布"}
+
+
+def _u_method(text: str, lang: str) -> str:
+    if lang == "zh":
+        return _ZH_U_METHOD.get(text, text)
+    return {"knapp-hartung": "Knapp–Hartung"}.get(text, text)
+
+
+def _reason(why: str, lang: str) -> str:
+    return _ZH_REASONS.get(why, why) if lang == "zh" else why
 
 
 def _yes(flag: bool, lang: str) -> str:
@@ -118,23 +142,40 @@ def _num(v: float, dec: int) -> str:
 # tables
 
 def table_c1(summary, lang: str = "en") -> HTML:
-    """Table C1: laboratory results as read (one row per lab; ``LabSummary``)."""
+    """Table C1: laboratory results as read (one row per lab; ``LabSummary``), unit in the headers."""
     df = summary.to_frame()
     reasons = dict(summary.excluded)
     df["include"] = [_yes(f, lang) for f in df["include"]]
     if reasons:
-        df["reason"] = [reasons.get(lab, "") for lab in df["lab"]]
+        df["reason"] = [_reason(reasons.get(lab, ""), lang) for lab in df["lab"]]
     if summary.layout == "per-lab":
         df = df.drop(columns=["n", "sd"])
-    return HTML(_html(df, "C1", lang, digits=6))
+    return HTML(_html(df, "C1", lang, digits=6, unit=summary.unit_of_measure))
 
 
-def table_c2(screening, lang: str = "en") -> HTML:
-    """Table C2: per-lab screening (letters, p-values, Mandel h/k) and C2b: normality and Q."""
+def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HTML:
+    """Table C2: per-lab screening (letters, p-values, Mandel h/k) and C2b: normality and Q.
+
+    With ``summary`` (the ``LabSummary``) the labs kept out of the value are listed too, marked
+    "excluded" with their reason and no test result: they take part in no check.
+    """
     df = screening.to_frame()
     keep = [c for c in ("lab", "n", "mean", "sd", "scheffe_05", "scheffe_01", "dixon_p", "grubbs_p",
                         "grubbs2_p", "cochran_p", "mandel_h", "mandel_k") if c in df.columns]
-    parts = [_html(df[keep], "C2", lang, digits=4)]
+    df = df[keep]
+    unit = unit or (summary.unit_of_measure if summary is not None else "")
+    if summary is not None and summary.excluded:
+        zh = lang == "zh"
+        df = df.assign(status="是" if zh else "yes", reason="")
+        extra = []
+        for lab, why in summary.excluded:
+            i = summary.lab.index(lab)
+            extra.append({"lab": lab, "n": summary.n[i], "mean": summary.value[i], "sd": summary.sd[i],
+                          "status": "否，已剔除" if zh else "no, excluded", "reason": _reason(why, lang)})
+        df = pd.concat([df, pd.DataFrame(extra)], ignore_index=True)
+        df = df[[c for c in df.columns if c not in ("status", "reason")] + ["status", "reason"]]
+        df = df.astype(object).where(df.notna(), None)
+    parts = [_html(df, "C2", lang, digits=4, unit=unit)]
     rows = []
     zh = lang == "zh"
     nm, cq = screening.normality, screening.cochran_q
@@ -171,27 +212,38 @@ def table_c3(results, lang: str = "en", *, chosen: str | None = None) -> HTML:
         chosen = results.method
     rows = [{"method": _method_name(r.method, lang), "x_ref": r.value, "u_c": r.u, "tau": r.tau,
              "ci_low": r.ci95.low, "ci_high": r.ci95.high, "dof_c": r.dof, "n_labs": r.n_labs,
-             "u_method": r.u_method, **({"chosen": _yes(r.method == chosen, lang)} if chosen else {})}
+             "u_method": _u_method(r.u_method, lang),
+             **({"chosen": _yes(r.method == chosen, lang)} if chosen else {})}
             for r in items]
-    return HTML(_html(pd.DataFrame(rows), "C3", lang, digits=6))
+    unit = next((r.unit_of_measure for r in items if getattr(r, "unit_of_measure", "")), "")
+    return HTML(_html(pd.DataFrame(rows), "C3", lang, digits=6, unit=unit))
 
 
 def table_c4(doe, lang: str = "en") -> HTML:
     """Table C4: degrees of equivalence with U at the DoE's coverage, and leave-one-out values."""
     df = doe.to_frame()[["lab", "included", "x", "u_x", "d", "U_d", "d_loo", "U_d_loo"]]
     df = df.assign(included=[_yes(f, lang) for f in df["included"]]).rename(columns={"included": "include"})
-    return HTML(_html(df, "C4", lang, digits=5))
+    return HTML(_html(df, "C4", lang, digits=5, unit=doe.unit_of_measure))
 
 
-def table_c5(bilateral, lang: str = "en") -> HTML:
+def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
     """Table C5: bilateral degrees of equivalence D_ij ± U(D_ij) (``BilateralDoEResult``)."""
     b = bilateral
-    mat = pd.DataFrame([[f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}" + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else "")
-                         if i != j else "—" for j in range(len(b.lab))] for i in range(len(b.lab))],
-                       index=pd.Index(b.lab, name="x_i − x_j"), columns=list(b.lab))
-    caption = ("Table C5 — Bilateral degrees of equivalence D_ij ± U(D_ij), k = "
-               f"{b.k:.2f} (* not equivalent; CIPM MRA-D-05)")
-    return HTML(table_html(mat, caption, lang=lang, labels=False, index=True))
+    labs = [html.escape(str(lab)) for lab in b.lab]
+    tail = f" [{html.escape(unit)}]" if unit else ""
+    head = (f'<th class="text">x<sub>i</sub> − x<sub>j</sub>{tail}</th>'
+            + "".join(f'<th class="text">{lab}</th>' for lab in labs))
+    body = []
+    for i, lab in enumerate(labs):
+        cells = [f'<td class="text">{lab}</td>']
+        for j in range(len(labs)):
+            text = "—" if i == j else (f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}"
+                                       + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else ""))
+            cells.append(f'<td class="text">{text}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    caption = _cap("C5", lang).format(k=f"{b.k:.2f}")
+    return HTML(f'<table class="rmwork"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(body)}</tbody></table>")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,19 +266,104 @@ def analyte_section(study, lang: str = "en") -> list:
         return [heading(study.analyte, 3), warning(not_characterized_text(study, lang)),
                 table_c1(study.summary, lang)]
     res, rec = study.consensus, study.recommendation
-    out = [heading(study.analyte, 3), table_c1(study.summary, lang), table_c2(study.screening, lang),
+    out = [heading(study.analyte, 3), table_c1(study.summary, lang),
+           table_c2(study.screening, lang, summary=study.summary),
            table_c3(rec, lang, chosen=res.method),
            paragraph(characterization_statement(res, lang, doe=study.doe, screening=study.screening))]
     if getattr(rec, "reason", None):
-        out.append(paragraph(("Method-choice aid (NIST Decision Tree style): " if lang == "en" else
-                              "方法选择建议（参照 NIST 决策树）：") + f"{rec.method} — {rec.reason}"))
-    out += [note(n) for n in res.notes]
+        out.append(paragraph(method_choice_text(rec, lang)))
+    out += [note(n) for n in (res.notes if lang != "zh" else zh_notes(res))]
     if res.diagnostics_passed is False:
         out.append(warning("MCMC diagnostics failed: this value must not be used for the certificate"
                            if lang == "en" else "MCMC 诊断未通过：该值不得用于证书"))
-    out += [table_c4(study.doe, lang), table_c5(study.bilateral, lang),
+    out += [table_c4(study.doe, lang), table_c5(study.bilateral, lang, unit=study.unit_of_measure),
             figure(figure_c1(study.doe, res, lang=lang))]
     return out
+
+
+def method_choice_text(rec, lang: str = "en") -> str:
+    """The method-choice aid in words, from the ``Recommendation``'s fields (English or Chinese)."""
+    if lang != "zh":
+        return f"Method-choice aid (NIST Decision Tree style): {rec.method} — {rec.reason}"
+    q = (f"科克伦 Q 检验 Q = {rec.q_statistic:.4g}，p = {rec.q_p_value:.3g}"
+         + ("，各实验室结果与其不确定度一致" if rec.consistent else "，各实验室结果与其不确定度不一致（存在暗不确定度）"))
+    if rec.normal is None:
+        sw = "未做正态性检验（至少需要 3 个结果不同的实验室）"
+    else:
+        sw = (f"(x − 中位数)/u 的 Shapiro–Wilk 检验 p = {rec.shapiro_p:.3g}，"
+              + ("可按正态分布处理" if rec.normal else "不服从正态分布"))
+    why = {"weighted-mean": "无暗不确定度，采用加权平均值",
+           "dersimonian-laird": "存在暗不确定度且实验室效应近似正态，采用 DerSimonian–Laird 随机效应模型"
+                                "（NIST 决策树本身推荐分层贝叶斯模型（高斯））",
+           "bayes-laplace": "实验室效应不服从正态分布，采用拉普拉斯实验室效应的分层贝叶斯模型"}.get(rec.method, "")
+    return (f"方法选择建议（参照 NIST 决策树）：{_method_name(rec.method, 'zh')}。{q}；{sw}；{why}。"
+            "该建议仅供参考，定值方法由分析人员在参数文件中确定。")
+
+
+def zh_notes(res) -> list[str]:
+    """The notes of a ``ConsensusResult`` in Chinese, built from its fields (not translated text)."""
+    out = []
+    if res.method == "mean":
+        out.append("实验室平均值的算术平均值：u = s/√p，自由度 ν = p − 1；未使用各实验室自身的不确定度。")
+    if res.method in ("dersimonian-laird", "paule-mandel") and res.tau == 0:
+        out.append(f"τ = 0：{_method_name(res.method, 'zh')}与加权平均值相同。")
+    if res.u_method == "bootstrap":
+        out.append(f"u 与包含区间由 NICOB 参数自助法求得（{res.n_boot} 次，随机种子 {res.seed}）；"
+                   f"解析公式 (Σw)^−1/2 = {res.u_closed_form:.6g}。")
+    if res.u_method == "mixture":
+        out.append(f"线性意见池，各实验室等权，抽样 {res.n_boot} 次（随机种子 {res.seed}）；"
+                   "包含区间取 2.5 % 与 97.5 % 分位数。")
+    if res.u_method == "posterior":
+        out.append("u 为 μ 的后验标准偏差，τ 为后验平均值；k 与 U 由后验 95 % 区间求得（与 NICOB 相同）。")
+    if res.interval_reason:
+        out.append("u 与包含区间：" + _zh_interval_reason(res))
+    out.append("自由度来源：" + zh_dof_source(res))
+    if math.isfinite(res.q_p_value) and res.q_p_value < 0.05 and res.method not in ("mean", "weighted-mean"):
+        out.append(f"科克伦 Q = {res.q_statistic:.4g}（自由度 {res.q_dof}，p = {res.q_p_value:.3g}），"
+                   f"I² = {100 * res.i2:.3g} %：存在暗不确定度。")
+    if res.method == "weighted-mean" and math.isfinite(res.q_p_value) and res.q_p_value < 0.05:
+        out.append(f"科克伦 Q 检验 p = {res.q_p_value:.3g} < 0.05：各实验室结果相互不一致，加权平均值低估 u；"
+                   "可考虑 DerSimonian–Laird 或贝叶斯模型。")
+    if res.diagnostics_passed is False:
+        out.append("MCMC 收敛诊断未通过：该结果不得用于证书。")
+    return out
+
+
+def _zh_interval_reason(res) -> str:
+    if res.interval == "knapp-hartung" and "chosen by the lot" not in res.interval_reason:
+        return ("默认采用 Knapp–Hartung 方法，t 分布自由度 p − 1，方差因子截断于 1，"
+                "包含区间不窄于常规区间（Röver, Knapp & Friede 2015）。")
+    user = res.interval_reason.split(": ", 1)[1] if ": " in res.interval_reason else ""
+    names = {"knapp-hartung": "Knapp–Hartung 方法（截断）", "knapp-hartung-untruncated": "Knapp–Hartung 方法（不截断）",
+             "normal": "正态区间", "bootstrap": "NICOB 参数自助法"}
+    text = f"由参数文件选择{names.get(res.interval, res.interval)}"
+    if res.interval_reason.startswith("bootstrap=") or not res.interval_reason.startswith("interval"):
+        text = f"调用时选择{names.get(res.interval, res.interval)}"
+    return text + (f"，理由：{user}" if user and "no reason given" not in user else "，未给出理由") + "。"
+
+
+def zh_dof_source(res) -> str:
+    """Where ν (or k) of u_char comes from, in Chinese (mirrors ``ConsensusResult.dof_source``)."""
+    p = res.n_labs
+    if res.method == "mean":
+        return f"ν = p − 1 = {p - 1}（{p} 个实验室平均值的算术平均值，ISO Guide 35:2017, 9.5.2）"
+    if res.method == "weighted-mean":
+        if math.isfinite(res.dof):
+            return f"有效自由度 ν_eff = {res.dof:.4g}，由各实验室自由度按 Welch–Satterthwaite 公式求得（GUM G.4.1）"
+        return "ν = ∞：u = (Σ 1/u_j²)^−1/2 仅依据各实验室给出的不确定度，均无自由度"
+    if res.u_method == "knapp-hartung":
+        q = res.kh_factor
+        trunc = "truncated" in res.dof_source and "not truncated" not in res.dof_source
+        return (f"ν = p − 1 = {p - 1}（Knapp–Hartung 方法，t 分布）；方差因子 q = {q:.4g}"
+                + ("，截断于 1，u 取常规 (Σw)^−1/2" if trunc and q < 1 else
+                   "，未截断" if not trunc else "，u = √q·(Σw)^−1/2"))
+    if res.u_method == "bootstrap":
+        return f"无自由度：u 与对称 95 % 区间由 NICOB 参数自助法（{res.n_boot} 次）求得；k = 半宽/u"
+    if res.u_method == "mixture":
+        return f"无自由度：u 与 95 % 区间由线性意见池的 2.5 % 与 97.5 % 分位数求得（{res.n_boot} 次抽样）；k = 半宽/u"
+    if res.u_method == "posterior":
+        return "无自由度：k 与 U 由 μ 的后验 95 % 区间（等尾）求得，与 NICOB 报告方式相同；k = 半宽/u"
+    return "ν = ∞：正态区间，u = (Σw)^−1/2（未计入 τ 的不确定度）"
 
 
 def not_characterized_text(study, lang: str = "en") -> str:
@@ -294,12 +431,21 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
     ax2.axhline(0.0, color="grey", lw=1)
     ax1.set_ylabel(r"$x_j \pm 2u(x_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""),
                    fontsize=8)
-    ax2.set_ylabel(r"$d_j \pm U(d_j)$", fontsize=8)
+    ax2.set_ylabel(r"$d_j \pm U(d_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""),
+                   fontsize=8)
     ax2.set_xticks(pos)
     ax2.set_xticklabels(labs, rotation=90, fontsize=7)
     ax1.tick_params(labelbottom=False, labelsize=7)
     ax2.tick_params(labelsize=7)
     ax1.legend(fontsize=7, loc="best", frameon=False)
+    excluded = list(getattr(result, "excluded", ()) or ()) if result is not None else []
+    if not excluded and (~inc).any():
+        excluded = [(lab, "") for lab, f in zip(labs, inc) if not f]
+    if excluded:
+        why = ("；".join(f"{lab}（{_reason(r, lang)}）" if r else lab for lab, r in excluded) if zh else
+               "; ".join(f"{lab} ({r})" if r else lab for lab, r in excluded))
+        ax2.annotate(("未参与定值（空心灰色）：" if zh else "Kept out of the value (hollow grey): ") + why,
+                     xy=(0, -0.42), xycoords="axes fraction", fontsize=7, ha="left", va="top", wrap=True)
     title = (f"图 C1 — {doe.analyte}：{_method_name(doe.method, lang)}；点线：定值结果 ± 2τ" if zh else
              f"Figure C1 — {doe.analyte}: {_method_name(doe.method, 'en')}; dotted: value ± 2τ")
     ax1.set_title(title, fontsize=9)
@@ -340,6 +486,8 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
                  f"定值标准不确定度 u_char = {u}{unit}（{how}），95 % 包含区间为 [{lo}, {hi}]{unit}。")
         if math.isfinite(result.tau):
             s.append(f"实验室间标准偏差 τ = {_num(result.tau, dec + 1)}{unit}。")
+        if getattr(result, "dof_source", ""):
+            s.append(f"自由度来源：{zh_dof_source(result)}。")
         if math.isfinite(result.q_p_value):
             verdict = "各实验室结果与其不确定度不一致（存在暗不确定度）" if result.q_p_value < 0.05 \
                 else "各实验室结果与其不确定度一致"
@@ -358,12 +506,14 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
                  f"interval is [{lo}, {hi}]{unit}.")
         if math.isfinite(result.tau):
             s.append(f"The between-laboratory standard deviation (dark uncertainty) is "
-                     f"tau = {_num(result.tau, dec + 1)}{unit}.")
+                     f"τ = {_num(result.tau, dec + 1)}{unit}.")
         if math.isfinite(result.q_p_value):
             verdict = ("the laboratories disagree beyond their stated uncertainties"
                        if result.q_p_value < 0.05 else
                        "the results are consistent with their stated uncertainties")
             s.append(f"Cochran's Q p = {result.q_p_value:.3g}, I² = {100 * result.i2:.3g} %: {verdict}.")
+        if getattr(result, "dof_source", ""):
+            s.append(f"Degrees of freedom: {result.dof_source}.")
         if result.excluded:
             s.append("Kept out of the value: " + "; ".join(f"{lab} ({why})" for lab, why in result.excluded)
                      + ".")
@@ -396,7 +546,7 @@ _ZH_TERMS = (("Grubbs", "格拉布斯检验"), ("double Grubbs flag", "双格拉
              ("labs", "实验室"), ("lab", "实验室"),
              ("lab means not normal by Shapiro-Wilk", "实验室平均值经 Shapiro-Wilk 检验不服从正态分布"),
              ("results inconsistent with their uncertainties", "结果与其不确定度不一致"),
-             ("Cochran's Q", "科克伦 Q 检验"))
+             ("Cochran's Q", "科克伦 Q 检验"), ("flag", "标记"))
 
 
 def _zh_flag(text: str) -> str:
