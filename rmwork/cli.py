@@ -214,10 +214,13 @@ def main(argv=None) -> int:
             print(f"{res.lot}: report written to {res.report_dir} in {res.seconds:.1f} s")
             return 0
         if args.cmd == "validate":
-            from . import params, workbook
+            from . import params
 
-            lot = params.load(args.params)
-            data = workbook.load_data(lot)
+            lot, data, found = params.survey(args.params)   # every problem, not only the first
+            for problem in found:
+                _err(problem)
+            if found:
+                return 2
             rows = ", ".join(f"{k} {len(v)} rows" for k, v in data.items())
             print(f"{args.params}: valid (lot {lot.params.lot}; {rows})")
             return 0
