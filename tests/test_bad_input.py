@@ -423,6 +423,39 @@ def run_huge_values(d):
     return d / f"{LOT}.yaml"
 
 
+PLANTED: dict = {}
+MATH_NAME = r"Z $\undefinedmacro{x}$"     # mathtext matplotlib cannot parse
+MATH_UNIT = "U$1$"                          # a well-formed one, as a unit id
+
+
+@run_case
+def run_mathtext_names(d):
+    """Was: validate said valid, run failed with an internal error (ParseFatalException)."""
+    text = (d / "h.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    head, rows = text[0], text[1:]
+    cols = head.strip().split(",")
+    ia, iu = cols.index("analyte"), cols.index("unit")
+    out = [head]
+    for line in rows:
+        cells = line.rstrip("\n").split(",")
+        cells[ia] = MATH_NAME
+        cells[iu] = MATH_UNIT if cells[iu] == "b1" else cells[iu]
+        out.append(",".join(cells) + "\n")
+    (d / "h.csv").write_text("".join(out), encoding="utf-8")
+    return d / f"{LOT}.yaml"
+
+
+@run_case
+def run_lot_named_dot_failed(d):
+    """Was: lot '.failed' ran and deleted the failure records of every other lot."""
+    record = d.parent.parent / "reports" / ".failed" / "OTHER-20261201T000000Z" / "error.txt"
+    write(record.parent, record.name, "KeyboardInterrupt: \n")
+    PLANTED["failure record"] = record
+    p = d / f"{LOT}.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace(f"lot: {LOT}", "lot: .failed"), encoding="utf-8")
+    return p
+
+
 # ---------------------------------------------------------------------------------------------
 # the sweep
 
@@ -765,3 +798,23 @@ def test_run_huge_values_clear_message_or_correct_report(sweep):
             assert isinstance(h.get(k), (int, float)) and math.isfinite(h[k]), (k, h.get(k))
         return
     one_line_error(r, "h.csv", stdout_empty=False)
+
+
+def test_run_analyte_and_unit_with_mathtext_run_and_print_literally(sweep):
+    """A name with '$' is drawn as written in the figures (rmwork.report.usertext) and printed as
+    written in the tables; results.json keys it as written."""
+    o = run_outcome(sweep, "run_mathtext_names")
+    r = o["result"]
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    res = json.loads(o["after"]["results.json"])
+    assert list(res["analytes"]) == [MATH_NAME]
+    page = o["after"]["report.html"].decode("utf-8")
+    assert MATH_NAME in page and MATH_UNIT in page
+    assert not o["new_folders"] and not o["leftovers"]
+
+
+def test_run_lot_named_dot_failed_is_refused_and_failure_records_stay(sweep):
+    o = run_outcome(sweep, "run_lot_named_dot_failed")
+    one_line_error(o["result"], f"{LOT}.yaml", "key 'lot'", "starting with a letter or digit")
+    assert_report_untouched(o)
+    assert PLANTED["failure record"].read_text() == "KeyboardInterrupt: \n"

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import stability as smod
 from .display import HTML, fmt, table_html
+from .usertext import literal
 
 CAPTIONS = {
     "S1": ("Table S1 — Stability: regression of the value on time (ISO Guide 35:2017, B.3)",
@@ -296,9 +297,9 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
     if prediction is not None and math.isfinite(prediction.shelf_life):
         ax.axvline(prediction.shelf_life, color="#7f6000", lw=0.9, ls="--",
                    label=_f("leaves", lang, t=fmt(prediction.shelf_life, 4)))
-    name = result.analyte or "value"
+    name = literal(result.analyte or "value")
     ax.set_xlabel(_f("time", lang), fontsize=8)
-    ax.set_ylabel(f"{name} [{result.unit_of_measure}]" if result.unit_of_measure else name, fontsize=8)
+    ax.set_ylabel(f"{name} [{literal(result.unit_of_measure)}]" if result.unit_of_measure else name, fontsize=8)
     temp = _f("at", lang, T=result.temperature) if result.temperature is not None else ""
     ax.set_title(_f("s1", lang, name=name, temp=temp, b1=fmt(result.slope, 4), p=fmt(result.p_value, 3)),
                  fontsize=9)
@@ -317,7 +318,7 @@ def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
         ax.axhline(sgn * 2 * result.residual_sd, color="#cc6600", lw=0.8, ls="--",
                    label="± 2 s" if sgn > 0 else None)
     ax.scatter(pts["time"], pts["residual"], s=14, color="#1f4e79")
-    name = result.analyte or "value"
+    name = literal(result.analyte or "value")
     ax.set_xlabel(_f("time", lang), fontsize=8)
     ax.set_ylabel(_f("residual", lang), fontsize=8)
     ax.set_title(_f("s2", lang, name=name, s=fmt(result.residual_sd, 4)), fontsize=9)
@@ -333,7 +334,7 @@ def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperatur
     temperature (extrapolation dashed); for the joint model, data and fitted curves per
     temperature (``df`` required)."""
     fig, ax = _axes(ax, lang=lang)
-    name = result.analyte or "value"
+    name = literal(result.analyte or "value")
     if isinstance(result, smod.ArrheniusJointResult):
         if df is None:
             raise ValueError("figure_s3 needs the data frame for the joint Arrhenius model")
