@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import glob
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import InputError
 
 ROUNDING = ("gum", "din1333", "jjf", "none")
-LOT_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+# a lot names folders (reports/<lot>, its lock, working and failure folders): letters, digits,
+# '.', '_' and '-', starting with a letter or digit, so that '.', '..' and '.failed' cannot be lots
+LOT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+LOT_MAX = 64              # leaves room for the runner's prefixes within a file name's 255 bytes
+# names the runner or the report folder use for themselves, and Windows device names (a report
+# folder is copied to other machines); compared case-insensitively
+RESERVED_LOTS = frozenset({"history", "reports", "con", "prn", "aux", "nul",
+                           *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))})
+MATERIAL_MAX = 300        # a material name is a title: it heads the report and the certificate
+TEXT_MAX = 10_000         # any other text in a parameter file (descriptions, instructions, ...)
+DEPTH_MAX = 20            # the schema nests 4 levels; anything deeper is not a parameter file
+NODES_MAX = 100_000       # YAML aliases can make a small file a huge structure
+TEXT_LIMITS = {"material": MATERIAL_MAX, "lot": LOT_MAX}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,7 +74,10 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 
 def _float12(loader, node):
-    return float(loader.construct_scalar(node).replace("_", ""))
+    text = loader.construct_scalar(node).replace("_", "")
+    # .nan/.inf become float nan/inf here, and _scan refuses them naming the key
+    special = {".nan": "nan", ".inf": "inf", "+.inf": "inf", "-.inf": "-inf"}
+    return float(special.get(text.lower(), text))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _float12)
@@ -71,7 +87,9 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _float12)
 # schema
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no bool for an int (``seed: true`` is not seed 1), no text for a number
+    # (``alpha: "0.05"``); an integer is still a float.  Dates keep lax parsing (YAML text).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class DataSource(_Model):
@@ -271,7 +289,7 @@ class Certificate(_Model):
     methods: str = ""
     minimum_sample_intake: float | None = Field(None, gt=0)
     minimum_sample_intake_unit: str = "g"
-    certification_date: date | None = None
+    certification_date: date | None = Field(None, strict=False)
     validity_months: float | None = Field(None, gt=0, description="validity period printed; "
                                           "default: the long-term stability study's shelf_life")
     analyte_names: dict[str, str] = {}
@@ -396,9 +414,14 @@ class LotParameters(_Model):
     @field_validator("lot")
     @classmethod
     def _lot(cls, v):
-        if not LOT_RE.match(v):
-            raise ValueError(f"'{v}' may only contain letters, digits, '.', '_' and '-' "
-                             "(it names the report folder)")
+        return check_lot_name(v)
+
+    @field_validator("material")
+    @classmethod
+    def _material(cls, v):
+        if len(v) > MATERIAL_MAX:
+            raise ValueError(f"the material name has {len(v):,} characters, more than the limit of "
+                             f"{MATERIAL_MAX}; shorten it (put details in certificate.description)")
         return v
 
     @model_validator(mode="after")
@@ -411,6 +434,20 @@ class LotParameters(_Model):
         if not (self.homogeneity or self.stability or self.characterization):
             raise ValueError("the lot has no study; add homogeneity, stability or characterization")
         return self
+
+
+def check_lot_name(v: str) -> str:
+    """The lot-name rule (it names the report folder); raises ValueError with the reason."""
+    shown = v if len(v) <= 80 else v[:40] + "…"
+    if not LOT_RE.match(v):
+        raise ValueError(f"'{shown}' is not a lot name: letters, digits, '.', '_' and '-' only, "
+                         "starting with a letter or digit (it names the report folder)")
+    if len(v) > LOT_MAX:
+        raise ValueError(f"the lot name has {len(v)} characters, more than the limit of {LOT_MAX}")
+    if v.lower() in RESERVED_LOTS:
+        raise ValueError(f"'{v}' is a reserved name (used by rmwork or the file system); choose "
+                         "another lot name")
+    return v
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,8 +472,16 @@ def _schema_keys(model, path):
     return list(getattr(cls, "model_fields", {}))
 
 
+def _pydantic_errors(exc: ValidationError, name: str) -> list[InputError]:
+    """Every schema error of a validation, each as one :class:`InputError` naming its key."""
+    return [_one_error(err, name) for err in exc.errors()]
+
+
 def _pydantic_to_input_error(exc: ValidationError, name: str) -> InputError:
-    err = exc.errors()[0]
+    return _pydantic_errors(exc, name)[0]
+
+
+def _one_error(err: dict, name: str) -> InputError:
     loc = [p for p in err["loc"]]
     key = ".".join(str(p) for p in loc)
     if err["type"] == "extra_forbidden":
@@ -448,9 +493,136 @@ def _pydantic_to_input_error(exc: ValidationError, name: str) -> InputError:
         return InputError("required key is missing", file=name, key=key, hint="add it")
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
+    hint = _TYPE_HINTS.get(err["type"], (None, None))
+    if isinstance(got, bool) and hint[0]:
+        msg = f"{msg}, not true/false"
+    elif isinstance(got, str) and hint[1]:
+        msg = f"{msg}, not text"
     if err["type"] not in ("value_error",) and not isinstance(got, (dict, list)):
-        msg = f"{msg} (got {got!r})"
-    return InputError(msg, file=name, key=key or None)
+        shown = got if not isinstance(got, str) or len(got) <= 80 else got[:40] + "…"
+        msg = f"{msg} (got {shown!r})"
+    return InputError(msg, file=name, key=key or None,
+                      hint=(hint[1] if isinstance(got, str) else hint[0]) if got is not None else None)
+
+
+# strict types: what to write instead of a bool / of quoted text
+_TYPE_HINTS = {
+    "int_type": ("write a whole number", "write the number without quotes"),
+    "float_type": ("write a number", "write the number without quotes"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# the YAML text -> plain data, with every problem the schema cannot see
+
+def _read_yaml(p: Path, name: str):
+    """The parameter file's data; InputError for what is not a readable YAML mapping."""
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text", file=name, hint="save the parameter file as UTF-8") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
+    except InputError as exc:
+        raise InputError(exc.problem, file=name, hint=exc.hint) from None
+    except RecursionError:
+        # 50,000 '[' exhaust the composer's recursion: a parameter file nests 4 levels
+        raise InputError(f"the YAML nests brackets or mappings too deeply (more than {DEPTH_MAX} "
+                         "levels)", file=name, hint="start from a shipped parameters/*.yaml") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"YAML syntax error at {where}{problem}", file=name,
+                         hint="fix the indentation or quoting there") from None
+    if not isinstance(data, dict):
+        raise InputError("is not a mapping of keys to values", file=name,
+                         hint="start from a shipped parameters/*.yaml")
+    return raw, data
+
+
+def _scan(data, name: str) -> list[InputError]:
+    """Problems in the values themselves (iterative, so no depth can overflow Python's stack):
+    non-finite numbers (YAML's .nan/.inf, or 1e999), nesting deeper than any key of the schema,
+    text longer than any field needs, and alias bombs.  Each names its key."""
+    found: list[InputError] = []
+    stack = [((), data)]
+    nodes = 0
+    while stack:
+        path, v = stack.pop()
+        nodes += 1
+        key = ".".join(map(str, path)) or None
+        if nodes > NODES_MAX:
+            return found + [InputError(f"the YAML expands to more than {NODES_MAX:,} values (aliases?)",
+                                       file=name, hint="write the parameters out without aliases")]
+        if len(path) > DEPTH_MAX:
+            found.append(InputError(f"nested more than {DEPTH_MAX} levels deep", file=name, key=key,
+                                    hint="start from a shipped parameters/*.yaml"))
+            continue
+        if isinstance(v, float) and not math.isfinite(v):
+            found.append(InputError(f"not a finite number (got {_yaml_number(v)})", file=name, key=key,
+                                    hint="write a finite number or delete the key"))
+        elif isinstance(v, str) and len(v) > TEXT_LIMITS.get(key, TEXT_MAX):
+            limit = TEXT_LIMITS.get(key, TEXT_MAX)
+            found.append(InputError(f"the text has {len(v):,} characters, more than the limit of "
+                                    f"{limit:,}", file=name, key=key, hint="shorten it" + (
+                                        " (put details in certificate.description)"
+                                        if key == "material" else "")))
+        elif isinstance(v, dict):
+            stack += [((*path, k), x) for k, x in reversed(list(v.items()))]
+        elif isinstance(v, list):
+            stack += [((*path, i), x) for i, x in reversed(list(enumerate(v)))]
+    return found
+
+
+def _yaml_number(v: float) -> str:
+    return ".nan" if math.isnan(v) else (".inf" if v > 0 else "-.inf")
+
+
+def _known_keys(errors: list[InputError]) -> set:
+    return {e.key for e in errors if e.key}
+
+
+def _schema(path) -> tuple[Lot | None, list[InputError]]:
+    """The validated lot (None if it is not valid) and every problem of the parameter file."""
+    p = Path(path)
+    name = str(path)
+    if p.is_symlink() and not p.exists():
+        return None, [InputError("is a symbolic link that leads nowhere (a loop or a missing target)",
+                                 file=name, hint="name the parameter file itself")]
+    if not p.exists():
+        return None, [InputError("parameter file does not exist", file=name, hint="check the path")]
+    if not p.is_file():
+        return None, [InputError("is not a file", file=name, hint="name a parameters/<lot>.yaml file")]
+    try:
+        raw, data = _read_yaml(p, name)
+    except InputError as exc:
+        return None, [exc]
+    found = _scan(data, name)
+    try:
+        params = LotParameters.model_validate(data)
+    except ValidationError as exc:
+        # a key _scan already named (e.g. shelf_life: .nan) is not reported twice
+        seen = _known_keys(found)
+        found += [e for e in _pydantic_errors(exc, name) if e.key not in seen]
+        return None, found
+    except RecursionError:
+        return None, found or [InputError(f"nested more than {DEPTH_MAX} levels deep", file=name)]
+    if found:
+        return None, found
+    lot = Lot(params, p.resolve(), raw)
+    from .io import require_file
+
+    for study in lot.sources():
+        key = f"{study}.data"
+        try:
+            for shown, f in lot.source_files(study):
+                if not f.is_file():
+                    require_file(f, key=key, file=name, shown=shown)
+        except InputError as exc:
+            found.append(InputError(exc.problem, file=name, key=key, hint=exc.hint))
+    return (None if found else lot), found
 
 
 class Lot:
@@ -467,12 +639,14 @@ class Lot:
             raise AttributeError(item)
         return getattr(self.params, item)
 
-    def resolve(self, rel: str) -> Path:
+    def resolve(self, rel: str, key: str | None = None) -> Path:
         p = Path(rel)
         try:
             return p if p.is_absolute() else (self.base / p).resolve()
-        except (OSError, RuntimeError):       # a symlink loop: require_file names it
-            return self.base / p
+        except (RuntimeError, OSError):
+            # Python 3.12 raises RuntimeError('Symlink loop ...'), later versions OSError(ELOOP)
+            raise InputError(f"data path '{rel}' is a loop of symbolic links", file=str(self.path),
+                             key=key, hint="point the key at the data file itself") from None
 
     def sources(self) -> dict[str, DataSource]:
         """Every data source the lot names, keyed by its study ('homogeneity', 'stability.long_term')."""
@@ -502,13 +676,13 @@ class Lot:
         for pat in src.patterns():
             if any(ch in pat for ch in "*?["):
                 hits = [h for h in sorted(glob.glob(pat, root_dir=str(self.base), recursive=True))
-                        if self.resolve(h).is_file()]
+                        if self.resolve(h, key=f"{study}.data").is_file()]
                 if not hits:
                     raise InputError(f"the pattern '{pat}' matches no file", file=str(self.path),
                                      key=f"{study}.data", hint="check the pattern and the folder")
-                out += [(h, self.resolve(h)) for h in hits]
+                out += [(h, self.resolve(h, key=f"{study}.data")) for h in hits]
             else:
-                out.append((pat, self.resolve(pat)))
+                out.append((pat, self.resolve(pat, key=f"{study}.data")))
         seen, unique = set(), []
         for shown, f in out:
             if f not in seen:
@@ -542,45 +716,45 @@ class Lot:
 
 
 def load(path) -> Lot:
-    """Read and validate a lot's parameter file; raise :class:`InputError` with file and key."""
-    p = Path(path)
-    name = str(path)
-    if not p.exists():
-        raise InputError("parameter file does not exist", file=name, hint="check the path")
-    if not p.is_file():
-        raise InputError("is not a file", file=name, hint="name a parameters/<lot>.yaml file")
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text", file=name, hint="save the parameter file as UTF-8") from None
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
-    except InputError as exc:
-        raise InputError(exc.problem, file=name, hint=exc.hint) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"YAML syntax error at {where}{problem}", file=name,
-                         hint="fix the indentation or quoting there") from None
-    if not isinstance(data, dict):
-        raise InputError("is not a mapping of keys to values", file=name,
-                         hint="start from a shipped parameters/*.yaml")
-    try:
-        params = LotParameters.model_validate(data)
-    except ValidationError as exc:
-        raise _pydantic_to_input_error(exc, name) from None
-    lot = Lot(params, p.resolve(), raw)
-    from .io import require_file
-
-    for study in lot.sources():
-        for shown, f in lot.source_files(study):
-            require_file(f, key=f"{study}.data", file=name, shown=shown)
+    """Read and validate a lot's parameter file; raise :class:`InputError` with file and key
+    (the first problem; :func:`problems` lists them all)."""
+    lot, found = _schema(path)
+    if found:
+        raise found[0]
     return lot
 
 
-def _get(model, dotted: str):
-    for part in dotted.split("."):
-        model = getattr(model, part)
-    return model
+def survey(path) -> tuple[Lot | None, dict, list[InputError]]:
+    """Everything ``rmwork validate`` reports: the lot, its data tables and every problem found.
+
+    Every schema error of the parameter file is listed (each naming its key); when the schema is
+    valid, each data table is read on its own, so that a problem in one table does not hide a
+    problem in another, and the checks across tables (units per analyte, labs, exclusions) run
+    when every table was read.  ``lot`` is None and ``data`` empty when anything was found.
+    """
+    lot, found = _schema(path)
+    if found:
+        return None, {}, found
+    from . import workbook
+
+    try:
+        return lot, workbook.load_data(lot), []
+    except InputError as first:
+        # read each table on its own (only now: a large table is read once when all is well)
+        found = []
+        for study, source in lot.sources().items():
+            try:
+                workbook.read(lot, source, study, layout=_LAYOUT_OF.get(study))
+            except InputError as exc:
+                found.append(exc)
+        return None, {}, found or [first]
+
+
+def problems(path) -> list[InputError]:
+    """Every problem of a parameter file and its data (empty: valid).  See :func:`survey`."""
+    return survey(path)[2]
+
+
+# the columns a source's table has, where its key does not say it (rmwork.comparison's tables)
+_LAYOUT_OF = {"verification": "verification", "proficiency": "participants",
+              "proficiency.homogeneity": "homogeneity", "proficiency.stability": "stability"}

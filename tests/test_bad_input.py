@@ -302,6 +302,94 @@ def include_not_yes_no(d):
     return lot_file(d, study="characterization", data="c.csv")
 
 
+# -- issue 16: lot names, strict types, YAML's special values, nesting, links, lengths ----------
+
+LOT_NAMES = {  # a lot name -> what the message must say (the rule, or that it is reserved)
+    ".": "starting with a letter or digit", "..": "starting with a letter or digit",
+    ".failed": "starting with a letter or digit", "history": "reserved", "HISTORY": "reserved",
+    "-x": "starting with a letter or digit", "a/b": "letters, digits", "L" * 65: "limit of 64",
+}
+
+
+def _bad_lot_name(d, name):
+    write(d, "h.csv", GOOD_H)
+    p = lot_file(d)
+    p.write_text(p.read_text(encoding="utf-8").replace("lot: BAD-1", f"lot: '{name}'"), encoding="utf-8")
+    return p
+
+
+for _name in LOT_NAMES:
+    VALIDATE[f"lot {_name!r}"] = partial(_bad_lot_name, name=_name)
+
+
+def _replace_in_lot(d, old, new, extra=""):
+    write(d, "h.csv", GOOD_H)
+    p = lot_file(d, extra=extra)
+    p.write_text(p.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return p
+
+
+VALIDATE["seed_true"] = partial(_replace_in_lot, old="seed: 1", new="seed: true")
+VALIDATE["alpha_quoted"] = partial(_replace_in_lot, old="", new="", extra='  alpha: "0.05"\n')
+VALIDATE["shelf_life_nan"] = partial(_replace_in_lot, old="", new="", extra=(
+    "stability:\n  long_term: {data: h.csv, shelf_life: .nan}\n"))
+VALIDATE["coverage_nan"] = partial(_replace_in_lot, old="", new="", extra="certificate:\n  coverage: .nan\n")
+VALIDATE["alpha_inf"] = partial(_replace_in_lot, old="", new="", extra="  alpha: -.inf\n")
+
+
+@validate_case
+def deep_nesting(d):
+    write(d, "h.csv", GOOD_H)
+    return write(d, "BAD-1.yaml", "lot: BAD-1\nmaterial: " + "[" * 50_000 + "\n")
+
+
+@validate_case
+def data_path_symlink_loop(d):
+    d.mkdir(parents=True, exist_ok=True)
+    os.symlink("loop-b.csv", d / "loop-a.csv")
+    os.symlink("loop-a.csv", d / "loop-b.csv")
+    return lot_file(d, data="loop-a.csv")
+
+
+@validate_case
+def parameter_file_symlink_loop(d):
+    d.mkdir(parents=True, exist_ok=True)
+    os.symlink("BAD-1.yaml", d / "BAD-1.yaml")
+    return d / "BAD-1.yaml"
+
+
+def _long_material(d, n):
+    write(d, "h.csv", GOOD_H)
+    p = lot_file(d)
+    p.write_text(p.read_text(encoding="utf-8").replace("bad input test", "M" * n), encoding="utf-8")
+    return p
+
+
+VALIDATE["material_140000"] = partial(_long_material, n=140_000)
+VALIDATE["material_301"] = partial(_long_material, n=301)
+VALIDATE["material_300"] = partial(_long_material, n=300)
+
+
+@validate_case
+def many_problems(d):
+    """Five problems in one parameter file, and a bad cell in each of two data tables."""
+    write(d, "h.csv", GOOD_H)
+    write(d, "c.csv", GOOD_C.replace("A,L2,10.3,0.3,8", "A,L2,ten,0.3,8"))
+    write(d, "s.csv", "analyte,time,value\nFe,0,1\nFe,x,2\nFe,2,3\n")
+    return write(d, "BAD-1.yaml", "lot: '.failed'\nmaterial: m\nseed: true\nhomogenity: {data: h.csv}\n"
+                 "stability:\n  long_term: {data: s.csv, shelf_life: .nan}\n"
+                 "characterization:\n  data: c.csv\n  alpha: '0.05'\n")
+
+
+@validate_case
+def two_bad_tables(d):
+    write(d, "c.csv", GOOD_C.replace("A,L2,10.3,0.3,8", "A,L2,ten,0.3,8"))
+    write(d, "s.csv", "analyte,time,value\nFe,0,1\nFe,x,2\nFe,2,3\n")
+    return write(d, "BAD-1.yaml", "lot: BAD-1\nmaterial: m\nseed: 1\n"
+                 "stability:\n  long_term: {data: s.csv, shelf_life: 24}\n"
+                 "characterization:\n  data: c.csv\n")
+
+
 # run cases: ``d`` is a fresh copy of the good lot's folder (lot BAD-RUN, data h.csv)
 
 @run_case
@@ -333,6 +421,39 @@ def run_huge_values(d):
         lines[i] = lines[i].rstrip("\n").rsplit(",", 1)[0] + f",{v}\n"
     (d / "h.csv").write_text("".join(lines), encoding="utf-8")
     return d / f"{LOT}.yaml"
+
+
+PLANTED: dict = {}
+MATH_NAME = r"Z $\undefinedmacro{x}$"     # mathtext matplotlib cannot parse
+MATH_UNIT = "U$1$"                          # a well-formed one, as a unit id
+
+
+@run_case
+def run_mathtext_names(d):
+    """Was: validate said valid, run failed with an internal error (ParseFatalException)."""
+    text = (d / "h.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    head, rows = text[0], text[1:]
+    cols = head.strip().split(",")
+    ia, iu = cols.index("analyte"), cols.index("unit")
+    out = [head]
+    for line in rows:
+        cells = line.rstrip("\n").split(",")
+        cells[ia] = MATH_NAME
+        cells[iu] = MATH_UNIT if cells[iu] == "b1" else cells[iu]
+        out.append(",".join(cells) + "\n")
+    (d / "h.csv").write_text("".join(out), encoding="utf-8")
+    return d / f"{LOT}.yaml"
+
+
+@run_case
+def run_lot_named_dot_failed(d):
+    """Was: lot '.failed' ran and deleted the failure records of every other lot."""
+    record = d.parent.parent / "reports" / ".failed" / "OTHER-20261201T000000Z" / "error.txt"
+    write(record.parent, record.name, "KeyboardInterrupt: \n")
+    PLANTED["failure record"] = record
+    p = d / f"{LOT}.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace(f"lot: {LOT}", "lot: .failed"), encoding="utf-8")
+    return p
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,12 +679,87 @@ def test_validate_missing_parameter_file(sweep):
     one_line_error(sweep["missing_parameter_file"], "nope.yaml", "does not exist")
 
 
+# -- issue 16: lot names, strict types, YAML's special values, nesting, links, lengths ----------
+
+@pytest.mark.parametrize("name", list(LOT_NAMES))
+def test_validate_lot_name_outside_the_rule_or_reserved_is_refused(sweep, name):
+    """'.', '..' and '.failed' passed the old rule ([A-Za-z0-9._-]+): '.failed' ran and deleted the
+    failure records of every lot; a lot must start with a letter or digit and not be reserved."""
+    one_line_error(sweep[f"lot {name!r}"], "BAD-1.yaml", "key 'lot'", LOT_NAMES[name])
+
+
+def test_validate_seed_true_is_not_seed_1(sweep):
+    one_line_error(sweep["seed_true"], "BAD-1.yaml", "key 'seed'", "integer", "true/false")
+
+
+def test_validate_alpha_as_quoted_text_is_refused(sweep):
+    one_line_error(sweep["alpha_quoted"], "BAD-1.yaml", "key 'homogeneity.alpha'", "'0.05'", "without quotes")
+
+
+@pytest.mark.parametrize("case, key, shown", [
+    ("shelf_life_nan", "stability.long_term.shelf_life", ".nan"),
+    ("coverage_nan", "certificate.coverage", ".nan"),
+    ("alpha_inf", "homogeneity.alpha", "-.inf")])
+def test_validate_yaml_nan_and_inf_name_the_key(sweep, case, key, shown):
+    """Was: ValueError: could not convert string to float: '.nan' (a traceback)."""
+    one_line_error(sweep[case], "BAD-1.yaml", f"key '{key}'", "not a finite number", shown)
+
+
+def test_validate_50000_nested_brackets_is_one_line_not_recursion_error(sweep):
+    one_line_error(sweep["deep_nesting"], "BAD-1.yaml", "too deeply")
+
+
+def test_validate_data_path_symlink_loop_is_one_line(sweep):
+    """Was: RuntimeError: Symlink loop."""
+    one_line_error(sweep["data_path_symlink_loop"], "BAD-1.yaml", "key 'homogeneity.data'",
+                   "'loop-a.csv'", "loop of symbolic links")
+
+
+def test_validate_parameter_file_symlink_loop_is_one_line(sweep):
+    one_line_error(sweep["parameter_file_symlink_loop"], "BAD-1.yaml", "symbolic link")
+
+
+@pytest.mark.parametrize("case", ["material_140000", "material_301"])
+def test_validate_material_name_over_the_limit_is_refused_with_the_limit(sweep, case):
+    """140,000 characters gave 'OSError: Argument list too long' at run time."""
+    n = int(case.split("_")[1])
+    one_line_error(sweep[case], "BAD-1.yaml", "key 'material'", f"{n:,} characters", "limit of 300")
+
+
+def test_validate_material_name_at_the_limit_is_accepted(sweep):
+    r = sweep["material_300"]
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_validate_lists_every_problem_of_the_parameter_file(sweep):
+    """Five schema problems, each on its own line naming its key; data tables are not read while
+    the parameter file is invalid (their paths may depend on it)."""
+    r = sweep["many_problems"]
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stdout == "", r.stderr
+    lines = r.stderr.splitlines()
+    keys = ["lot", "seed", "homogenity", "stability.long_term.shelf_life", "characterization.alpha"]
+    assert len(lines) == len(keys), r.stderr
+    for key in keys:
+        assert sum(f"key '{key}'" in line for line in lines) == 1, (key, r.stderr)
+    assert all(line.startswith("rmwork: ") and "BAD-1.yaml, key '" in line for line in lines), r.stderr
+
+
+def test_validate_lists_a_problem_in_each_data_table(sweep):
+    r = sweep["two_bad_tables"]
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2, r.stderr
+    assert any("s.csv" in x and "row 3" in x and "column 'time'" in x and "'x'" in x for x in lines), r.stderr
+    assert any("c.csv" in x and "row 3" in x and "column 'value'" in x and "'ten'" in x for x in lines), r.stderr
+
+
 def test_every_validate_case_has_a_test():
     """Guard against a registered case nobody asserts on."""
     source = Path(__file__).read_text(encoding="utf-8")
     for name in VALIDATE:
-        if not name.startswith(("cell ", "dof ")):
-            assert f'sweep["{name}"]' in source, name
+        if not name.startswith(("cell ", "dof ", "lot ")):
+            assert f'sweep["{name}"]' in source or f'("{name}",' in source \
+                or f'"{name}"]' in source, name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -595,3 +791,23 @@ def test_run_huge_values_refused_in_one_line_and_the_report_kept(sweep):
     o = run_outcome(sweep, "run_huge_values")
     one_line_error(o["result"], "h.csv", "row", "column 'value'", stdout_empty=False)
     assert_report_untouched(o)
+
+
+def test_run_analyte_and_unit_with_mathtext_run_and_print_literally(sweep):
+    """A name with '$' is drawn as written in the figures (rmwork.report.usertext) and printed as
+    written in the tables; results.json keys it as written."""
+    o = run_outcome(sweep, "run_mathtext_names")
+    r = o["result"]
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    res = json.loads(o["after"]["results.json"])
+    assert list(res["analytes"]) == [MATH_NAME]
+    page = o["after"]["report.html"].decode("utf-8")
+    assert MATH_NAME in page and MATH_UNIT in page
+    assert not o["new_folders"] and not o["leftovers"]
+
+
+def test_run_lot_named_dot_failed_is_refused_and_failure_records_stay(sweep):
+    o = run_outcome(sweep, "run_lot_named_dot_failed")
+    one_line_error(o["result"], f"{LOT}.yaml", "key 'lot'", "starting with a letter or digit")
+    assert_report_untouched(o)
+    assert PLANTED["failure record"].read_text() == "KeyboardInterrupt: \n"

@@ -223,6 +223,46 @@ def _blank(v) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
 
 
+def _blank_rows(df: pd.DataFrame) -> pd.Series:
+    """Rows whose every cell is None, NaN or blank text (vectorised: a million rows in a second)."""
+    blank = pd.Series(True, index=df.index)
+    for c in df.columns:
+        col = df[c]
+        blank &= col.isna().to_numpy() | col.astype(str).str.strip().eq("").to_numpy()
+    return blank
+
+
+def _numbers_fast(series: pd.Series, decimal: str) -> np.ndarray | None:
+    """The column as floats when every cell is a plain finite number within range (vectorised),
+    else None: then :func:`cells.number` goes cell by cell and names the first bad one."""
+    if pd.api.types.is_bool_dtype(series) or series.map(type).eq(bool).any():
+        return None                                  # True is no number: the cell-wise rule says so
+    text = series.astype(str).str.strip()
+    if not text.str.fullmatch(NUMBER.pattern.strip("^$")).all():
+        return None
+    if decimal == ",":
+        text = text.str.replace(",", ".", regex=False)
+    elif text.str.contains(",", regex=False).any():
+        return None
+    out = text.astype(float).to_numpy(dtype=float)
+    if not (np.isfinite(out).all() and (np.abs(out) <= HUGE).all()):
+        return None
+    return out
+
+
+def _identifiers(values: list, *, column: str, name: str, rows: list, sheets: list) -> list[str]:
+    """cells.identifier for every cell, evaluated once per distinct value (a million rows carry a
+    few dozen names); a bad value is reported at the first row that holds it."""
+    done: dict = {}
+    out = []
+    for v, r, sh in zip(values, rows, sheets):
+        key = (type(v), v) if v == v else ("nan",)    # NaN != NaN: one key for every empty cell
+        if key not in done:
+            done[key] = cells.identifier(v, column=column, name=name, sheet=sh, row=r)
+        out.append(done[key])
+    return out
+
+
 def tidy(df: pd.DataFrame, *, study: str, name: str, sheet=None, decimal: str = ".",
          censored: str = "refuse") -> pd.DataFrame:
     """Normalise column names, check required columns, parse numbers, identifiers and dates."""
@@ -241,7 +281,7 @@ def tidy(df: pd.DataFrame, *, study: str, name: str, sheet=None, decimal: str = 
         df["source_row"] = np.arange(2, len(df) + 2)
     # drop rows that are entirely empty (spreadsheets keep formatted blank rows)
     data_cols = [c for c in df.columns if c not in SOURCE]
-    blank = df[data_cols].apply(lambda s: s.map(_blank)).all(axis=1)
+    blank = _blank_rows(df[data_cols])
     df = df.loc[~blank].reset_index(drop=True)
     if df.empty:
         raise InputError("the table has no data rows", file=name, sheet=sheet,
@@ -255,12 +295,13 @@ def tidy(df: pd.DataFrame, *, study: str, name: str, sheet=None, decimal: str = 
     sheets = df["source_sheet"].tolist() if "source_sheet" in df.columns else [sheet] * len(df)
     for col in NUMERIC[study]:
         if col in df.columns:
-            df[col] = np.array([cells.number(v, column=col, name=name, sheet=sh, row=r, decimal=decimal)
-                                for v, r, sh in zip(df[col].tolist(), rows, sheets)], dtype=float)
+            fast = _numbers_fast(df[col], decimal)
+            df[col] = fast if fast is not None else np.array(
+                [cells.number(v, column=col, name=name, sheet=sh, row=r, decimal=decimal)
+                 for v, r, sh in zip(df[col].tolist(), rows, sheets)], dtype=float)
     for col in IDENTIFIERS:
         if col in df.columns and not (col == "unit" and study != "homogeneity"):
-            vals = [cells.identifier(v, column=col, name=name, sheet=sh, row=r)
-                    for v, r, sh in zip(df[col].tolist(), rows, sheets)]
+            vals = _identifiers(df[col].tolist(), column=col, name=name, rows=rows, sheets=sheets)
             if col in ("analyte", "unit", "lab", "participant"):
                 for v, r, sh in zip(vals, rows, sheets):
                     if v == "":

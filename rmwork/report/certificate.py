@@ -18,6 +18,7 @@ import pandas as pd
 from ..certificate import (BudgetResult, CertificateMetadata, CertifiedValue, ChecksResult)
 from ..errors import InputError, RmworkError
 from .display import HTML, fmt, table_html
+from .usertext import literal
 
 __all__ = ["CAPTIONS", "setup_cjk_font", "table_u1", "figure_u1", "table_u2", "checks_table",
            "certificate_page", "CJK_FONT_PACKAGE"]
@@ -264,7 +265,7 @@ def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
         ax = fig.subplots()
     else:
         fig = ax.figure
-    labels = [(f"{_source(c.source, lang)} {c.name}" if lang == "zh" else f"{c.name} ({c.source})")
+    labels = [literal(f"{_source(c.source, lang)} {c.name}" if lang == "zh" else f"{c.name} ({c.source})")
               for c in comps][::-1]
     shares = [100.0 * c.share for c in comps][::-1]
     bars = ax.barh(range(len(comps)), shares, color="#4C72B0")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .display import HTML, figure, heading, note, paragraph, table_html, warning
+from .usertext import literal, literals
 
 CAPTIONS = {
     "C1": ("Table C1 — Characterization: laboratory results as read (ISO Guide 35:2017, 9.2)",
@@ -429,12 +430,12 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
                             ("未参与定值" if zh else "kept out of the value")))
         ax2.errorbar(pos[mask], d[mask], yerr=Ud[mask], **kw)
     ax2.axhline(0.0, color="grey", lw=1)
-    ax1.set_ylabel(r"$x_j \pm 2u(x_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""),
+    ax1.set_ylabel(r"$x_j \pm 2u(x_j)$" + (f" [{literal(doe.unit_of_measure)}]" if doe.unit_of_measure else ""),
                    fontsize=8)
     ax2.set_ylabel(r"$d_j \pm U(d_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""),
                    fontsize=8)
     ax2.set_xticks(pos)
-    ax2.set_xticklabels(labs, rotation=90, fontsize=7)
+    ax2.set_xticklabels(literals(labs), rotation=90, fontsize=7)
     ax1.tick_params(labelbottom=False, labelsize=7)
     ax2.tick_params(labelsize=7)
     ax1.legend(fontsize=7, loc="best", frameon=False)
@@ -448,7 +449,7 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
                      xy=(0, -0.42), xycoords="axes fraction", fontsize=7, ha="left", va="top", wrap=True)
     title = (f"图 C1 — {doe.analyte}：{_method_name(doe.method, lang)}；点线：定值结果 ± 2τ" if zh else
              f"Figure C1 — {doe.analyte}: {_method_name(doe.method, 'en')}; dotted: value ± 2τ")
-    ax1.set_title(title, fontsize=9)
+    ax1.set_title(literal(title), fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .. import homogeneity as hmod
 from .display import HTML, figure, fmt, heading, join, later, note, paragraph, table, warning
+from .usertext import category_ticks, literal
 
 CAPTIONS = {
     "H1": ("Table H1 — Homogeneity: one-way ANOVA (ISO Guide 35:2017, 7.7/B.3; JJF 1343-2022)",
@@ -119,14 +120,13 @@ def figure_h1(df: pd.DataFrame, st, lang: str = "en"):
     ax.axhline(r.mean, color="grey", lw=1)
     for sgn in (-1, 1):
         ax.axhline(r.mean + sgn * 2 * r.u_bb, color="#cc6600", lw=0.8, ls="--")
-    ax.set_xticks(x)
-    ax.set_xticklabels(um["unit"].astype(str), rotation=90, fontsize=7)
+    category_ticks(ax, um["unit"].astype(str))
     zh = lang == "zh"
     ax.set_xlabel(("单元（灌装顺序）" if zh else "unit (fill order)") if order else ("单元" if zh else "unit"),
                   fontsize=8)
-    ax.set_ylabel(f"{st.analyte} [{st.unit_of_measure}]" if st.unit_of_measure else st.analyte, fontsize=8)
-    ax.set_title(f"图 H1 — {_key(st)}：单元平均值 ± 95 % 置信区间；总平均值 ± 2 u_bb" if zh else
-                 f"Figure H1 — {_key(st)}: unit means ± 95 % CI; mean ± 2 u_bb", fontsize=9)
+    ax.set_ylabel(literal(f"{st.analyte} [{st.unit_of_measure}]" if st.unit_of_measure else st.analyte), fontsize=8)
+    ax.set_title(f"图 H1 — {literal(_key(st))}：单元平均值 ± 95 % 置信区间；总平均值 ± 2 u_bb" if zh else
+                 f"Figure H1 — {literal(_key(st))}: unit means ± 95 % CI; mean ± 2 u_bb", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -141,8 +141,7 @@ def figure_h2(df: pd.DataFrame, st, lang: str = "en"):
     units = df["unit"].astype(str)
     codes, uniq = pd.factorize(units)
     ax1.scatter(codes, df["value"], s=10, color="#1f4e79")
-    ax1.set_xticks(range(len(uniq)))
-    ax1.set_xticklabels(uniq, rotation=90, fontsize=7)
+    category_ticks(ax1, uniq)
     zh = lang == "zh"
     ax1.set_title("各单元重复测量值" if zh else "replicates per unit", fontsize=9)
     resid = df["value"] - df.groupby(units)["value"].transform("mean")
@@ -151,7 +150,7 @@ def figure_h2(df: pd.DataFrame, st, lang: str = "en"):
     ax2.plot(osm, slope * np.asarray(osm) + icpt, color="grey", lw=1)
     ax2.set_title("单元内残差 Q–Q 图" if zh else "Q–Q plot of within-unit residuals", fontsize=9)
     ax2.set_xlabel("正态分位数" if zh else "normal quantile", fontsize=8)
-    fig.suptitle(f"{'图' if zh else 'Figure'} H2 — {_key(st)}", fontsize=9)
+    fig.suptitle(f"{'图' if zh else 'Figure'} H2 — {literal(_key(st))}", fontsize=9)
     fig.tight_layout()
     return fig
 

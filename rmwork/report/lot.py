@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import provenance
 from .display import HTML, table_html
+from .display import note as _note
 
 SECTIONS = {
     # key: (English heading, Chinese heading, English intro, Chinese intro)
@@ -81,30 +82,95 @@ def parameters(wb) -> HTML:
                 + table_html(wb.parameters_frame(), cap, labels=False) + "</details>")
 
 
-def data_as_read(wb) -> HTML:
+PREVIEW_ROWS = 20         # rows of a large table shown on the page (its first ones)
+FULL_ROWS = 200           # a table up to this size is shown whole
+DATA_FOLDER = "data"      # the full tables, as read, in the report folder (hashed in manifest.json)
+
+
+def data_as_read(wb, output_dir: str | Path | None = None) -> HTML:
     """Every data table as read, each row with its source (file, sheet, row), the reading notes
-    (encoding, sheets skipped, formula cells) and every excluded result with its reason."""
+    (encoding, sheets skipped, formula cells) and every excluded result with its reason; its row
+    count, a summary of each column and the table itself --
+    whole when it is small, else its first rows; the full table is written to the report folder
+    as ``data/<study>.csv`` (so the manifest hashes it as an output).  A table of a million rows
+    rendered as HTML stalled the kernel (nbclient's IOPub timeout) and made a page no browser
+    opens; the page stays bounded whatever the size.  Collapsible; opens offline without scripts."""
     parts = []
     zh_ = wb.language == "zh"
     for study, df in wb.data.items():
-        shown = df
-        if "date" in shown.columns:
-            shown = shown.assign(date=shown["date"].dt.strftime("%Y-%m-%d"))
-        cap = (f"{study}: {df.attrs.get('file', '')} — {len(df)} 行" if zh_ else
-               f"Data as read — {study}: {df.attrs.get('file', '')} ({len(df)} rows; layout "
-               f"{df.attrs.get('layout', 'long')}; source_file, source_sheet, source_row = where each "
-               "row was read)")
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in df.attrs.get("notes", []))
-        excluded = df.attrs.get("excluded", [])
-        ex = ""
-        if excluded:
-            ecap = (f"{study}: 剔除的结果 ({len(excluded)})" if zh_ else
-                    f"Excluded results — {study} ({len(excluded)}; not used in any statistic)")
-            ex = table_html(pd.DataFrame(excluded).astype(object), ecap, labels=False)
-        parts.append(f"<details><summary>{html.escape(cap)}</summary>"
-                     + (f"<ul>{notes}</ul>" if notes else "") + ex
-                     + table_html(shown.astype(object), cap, labels=False, digits=10) + "</details>")
+        shown = _as_read(df)
+        csv_name = write_table_csv(shown, output_dir, study) if output_dir else None
+        parts.append(_table_block(study, df, shown, csv_name, zh_))
     return HTML("".join(parts))
+
+
+def _as_read(df: pd.DataFrame) -> pd.DataFrame:
+    shown = df
+    if "date" in shown.columns:
+        shown = shown.assign(date=shown["date"].dt.strftime("%Y-%m-%d"))
+    return shown
+
+
+def write_table_csv(shown: pd.DataFrame, output_dir, study: str) -> str:
+    """Write one table as read to ``<output_dir>/data/<study>.csv`` (UTF-8, '\\n' line ends, the
+    shortest repr of each number: the same table gives the same bytes); returns the relative path."""
+    rel = f"{DATA_FOLDER}/{study}.csv"
+    path = Path(output_dir) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shown.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    return rel
+
+
+def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: str | None, zh_: bool) -> str:
+    n = len(df)
+    file = df.attrs.get("file", "")
+    if zh_:
+        cap = f"{study}: {file} — {n:,} 行"
+    else:
+        cap = (f"Data as read — {study}: {file} ({n:,} rows; layout {df.attrs.get('layout', 'long')}; "
+               "source_file, source_sheet, source_row = where each row was read)")
+    whole = n <= FULL_ROWS
+    preview = shown if whole else shown.head(PREVIEW_ROWS)
+    notes = "".join(f"<li>{html.escape(x)}</li>" for x in df.attrs.get("notes", []))
+    body = f"<ul>{notes}</ul>" if notes else ""
+    excluded = df.attrs.get("excluded", [])
+    if excluded:
+        ecap = (f"{study}: 剔除的结果 ({len(excluded)})" if zh_ else
+                f"Excluded results — {study} ({len(excluded)}; not used in any statistic)")
+        body += table_html(pd.DataFrame(excluded).astype(object), ecap, labels=False)
+    body += table_html(column_summary(shown, zh_), ("列摘要" if zh_ else "Column summary") + f" — {study}",
+                      labels=False, digits=10)
+    if not whole:
+        body += _note(_preview_note(n, csv_name, zh_)).data
+    body += table_html(preview.astype(object), cap, labels=False, digits=10)
+    return f"<details><summary>{html.escape(cap)}</summary>{body}</details>"
+
+
+def _preview_note(n: int, csv_name: str | None, zh_: bool) -> str:
+    if zh_:
+        where = f"完整数据表见报告目录中的 {csv_name}（其 SHA-256 记录于 manifest.json）" if csv_name else \
+            "完整数据表见数据文件"
+        return f"显示前 {PREVIEW_ROWS} 行，共 {n:,} 行；{where}。"
+    where = (f"the full table is {csv_name} in the report folder (its SHA-256 is in manifest.json)"
+             if csv_name else "the full table is the data file itself")
+    return f"Showing the first {PREVIEW_ROWS} of {n:,} rows; {where}."
+
+
+def column_summary(shown: pd.DataFrame, zh_: bool = False) -> pd.DataFrame:
+    """One row per column: count, distinct values, and min / mean / max (numbers) or the first
+    and last value in sort order (text).  Vectorised: a million rows take well under a second."""
+    rows = []
+    for c in shown.columns:
+        s = shown[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            v = s.to_numpy(dtype=float)
+            rows.append((c, "number", len(s), s.nunique(), float(v.min()), float(v.mean()), float(v.max())))
+        else:
+            t = s.astype(str)
+            rows.append((c, "text", len(s), t.nunique(), t.min(), "–", t.max()))
+    cols = (["列", "类型", "个数", "不同值", "最小", "平均", "最大"] if zh_ else
+            ["column", "type", "count", "distinct", "min", "mean", "max"])
+    return pd.DataFrame(rows, columns=cols).astype(object)
 
 
 def provenance_table(wb) -> HTML:

@@ -18,6 +18,7 @@ import pandas as pd
 from .. import stability as smod
 from .display import HTML, fmt, table_html
 from .stability_notes import note_text
+from .usertext import literal
 
 CAPTIONS = {
     "S1": ("Table S1 — Stability: regression of the value on time (ISO Guide 35:2017, B.3)",
@@ -450,9 +451,9 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
             ax.plot([], [], " ", label=_f("leaves_beyond", lang, t=fmt(prediction.shelf_life, 4)))
     _draw_inadequacy(ax, result, grid, lang)
     ax.set_xlim(grid[0], t_end)
-    name = result.analyte or ("特性值" if lang == "zh" else "value")
+    name = literal(result.analyte) or ("特性值" if lang == "zh" else "value")
     ax.set_xlabel(_f("time", lang), fontsize=8)
-    ax.set_ylabel(f"{name} [{result.unit_of_measure}]" if result.unit_of_measure else name, fontsize=8)
+    ax.set_ylabel(f"{name} [{literal(result.unit_of_measure)}]" if result.unit_of_measure else name, fontsize=8)
     temp = _f("at", lang, T=result.temperature) if result.temperature is not None else ""
     ax.set_title(_f("s1", lang, name=name, temp=temp, b1=fmt(result.slope, 4), p=fmt(result.p_value, 3)),
                  fontsize=9)
@@ -499,7 +500,7 @@ def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
     ax.scatter(pts["time"][~above], pts["residual"][~above], s=14, color="#cc6600", zorder=3,
                label=_f("below", lang))
     ax.set_xlim(min(0.0, result.time_min), _time_end(result))
-    name = result.analyte or ("特性值" if lang == "zh" else "value")
+    name = literal(result.analyte) or ("特性值" if lang == "zh" else "value")
     ax.set_xlabel(_f("time", lang), fontsize=8)
     unit = f" [{result.unit_of_measure}]" if result.unit_of_measure else ""
     ax.set_ylabel(_f("residual", lang) + unit, fontsize=8)
@@ -519,7 +520,7 @@ def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperatur
     temperature (extrapolation dashed); for the joint model, data and fitted curves per
     temperature (``df`` required)."""
     fig, ax = _axes(ax, lang=lang)
-    name = result.analyte or ("特性值" if lang == "zh" else "value")
+    name = literal(result.analyte) or ("特性值" if lang == "zh" else "value")
     if isinstance(result, smod.ArrheniusJointResult):
         if df is None:
             raise ValueError("figure_s3 needs the data frame for the joint Arrhenius model")

@@ -341,12 +341,11 @@ def cmd_batch(args) -> int:
 def cmd_validate(args) -> int:
     from .. import params, workbook
 
-    lot, problems = _checked(lambda: params.load(args.params))
+    # every problem of the parameter file and of each data table, not only the first
+    lot, data, problems = params.survey(args.params)
     if not problems:
-        # every input problem run would stop on, at once (certificate and DRMD items, labs, units)
-        problems = [str(p) for p in workbook.preflight(lot)]
-    if not problems:
-        data, problems = _checked(lambda: workbook.load_data(lot))
+        # and every input problem run would stop on (certificate and DRMD items, labs, units)
+        problems = workbook.preflight(lot, data)
     for p in problems:
         _err(p)
     if problems:
@@ -354,15 +353,6 @@ def cmd_validate(args) -> int:
     rows = ", ".join(f"{k} {len(v)} rows" for k, v in data.items())
     print(f"{args.params}: valid (lot {lot.params.lot}; {rows})")
     return 0
-
-
-def _checked(check) -> tuple[object, list[str]]:
-    """``check()``'s value and every problem it found: an InputError may carry several
-    (``.problems``, a list of InputErrors, from a collecting validator), else it is one."""
-    try:
-        return check(), []
-    except InputError as exc:
-        return None, [str(p) for p in getattr(exc, "problems", None) or [exc]]
 
 
 @command("verify", "check a report folder against its manifest and history chain",
