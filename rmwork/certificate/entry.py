@@ -186,8 +186,29 @@ def dof_u_char(res) -> tuple[float, str]:
     d = getattr(res, "dof", None)
     src = getattr(res, "dof_source", None)
     if d is None or not math.isfinite(float(d)):
+        nu = _dof_from_interval(res)
+        if nu is not None:
+            return nu
         return math.inf, src or f"not stated by the estimator ({getattr(res, 'method', '')}): ν = ∞"
     return float(d), src or f"characterization result ({getattr(res, 'method', '')})"
+
+
+def _dof_from_interval(res) -> tuple[float, str] | None:
+    """An estimator whose 95 % interval is not a t interval (NICOB's bootstrap, the linear pool's
+    mixture, a posterior) states k = half-width/u; the ν with t_0.975(ν) = k carries that width into
+    the Welch–Satterthwaite ν_eff (GUM G.4.1, G.6.4) instead of ν = ∞, which would let k fall to 1.96."""
+    from scipy import optimize, stats
+
+    k = getattr(res, "k", None)
+    if getattr(res, "u_method", None) not in ("bootstrap", "mixture", "posterior") or k is None:
+        return None
+    k = float(k)
+    z = float(stats.norm.ppf(0.975))
+    if not math.isfinite(k) or k <= z * (1 + 1e-9):
+        return None                                   # no wider than the normal interval: ν = ∞
+    nu = optimize.brentq(lambda v: stats.t.ppf(0.975, v) - k, 1e-3, 1e9, xtol=1e-10, rtol=1e-12)
+    return float(nu), (f"ν = {nu:.3g}, the degrees of freedom for which t_0.975(ν) equals the k = {k:.4g} "
+                       f"of the {res.u_method} 95 % interval ({getattr(res, 'method', '')})")
 
 
 def dof_trend(res, what: str) -> tuple[float, str]:
