@@ -141,12 +141,13 @@ def _execute(lot: params.Lot, work: Path, *, kernel: str, env: dict, launcher) -
     HTML report.  Returns how each kernel started ("fresh" or "forked") and what it imported."""
     starts, kernels = {}, {}
     nbdir = notebooks_dir()
+    work = work.resolve()            # the kernel runs in the notebooks folder: absolute paths only
     log = work / "kernel-stderr.log"
     for name in NOTEBOOKS:
         errfile, pickled, info = (work / f".{name}.error.json", work / f".{name}.error.pickle",
                                   work / f".{name}.kernel.json")
         spec = {"src": str(nbdir / name), "dst": str(work / name), "kernel": kernel, "cwd": str(nbdir),
-                "parameters": {"lot_file": str(lot.path), "output_dir": str(work.resolve())},
+                "parameters": {"lot_file": str(lot.path), "output_dir": str(work)},
                 "errfile": str(errfile), "html": str(work / "report.html") if name == NOTEBOOKS[0] else "",
                 "title": f"{lot.params.lot} — {lot.params.material}"}
         child_env = {**env, workbook.PLUGIN_ENV: KERNEL_PLUGIN, ENV_ERROR_FILE: str(pickled),
