@@ -358,3 +358,12 @@ def test_a_signal_while_the_notebook_process_starts_is_not_lost(tmp_path):
     finally:
         signal.signal(signal.SIGTERM, old)
     assert started and started[0].poll() is not None          # the child was stopped, not left
+
+
+def test_a_relative_reports_folder_works_although_the_kernel_runs_elsewhere(tmp_path):
+    """The kernel's working folder is notebooks/: every path the run layer hands it is absolute."""
+    p = make_lot(tmp_path / "lot", name="REL")
+    r = subprocess.run([*CMD, "run", "lot/REL.yaml", "--out", "reports"], capture_output=True, text=True,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "reports" / "REL" / "manifest.json").is_file() and p.is_file()

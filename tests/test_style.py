@@ -18,7 +18,8 @@ HEAVY = ("matplotlib", "pymc", "pytensor", "nutpie", "arviz", "arviz_stats", "nu
 COMPUTE = ["homogeneity", "stability", "characterization", "outliers", "robust", "certificate", "drmd",
            "bayes.models", "bayes.diagnostics"]
 # helpers that implement no procedure of a standard
-UTILITIES = {"conclusion", "unit_means", "by_analyte", "cache_info", "clear_cache", "config_hash", "make_fit"}
+UTILITIES = {"conclusion", "unit_means", "by_analyte", "cache_info", "clear_cache", "config_hash", "make_fit",
+             "structure"}
 CITES = re.compile(r"\([^)]*(ISO|JJF|GUM|JCGM|NIST|eCerto|Koepke|Guide|ICH|CIPM|DIN|GB/T|Vehtari|NICOB|"
                    r"DRMD|Linsinger|AccelStab|ERM|W3C|Grubbs|Dixon|Cochran|Mandel|Scheff|DerSimonian|Paule|"
                    r"Welch|STYLE)")

@@ -40,7 +40,7 @@ from .. import params, workbook
 from ..errors import InputError, LockError, RmworkError
 from ..report import provenance
 from .child import EXIT_CELL_ERROR, die_with_parent
-from .errors import Interrupted, NotebookError, RunError
+from .errors import Interrupted, NotebookError, RunError, Terminated
 from .kernel import ENV_ERROR_FILE, ENV_KERNEL_INFO, SPEC as KERNEL_PLUGIN, kernel_info
 
 NOTEBOOKS = ("certification_report.ipynb",)
@@ -80,40 +80,48 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
     kernel = kernel_name()
     out_root = Path(out) if out else Path("reports")
     name = lot.params.lot
-    with lot_lock(out_root, name):
-        _recover(out_root, name)
-        work = _working_folder(out_root, name)
-        try:
-            data.save(work)                         # the kernel certifies this snapshot, not a re-read
-            env = dict(os.environ)
-            if svc is not None:
-                svc.warm(workbook.bayes_structures(lot, data))
-                env.update(svc.env())
-            starts, kernels = _execute(lot, work, kernel=kernel, env=env, launcher=launcher)   # 2, 3
-            (work / workbook.SNAPSHOT).unlink(missing_ok=True)
-            _check_outputs(work)
-            prev = None
-            if (out_root / name / provenance.MANIFEST).is_file():
-                prev = provenance.sha256_file(out_root / name / provenance.MANIFEST)
-                _archive_previous(out_root / name, work)
-            manifest = provenance.build_manifest(                                  # 4. manifest
-                lot=name, report_dir=work, inputs=lot.data_files(), parameter_file=lot.path,
-                notebooks={n: notebooks_dir() / n for n in _notebooks(lot)}, seed=lot.params.seed,
-                started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
-                previous=prev, environment=_environment(), kernel_start=starts)
-            manifest["kernel"] = kernels
-            # the hashes of the bytes parsed and certified, not of the files as they are now
-            manifest["parameter_file"]["sha256"] = data.parameter_sha256
-            manifest["inputs"] = data.manifest_inputs()
-            if prev is not None:       # anchors the superseded version's signatures (rmwork.signing)
-                manifest["previous_signatures_sha256"] = _signatures_sha256(out_root / name)
-            provenance.write_manifest(work, manifest)
-            swapped = _swap(out_root, name, work)                                  # 5. swap
-        except BaseException as exc:
-            _keep_failure(out_root, name, work, exc)
+    swapped_in, arrived = False, None
+    try:
+        with lot_lock(out_root, name):
+            _recover(out_root, name)
+            work = _working_folder(out_root, name)
+            try:
+                data.save(work)                     # the kernel certifies this snapshot, not a re-read
+                env = dict(os.environ)
+                if svc is not None:
+                    svc.warm(workbook.bayes_structures(lot, data))
+                    env.update(svc.env())
+                starts, kernels = _execute(lot, work, kernel=kernel, env=env, launcher=launcher)  # 2, 3
+                (work / workbook.SNAPSHOT).unlink(missing_ok=True)
+                _check_outputs(work)
+                prev = None
+                if (out_root / name / provenance.MANIFEST).is_file():
+                    prev = provenance.sha256_file(out_root / name / provenance.MANIFEST)
+                    _archive_previous(out_root / name, work)
+                manifest = provenance.build_manifest(                              # 4. manifest
+                    lot=name, report_dir=work, inputs=lot.data_files(), parameter_file=lot.path,
+                    notebooks={n: notebooks_dir() / n for n in _notebooks(lot)}, seed=lot.params.seed,
+                    started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
+                    previous=prev, environment=_environment(), kernel_start=starts)
+                manifest["kernel"] = kernels
+                # the hashes of the bytes parsed and certified, not of the files as they are now
+                manifest["parameter_file"]["sha256"] = data.parameter_sha256
+                manifest["inputs"] = data.manifest_inputs()
+                if prev is not None:   # anchors the superseded version's signatures (rmwork.signing)
+                    manifest["previous_signatures_sha256"] = _signatures_sha256(out_root / name)
+                provenance.write_manifest(work, manifest)
+                arrived = _swap(out_root, name, work)                              # 5. swap
+                swapped_in = True
+            except BaseException as exc:
+                if not swapped_in:
+                    _keep_failure(out_root, name, work, exc)
+                raise
+    except KeyboardInterrupt as exc:             # SIGINT/SIGTERM in the last instants of the run
+        if not swapped_in:
             raise
-    if swapped is not None:                          # a signal arrived during the swap
-        raise Interrupted(f"{out_root / name}: {swapped}; the new report was swapped in whole")
+        arrived = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+    if arrived is not None:                      # the message says what happened: swapped in whole
+        raise Interrupted(f"{out_root / name}: {arrived}; the new report was swapped in whole")
     return RunOutcome(lot=name, report_dir=out_root / name, seconds=time.perf_counter() - t0)
 
 
@@ -162,12 +170,13 @@ def _execute(lot: params.Lot, work: Path, *, kernel: str, env: dict, launcher) -
     HTML report.  Returns how each kernel started ("fresh" or "forked") and what it imported."""
     starts, kernels = {}, {}
     nbdir = notebooks_dir()
+    work = work.resolve()            # the kernel runs in the notebooks folder: absolute paths only
     log = work / "kernel-stderr.log"
     for name in _notebooks(lot):
         errfile, pickled, info = (work / f".{name}.error.json", work / f".{name}.error.pickle",
                                   work / f".{name}.kernel.json")
         spec = {"src": str(nbdir / name), "dst": str(work / name), "kernel": kernel, "cwd": str(nbdir),
-                "parameters": {"lot_file": str(_lot_file(lot, work)), "output_dir": str(work.resolve())},
+                "parameters": {"lot_file": str(_lot_file(lot, work)), "output_dir": str(work)},
                 "errfile": str(errfile), "html": str(work / "report.html") if name == _notebooks(lot)[0] else "",
                 "title": f"{lot.params.lot} — {lot.params.material}"}
         child_env = {**env, workbook.PLUGIN_ENV: KERNEL_PLUGIN, ENV_ERROR_FILE: str(pickled),
