@@ -5,7 +5,6 @@ Was: a material of 100,000 characters ran and overflowed the page.  Checked in h
 (PITFALLS.md, "Testing the report in a real browser"), every non-file: request aborted.
 """
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
