@@ -90,7 +90,7 @@ def run_lot(params: Path, out: Path) -> tuple[float, int]:
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
-    stdout, stderr = proc.communicate()
+    _, stderr = proc.communicate()
     dt = time.perf_counter() - t0
     done.set()
     th.join()

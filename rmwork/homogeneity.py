@@ -173,7 +173,7 @@ def anova(df: pd.DataFrame, unit: str = "unit", value: str = "value", *, analyte
     units = df[unit].astype(str).to_numpy()
     # one stable sort instead of a comparison per unit (O(N log N), not O(N x units): 26 s for
     # 200,000 results in 2,000 units); units in order of first appearance, results in file order
-    codes, order = pd.factorize(units)
+    codes, _ = pd.factorize(units)
     groups = np.split(values[np.argsort(codes, kind="stable")], np.cumsum(np.bincount(codes))[:-1])
     formula = "one-way ANOVA (ISO Guide 35:2017, 7.7)"
     _checks.require_at_least(len(groups), 2, what="units", formula=formula, where=where)

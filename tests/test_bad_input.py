@@ -11,7 +11,10 @@ case here runs the console script as a user does and the test checks
   included) and no report folder appears for a lot that was never run.
 
 ``validate`` (no kernel) covers most classes; ``run`` covers a few, including one that fails
-inside the notebook (huge values).  The API-level cases of the same checks are in
+inside the notebook (huge values).  Issue 16 added: lot names outside the rule or reserved
+('.', '..', '.failed', 'history'), bool for an integer and quoted text for a number, YAML
+.nan/.inf, 50,000 nested brackets, symbolic-link loops, an over-long material name, validate
+listing every problem, and analyte/unit names with matplotlib mathtext ('$') at run time.  The API-level cases of the same checks are in
 test_params_io.py and test_cli.py; this is the sweep at the command line.
 
 To keep the file fast, every case is registered here with the function that writes its files;

@@ -25,7 +25,7 @@ from rmwork.report import lot as rlot
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "rmwork"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from large_lot import write_table  # noqa: E402 - the benchmark's generator: one design everywhere
+from large_lot import write_table  # the benchmark's generator: one design everywhere
 
 
 def make_lot(folder: Path, n_units: int, n_rep: int, n_analytes: int = 2, lot="BIG-1") -> Path:

@@ -261,7 +261,7 @@ def _every_entry(folder: Path, *, top: bool):
             yield p, p.relative_to(folder).as_posix()
 
 
-_P2 = re.compile(r"<caption>Table P2 — Input files</caption>.*?<tbody>(.*?)</tbody>", re.S)
+_P2 = re.compile(r"<caption>(?:Table P2|表 P2) — [^<]*</caption>.*?<tbody>(.*?)</tbody>", re.S)
 _ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 
