@@ -120,6 +120,7 @@ def main(argv, warm: bool = False):
             prep.join()  # the exporter is not shared between threads
         try:
             render.to_html(Path(dst), Path(html), title=title)
+            render.to_docx(Path(dst), Path(html).parent, title=title)
         except Exception as exc:  # noqa: BLE001 - reported by the runner as one line
             with open(errfile, "w", encoding="utf-8") as fh:
                 json.dump({"stage": "render", "ename": exc.__class__.__name__, "evalue": str(exc)}, fh)
