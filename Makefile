@@ -7,8 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-packages
-# Debian packages some tests and the Chinese report need: a CJK font, and Chromium for the browser test
-DEBS := chromium fonts-noto-cjk
+# Debian packages some tests and the Chinese report need: a CJK font, Chromium for the browser test,
+# poppler (pdfinfo, pdftoppm, pdftotext) for the print test
+DEBS := chromium fonts-noto-cjk poppler-utils
 WORKERS ?= 2
 
 # Python 3.12 is required (PyMC 6); find it on PATH or under pyenv, never fall back to another line.

@@ -202,3 +202,118 @@ def test_chinese_lot_renders_chinese_text(reports, browser, stem):
         assert material in text, f"the material name {material!r} is not shown as written"
     finally:
         context.close()
+
+
+# -- issue 17: the first screen, anchors, width, print and Word ---------------------------------
+
+def _results(o) -> dict:
+    import json
+
+    return json.loads((o["html"].parent / "results.json").read_text(encoding="utf-8"))
+
+
+def _certified(o) -> dict:
+    """analyte -> certified entry, for the analytes the report certifies."""
+    return {a: e["certified"] for a, e in _results(o)["analytes"].items()
+            if e.get("certified", {}).get("status", "certified") == "certified" and "certified" in e}
+
+
+@pytest.mark.parametrize("stem", LOTS)
+def test_summary_is_on_the_first_screen(reports, browser, stem):
+    """A reviewer sees the certified values (or that there are none) without scrolling (1280 × 900)."""
+    o = built(reports, stem)
+    context, page, _ = open_report(browser, o["html"])
+    try:
+        box = page.locator("#sec-summary").bounding_box()
+        assert box is not None, "the report has no summary block (#sec-summary)"
+        assert box["y"] < 900, f"the summary starts at {box['y']:.0f} px, below the first screen"
+        rows = page.evaluate("""() => [...document.querySelectorAll('#table-summary tbody tr')]
+            .map(tr => [...tr.cells].map(td => td.innerText.trim()))""")
+        by_analyte = {r[0]: r for r in rows}
+        for a, c in _certified(o).items():
+            assert a in by_analyte, f"{a} is not in the summary table: {rows}"
+            assert by_analyte[a][1:3] == [c["value_rounded"], c["U_rounded"]], \
+                f"summary row of {a} does not show {c['value_rounded']} ± {c['U_rounded']}: {by_analyte[a]}"
+        assert page.locator("#table-summary").is_visible() or not _certified(o)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("stem", LOTS)
+def test_every_anchor_resolves_and_nothing_overflows(reports, browser, stem):
+    o = built(reports, stem)
+    context, page, _ = open_report(browser, o["html"])
+    try:
+        missing = page.evaluate("""() => [...document.querySelectorAll('a[href^="#"]')]
+            .map(a => a.getAttribute('href').slice(1))
+            .filter(id => id && !document.getElementById(decodeURIComponent(id)))""")
+        assert not missing, f"links to anchors that do not exist: {missing[:10]}"
+        assert page.locator('a[href="#sec-certificate"]').count() >= 1, "no link to the certificate section"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1280, f"the page is {width} px wide at a 1280 px window (something overflows)"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in DEMO_PARAMS])
+def test_report_prints_to_a4_pages(reports, browser, stem, tmp_path):
+    """Printed with headless Chromium (the print stylesheet applies), the PDF has A4 pages that
+    poppler renders, and its text carries every certified value as the report prints it."""
+    o = built(reports, stem)
+    for tool in ("pdfinfo", "pdftoppm", "pdftotext"):
+        assert shutil.which(tool), f"{tool} is missing: `make test` installs Debian's poppler-utils"
+    context, page, _ = open_report(browser, o["html"])
+    try:
+        pdf = tmp_path / "report.pdf"
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+    finally:
+        context.close()
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info, info
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= 2
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "p")],
+                   check=True)
+    assert len(list(tmp_path.glob("p-*.png"))) == 2
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for a, c in _certified(o).items():
+        assert c["U_rounded"] in text, f"the printed report does not show U = {c['U_rounded']} of {a}"
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in DEMO_PARAMS])
+def test_docx_copies_hold_the_same_tables_figures_and_numbers(reports, stem):
+    """report.docx has every table and figure of the executed notebook; certificate.docx holds each
+    certified value and U exactly as results.json prints them (read back with python-docx)."""
+    import base64
+
+    import docx
+    import nbformat
+    from lxml import html as lhtml
+
+    o = built(reports, stem)
+    folder = o["html"].parent
+    nb = nbformat.read(str(folder / "certification_report.ipynb"), as_version=4)
+    n_tables = n_png = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code" or {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", [])):
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data:
+                n_tables += sum(len(el.xpath("descendant-or-self::table"))
+                                for el in lhtml.fragments_fromstring(data["text/html"]) if not isinstance(el, str))
+            elif "image/png" in data:
+                n_png += 1
+                assert base64.b64decode(data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    rep = docx.Document(str(folder / "report.docx"))
+    assert len(rep.tables) == n_tables
+    assert len(rep.inline_shapes) == n_png
+    cert = docx.Document(str(folder / "certificate.docx"))
+    cells = {c.text.strip() for t in cert.tables for r in t.rows for c in r.cells}
+    certified = _certified(o)
+    assert certified
+    for a, c in certified.items():
+        assert c["value_rounded"] in cells and c["U_rounded"] in cells, \
+            f"certificate.docx does not show {a} = {c['value_rounded']} ± {c['U_rounded']}"

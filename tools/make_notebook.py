@@ -27,9 +27,11 @@ cells = [
        "or through `rmwork run parameters/<lot>.yaml`, which injects the parameters below."),
     code('lot_file: str = "../parameters/RM-DEMO-CRM001.yaml"  # lot parameter file, validated by rmwork.params\n'
          'output_dir: str = ""  # folder for results.json, not written when empty', "parameters"),
-    code("import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity, rmwork.report.sections\n"
+    code("import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity, rmwork.report.sections, rmwork.report.summary\n"
          "wb = rmwork.workbook.open(lot_file)\n"
-         "display(rmwork.report.lot.header(wb), rmwork.report.lot.parameters(wb), rmwork.report.lot.data_as_read(wb))"),
+         "display(rmwork.report.lot.header(wb))\n"
+         "summary = rmwork.report.summary.Summary(wb.language).show()  # filled at the end, shown first\n"
+         "display(rmwork.report.lot.parameters(wb), rmwork.report.lot.data_as_read(wb, output_dir))"),
     md("## 1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B\n"
        "One-way ANOVA per analyte; u_bb = max(s_bb, u*_bb). Look at Table H1 and the unit-mean figure."),
     code('display(rmwork.report.lot.section(wb, "homogeneity"))\n'
@@ -52,7 +54,8 @@ cells = [
          "rmwork.report.sections.show_certificate(wb, cert, output_dir)", "nbval-ignore-output"),
     md("## 5 Provenance\nInput hashes, versions, seed; then results.json is written."),
     code('display(rmwork.report.lot.section(wb, "provenance"), rmwork.report.lot.provenance_table(wb))\n'
-         "results = wb.record(output_dir)", "nbval-ignore-output"),
+         "results = wb.record(output_dir)\n"
+         "summary.fill(results)", "nbval-ignore-output"),
 ]
 
 nb = new_notebook(cells=cells, metadata={

@@ -47,7 +47,9 @@ SECTIONS = {
 def section(wb, key: str) -> HTML:
     en, zh, ien, izh = SECTIONS[key]
     zh_ = wb.language == "zh"
-    return HTML(f"<h2>{html.escape(zh if zh_ else en)}</h2><p>{html.escape(izh if zh_ else ien)}</p>")
+    # the id is the anchor the summary's contents and checks overview link to (report/summary.py)
+    return HTML(f'<h2 id="sec-{key}">{html.escape(zh if zh_ else en)}</h2>'
+                f"<p>{html.escape(izh if zh_ else ien)}</p>")
 
 
 def header(wb) -> HTML:

@@ -59,3 +59,23 @@ def to_html(notebook_path: Path, html_path: Path, *, title: str) -> Path:
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     html_path.write_text(body, encoding="utf-8")
     return html_path
+
+
+def _language(nb) -> str:
+    """zh when the report's first displayed block (the lot header) is in Chinese."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            text = out.get("data", {}).get("text/html", "")
+            if text:
+                return "zh" if "标准物质" in text else "en"
+    return "en"
+
+
+def to_docx(notebook_path: Path, folder: Path, *, title: str) -> list[Path]:
+    """report.docx and (when the report has a certificate page) certificate.docx in ``folder``."""
+    from . import docx
+
+    lang = _language(nbformat.read(str(notebook_path), as_version=4))
+    out = [docx.report_docx(notebook_path, folder / "report.docx", title=title, lang=lang)]
+    cert = docx.certificate_docx(notebook_path, folder / "certificate.docx", title=title, lang=lang)
+    return out + ([cert] if cert is not None else [])

@@ -96,6 +96,7 @@ def execute(spec: dict, *, kernel_manager_class=None, prepared: bool = False) ->
             prep.join()  # the exporter is not shared between threads
         try:
             render.to_html(Path(spec["dst"]), Path(spec["html"]), title=spec["title"])
+            render.to_docx(Path(spec["dst"]), Path(spec["html"]).parent, title=spec["title"])
         except Exception as exc:  # noqa: BLE001 - reported by the runner as one line
             return _write_error(spec["errfile"], {"stage": "render", "ename": exc.__class__.__name__,
                                                   "evalue": str(exc)})
