@@ -84,7 +84,11 @@ def make_report(root: Path, *, pending=False, value="1.0") -> Path:
     U = cd.U_rounded
     (work / "results.json").write_text(json.dumps({"lot": LOT, "analytes": {"Cd": {"certified": {
         "value_rounded": cd.value_rounded, "U_rounded": U}}}}), encoding="utf-8")
-    (work / "report.html").write_text(f"<p>Cd: {cd.value_rounded} ± {U} mg/kg</p>", encoding="utf-8")
+    # Table P2 as rmwork.report.lot prints it: verify compares its hashes with the manifest's
+    p2 = "".join(f"<tr><td>{k}</td><td>{f.name}</td><td>{provenance.sha256_file(f)}</td></tr>"
+                 for k, f in (("parameter file", params), ("characterization.data", data)))
+    (work / "report.html").write_text(f"<p>Cd: {cd.value_rounded} ± {U} mg/kg</p><table><caption>Table P2 — "
+                                      f"Input files</caption><tbody>{p2}</tbody></table>", encoding="utf-8")
     (work / "certification_report.ipynb").write_text(json.dumps({"U": U}), encoding="utf-8")
     (work / "certificate.drmd.xml").write_bytes(to_drmd([cd], meta, approval_pending=pending))
     prev = None
@@ -270,7 +274,11 @@ def forge_metadata(rep: Path) -> None:
 def forge_inputs(rep: Path) -> None:
     m = json.loads((rep / "manifest.json").read_text())
     data = Path(m["inputs"]["characterization.data"]["path"])
+    old = hashlib.sha256(data.read_bytes()).hexdigest()
     data.write_text("analyte,lab,value\nCd,L1,2.0\n", encoding="utf-8")
+    page = rep / "report.html"                    # a thorough forger edits Table P2 to match
+    page.write_text(page.read_text(encoding="utf-8").replace(old, hashlib.sha256(data.read_bytes()).hexdigest()),
+                    encoding="utf-8")
     _rehash(rep, inputs={"characterization.data": {"path": str(data),
                                                    "sha256": hashlib.sha256(data.read_bytes()).hexdigest()}})
 
