@@ -162,7 +162,7 @@ class PointExclusion(_Model):
     """A stability result left out of the straight-line fit, with its reason (shown in the report)."""
     analyte: str
     time: float | None = Field(None, ge=0, description="months, as in the table (or give date)")
-    date: _dt.date | None = None
+    date: _dt.date | None = Field(None, strict=False)   # YAML 1.2 gives text; pydantic parses ISO dates
     reason: str = Field(min_length=3)
 
     @model_validator(mode="after")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import re
+
 import pytest
 from scipy import stats
 
@@ -160,8 +162,8 @@ def test_regression_exclude_a_time_with_its_reason_and_refuse_a_time_not_in_the_
 def _lot(tmp_path, long_term: str) -> Path:
     text = (ROOT / "parameters" / "RM-DEMO-CRM001.yaml").read_text()
     text = text.replace("../data/", f"{ROOT}/data/")
-    text = text.replace("long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv, shelf_life: 24}}",
-                        long_term)
+    # the demo's whole stability block (its comment and window included) becomes the test's own
+    text = re.sub(r"(?ms)^stability:\n.*?(?=^characterization:)", "stability:\n  " + long_term + "\n", text)
     p = tmp_path / "lot.yaml"
     p.write_text(text)
     return p
