@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, io, params
+from . import __version__, params
 from .errors import InputError
 from .results import Result, plain
 from .workbook import Workbook
@@ -37,41 +37,6 @@ def notebooks(lot: params.Lot) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------------------------
 # schema checks (called from params.LotParameters' validator: raise ValueError)
-
-def check_kind(p) -> None:
-    """``kind`` and the lot's sections agree: one line naming what to change."""
-    if p.kind == "certification":
-        extra = "verification" if p.verification else "proficiency"
-        raise ValueError(f"the lot has a '{extra}' section but kind is 'certification'; "
-                         f"add 'kind: {extra}'")
-    section = getattr(p, p.kind)
-    if section is None:
-        raise ValueError(f"kind '{p.kind}' needs a '{p.kind}' section (data and the keys of README "
-                         "'Verification and proficiency lots')")
-    other = [s for s in _STUDIES + ("verification", "proficiency") if s != p.kind and getattr(p, s)]
-    if other:
-        raise ValueError(f"a '{p.kind}' lot has no '{other[0]}' section; move it to a certification lot")
-
-
-def _certificate_file(lot: params.Lot) -> Path | None:
-    """The certificate file a verification lot reads (results.json of a report folder, or a DRMD)."""
-    cert = lot.params.verification.certificate
-    if not isinstance(cert, str):
-        return None
-    path = lot.resolve(cert)
-    if path.is_dir():
-        return path / "results.json" if (path / "results.json").is_file() else None
-    return path if path.is_file() else None
-
-
-def data_files(lot: params.Lot) -> dict[str, Path]:
-    """The certificate file a verification lot reads, keyed by parameter key (hashed in the
-    manifest); the data tables come from :meth:`rmwork.params.Lot.sources` like every study's."""
-    if lot.params.verification is None:
-        return {}
-    f = _certificate_file(lot)
-    return {} if f is None else {"verification.certificate": f}
-
 
 # ---------------------------------------------------------------------------------------------
 # certificates
@@ -225,7 +190,7 @@ def load_data(lot: params.Lot) -> dict[str, pd.DataFrame]:
         wb.verification()
         # the certificate as read and checked now is what the kernel compares with (read once)
         data.certificate = wb.certificate()
-        f = _certificate_file(lot)
+        f = lot.certificate_file()
         if f is not None:
             raw = f.read_bytes()
             data.inputs["verification.certificate"] = {
@@ -410,3 +375,11 @@ def batch_phases(files: list[str]) -> list[list[str]]:
     second = [f for f in files if certs.get(f) in names and certs.get(f) != lots.get(f)]
     first = [f for f in files if f not in second]
     return [ph for ph in (first, second) if ph]
+
+
+def load_lot_data(lot: params.Lot):
+    """Every data table of a lot of any kind, read once and hashed (:class:`rmwork.workbook.LotData`):
+    a certification lot's studies, or a verification or proficiency lot's tables."""
+    from .workbook import load_data as load_certification
+
+    return load_certification(lot) if lot.params.kind == "certification" else load_data(lot)

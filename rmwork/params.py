@@ -396,6 +396,22 @@ class Proficiency(DataSource):
         return self
 
 
+def check_kind(p) -> None:
+    """``kind`` and the lot's sections agree: one line naming what to change."""
+    if p.kind == "certification":
+        extra = "verification" if p.verification else "proficiency"
+        raise ValueError(f"the lot has a '{extra}' section but kind is 'certification'; "
+                         f"add 'kind: {extra}'")
+    section = getattr(p, p.kind)
+    if section is None:
+        raise ValueError(f"kind '{p.kind}' needs a '{p.kind}' section (data and the keys of README "
+                         "'Verification and proficiency lots')")
+    other = [s for s in ("homogeneity", "stability", "characterization", "verification", "proficiency") if s != p.kind and getattr(p, s)]
+    if other:
+        raise ValueError(f"a '{p.kind}' lot has no '{other[0]}' section; move it to a certification lot")
+
+
+
 class LotParameters(_Model):
     lot: str
     material: str
@@ -427,8 +443,6 @@ class LotParameters(_Model):
     @model_validator(mode="after")
     def _some_study(self):
         if self.kind != "certification" or self.verification or self.proficiency:
-            from .comparison import check_kind
-
             check_kind(self)
             return self
         if not (self.homogeneity or self.stability or self.characterization):
@@ -698,11 +712,20 @@ class Lot:
             files = self.source_files(study)
             for i, (_, f) in enumerate(files):
                 out[f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]"] = f
-        if self.params.kind != "certification":
-            from .comparison import data_files
-
-            out.update(data_files(self))
+        cert = self.certificate_file()
+        if cert is not None:                        # the certificate a verification lot compares with
+            out["verification.certificate"] = cert
         return out
+
+    def certificate_file(self) -> Path | None:
+        """The certificate file a verification lot reads (results.json of a report folder, or a DRMD)."""
+        v = self.params.verification
+        if v is None or not isinstance(v.certificate, str):
+            return None
+        path = self.resolve(v.certificate)
+        if path.is_dir():
+            return path / "results.json" if (path / "results.json").is_file() else None
+        return path if path.is_file() else None
 
     def sigma_pt(self, analyte: str, mean: float) -> float | None:
         a = self.params.analytes.get(analyte)
@@ -722,39 +745,3 @@ def load(path) -> Lot:
     if found:
         raise found[0]
     return lot
-
-
-def survey(path) -> tuple[Lot | None, dict, list[InputError]]:
-    """Everything ``rmwork validate`` reports: the lot, its data tables and every problem found.
-
-    Every schema error of the parameter file is listed (each naming its key); when the schema is
-    valid, each data table is read on its own, so that a problem in one table does not hide a
-    problem in another, and the checks across tables (units per analyte, labs, exclusions) run
-    when every table was read.  ``lot`` is None and ``data`` empty when anything was found.
-    """
-    lot, found = _schema(path)
-    if found:
-        return None, {}, found
-    from . import workbook
-
-    try:
-        return lot, workbook.load_data(lot), []
-    except InputError as first:
-        # read each table on its own (only now: a large table is read once when all is well)
-        found = []
-        for study, source in lot.sources().items():
-            try:
-                workbook.read(lot, source, study, layout=_LAYOUT_OF.get(study))
-            except InputError as exc:
-                found.append(exc)
-        return None, {}, found or [first]
-
-
-def problems(path) -> list[InputError]:
-    """Every problem of a parameter file and its data (empty: valid).  See :func:`survey`."""
-    return survey(path)[2]
-
-
-# the columns a source's table has, where its key does not say it (rmwork.comparison's tables)
-_LAYOUT_OF = {"verification": "verification", "proficiency": "participants",
-              "proficiency.homogeneity": "homogeneity", "proficiency.stability": "stability"}

@@ -33,10 +33,10 @@ def preflight(lot: params.Lot, data: dict[str, pd.DataFrame] | None = None) -> l
     problems += _certificate_items(lot)
     if data is None and not problems:
         # whatever else the run's loading applies (first problem only: it stops there)
-        from .workbook import load_data
+        from .comparison import load_lot_data
 
         try:
-            load_data(lot)
+            load_lot_data(lot)
         except InputError as exc:
             problems.append(exc)
     return problems
@@ -139,3 +139,39 @@ def _certificate_items(lot: params.Lot) -> list[InputError]:
         out.append(InputError(f"a period of validity of {months:g} months is shorter than one month", file=f,
                               key="certificate.validity_months", hint="give at least 1 month"))
     return out
+
+
+def survey(path) -> tuple[params.Lot | None, dict, list[InputError]]:
+    """Everything ``rmwork validate`` reports: the lot, its data tables and every problem found.
+
+    Every schema error of the parameter file is listed (each naming its key); when the schema is
+    valid, each data table is read on its own, so that a problem in one table does not hide a
+    problem in another, and the checks across tables (units per analyte, labs, exclusions) run
+    when every table was read.  ``lot`` is None and ``data`` empty when anything was found.
+    """
+    lot, found = params._schema(path)
+    if found:
+        return None, {}, found
+    from . import comparison, workbook
+
+    try:
+        return lot, comparison.load_lot_data(lot), []
+    except InputError as first:
+        # read each table on its own (only now: a large table is read once when all is well)
+        found = []
+        for study, source in lot.sources().items():
+            try:
+                workbook.read(lot, source, study, layout=_LAYOUT_OF.get(study))
+            except InputError as exc:
+                found.append(exc)
+        return None, {}, found or [first]
+
+
+def problems(path) -> list[InputError]:
+    """Every problem of a parameter file and its data (empty: valid).  See :func:`survey`."""
+    return survey(path)[2]
+
+
+# the columns a source's table has, where its key does not say it (rmwork.comparison's tables)
+_LAYOUT_OF = {"verification": "verification", "proficiency": "participants",
+              "proficiency.homogeneity": "homogeneity", "proficiency.stability": "stability"}

@@ -72,11 +72,16 @@ _RESULT_MODULES = {
     "robust": ("AlgorithmAResult", "RobustStatistics"),
     "certificate": ("BudgetComponent", "BudgetResult", "DofEffResult", "CoverageFactorResult",
                     "RoundedValue", "CertifiedValue", "CheckItem", "ChecksResult", "ValidityPeriod"),
+    "certificate.entry": ("CertificateEntry",),
+    "certificate.validity": ("ValidityAssessment",),
     "bayes": ("BayesFit", "HierarchicalFit", "RandomEffectsFit", "TrendFit", "Diagnostics"),
     "drmd": ("DrmdValidation",),
     "proficiency": ("AssignedValue", "SigmaPt", "UncertaintyCheck", "ParticipantScore", "ItemStability",
                     "ItemAssessment", "ProficiencyRound"),
     "verification": ("CertifiedEntry", "LabResult", "VerificationResult"),
+    "comparison": ("Certificate",),
+    "signing.check": ("SignatureCheck", "FolderSignatures"),
+    "signing.xmldsig": ("CertificateCheck",),
 }
 
 

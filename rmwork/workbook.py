@@ -699,9 +699,8 @@ def load_data(lot: params.Lot) -> LotData:
     file/row/column); the result holds the frames and the SHA-256 of the bytes parsed."""
     p = lot.params
     if p.kind != "certification":
-        from .comparison import load_data as load_comparison
-
-        return load_comparison(lot)
+        raise InputError(f"is a {p.kind} lot", file=str(lot.path), key="kind",
+                         hint="read it with rmwork.comparison.load_data (rmwork run chooses it)")
     data = LotData(lot)
     if p.homogeneity:
         h = p.homogeneity
@@ -755,13 +754,6 @@ def load_data(lot: params.Lot) -> LotData:
                 raise InputError(f"excluded lab '{e.lab}' is not in the data", file=str(lot.path),
                                  key="characterization.exclude", hint=f"labs are {', '.join(sorted(known))}")
     return data
-
-
-def preflight(lot: params.Lot, data: dict[str, pd.DataFrame] | None = None) -> list[InputError]:
-    """Every input check ``run`` applies, as a list of problems (see :mod:`rmwork.preflight`)."""
-    from .preflight import preflight as _preflight
-
-    return _preflight(lot, data)
 
 
 def uses_bayes(lot: params.Lot) -> bool:

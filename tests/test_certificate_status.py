@@ -74,7 +74,8 @@ def test_case1_collapsing_stability_withholds_the_analyte_and_no_24_month_claim(
     assert res["analytes"]["A"]["certified"]["blocking"]
     assert wb.write_drmd(tmp_path / "out").startswith("DRMD not written")
     assert not (tmp_path / "out" / "certificate.drmd.xml").exists()
-    assert ce.status_lines(res)[0].startswith("S-1: A withheld: validity_supported")
+    line = ce.status_lines(res)[0]
+    assert line.startswith("S-1: A withheld: ") and "validity_supported" in line
 
 
 def test_case1_validity_supported_shortens_the_period_and_says_so(tmp_path):
@@ -254,13 +255,13 @@ def test_status_policy_advise_lets_the_lot_certify(tmp_path):
     char = "analyte,lab,value,u\n" + "\n".join(f"A,L{i},{534 + d},2" for i, d in enumerate((-3, 1, 2, -1, 0), 1))
     hom = [f"A,{u},{r},{534 + 0.5 * (u % 3) + 0.3 * (-1) ** r:.3f}" for u in range(1, 7) for r in (1, 2, 3)]
     p = _lot(tmp_path, lt_rows=_collapse_rows(), char=char, hom_rows=hom, analytes="{A: {unit: ccm3}}",
-             cert="{certification_date: 2026-11-22, checks: {validity_supported: advise}}")
+             cert="{certification_date: 2026-11-22, checks: {validity_supported: advise, stability_fit: advise}}")
     _, cert = _run(p)
     assert cert["A"].status == "certified" and any("validity_supported" in a for a in cert["A"].advice)
 
 
 def test_results_json_of_a_written_report_gives_exit_status_3(tmp_path, monkeypatch):
-    from rmwork import cli
+    from rmwork.run import cli
 
     d = tmp_path / "rep"
     d.mkdir()
@@ -318,14 +319,14 @@ def test_advised_validity_does_not_claim_a_support_the_data_lack(tmp_path):
     char = "analyte,lab,value,u\n" + "\n".join(f"A,L{i},{534 + d},2" for i, d in enumerate((-3, 1, 2, -1, 0), 1))
     hom = [f"A,{u},{r},{534 + 0.5 * (u % 3) + 0.3 * (-1) ** r:.3f}" for u in range(1, 7) for r in (1, 2, 3)]
     p = _lot(tmp_path, lt_rows=_collapse_rows(), char=char, hom_rows=hom, analytes="{A: {unit: ccm3}}",
-             cert="{certification_date: 2026-11-22, checks: {validity_supported: advise}}")
+             cert="{certification_date: 2026-11-22, checks: {validity_supported: advise, stability_fit: advise}}")
     wb, cert = _run(p)
     period = wb.validity()
     assert "except for A" in period.justification and "shorter period only" in period.justification
 
 
 def test_batch_summary_lists_withheld_analytes():
-    from rmwork import cli
+    from rmwork.run import cli
 
     o = cli.LotSucceeded(params="p.yaml", lot="L-1", seconds=1.0,
                          message="L-1: Y withheld: validity_supported: 0 months")
@@ -385,10 +386,15 @@ def test_stability_line_that_does_not_fit_blocks_and_missing_adequacy_is_not_eva
         p = _lot(Path(d), lt_rows=lt_rows)
         wb = workbook.open(p)
         lt = wb.stability()["A"]["long_term"]
+    assert lt.adequacy is not None and lt.adequacy.adequate
     e = ce.certificate_entry(ce.Studies(long_term=lt, **base), Certificate(), requested_months=None)
+    assert next(i for i in e.checks.items if i.check == "stability_fit").status == "pass"
+    fields = {f: getattr(lt, f) for f in lt.__dataclass_fields__ if f != "adequacy"}
+    unknown = SimpleNamespace(**fields, adequacy=None)          # a line whose fit was not assessed
+    e = ce.certificate_entry(ce.Studies(long_term=unknown, **base), Certificate(), requested_months=None)
     item = next(i for i in e.checks.items if i.check == "stability_fit")
-    assert item.status == "not evaluated"        # today's regression carries no adequacy: never "pass"
-    bad = SimpleNamespace(**{f: getattr(lt, f) for f in lt.__dataclass_fields__},
+    assert item.status == "not evaluated"        # a missing assessment is never "pass"
+    bad = SimpleNamespace(**fields,
                           adequacy=SimpleNamespace(adequate=False, finding="curvature: quadratic term p = 0.001"))
     e = ce.certificate_entry(ce.Studies(long_term=bad, **base), Certificate(), requested_months=None)
     assert e.status == "withheld" and "curvature" in e.blocking[0]
@@ -406,8 +412,13 @@ def test_certificate_reads_typed_study_objects_as_well_as_dicts(tmp_path):
     p = _lot(tmp_path, lt_rows=[f"A,{t},{10 + 0.002 * (-1) ** (t // 4)}" for t in range(0, 40, 4)])
     wb, cert = _run(p)
     U = cert["A"].certified.U
-    wb.results["stability"] = {a: SimpleNamespace(**e) for a, e in wb.results["stability"].items()}
-    wb.results["characterization"] = {a: SimpleNamespace(**e) for a, e in wb.results["characterization"].items()}
+    from rmwork.characterization import CharacterizationStudy
+    from rmwork.stability import StabilityStudy
+
+    assert isinstance(wb.results["stability"]["A"], StabilityStudy)
+    assert isinstance(wb.results["characterization"]["A"], CharacterizationStudy)
+    # the same entry from the typed studies' parts handed over as plain mappings
+    wb.results["stability"] = {a: {"long_term": e.long_term} for a, e in wb.results["stability"].items()}
     assert wb.certificate()["A"].certified.U == U
 
 

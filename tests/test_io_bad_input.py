@@ -270,5 +270,5 @@ def test_validate_hidden_sheet_case_and_ambiguous_encoding_one_line_each(tmp_pat
 def test_data_path_that_is_a_symlink_loop_is_refused_in_one_line(tmp_path):
     (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
     (tmp_path / "lot.yaml").write_text("lot: A\nmaterial: m\nseed: 1\nhomogeneity:\n  data: loop.csv\n")
-    with pytest.raises(InputError, match=r"key 'homogeneity.data': data path 'loop.csv' cannot be resolved"):
+    with pytest.raises(InputError, match=r"key 'homogeneity.data': data path 'loop.csv' is a loop of symbolic links"):
         params.load(tmp_path / "lot.yaml")

@@ -60,7 +60,8 @@ def test_data_as_read_shows_each_rows_file_and_row(tmp_path):
     wb = workbook.open(lot(tmp_path, "[a.csv, b.csv]"))
     page = rlot.data_as_read(wb).data
     assert "<th>source_file</th>" in page.replace(' class="text"', "").replace(' class=""', "")
-    assert page.count(">b.csv<") == 2 and page.count(">a.csv<") == 2
+    rows = page[page.rindex("<table"):]            # the table as read (after the column summary)
+    assert rows.count(">b.csv<") == 2 and rows.count(">a.csv<") == 2
 
 
 def test_snapshot_round_trip_gives_the_same_frames_without_the_files(tmp_path):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rmwork import params, workbook
+from rmwork import params, preflight, workbook
 from rmwork.report import lot as rlot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def test_validate_lists_problems_of_a_large_table_quickly(tmp_path):
     lines = (tmp_path / "h.csv").read_text().splitlines(keepends=True)
     lines[150_000] = lines[150_000].rsplit(",", 2)[0] + ",1.2.3,mg/kg\n"
     (tmp_path / "h.csv").write_text("".join(lines))
-    found = params.problems(p)
+    found = preflight.problems(p)
     assert len(found) == 1 and found[0].row == 150_001 and found[0].column == "value", [str(e) for e in found]
     assert "'1.2.3' is not a number" in str(found[0])
     np.testing.assert_equal(len(lines), 200_001)

@@ -1,7 +1,7 @@
 """The parameter schema's strictness (issue 16): types, YAML's special values, lot names, lengths.
 
 The command-line sweep of the same classes is in test_bad_input.py; these are the API-level cases
-(``params.load`` raises the first problem, ``params.problems`` lists them all).
+(``params.load`` raises the first problem, ``preflight.problems`` lists them all).
 """
 
 import math
@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from rmwork import params
+from rmwork import params, preflight
 from rmwork.errors import InputError
 
 H = "analyte,unit,value\nFe,1,1.0\nFe,1,1.1\nFe,2,1.2\nFe,2,1.25\n"
@@ -133,7 +133,7 @@ def test_symlink_loop_data_path(tmp_path):
 def test_problems_lists_every_schema_error_once(tmp_path):
     p = lot(tmp_path, "  alpha: .nan\n  bayes: 1\n", name="'..'",
             top="seed2: 3\n")
-    found = params.problems(p)
+    found = preflight.problems(p)
     assert all(isinstance(e, InputError) for e in found)
     keys = sorted(e.key for e in found)
     assert keys == ["homogeneity.alpha", "homogeneity.bayes", "lot", "seed2"], [str(e) for e in found]
@@ -141,7 +141,7 @@ def test_problems_lists_every_schema_error_once(tmp_path):
 
 def test_problems_is_empty_for_a_valid_lot_and_load_agrees(tmp_path):
     p = lot(tmp_path)
-    assert params.problems(p) == []
-    lot_, data, found = params.survey(p)
+    assert preflight.problems(p) == []
+    lot_, data, found = preflight.survey(p)
     assert found == [] and lot_.params.lot == "L-1" and len(data["homogeneity"]) == 4
     assert math.isclose(data["homogeneity"]["value"].sum(), 1.0 + 1.1 + 1.2 + 1.25)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rmwork import params, workbook
+from rmwork import params, preflight, workbook
 from rmwork.errors import InputError
 
 GOOD_CHAR = "analyte,lab,value,u\nA,L1,10.02,0.03\nA,L2,9.98,0.04\nA,L3,10.05,0.05\n"
@@ -63,39 +63,41 @@ def run_fails(p, out) -> bool:
     return False
 
 
-# Issue 14, case 5: "excluding that lab, as the hint says, gives the same error" -- the run still applies
-# u > 0 to a lab excluded for the analyte (Workbook.characterization, the "char" branch); validate
-# already leaves the excluded lab out, as the issue asks.  Expected to pass once that branch is merged.
-_KNOWN_RUN_BUG = {"excluded_lab_with_identical_results"}
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(
-    reason="run checks u of an excluded lab (fixed on the char branch)", strict=False))
-    if c in _KNOWN_RUN_BUG else c for c in CASES])
+@pytest.mark.parametrize("case", list(CASES))
 def test_validate_fails_wherever_run_fails_on_input(case, tmp_path):
     p = make(tmp_path, **CASES[case])
-    problems = workbook.preflight(params.load(p))
+    problems = preflight.preflight(params.load(p))
     if run_fails(p, tmp_path / "out"):
         assert problems, f"{case}: run stops on bad input but validate finds nothing"
     for e in problems:
         assert "rmwork." not in str(e) and "ValidityPeriod" not in str(e)   # YAML words, not Python
 
 
+def run_withholds(p) -> bool:
+    """The run goes on but withholds an analyte (one that cannot be characterized, issue 14)."""
+    wb = workbook.open(p)
+    return any(e.status == "withheld" for e in wb.certificate().values())
+
+
 def test_the_bad_input_cases_do_stop_the_run(tmp_path):
-    """Guard against a vacuous test above: most of the cases really stop the run."""
+    """Guard against a vacuous test above: most of the cases really stop the run, and the others
+    (one lab, a lab with u = 0: the analyte cannot be characterized) withhold the analyte."""
     stopped = [c for c in CASES if run_fails(make(tmp_path / c, **CASES[c]), tmp_path / c / "out")]
-    assert len(stopped) >= 6, stopped
+    withheld = [c for c in CASES if c not in stopped and run_withholds(make(tmp_path / c, **CASES[c]))]
+    assert len(stopped) >= 4, stopped
+    assert {"lab_u_zero", "one_lab"} <= set(withheld), withheld
+    assert len(stopped) + len(withheld) >= 6
 
 
 def test_good_lot_is_valid_and_runs(tmp_path):
     p = make(tmp_path)
-    assert workbook.preflight(params.load(p)) == []
+    assert preflight.preflight(params.load(p)) == []
     assert not run_fails(p, tmp_path / "out")
 
 
 def test_u_zero_message_names_analyte_lab_file_row_and_the_fix(tmp_path):
     p = make(tmp_path, **CASES["lab_u_zero"])
-    problems = workbook.preflight(params.load(p))
+    problems = preflight.preflight(params.load(p))
     assert len(problems) == 1, [str(e) for e in problems]
     text = str(problems[0])
     assert "analyte 'A'" in text and "lab 'L2'" in text and "row 3" in text and "c.csv" in text
@@ -104,7 +106,7 @@ def test_u_zero_message_names_analyte_lab_file_row_and_the_fix(tmp_path):
 
 def test_every_problem_at_once_and_yaml_keys(tmp_path):
     p = make(tmp_path, cert=CERT.replace("DE", "Germany").replace("certification_date: 2026-11-22, ", ""))
-    keys = {e.key for e in workbook.preflight(params.load(p))}
+    keys = {e.key for e in preflight.preflight(params.load(p))}
     assert {"certificate.producer_country_code", "certificate.certification_date"} <= keys
 
 

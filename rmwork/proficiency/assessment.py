@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
-from ..errors import InputError
 from ..results import Result
 from .assigned import AssignedValue, assigned_value
 from .items import ItemStability

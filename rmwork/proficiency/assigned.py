@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..results import Result
 from ..robust import algorithm_a
 
-METHODS = ("certified", "algorithm-a", "experts")
+ASSIGNED_METHODS = ("certified", "algorithm-a", "experts")
 ALGORITHM_A_MIN = 3   # rmwork.robust.algorithm_a needs at least 3 results (median and MAD to start)
 
 
@@ -118,7 +118,7 @@ def assigned_value(values, codes, method: str = "algorithm-a", *, certified: Map
     Validated against ISO 13528:2022 Examples E.3 and E.7 (Algorithm A, u(x*)):
     ``tests/test_proficiency.py``.
     """
-    _checks.require_choice(method, METHODS, thing="method for the assigned value", key="proficiency.assigned",
+    _checks.require_choice(method, ASSIGNED_METHODS, thing="method for the assigned value", key="proficiency.assigned",
                            file=where)
     x = _checks.require_lab_finite(values, list(codes), what="value", where=where)
     return _DISPATCH[method](x, [str(c) for c in codes], certified=certified, experts=experts, k=float(k),

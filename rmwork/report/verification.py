@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .display import HTML, figure, heading, note, paragraph, table
+from .display import HTML, figure, note, paragraph, table
 
 TITLES = {"verification": ("Verification of certified values", "标准物质量值核查报告"),
           "proficiency": ("Proficiency test report", "能力验证（盲样测试）报告")}

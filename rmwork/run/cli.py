@@ -339,13 +339,13 @@ def cmd_batch(args) -> int:
 
 @command("validate", "check a parameter file and its data", lambda p: p.add_argument("params"))
 def cmd_validate(args) -> int:
-    from .. import params, workbook
+    from .. import preflight
 
     # every problem of the parameter file and of each data table, not only the first
-    lot, data, problems = params.survey(args.params)
+    lot, data, problems = preflight.survey(args.params)
     if not problems:
         # and every input problem run would stop on (certificate and DRMD items, labs, units)
-        problems = workbook.preflight(lot, data)
+        problems = preflight.preflight(lot, data)
     for p in problems:
         _err(p)
     if problems:

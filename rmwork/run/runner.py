@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import params, workbook
+from .. import comparison, params, workbook
 from ..errors import InputError, LockError, RmworkError
 from ..report import provenance
 from .child import EXIT_CELL_ERROR, die_with_parent
@@ -76,7 +76,7 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
     started = provenance.now_utc()
     lot = params.load(Path(params_file))            # 1. validate: every problem before any kernel
     svc = _sampling_service(lot)                    # its PyMC import overlaps the data's reading
-    data = workbook.load_data(lot)
+    data = comparison.load_lot_data(lot)
     kernel = kernel_name()
     out_root = Path(out) if out else Path("reports")
     name = lot.params.lot
