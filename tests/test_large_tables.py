@@ -48,7 +48,8 @@ def test_data_as_read_shows_a_bounded_preview_counts_and_summaries(tmp_path):
     page = rlot.data_as_read(wb, tmp_path / "out").data
     assert "1,000 rows" in page and "Showing the first 20 of 1,000 rows" in page
     assert rows_of(page, "Data as read — homogeneity") == rlot.PREVIEW_ROWS
-    assert rows_of(page, "Column summary — homogeneity") == 6      # analyte unit replicate value uom source_row
+    # one row per column as read: analyte unit replicate value uom, and source_file, source_row
+    assert rows_of(page, "Column summary — homogeneity") == len(wb.data["homogeneity"].columns) == 7
     df = pd.read_csv(tmp_path / "h.csv")
     summary = re.search(r"<td class=\"text\">value</td>(.*?)</tr>", page, re.S).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", summary)

@@ -52,6 +52,12 @@ def _new_document(lang: str) -> Document:
     return doc
 
 
+def _set_title(doc, title: str) -> None:
+    """The document property (Office limits core properties to 255 characters; the full title is
+    the document's first heading)."""
+    doc.core_properties.title = title if len(title) <= 255 else title[:254] + "…"
+
+
 def _runs(par, node, fmt: frozenset = frozenset()) -> None:
     """Add the text of ``node`` (an lxml element) to paragraph ``par`` with inline formatting."""
     if node.text:
@@ -186,7 +192,7 @@ def report_docx(notebook_path: Path, docx_path: Path, *, title: str, lang: str =
     """The whole report as DOCX: the executed notebook's narrative, tables and figures in order."""
     nb = nbformat.read(str(notebook_path), as_version=4)
     doc = _new_document(lang)
-    doc.core_properties.title = title
+    _set_title(doc, title)
     doc.add_heading(title, level=0)
     for kind, payload in _outputs(nb):
         if kind == "markdown":
@@ -215,7 +221,7 @@ def certificate_docx(notebook_path: Path, docx_path: Path, *, title: str, lang: 
                     el.remove(sib)
                 el.remove(checks)
             doc = _new_document(lang)
-            doc.core_properties.title = title
+            _set_title(doc, title)
             _block(doc, el)
             doc.save(str(docx_path))
             return docx_path

@@ -111,8 +111,11 @@ def verify_cmd(args) -> int:
         _err(p)
     if not (report_dir / provenance.MANIFEST).is_file():
         return 2
-    if not problems:
-        _out(f"{report_dir}: intact (every hash and the history chain match)")
+    if problems:
+        # a folder that fails its hashes is not read further: its manifest may not even parse
+        _err(f"{report_dir}: signatures not checked: the report fails verify (above)")
+        return 2
+    _out(f"{report_dir}: intact (every hash and the history chain match)")
     sigs = check.check_report(report_dir, keyring)
     bad = _print_signatures(report_dir, sigs, keyring)
     return 2 if problems or bad else 0
