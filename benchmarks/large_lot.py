@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results"
-DESIGNS = {"small": (5, 20, 10), "large": (5, 2000, 100)}   # analytes, units, replicates
+DESIGNS = {"small": (5, 20, 10), "large": (5, 2000, 100)}  # analytes, units, replicates
 TIME_RATIO_MAX, MEMORY_RATIO_MAX, HTML_MAX = 3.0, 3.0, 5_000_000
 
 
@@ -79,8 +79,12 @@ def run_lot(params: Path, out: Path) -> tuple[float, int]:
     """Wall time (s) and peak process-tree RSS (bytes) of one `rmwork run`."""
     peak = [0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "rmwork"), "run", str(params), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "rmwork"), "run", str(params), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     done = threading.Event()
 
     def sample():
@@ -104,45 +108,73 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--bayes", action="store_true")
     args = ap.parse_args(argv)
-    out: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                             "python": platform.python_version(), "date": time.strftime("%Y-%m-%d")},
-                 "bayes": args.bayes, "lots": {}}
+    out: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d"),
+        },
+        "bayes": args.bayes,
+        "lots": {},
+    }
     with tempfile.TemporaryDirectory(prefix="rmwork-large-") as tmp:
         tmp = Path(tmp)
         for name, (n_a, n_u, n_r) in DESIGNS.items():
             n = write_table(tmp / f"{name}.csv", n_a, n_u, n_r)
             lot = f"LARGE-{name.upper()}"
             params = tmp / f"{lot}.yaml"
-            params.write_text(f"lot: {lot}\nmaterial: large-lot benchmark\nseed: 1\nhomogeneity:\n"
-                              f"  data: {name}.csv\n  bayes: {'true' if args.bayes else 'false'}\n")
+            params.write_text(
+                f"lot: {lot}\nmaterial: large-lot benchmark\nseed: 1\nhomogeneity:\n"
+                f"  data: {name}.csv\n  bayes: {'true' if args.bayes else 'false'}\n"
+            )
             times, peaks = [], []
             for _ in range(args.repeat):
                 dt, peak = run_lot(params, tmp / "reports")
                 times.append(dt)
                 peaks.append(peak)
             report = tmp / "reports" / lot
-            verify = subprocess.run([str(BIN / "rmwork"), "verify", str(report)], capture_output=True, text=True)
+            verify = subprocess.run(
+                [str(BIN / "rmwork"), "verify", str(report)], capture_output=True, text=True
+            )
             out["lots"][name] = {
-                "results": n, "analytes": n_a, "units": n_u, "replicates": n_r,
+                "results": n,
+                "analytes": n_a,
+                "units": n_u,
+                "replicates": n_r,
                 "csv_bytes": (tmp / f"{name}.csv").stat().st_size,
-                "seconds": times, "median_s": statistics.median(times),
-                "peak_rss_bytes": peaks, "median_peak_rss_mb": statistics.median(peaks) / 2 ** 20,
+                "seconds": times,
+                "median_s": statistics.median(times),
+                "peak_rss_bytes": peaks,
+                "median_peak_rss_mb": statistics.median(peaks) / 2**20,
                 "report_html_bytes": (report / "report.html").stat().st_size,
                 "verify_exit": verify.returncode,
             }
-            print(f"{name:<6} {n:>9,} results: {statistics.median(times):6.1f} s, peak "
-                  f"{statistics.median(peaks) / 2 ** 20:6.0f} MiB, report.html "
-                  f"{out['lots'][name]['report_html_bytes'] / 1e6:.2f} MB", flush=True)
+            print(
+                f"{name:<6} {n:>9,} results: {statistics.median(times):6.1f} s, peak "
+                f"{statistics.median(peaks) / 2**20:6.0f} MiB, report.html "
+                f"{out['lots'][name]['report_html_bytes'] / 1e6:.2f} MB",
+                flush=True,
+            )
     small, large = out["lots"]["small"], out["lots"]["large"]
     t_ratio = large["median_s"] / small["median_s"]
     m_ratio = large["median_peak_rss_mb"] / small["median_peak_rss_mb"]
     out["time_ratio"], out["memory_ratio"] = t_ratio, m_ratio
-    out["targets"] = {"time_ratio_max": TIME_RATIO_MAX, "memory_ratio_max": MEMORY_RATIO_MAX,
-                      "report_html_max_bytes": HTML_MAX}
-    out["passed"] = bool(t_ratio <= TIME_RATIO_MAX and m_ratio <= MEMORY_RATIO_MAX
-                         and large["report_html_bytes"] <= HTML_MAX and large["verify_exit"] == 0)
-    print(f"time ratio {t_ratio:.2f} (target <= {TIME_RATIO_MAX}); memory ratio {m_ratio:.2f} "
-          f"(target <= {MEMORY_RATIO_MAX}); {'PASS' if out['passed'] else 'FAIL'}")
+    out["targets"] = {
+        "time_ratio_max": TIME_RATIO_MAX,
+        "memory_ratio_max": MEMORY_RATIO_MAX,
+        "report_html_max_bytes": HTML_MAX,
+    }
+    out["passed"] = bool(
+        t_ratio <= TIME_RATIO_MAX
+        and m_ratio <= MEMORY_RATIO_MAX
+        and large["report_html_bytes"] <= HTML_MAX
+        and large["verify_exit"] == 0
+    )
+    print(
+        f"time ratio {t_ratio:.2f} (target <= {TIME_RATIO_MAX}); memory ratio {m_ratio:.2f} "
+        f"(target <= {MEMORY_RATIO_MAX}); {'PASS' if out['passed'] else 'FAIL'}"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "large_lot.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0 if out["passed"] else 1

@@ -114,7 +114,9 @@ def jags_peer(repeat: int) -> dict | None:
     """NICOB hierarchical Gauss (Koepke et al. 2017) in JAGS: 250 000 iterations as NICOB runs it."""
     if not shutil.which("Rscript"):
         return None
-    chk = subprocess.run(["Rscript", "-e", "suppressMessages(library(rjags))"], capture_output=True, text=True)
+    chk = subprocess.run(
+        ["Rscript", "-e", "suppressMessages(library(rjags))"], capture_output=True, text=True
+    )
     if chk.returncode != 0:
         return None
     from rmwork.testing import reference
@@ -125,13 +127,13 @@ def jags_peer(repeat: int) -> dict | None:
     vec = lambda s: "c(" + ",".join(repr(float(v)) for v in s) + ")"  # noqa: E731
     script = f"""
     suppressMessages(library(rjags))
-    x <- {vec(d['value'])}; u <- {vec(d['u'])}; nu <- {vec(d['dof'])}
+    x <- {vec(d["value"])}; u <- {vec(d["u"])}; nu <- {vec(d["dof"])}
     madx <- mad(x); medu <- median(u)
     times <- c(); mus <- c(); sds <- c(); taus <- c()
     for (r in 1:{repeat}) {{
       t0 <- proc.time()[["elapsed"]]
       set.seed(r)
-      m <- jags.model("{tmp / 'model.jags'}", data = list(x = x, u2 = u^2, nu = nu, n = length(x),
+      m <- jags.model("{tmp / "model.jags"}", data = list(x = x, u2 = u^2, nu = nu, n = length(x),
                       madx = madx, medu = medu), inits = list(.RNG.name = "base::Mersenne-Twister", .RNG.seed = r),
                       n.chains = 1, n.adapt = 1000, quiet = TRUE)
       update(m, 25000, progress.bar = "none")
@@ -243,7 +245,7 @@ def timed_tree(cmd, cwd=ROOT) -> tuple[float, float]:
     return time.perf_counter() - t0, m.seconds
 
 
-def run_tree(cmd, cwd=ROOT) -> tuple[float, "PeakRSS"]:
+def run_tree(cmd, cwd=ROOT) -> tuple[float, PeakRSS]:
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakRSS(p.pid) as m:
@@ -259,7 +261,8 @@ def make_batch_lots(tmp: Path, n: int) -> Path:
     shutil.copy(ROOT / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv", folder / "h.csv")
     for i in range(n):
         (folder / f"B{i:02d}.yaml").write_text(
-            f"lot: B{i:02d}\nmaterial: batch benchmark lot {i}\nseed: {i}\nhomogeneity:\n  data: h.csv\n  bayes: false\n")
+            f"lot: B{i:02d}\nmaterial: batch benchmark lot {i}\nseed: {i}\nhomogeneity:\n  data: h.csv\n  bayes: false\n"
+        )
     return folder
 
 
@@ -271,8 +274,10 @@ def make_full_lots(tmp: Path, n: int) -> Path:
     demo = (ROOT / "parameters" / "RM-DEMO-CRM001.yaml").read_text(encoding="utf-8")
     demo = demo.replace("../data/", f"{ROOT / 'data'}/").replace("bayes: true", "bayes: false")
     for i in range(n):
-        text = "\n".join(f"lot: F{i:02d}" if ln.startswith("lot:") else f"seed: {i}" if ln.startswith("seed:")
-                         else ln for ln in demo.splitlines())
+        text = "\n".join(
+            f"lot: F{i:02d}" if ln.startswith("lot:") else f"seed: {i}" if ln.startswith("seed:") else ln
+            for ln in demo.splitlines()
+        )
         (folder / f"F{i:02d}.yaml").write_text(text + "\n", encoding="utf-8")
     return folder
 
@@ -286,8 +291,10 @@ def make_bayes_lots(tmp: Path, n: int) -> Path:
     demo = demo.replace("../data/", f"{ROOT / 'data'}/")
     assert "bayes: true" in demo
     for i in range(n):
-        text = "\n".join(f"lot: BY{i:02d}" if ln.startswith("lot:") else f"seed: {i}" if ln.startswith("seed:")
-                         else ln for ln in demo.splitlines())
+        text = "\n".join(
+            f"lot: BY{i:02d}" if ln.startswith("lot:") else f"seed: {i}" if ln.startswith("seed:") else ln
+            for ln in demo.splitlines()
+        )
         (folder / f"BY{i:02d}.yaml").write_text(text + "\n", encoding="utf-8")
     return folder
 
@@ -295,19 +302,38 @@ def make_bayes_lots(tmp: Path, n: int) -> Path:
 def batch_bayes(tmp: Path, n: int, repeat: int) -> tuple[dict, list]:
     folder = make_bayes_lots(tmp, n)
     t1s, t2s, c1s, c2s = [], [], [], []
-    for i in range(repeat):                     # interleaved, so both see the same machine state
+    for i in range(repeat):  # interleaved, so both see the same machine state
         for workers, ts, cs in ((1, t1s, c1s), (2, t2s, c2s)):
-            t, c = timed_tree([BIN / "rmwork", "batch", folder, "--out", tmp / f"by{workers}-{i}",
-                               "--workers", str(workers), "--force"])
+            t, c = timed_tree(
+                [
+                    BIN / "rmwork",
+                    "batch",
+                    folder,
+                    "--out",
+                    tmp / f"by{workers}-{i}",
+                    "--workers",
+                    str(workers),
+                    "--force",
+                ]
+            )
             ts.append(t)
             cs.append(c)
     t1, t2 = statistics.median(t1s), statistics.median(t2s)
     c1, c2 = statistics.median(c1s), statistics.median(c2s)
-    rows = [(f"batch (Bayes on: {n} copies of RM-DEMO-CRM001), --workers 1 / --workers 2",
-             f"{t1:.1f} s / {t2:.1f} s = {t1 / t2:.2f} x (runs: "
-             + ", ".join(f"{a / b:.2f}" for a, b in zip(t1s, t2s)) + ")", ">= 1.8 x"),
-            (f"batch (Bayes on): CPU of the process tree, --workers 1 / --workers 2",
-             f"{c1:.0f} s / {c2:.0f} s = {c2 / c1:.2f} (no structure compiled twice: about 1)", "")]
+    rows = [
+        (
+            f"batch (Bayes on: {n} copies of RM-DEMO-CRM001), --workers 1 / --workers 2",
+            f"{t1:.1f} s / {t2:.1f} s = {t1 / t2:.2f} x (runs: "
+            + ", ".join(f"{a / b:.2f}" for a, b in zip(t1s, t2s))
+            + ")",
+            ">= 1.8 x",
+        ),
+        (
+            "batch (Bayes on): CPU of the process tree, --workers 1 / --workers 2",
+            f"{c1:.0f} s / {c2:.0f} s = {c2 / c1:.2f} (no structure compiled twice: about 1)",
+            "",
+        ),
+    ]
     return {"lots": n, "workers1_s": t1s, "workers2_s": t2s, "cpu1_s": c1s, "cpu2_s": c2s}, rows
 
 
@@ -326,15 +352,20 @@ def main(argv=None):
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     tmp = Path(tempfile.mkdtemp(prefix="rmwork-bench-"))
-    res: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                             "python": platform.python_version(),
-                             "date": time.strftime("%Y-%m-%d", time.gmtime())}}
+    res: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        }
+    }
     rows = []
 
     if "floor" not in skip or "lot" not in skip:
         floors, lots = [], []
         demo = ROOT / "parameters" / "RM-DEMO-CRM001.yaml"
-        for _ in range(args.repeat):            # interleaved, so both see the same machine state
+        for _ in range(args.repeat):  # interleaved, so both see the same machine state
             floors.append(floor(tmp))
             if "lot" not in skip:
                 lots.append(lot_run(tmp, demo))
@@ -344,72 +375,154 @@ def main(argv=None):
         if lots:
             lt = statistics.median(lots)
             res["lot_s"] = lots
-            rows.append(("lot: rmwork run RM-DEMO-CRM001 (Bayes for 3 analytes)",
-                         f"{lt:.1f} s = {lt / f:.2f} x floor", "<= 2 x floor"))
+            rows.append(
+                (
+                    "lot: rmwork run RM-DEMO-CRM001 (Bayes for 3 analytes)",
+                    f"{lt:.1f} s = {lt / f:.2f} x floor",
+                    "<= 2 x floor",
+                )
+            )
 
     if "per-analyte" not in skip or "peer" not in skip:
         pa = per_analyte_fit(max(5, args.repeat * 3), max(3, args.repeat))
         res["per_analyte"] = pa
         m = statistics.median(pa["fits_s"])
         rows.append(("first fit (compile + sample), hierarchical Gauss", f"{pa['first_fit_s']:.1f} s", ""))
-        rows.append(("per extra analyte, compiled structure", f"{m:.3f} s (diagnostics passed "
-                     f"{sum(pa['diagnostics_passed'])}/{len(pa['diagnostics_passed'])}, same seed same "
-                     f"numbers: {pa['same_seed_same_numbers']})", "<= 0.3 s"))
+        rows.append(
+            (
+                "per extra analyte, compiled structure",
+                f"{m:.3f} s (diagnostics passed "
+                f"{sum(pa['diagnostics_passed'])}/{len(pa['diagnostics_passed'])}, same seed same "
+                f"numbers: {pa['same_seed_same_numbers']})",
+                "<= 0.3 s",
+            )
+        )
         if "peer" not in skip:
             peer = jags_peer(args.repeat)
             res["peer"] = peer
             if peer is None:
-                rows.append(("peer: JAGS (rjags) per fit", "skipped: R/rjags not installed "
-                             "(apt-get install r-base-core jags r-cran-rjags)", ">= 15 x"))
+                rows.append(
+                    (
+                        "peer: JAGS (rjags) per fit",
+                        "skipped: R/rjags not installed (apt-get install r-base-core jags r-cran-rjags)",
+                        ">= 15 x",
+                    )
+                )
             else:
                 j = statistics.median(peer["fits_s"])
-                rows.append(("peer: JAGS 250 000 iterations per fit", f"{j:.2f} s; rmwork {m:.3f} s; "
-                             f"ratio {j / m:.0f} x", ">= 15 x"))
-                rows.append(("peer: posterior mu mean / sd, tau mean (median [range] of seeds)",
-                             f"JAGS {_spread(peer['mu_mean'])} / {_spread(peer['mu_sd'])}, "
-                             f"{_spread(peer['tau_mean'])}; rmwork {_spread(pa['mu_mean'])} / "
-                             f"{_spread(pa['mu_sd'])}, {_spread(pa['tau_mean'])}",
-                             "equal within MC error"))
+                rows.append(
+                    (
+                        "peer: JAGS 250 000 iterations per fit",
+                        f"{j:.2f} s; rmwork {m:.3f} s; ratio {j / m:.0f} x",
+                        ">= 15 x",
+                    )
+                )
+                rows.append(
+                    (
+                        "peer: posterior mu mean / sd, tau mean (median [range] of seeds)",
+                        f"JAGS {_spread(peer['mu_mean'])} / {_spread(peer['mu_sd'])}, "
+                        f"{_spread(peer['tau_mean'])}; rmwork {_spread(pa['mu_mean'])} / "
+                        f"{_spread(pa['mu_sd'])}, {_spread(pa['tau_mean'])}",
+                        "equal within MC error",
+                    )
+                )
 
     if "batch" not in skip:
-        sets = {"small": ("homogeneity only", make_batch_lots(tmp, args.lots)),
-                "full": ("homogeneity, stability, characterization, certificate; Bayes off",
-                         make_full_lots(tmp, args.lots))}
+        sets = {
+            "small": ("homogeneity only", make_batch_lots(tmp, args.lots)),
+            "full": (
+                "homogeneity, stability, characterization, certificate; Bayes off",
+                make_full_lots(tmp, args.lots),
+            ),
+        }
         mib = lambda b: f"{b / 2**20:.0f} MiB"  # noqa: E731
         for key, (what, folder) in sets.items():
             t1s, t2s = [], []
             # timed without the memory monitor: on 2 busy cores its sampling (smaps_rollup of
             # every process, ten times a second) would take CPU from the --workers 2 run only
-            for i in range(args.repeat):        # interleaved, so both see the same machine state
-                t1s.append(wall([BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}1-{i}", "--workers", "1",
-                                 "--force"], cwd=ROOT))
-                t2s.append(wall([BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}2-{i}", "--workers", "2",
-                                 "--force"], cwd=ROOT))
-            t_skip = wall([BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}2-0", "--workers", "2"], cwd=ROOT)
+            for i in range(args.repeat):  # interleaved, so both see the same machine state
+                t1s.append(
+                    wall(
+                        [
+                            BIN / "rmwork",
+                            "batch",
+                            folder,
+                            "--out",
+                            tmp / f"{key}1-{i}",
+                            "--workers",
+                            "1",
+                            "--force",
+                        ],
+                        cwd=ROOT,
+                    )
+                )
+                t2s.append(
+                    wall(
+                        [
+                            BIN / "rmwork",
+                            "batch",
+                            folder,
+                            "--out",
+                            tmp / f"{key}2-{i}",
+                            "--workers",
+                            "2",
+                            "--force",
+                        ],
+                        cwd=ROOT,
+                    )
+                )
+            t_skip = wall(
+                [BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}2-0", "--workers", "2"], cwd=ROOT
+            )
             # memory: separate runs with the monitor
-            _, m2 = run_tree([BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}m", "--workers", "2", "--force"])
-            _, one = run_tree([BIN / "rmwork", "run", sorted(folder.glob("*.yaml"))[0], "--out", tmp / f"{key}0"])
+            _, m2 = run_tree(
+                [BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}m", "--workers", "2", "--force"]
+            )
+            _, one = run_tree(
+                [BIN / "rmwork", "run", sorted(folder.glob("*.yaml"))[0], "--out", tmp / f"{key}0"]
+            )
             t1, t2 = statistics.median(t1s), statistics.median(t2s)
             rss2, pss2 = m2.peak, m2.peak_pss
-            res[f"batch_{key}"] = {"lots": what, "workers1_s": t1s, "workers2_s": t2s,
-                                   "peak_rss_workers2": rss2, "peak_pss_workers2": pss2,
-                                   "peak_rss_one_lot": one.peak, "peak_pss_one_lot": one.peak_pss,
-                                   "all_skipped_s": t_skip}
-            rows.append((f"batch ({key} lots: {what}): {args.lots} lots, --workers 1 / --workers 2",
-                         f"{t1:.1f} s / {t2:.1f} s = {t1 / t2:.2f} x (runs: "
-                         + ", ".join(f"{a / b:.2f}" for a, b in zip(t1s, t2s)) + ")", ">= 1.8 x"))
-            rows.append((f"batch ({key} lots): rerun with nothing changed (all skipped)", f"{t_skip:.1f} s", ""))
+            res[f"batch_{key}"] = {
+                "lots": what,
+                "workers1_s": t1s,
+                "workers2_s": t2s,
+                "peak_rss_workers2": rss2,
+                "peak_pss_workers2": pss2,
+                "peak_rss_one_lot": one.peak,
+                "peak_pss_one_lot": one.peak_pss,
+                "all_skipped_s": t_skip,
+            }
+            rows.append(
+                (
+                    f"batch ({key} lots: {what}): {args.lots} lots, --workers 1 / --workers 2",
+                    f"{t1:.1f} s / {t2:.1f} s = {t1 / t2:.2f} x (runs: "
+                    + ", ".join(f"{a / b:.2f}" for a, b in zip(t1s, t2s))
+                    + ")",
+                    ">= 1.8 x",
+                )
+            )
+            rows.append(
+                (f"batch ({key} lots): rerun with nothing changed (all skipped)", f"{t_skip:.1f} s", "")
+            )
             for kind, a, b in (("RSS", rss2, one.peak), ("PSS", pss2, one.peak_pss)):
-                rows.append((f"memory ({key} lots): peak {kind} of the tree, batch --workers 2 vs 2 x one lot",
-                             f"{mib(a)} vs 2 x {mib(b)} = {mib(2 * b)} ({a / (2 * b):.2f})", "<= workers x one lot"))
+                rows.append(
+                    (
+                        f"memory ({key} lots): peak {kind} of the tree, batch --workers 2 vs 2 x one lot",
+                        f"{mib(a)} vs 2 x {mib(b)} = {mib(2 * b)} ({a / (2 * b):.2f})",
+                        "<= workers x one lot",
+                    )
+                )
 
     if "batch-bayes" not in skip:
         res["batch_bayes"], more = batch_bayes(tmp, args.bayes_lots, args.repeat)
         rows += more
 
     width = max(len(r[0]) for r in rows)
-    print(f"\nrmwork benchmarks — {res['machine']['cpus']} cores, {res['machine']['platform']}, "
-          f"Python {res['machine']['python']}, {res['machine']['date']} (medians of {args.repeat})\n")
+    print(
+        f"\nrmwork benchmarks — {res['machine']['cpus']} cores, {res['machine']['platform']}, "
+        f"Python {res['machine']['python']}, {res['machine']['date']} (medians of {args.repeat})\n"
+    )
     print(f"{'figure':<{width}}  {'measured':<60}  target")
     for name, val, target in rows:
         print(f"{name:<{width}}  {val:<60}  {target}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -20,8 +20,11 @@ def require_choice(got, allowed: Sequence[str], *, thing: str, key=None, file=No
     if got in allowed:
         return got
     close = difflib.get_close_matches(str(got), [str(a) for a in allowed], n=1)
-    hint = f"did you mean '{close[0]}'? Allowed: {', '.join(allowed)}" if close else \
-        f"use one of {', '.join(allowed)}"
+    hint = (
+        f"did you mean '{close[0]}'? Allowed: {', '.join(allowed)}"
+        if close
+        else f"use one of {', '.join(allowed)}"
+    )
     raise InputError(f"'{got}' is not a {thing}", key=key, file=file, hint=hint)
 
 
@@ -35,29 +38,41 @@ def require_finite_array(values, *, what: str, where: str | None = None, rows=No
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         row = None if rows is None else list(rows)[i]
-        raise InputError(f"{what} contains a non-finite value ({float(arr.ravel()[i])!r})", file=where, row=row,
-                         hint="enter a finite number or delete the row")
+        raise InputError(
+            f"{what} contains a non-finite value ({float(arr.ravel()[i])!r})",
+            file=where,
+            row=row,
+            hint="enter a finite number or delete the row",
+        )
     return arr
 
 
-def require_positive_array(values, *, what: str, where: str | None = None, rows=None,
-                           allow_zero: bool = False) -> np.ndarray:
+def require_positive_array(
+    values, *, what: str, where: str | None = None, rows=None, allow_zero: bool = False
+) -> np.ndarray:
     arr = require_finite_array(values, what=what, where=where, rows=rows)
     bad = arr < 0 if allow_zero else arr <= 0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         row = None if rows is None else list(rows)[i]
         rule = "not negative" if allow_zero else "positive"
-        raise InputError(f"{what} must be {rule}, got {float(arr.ravel()[i])!r}", file=where, row=row,
-                         hint=f"enter a {rule} value")
+        raise InputError(
+            f"{what} must be {rule}, got {float(arr.ravel()[i])!r}",
+            file=where,
+            row=row,
+            hint=f"enter a {rule} value",
+        )
     return arr
 
 
 def require_at_least(n: int, minimum: int, *, what: str, formula: str, where: str | None = None):
     """Formula-not-applicable message: '<where>: <formula> needs <condition>, <found>'."""
     if n < minimum:
-        raise InputError(f"{formula} needs at least {minimum} {what}, found {n}", file=where,
-                         hint="add data or remove the study from the parameter file")
+        raise InputError(
+            f"{formula} needs at least {minimum} {what}, found {n}",
+            file=where,
+            hint="add data or remove the study from the parameter file",
+        )
 
 
 def require_level(level: float, name: str = "level") -> float:
@@ -75,6 +90,7 @@ def require_same_length(*arrays: Iterable, names: Sequence[str]):
 
 # --- per-lab checks (characterization, outliers, robust) --------------------------------------
 
+
 def _lab_name(labs, i: int) -> str:
     return f"lab '{labs[i]}'" if labs is not None else f"entry {i + 1}"
 
@@ -84,18 +100,23 @@ def require_lab_finite(values, labs=None, *, what: str, where: str | None = None
     try:
         arr = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError):
-        raise InputError(f"{what} must be numbers", file=where,
-                         hint="check the column for text or empty cells") from None
+        raise InputError(
+            f"{what} must be numbers", file=where, hint="check the column for text or empty cells"
+        ) from None
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{_lab_name(labs, i)}: {what} is {float(arr[i])!r}, not a finite number", file=where,
-                         hint="enter a finite number or exclude the lab")
+        raise InputError(
+            f"{_lab_name(labs, i)}: {what} is {float(arr[i])!r}, not a finite number",
+            file=where,
+            hint="enter a finite number or exclude the lab",
+        )
     return arr
 
 
-def require_lab_positive(values, labs=None, *, what: str, where: str | None = None,
-                         allow_inf: bool = False) -> np.ndarray:
+def require_lab_positive(
+    values, labs=None, *, what: str, where: str | None = None, allow_inf: bool = False
+) -> np.ndarray:
     """Return ``values`` as a float array; raise naming the first lab whose entry is not > 0.
 
     With ``allow_inf`` an infinite entry is accepted (degrees of freedom: "infinitely many").
@@ -103,13 +124,17 @@ def require_lab_positive(values, labs=None, *, what: str, where: str | None = No
     try:
         arr = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError):
-        raise InputError(f"{what} must be numbers", file=where,
-                         hint="check the column for text or empty cells") from None
+        raise InputError(
+            f"{what} must be numbers", file=where, hint="check the column for text or empty cells"
+        ) from None
     ok = (arr > 0) & (np.isfinite(arr) | (allow_inf & (arr == np.inf)))
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
-        raise InputError(f"{_lab_name(labs, i)}: {what} must be positive, got {float(arr[i])!r}", file=where,
-                         hint=f"enter a positive {what} or exclude the lab")
+        raise InputError(
+            f"{_lab_name(labs, i)}: {what} must be positive, got {float(arr[i])!r}",
+            file=where,
+            hint=f"enter a positive {what} or exclude the lab",
+        )
     return arr
 
 
@@ -119,7 +144,10 @@ def require_unique_labels(labs, *, what: str = "lab", where: str | None = None) 
     seen = set()
     for v in out:
         if v in seen:
-            raise InputError(f"{what} '{v}' appears more than once", file=where,
-                             hint=f"give each {what} one row, or use the replicate layout without u")
+            raise InputError(
+                f"{what} '{v}' appears more than once",
+                file=where,
+                hint=f"give each {what} one row, or use the replicate layout without u",
+            )
         seen.add(v)
     return out

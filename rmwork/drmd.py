@@ -17,9 +17,9 @@ from __future__ import annotations
 import functools
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Mapping, Sequence
 
 from lxml import etree
 
@@ -27,32 +27,77 @@ from .certificate import CertificateMetadata, CertifiedValue
 from .errors import InputError
 from .results import Result
 
-__all__ = ["to_drmd", "validate_drmd", "DrmdValidation", "to_dsi_unit", "DRMD_SCHEMA_VERSION", "DRAFT_COMMENT"]
+__all__ = [
+    "to_drmd",
+    "validate_drmd",
+    "DrmdValidation",
+    "to_dsi_unit",
+    "DRMD_SCHEMA_VERSION",
+    "DRAFT_COMMENT",
+]
 
 DRMD_SCHEMA_VERSION = "0.3.0"
 # a DRMD written while approval is pending (certificate.approval: required) says so in drmd:comment
 # and names no approver; rmwork.signing issues the certificate from it (docs/signing.md)
-DRAFT_COMMENT = ("DRAFT - not an issued certificate: approval pending. The issued certificate is "
-                 "certificate.signed.drmd.xml, signed by the approver (rmwork sign --meaning approved).")
+DRAFT_COMMENT = (
+    "DRAFT - not an issued certificate: approval pending. The issued certificate is "
+    "certificate.signed.drmd.xml, signed by the approver (rmwork sign --meaning approved)."
+)
 PENDING_APPROVER = "approval pending"
 NS = {"drmd": "https://example.org/drmd", "dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
 _D, _C, _S = (f"{{{NS[p]}}}" for p in ("drmd", "dcc", "si"))
 
 # D-SI (PTB, SI reference point) unit macros: base and derived units rmwork translates
 _DSI_UNITS = {
-    "g": r"\gram", "kg": r"\kilogram", "L": r"\litre", "l": r"\litre", "m": r"\metre",
-    "s": r"\second", "mol": r"\mole", "K": r"\kelvin", "A": r"\ampere", "cd": r"\candela",
-    "Pa": r"\pascal", "J": r"\joule", "W": r"\watt", "V": r"\volt", "Hz": r"\hertz",
-    "N": r"\newton", "Bq": r"\becquerel", "Gy": r"\gray", "Sv": r"\sievert", "C": r"\coulomb",
-    "°C": r"\degreecelsius", "h": r"\hour", "min": r"\minute", "d": r"\day", "%": r"\percent",
+    "g": r"\gram",
+    "kg": r"\kilogram",
+    "L": r"\litre",
+    "l": r"\litre",
+    "m": r"\metre",
+    "s": r"\second",
+    "mol": r"\mole",
+    "K": r"\kelvin",
+    "A": r"\ampere",
+    "cd": r"\candela",
+    "Pa": r"\pascal",
+    "J": r"\joule",
+    "W": r"\watt",
+    "V": r"\volt",
+    "Hz": r"\hertz",
+    "N": r"\newton",
+    "Bq": r"\becquerel",
+    "Gy": r"\gray",
+    "Sv": r"\sievert",
+    "C": r"\coulomb",
+    "°C": r"\degreecelsius",
+    "h": r"\hour",
+    "min": r"\minute",
+    "d": r"\day",
+    "%": r"\percent",
     "1": r"\one",
 }
 _NO_PREFIX = {"kg", "°C", "h", "min", "d", "%", "1"}
 _DSI_PREFIXES = {
-    "Y": r"\yotta", "Z": r"\zetta", "E": r"\exa", "P": r"\peta", "T": r"\tera", "G": r"\giga",
-    "M": r"\mega", "k": r"\kilo", "h": r"\hecto", "da": r"\deca", "d": r"\deci", "c": r"\centi",
-    "m": r"\milli", "µ": r"\micro", "μ": r"\micro", "u": r"\micro", "n": r"\nano", "p": r"\pico",
-    "f": r"\femto", "a": r"\atto",
+    "Y": r"\yotta",
+    "Z": r"\zetta",
+    "E": r"\exa",
+    "P": r"\peta",
+    "T": r"\tera",
+    "G": r"\giga",
+    "M": r"\mega",
+    "k": r"\kilo",
+    "h": r"\hecto",
+    "da": r"\deca",
+    "d": r"\deci",
+    "c": r"\centi",
+    "m": r"\milli",
+    "µ": r"\micro",
+    "μ": r"\micro",
+    "u": r"\micro",
+    "n": r"\nano",
+    "p": r"\pico",
+    "f": r"\femto",
+    "a": r"\atto",
 }
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _FACTOR = re.compile(r"^(?P<sym>[^\d^\-]+|1)(?:\^?(?P<exp>-?\d+))?$")
@@ -77,9 +122,15 @@ def _dsi_factor(tok: str) -> tuple[str, int] | None:
 # whole units written in words or with a qualifier, as certificates print them (D-SI: the
 # qualifier is not part of the unit; the quantity kind says mass fraction)
 _DSI_TABLE = {
-    "% (m/m)": r"\percent", "%(m/m)": r"\percent", "% m/m": r"\percent", "% (w/w)": r"\percent",
-    "mass %": r"\percent", "wt%": r"\percent", "wt. %": r"\percent",
-    "ppm": None, "ppb": None,      # ambiguous (mass or amount fraction): say it in dsi_unit
+    "% (m/m)": r"\percent",
+    "%(m/m)": r"\percent",
+    "% m/m": r"\percent",
+    "% (w/w)": r"\percent",
+    "mass %": r"\percent",
+    "wt%": r"\percent",
+    "wt. %": r"\percent",
+    "ppm": None,
+    "ppb": None,  # ambiguous (mass or amount fraction): say it in dsi_unit
 }
 
 
@@ -97,10 +148,13 @@ def dsi_unit(unit: str, *, analyte: str = "", override: str | None = None) -> st
         return _DSI_TABLE[text]
     out = to_dsi_unit(text) if text not in _DSI_TABLE else text
     if not out or not out.startswith("\\"):
-        raise InputError(f"the unit '{text}'" + (f" of analyte '{analyte}'" if analyte else "")
-                         + " cannot be written in D-SI syntax for the DRMD",
-                         key=f"analytes.{analyte or '<name>'}.dsi_unit",
-                         hint="give the unit in D-SI syntax there, e.g. \\milli\\gram\\kilogram\\tothe{-1}")
+        raise InputError(
+            f"the unit '{text}'"
+            + (f" of analyte '{analyte}'" if analyte else "")
+            + " cannot be written in D-SI syntax for the DRMD",
+            key=f"analytes.{analyte or '<name>'}.dsi_unit",
+            hint="give the unit in D-SI syntax there, e.g. \\milli\\gram\\kilogram\\tothe{-1}",
+        )
     return out
 
 
@@ -179,8 +233,9 @@ def _k_text(k: float) -> str:
     return f"{k:.3g}"
 
 
-def _quantity(parent, cv: CertifiedValue, *, name: str, lang: str, quantity_type: str | None,
-              unit: str | None = None):
+def _quantity(
+    parent, cv: CertifiedValue, *, name: str, lang: str, quantity_type: str | None, unit: str | None = None
+):
     q = etree.SubElement(parent, f"{_D}quantity", refType="basic_measuredValue")
     _text(q, f"{_C}name", name, lang)
     real = etree.SubElement(q, f"{_S}real")
@@ -210,21 +265,33 @@ def _u_statement(vals: Sequence[CertifiedValue], lang: str) -> str:
     ks = sorted({_k_text(v.k) for v in vals})
     ps = sorted({f"{100 * v.coverage:g}" for v in vals})
     if lang == "zh":
-        return (f"标准值为定值结果；扩展不确定度 U = k·u_CRM，u_CRM 合成了定值、瓶间不均匀性及稳定性的标准不确定度，"
-                f"包含因子 k = {', '.join(ks)}，包含概率约 {', '.join(ps)} %"
-                f"（JJF 1059.1-2012；GUM JCGM 100:2008）。")
-    return (f"Expanded uncertainty U = k u_CRM, where u_CRM combines the standard uncertainties of "
-            f"characterization, between-unit inhomogeneity and stability (ISO Guide 35:2017); coverage "
-            f"factor k = {', '.join(ks)}, corresponding to a coverage probability of about "
-            f"{', '.join(ps)} % (GUM, JCGM 100:2008).")
+        return (
+            f"标准值为定值结果；扩展不确定度 U = k·u_CRM，u_CRM 合成了定值、瓶间不均匀性及稳定性的标准不确定度，"
+            f"包含因子 k = {', '.join(ks)}，包含概率约 {', '.join(ps)} %"
+            f"（JJF 1059.1-2012；GUM JCGM 100:2008）。"
+        )
+    return (
+        f"Expanded uncertainty U = k u_CRM, where u_CRM combines the standard uncertainties of "
+        f"characterization, between-unit inhomogeneity and stability (ISO Guide 35:2017); coverage "
+        f"factor k = {', '.join(ks)}, corresponding to a coverage probability of about "
+        f"{', '.join(ps)} % (GUM, JCGM 100:2008)."
+    )
 
 
-def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
-            analyte_names: Mapping[str, str] | None = None,
-            quantity_types: Mapping[str, str] | None = None,
-            unique_identifier: str | None = None, until_revoked: bool = False,
-            validate: bool = True, dsi_units: Mapping[str, str] | None = None,
-            strict_units: bool = False, approval_pending: bool = False) -> bytes:
+def to_drmd(
+    certified,
+    metadata: CertificateMetadata,
+    *,
+    informative=(),
+    analyte_names: Mapping[str, str] | None = None,
+    quantity_types: Mapping[str, str] | None = None,
+    unique_identifier: str | None = None,
+    until_revoked: bool = False,
+    validate: bool = True,
+    dsi_units: Mapping[str, str] | None = None,
+    strict_units: bool = False,
+    approval_pending: bool = False,
+) -> bytes:
     """Digital Reference Material Document of a certificate (DRMD v0.3.0; ISO Guide 31:2015 items).
 
     Parameters
@@ -283,8 +350,11 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
     vals = _as_list(certified)
     info = _as_list(informative)
     if not vals:
-        raise InputError("no certified value to write", key="certified",
-                         hint="certify at least one analyte before exporting the DRMD")
+        raise InputError(
+            "no certified value to write",
+            key="certified",
+            hint="certify at least one analyte before exporting the DRMD",
+        )
     m = metadata
     missing = m.missing()
     if not m.approver.strip() and not approval_pending:
@@ -292,27 +362,40 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
     if not (m.producer_city.strip() or m.producer_country_code.strip() or m.producer_address.strip()):
         missing.append("producer_city")
     if missing:
-        raise InputError(f"DRMD v{DRMD_SCHEMA_VERSION} needs the certificate item(s) {', '.join(missing)}",
-                         key="certificate", hint="add them to the certificate section of the parameter file")
+        raise InputError(
+            f"DRMD v{DRMD_SCHEMA_VERSION} needs the certificate item(s) {', '.join(missing)}",
+            key="certificate",
+            hint="add them to the certificate section of the parameter file",
+        )
     if m.validity is None and not until_revoked:
-        raise InputError("no period of validity", key="certificate.certification_date",
-                         hint="set certificate.certification_date (and stability.long_term.shelf_life "
-                              "or certificate.validity_months)")
+        raise InputError(
+            "no period of validity",
+            key="certificate.certification_date",
+            hint="set certificate.certification_date (and stability.long_term.shelf_life "
+            "or certificate.validity_months)",
+        )
     dsu = dict(dsi_units or {})
-    units = {cv.analyte: (dsi_unit(cv.unit_of_measure, analyte=cv.analyte, override=dsu.get(cv.analyte))
-                          if strict_units else dsu.get(cv.analyte) or to_dsi_unit(cv.unit_of_measure))
-             for cv in vals + info}
+    units = {
+        cv.analyte: (
+            dsi_unit(cv.unit_of_measure, analyte=cv.analyte, override=dsu.get(cv.analyte))
+            if strict_units
+            else dsu.get(cv.analyte) or to_dsi_unit(cv.unit_of_measure)
+        )
+        for cv in vals + info
+    }
     lang = (m.language or "en").strip().lower()
     names = dict(analyte_names or {})
     qtypes = dict(quantity_types or {})
 
-    root = etree.Element(f"{_D}digitalReferenceMaterialDocument", nsmap=NS,
-                         schemaVersion=DRMD_SCHEMA_VERSION)
+    root = etree.Element(f"{_D}digitalReferenceMaterialDocument", nsmap=NS, schemaVersion=DRMD_SCHEMA_VERSION)
     adm = etree.SubElement(root, f"{_D}administrativeData")
     core = etree.SubElement(adm, f"{_D}coreData")
     etree.SubElement(core, f"{_D}titleOfTheDocument").text = "referenceMaterialCertificate"
-    uid = unique_identifier or str(uuid.uuid5(
-        uuid.NAMESPACE_URL, f"rmwork:drmd:{m.rm_number}|{m.lot}|{m.material}|{m.certification_date}"))
+    uid = unique_identifier or str(
+        uuid.uuid5(
+            uuid.NAMESPACE_URL, f"rmwork:drmd:{m.rm_number}|{m.lot}|{m.material}|{m.certification_date}"
+        )
+    )
     etree.SubElement(core, f"{_D}uniqueIdentifier").text = _clean(uid)
     ids = [(s, v) for s, v in (("certificate", m.certificate_id), ("RM number", m.rm_number)) if v.strip()]
     if ids:
@@ -368,8 +451,11 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
         if not group:
             continue
         mp = etree.SubElement(plist, f"{_D}materialProperties", isCertified=certified_flag)
-        title = ("Certified values" if certified_flag == "true" else "Indicative values") if lang != "zh" \
+        title = (
+            ("Certified values" if certified_flag == "true" else "Indicative values")
+            if lang != "zh"
             else ("标准值" if certified_flag == "true" else "参考值（非认定值）")
+        )
         _text(mp, f"{_D}name", title, lang)
         results = etree.SubElement(mp, f"{_D}results")
         res = etree.SubElement(results, f"{_D}result")
@@ -377,26 +463,50 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
         _text(res, f"{_D}description", _u_statement(group, lang), lang)
         lst = etree.SubElement(etree.SubElement(res, f"{_D}data"), f"{_D}list")
         for cv in group:
-            _quantity(lst, cv, name=names.get(cv.analyte, cv.analyte) or cv.analyte, lang=lang,
-                      quantity_type=qtypes.get(cv.analyte, _quantity_type(cv.unit_of_measure)),
-                      unit=units[cv.analyte])
+            _quantity(
+                lst,
+                cv,
+                name=names.get(cv.analyte, cv.analyte) or cv.analyte,
+                lang=lang,
+                quantity_type=qtypes.get(cv.analyte, _quantity_type(cv.unit_of_measure)),
+                unit=units[cv.analyte],
+            )
 
     st = etree.SubElement(root, f"{_D}statements")
     zh = lang == "zh"
     _rich(st, f"{_D}intendedUse", "预期用途" if zh else "Intended use", m.intended_use, lang)
     _rich(st, f"{_D}storageInformation", "储存条件" if zh else "Storage information", m.storage, lang)
-    _rich(st, f"{_D}instructionsForHandlingAndUse", "使用说明" if zh else "Instructions for handling and use",
-          m.instructions, lang)
+    _rich(
+        st,
+        f"{_D}instructionsForHandlingAndUse",
+        "使用说明" if zh else "Instructions for handling and use",
+        m.instructions,
+        lang,
+    )
     if m.traceability.strip():
-        _rich(st, f"{_D}metrologicalTraceability", "计量溯源性声明" if zh else "Metrological traceability",
-              m.traceability, lang)
+        _rich(
+            st,
+            f"{_D}metrologicalTraceability",
+            "计量溯源性声明" if zh else "Metrological traceability",
+            m.traceability,
+            lang,
+        )
     if m.safety.strip():
-        _rich(st, f"{_D}healthAndSafetyInformation", "安全信息" if zh else "Health and safety information",
-              m.safety, lang)
+        _rich(
+            st,
+            f"{_D}healthAndSafetyInformation",
+            "安全信息" if zh else "Health and safety information",
+            m.safety,
+            lang,
+        )
     extra = []
     if m.validity is not None:
-        extra.append(("有效期" if zh else "Period of validity",
-                      m.validity.justification_zh if zh else m.validity.justification))
+        extra.append(
+            (
+                "有效期" if zh else "Period of validity",
+                m.validity.justification_zh if zh else m.validity.justification,
+            )
+        )
     if m.certification_date.strip():
         extra.append(("定值日期" if zh else "Date of certification", m.certification_date))
     if m.homogeneity_stability.strip():
@@ -418,13 +528,14 @@ def to_drmd(certified, metadata: CertificateMetadata, *, informative=(),
 # Validation
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DrmdValidation(Result):
     """Outcome of validating a document against the DRMD schema (DRMD v0.3.0 XSD)."""
 
     valid: bool
-    errors: tuple[str, ...]     # "line N: message", in document order
-    schema: str                 # schema file and version
+    errors: tuple[str, ...]  # "line N: message", in document order
+    schema: str  # schema file and version
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -474,15 +585,20 @@ def validate_drmd(xml, *, raise_on_error: bool = True) -> DrmdValidation:
         else:
             doc = etree.parse(str(xml), parser)
     except etree.XMLSyntaxError as e:
-        raise InputError(f"DRMD document is not well-formed XML: {e}", key="drmd",
-                         hint="check the file; it must be UTF-8 XML") from None
+        raise InputError(
+            f"DRMD document is not well-formed XML: {e}",
+            key="drmd",
+            hint="check the file; it must be UTF-8 XML",
+        ) from None
     schema = _schema()
     ok = schema.validate(doc)
     errors = tuple(f"line {e.line}: {e.message}" for e in schema.error_log)
     res = DrmdValidation(valid=bool(ok), errors=errors, schema=f"drmd.xsd v{DRMD_SCHEMA_VERSION}")
     if not ok and raise_on_error:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(f"DRMD document does not validate against drmd.xsd v{DRMD_SCHEMA_VERSION}: "
-                         f"{errors[0]}{more}", key="drmd",
-                         hint="fix the element named in the message (see rmwork/data/drmd/BAM-M375a.xml)")
+        raise InputError(
+            f"DRMD document does not validate against drmd.xsd v{DRMD_SCHEMA_VERSION}: {errors[0]}{more}",
+            key="drmd",
+            hint="fix the element named in the message (see rmwork/data/drmd/BAM-M375a.xml)",
+        )
     return res

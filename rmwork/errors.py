@@ -20,11 +20,17 @@ class InputError(RmworkError):
         super().__init__(str(self))
 
     def __str__(self):
-        where = [part for part in (self.file and str(self.file),
-                                   self.sheet and f"sheet {self.sheet}",
-                                   self.row is not None and f"row {self.row}",
-                                   self.column and f"column '{self.column}'",
-                                   self.key and f"key '{self.key}'") if part]
+        where = [
+            part
+            for part in (
+                self.file and str(self.file),
+                self.sheet and f"sheet {self.sheet}",
+                self.row is not None and f"row {self.row}",
+                self.column and f"column '{self.column}'",
+                self.key and f"key '{self.key}'",
+            )
+            if part
+        ]
         text = f"{', '.join(where)}: {self.problem}" if where else str(self.problem)
         text = f"{text}; {self.hint}" if self.hint else text
         # one line, always: data may carry newlines into messages
@@ -32,8 +38,10 @@ class InputError(RmworkError):
 
     def __reduce__(self):
         # picklable across process pools (batch) with its fields intact
-        return (_rebuild_input_error, (self.problem, self.file, self.sheet, self.row,
-                                       self.column, self.key, self.hint))
+        return (
+            _rebuild_input_error,
+            (self.problem, self.file, self.sheet, self.row, self.column, self.key, self.hint),
+        )
 
 
 def _rebuild_input_error(problem, file, sheet, row, column, key, hint):

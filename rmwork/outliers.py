@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 import string
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,10 @@ from . import _checks
 from .errors import InputError
 from .results import Result
 
-DEFAULT_SEED = 5725      # fixed default so simulated screening p-values are reproducible; pass the lot seed
-N_SIM = 100_000          # null samples for the Dixon and double-Grubbs p-values (MC standard error <= 0.0016)
-STRAGGLER_ALPHA = 0.05   # ISO 5725-2:2019, 7.3.2: straggler at 5 %
-OUTLIER_ALPHA = 0.01     # ISO 5725-2:2019, 7.3.2: statistical outlier at 1 %
+DEFAULT_SEED = 5725  # fixed default so simulated screening p-values are reproducible; pass the lot seed
+N_SIM = 100_000  # null samples for the Dixon and double-Grubbs p-values (MC standard error <= 0.0016)
+STRAGGLER_ALPHA = 0.05  # ISO 5725-2:2019, 7.3.2: straggler at 5 %
+OUTLIER_ALPHA = 0.01  # ISO 5725-2:2019, 7.3.2: statistical outlier at 1 %
 
 
 def _labels(labels, n: int) -> tuple[str, ...]:
@@ -52,6 +52,7 @@ def _level(p: float) -> str:
 # ---------------------------------------------------------------------------------------------
 # Grubbs
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GrubbsResult(Result):
     """Grubbs' test for one outlying laboratory mean at either end (ISO 5725-2:2019, 7.3.4)."""
@@ -59,20 +60,20 @@ class GrubbsResult(Result):
     n: int
     mean: float
     sd: float
-    statistic: float            # max(G_low, G_high)
-    p_value: float              # two-sided, for the more extreme end
+    statistic: float  # max(G_low, G_high)
+    p_value: float  # two-sided, for the more extreme end
     lab_low: str
     lab_high: str
     g_low: float
     g_high: float
-    p_value_low: float          # one-sided (eCerto convention)
+    p_value_low: float  # one-sided (eCerto convention)
     p_value_high: float
-    level_low: str              # "outlier" / "straggler" / "" by the two-sided p (ISO 5725-2, 7.3.2)
+    level_low: str  # "outlier" / "straggler" / "" by the two-sided p (ISO 5725-2, 7.3.2)
     level_high: str
-    g_critical_05: float        # two-sided 5 % critical value (ISO 5725-2 Table 5)
-    g_critical_01: float        # two-sided 1 % critical value
+    g_critical_05: float  # two-sided 5 % critical value (ISO 5725-2 Table 5)
+    g_critical_01: float  # two-sided 1 % critical value
     alpha: float
-    flagged: tuple[str, ...]    # labs whose G exceeds the two-sided critical value at alpha
+    flagged: tuple[str, ...]  # labs whose G exceeds the two-sided critical value at alpha
     method: str = "grubbs-single"
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -149,13 +150,14 @@ def grubbs(values, labels=None, *, alpha: float = 0.05) -> GrubbsResult:
     labs = _labels(labels, len(np.ravel(values)))
     x = _checks.require_lab_finite(values, labs, what="value")
     n = len(x)
-    _checks.require_at_least(n, 3, what="laboratory means",
-                             formula="Grubbs' test (ISO 5725-2:2019, 7.3.4)")
+    _checks.require_at_least(n, 3, what="laboratory means", formula="Grubbs' test (ISO 5725-2:2019, 7.3.4)")
     _checks.require_level(alpha, "alpha")
     sd = float(np.std(x, ddof=1))
     if sd == 0:
-        raise InputError("Grubbs' test (ISO 5725-2:2019, 7.3.4) needs laboratory means that differ, "
-                         "all are equal", hint="no laboratory stands out; skip the test")
+        raise InputError(
+            "Grubbs' test (ISO 5725-2:2019, 7.3.4) needs laboratory means that differ, all are equal",
+            hint="no laboratory stands out; skip the test",
+        )
     mean = float(np.mean(x))
     i_lo, i_hi = int(np.argmin(x)), int(np.argmax(x))
     g_lo, g_hi = (mean - x[i_lo]) / sd, (x[i_hi] - mean) / sd
@@ -163,14 +165,29 @@ def grubbs(values, labels=None, *, alpha: float = 0.05) -> GrubbsResult:
     p2_lo, p2_hi = min(1.0, 2 * p_lo), min(1.0, 2 * p_hi)
     flagged = tuple(lab for lab, p in ((labs[i_lo], p2_lo), (labs[i_hi], p2_hi)) if p <= alpha)
     return GrubbsResult(
-        n=n, mean=mean, sd=sd, statistic=max(g_lo, g_hi), p_value=min(p2_lo, p2_hi),
-        lab_low=labs[i_lo], lab_high=labs[i_hi], g_low=float(g_lo), g_high=float(g_hi),
-        p_value_low=p_lo, p_value_high=p_hi, level_low=_level(p2_lo), level_high=_level(p2_hi),
-        g_critical_05=_grubbs_critical(0.05, n), g_critical_01=_grubbs_critical(0.01, n),
-        alpha=alpha, flagged=flagged,
-        clauses={"statistic": "ISO 5725-2:2019, 7.3.4.1 (single Grubbs)",
-                 "p_value": "Grubbs (1950), t-distribution relation",
-                 "g_critical_05": "ISO 5725-2:2019, Table 5"})
+        n=n,
+        mean=mean,
+        sd=sd,
+        statistic=max(g_lo, g_hi),
+        p_value=min(p2_lo, p2_hi),
+        lab_low=labs[i_lo],
+        lab_high=labs[i_hi],
+        g_low=float(g_lo),
+        g_high=float(g_hi),
+        p_value_low=p_lo,
+        p_value_high=p_hi,
+        level_low=_level(p2_lo),
+        level_high=_level(p2_hi),
+        g_critical_05=_grubbs_critical(0.05, n),
+        g_critical_01=_grubbs_critical(0.01, n),
+        alpha=alpha,
+        flagged=flagged,
+        clauses={
+            "statistic": "ISO 5725-2:2019, 7.3.4.1 (single Grubbs)",
+            "p_value": "Grubbs (1950), t-distribution relation",
+            "g_critical_05": "ISO 5725-2:2019, Table 5",
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,11 +197,11 @@ class GrubbsDoubleResult(Result):
     n: int
     labs_low: tuple[str, str]
     labs_high: tuple[str, str]
-    statistic_low: float        # SS without the two smallest / SS of all
-    statistic_high: float       # SS without the two largest / SS of all
-    p_value_low: float          # one-sided, simulated
+    statistic_low: float  # SS without the two smallest / SS of all
+    statistic_high: float  # SS without the two largest / SS of all
+    p_value_low: float  # one-sided, simulated
     p_value_high: float
-    g_critical_05: float        # simulated lower 5 % point (small statistic = outlying pair)
+    g_critical_05: float  # simulated lower 5 % point (small statistic = outlying pair)
     g_critical_01: float
     alpha: float
     flagged: tuple[str, ...]
@@ -197,14 +214,17 @@ class GrubbsDoubleResult(Result):
 
 def _double_grubbs_stats(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ratios for sorted samples along the last axis: (low pair removed, high pair removed)."""
+
     def ss(a):
         return ((a - a.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1)
+
     total = ss(xs)
     return ss(xs[..., 2:]) / total, ss(xs[..., :-2]) / total
 
 
-def grubbs_double(values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SIM,
-                  seed: int = DEFAULT_SEED) -> GrubbsDoubleResult:
+def grubbs_double(
+    values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SIM, seed: int = DEFAULT_SEED
+) -> GrubbsDoubleResult:
     r"""Grubbs' double-outlier test on laboratory means (ISO 5725-2:2019, 7.3.4.3).
 
     Parameters
@@ -254,12 +274,16 @@ def grubbs_double(values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SI
     labs = _labels(labels, len(np.ravel(values)))
     x = _checks.require_lab_finite(values, labs, what="value")
     n = len(x)
-    _checks.require_at_least(n, 4, what="laboratory means",
-                             formula="the double Grubbs test (ISO 5725-2:2019, 7.3.4.3)")
+    _checks.require_at_least(
+        n, 4, what="laboratory means", formula="the double Grubbs test (ISO 5725-2:2019, 7.3.4.3)"
+    )
     _checks.require_level(alpha, "alpha")
     if np.ptp(x) == 0:
-        raise InputError("the double Grubbs test (ISO 5725-2:2019, 7.3.4.3) needs laboratory means "
-                         "that differ, all are equal", hint="no laboratory stands out; skip the test")
+        raise InputError(
+            "the double Grubbs test (ISO 5725-2:2019, 7.3.4.3) needs laboratory means "
+            "that differ, all are equal",
+            hint="no laboratory stands out; skip the test",
+        )
     order = np.argsort(x, kind="stable")
     g_lo, g_hi = (float(v) for v in _double_grubbs_stats(np.sort(x)))
     rng = np.random.default_rng(seed)
@@ -272,12 +296,22 @@ def grubbs_double(values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SI
     high = (labs[order[-2]], labs[order[-1]])
     flagged = (low if p_lo <= alpha else ()) + (high if p_hi <= alpha else ())
     return GrubbsDoubleResult(
-        n=n, labs_low=low, labs_high=high, statistic_low=g_lo, statistic_high=g_hi,
-        p_value_low=float(p_lo), p_value_high=float(p_hi),
-        g_critical_05=float(np.quantile(null, 0.05)), g_critical_01=float(np.quantile(null, 0.01)),
-        alpha=alpha, flagged=flagged, n_sim=int(n_sim), seed=int(seed),
+        n=n,
+        labs_low=low,
+        labs_high=high,
+        statistic_low=g_lo,
+        statistic_high=g_hi,
+        p_value_low=float(p_lo),
+        p_value_high=float(p_hi),
+        g_critical_05=float(np.quantile(null, 0.05)),
+        g_critical_01=float(np.quantile(null, 0.01)),
+        alpha=alpha,
+        flagged=flagged,
+        n_sim=int(n_sim),
+        seed=int(seed),
         notes=(f"p-values simulated from {int(n_sim)} normal samples (seed {seed})",),
-        clauses={"statistic": "ISO 5725-2:2019, 7.3.4.3 (double Grubbs)"})
+        clauses={"statistic": "ISO 5725-2:2019, 7.3.4.3 (double Grubbs)"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,8 +324,10 @@ def _dixon_type(n: int) -> str:
     for name, lo, hi in DIXON_RATIOS:
         if lo <= n <= hi:
             return name
-    raise InputError(f"Dixon's test (GB/T 4883-2008, 4.2) needs 3 to 100 laboratory means, found {n}",
-                     hint="use Grubbs' test for more than 100 values")
+    raise InputError(
+        f"Dixon's test (GB/T 4883-2008, 4.2) needs 3 to 100 laboratory means, found {n}",
+        hint="use Grubbs' test for more than 100 values",
+    )
 
 
 def _dixon_stats(xs: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -317,14 +353,14 @@ class DixonResult(Result):
     """Dixon's ratio test at both ends of the laboratory means (GB/T 4883-2008, 4.2)."""
 
     n: int
-    ratio: str                  # r10, r11, r21 or r22 by n
+    ratio: str  # r10, r11, r21 or r22 by n
     lab_low: str
     lab_high: str
     statistic_low: float
     statistic_high: float
-    p_value_low: float          # one-sided, simulated
+    p_value_low: float  # one-sided, simulated
     p_value_high: float
-    r_critical_05: float        # simulated one-sided 5 % point
+    r_critical_05: float  # simulated one-sided 5 % point
     r_critical_01: float
     alpha: float
     flagged: tuple[str, ...]
@@ -335,8 +371,9 @@ class DixonResult(Result):
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
-def dixon(values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SIM,
-          seed: int = DEFAULT_SEED) -> DixonResult:
+def dixon(
+    values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SIM, seed: int = DEFAULT_SEED
+) -> DixonResult:
     r"""Dixon's outlier test on the smallest and largest laboratory mean (GB/T 4883-2008, 4.2).
 
     Parameters
@@ -393,8 +430,10 @@ def dixon(values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SIM,
     xs = x[order]
     lo, hi = (float(v) for v in _dixon_stats(xs, kind))
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise InputError(f"Dixon's test ({kind}) needs laboratory means whose range is not zero",
-                         hint="no laboratory stands out; skip the test")
+        raise InputError(
+            f"Dixon's test ({kind}) needs laboratory means whose range is not zero",
+            hint="no laboratory stands out; skip the test",
+        )
     rng = np.random.default_rng(seed)
     sim = np.sort(rng.standard_normal((int(n_sim), n)), axis=1)
     null = np.concatenate(_dixon_stats(sim, kind))
@@ -402,27 +441,39 @@ def dixon(values, labels=None, *, alpha: float = 0.05, n_sim: int = N_SIM,
     p_hi = (1 + np.count_nonzero(null >= hi)) / (1 + null.size)
     flagged = tuple(lab for lab, p in ((labs[order[0]], p_lo), (labs[order[-1]], p_hi)) if p <= alpha)
     return DixonResult(
-        n=n, ratio=kind, lab_low=labs[order[0]], lab_high=labs[order[-1]], statistic_low=lo,
-        statistic_high=hi, p_value_low=float(p_lo), p_value_high=float(p_hi),
-        r_critical_05=float(np.quantile(null, 0.95)), r_critical_01=float(np.quantile(null, 0.99)),
-        alpha=alpha, flagged=flagged, n_sim=int(n_sim), seed=int(seed),
+        n=n,
+        ratio=kind,
+        lab_low=labs[order[0]],
+        lab_high=labs[order[-1]],
+        statistic_low=lo,
+        statistic_high=hi,
+        p_value_low=float(p_lo),
+        p_value_high=float(p_hi),
+        r_critical_05=float(np.quantile(null, 0.95)),
+        r_critical_01=float(np.quantile(null, 0.99)),
+        alpha=alpha,
+        flagged=flagged,
+        n_sim=int(n_sim),
+        seed=int(seed),
         notes=(f"p-values simulated from {int(n_sim)} normal samples (seed {seed})",),
-        clauses={"statistic": "GB/T 4883-2008, 4.2; Dixon (1951)"})
+        clauses={"statistic": "GB/T 4883-2008, 4.2; Dixon (1951)"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Cochran C (repeated)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CochranResult(Result):
     """Cochran's C test for an outlying laboratory variance, applied repeatedly (ISO 5725-2:2019, 7.3.3)."""
 
     n_labs: int
-    statistic: float            # C of the first round
-    p_value: float              # p of the first round
-    flagged: tuple[str, ...]    # removed in order, each at p <= alpha
-    rounds: tuple[dict, ...]    # {lab, c, p_value, k, n, level}
-    excluded: tuple[str, ...]   # zero-variance labs, left out before testing
+    statistic: float  # C of the first round
+    p_value: float  # p of the first round
+    flagged: tuple[str, ...]  # removed in order, each at p <= alpha
+    rounds: tuple[dict, ...]  # {lab, c, p_value, k, n, level}
+    excluded: tuple[str, ...]  # zero-variance labs, left out before testing
     alpha: float
     method: str = "cochran"
     notes: tuple[str, ...] = ()
@@ -492,22 +543,28 @@ def cochran(variances, n, labels=None, *, alpha: float = 0.05, repeated: bool = 
     v = _checks.require_lab_finite(v, labs, what="variance")
     if (v < 0).any():
         i = int(np.flatnonzero(v < 0)[0])
-        raise InputError(f"lab '{labs[i]}': variance must not be negative, got {float(v[i])!r}",
-                         hint="enter s^2 of the lab's replicates")
+        raise InputError(
+            f"lab '{labs[i]}': variance must not be negative, got {float(v[i])!r}",
+            hint="enter s^2 of the lab's replicates",
+        )
     nn = np.broadcast_to(np.asarray(n, dtype=float), v.shape).copy()
     nn = _checks.require_lab_finite(nn, labs, what="number of replicates")
     if (nn < 2).any():
         i = int(np.flatnonzero(nn < 2)[0])
-        raise InputError(f"lab '{labs[i]}': Cochran's C (ISO 5725-2:2019, 7.3.3) needs at least 2 "
-                         f"replicates per laboratory, found {nn[i]:g}", hint="leave the lab out of the test")
+        raise InputError(
+            f"lab '{labs[i]}': Cochran's C (ISO 5725-2:2019, 7.3.3) needs at least 2 "
+            f"replicates per laboratory, found {nn[i]:g}",
+            hint="leave the lab out of the test",
+        )
     _checks.require_level(alpha, "alpha")
     keep = v > 0
     excluded = tuple(lab for lab, k in zip(labs, keep) if not k)
     notes = [f"lab '{lab}' has zero variance: left out of Cochran's test (as in eCerto)" for lab in excluded]
     names = [lab for lab, k in zip(labs, keep) if k]
     v, nn = v[keep], nn[keep]
-    _checks.require_at_least(len(v), 3, what="laboratories with non-zero variance",
-                             formula="Cochran's C (ISO 5725-2:2019, 7.3.3)")
+    _checks.require_at_least(
+        len(v), 3, what="laboratories with non-zero variance", formula="Cochran's C (ISO 5725-2:2019, 7.3.3)"
+    )
     rounds, flagged = [], []
     while len(v) >= 3:
         k = len(v)
@@ -523,27 +580,37 @@ def cochran(variances, n, labels=None, *, alpha: float = 0.05, repeated: bool = 
         names.pop(j)
     if len(np.unique(np.asarray(n, dtype=float))) > 1:
         notes.append("unequal numbers of replicates: p uses their mean (as eCerto)")
-    return CochranResult(n_labs=len(labs), statistic=rounds[0]["c"], p_value=rounds[0]["p_value"],
-                         flagged=tuple(flagged), rounds=tuple(rounds), excluded=excluded, alpha=alpha,
-                         notes=tuple(notes),
-                         clauses={"statistic": "ISO 5725-2:2019, 7.3.3",
-                                  "p_value": "Cochran (1941); eCerto pcochran convention"})
+    return CochranResult(
+        n_labs=len(labs),
+        statistic=rounds[0]["c"],
+        p_value=rounds[0]["p_value"],
+        flagged=tuple(flagged),
+        rounds=tuple(rounds),
+        excluded=excluded,
+        alpha=alpha,
+        notes=tuple(notes),
+        clauses={
+            "statistic": "ISO 5725-2:2019, 7.3.3",
+            "p_value": "Cochran (1941); eCerto pcochran convention",
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Mandel h and k
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MandelResult(Result):
     """Mandel's h (between-lab) or k (within-lab) consistency statistics (ISO 5725-2:2019, 7.3.1)."""
 
-    statistic_name: str         # "h" or "k"
+    statistic_name: str  # "h" or "k"
     labs: tuple[str, ...]
-    values: tuple[float, ...]   # h_i or k_i
+    values: tuple[float, ...]  # h_i or k_i
     p_values: tuple[float, ...]  # per laboratory (two-sided for h, upper for k)
     critical_05: float
     critical_01: float
-    flagged: tuple[str, ...]    # |h| or k above the 1 % critical value (ISO 5725-2: "outlier")
+    flagged: tuple[str, ...]  # |h| or k above the 1 % critical value (ISO 5725-2: "outlier")
     stragglers: tuple[str, ...]  # between the 5 % and 1 % critical values
     method: str = "mandel"
     notes: tuple[str, ...] = ()
@@ -605,8 +672,10 @@ def mandel_h(means, labels=None) -> MandelResult:
     _checks.require_at_least(p, 3, what="laboratories", formula="Mandel's h (ISO 5725-2:2019, 7.3.1)")
     s = float(np.std(y, ddof=1))
     if s == 0:
-        raise InputError("Mandel's h (ISO 5725-2:2019, 7.3.1) needs laboratory means that differ, "
-                         "all are equal", hint="no laboratory stands out; skip the test")
+        raise InputError(
+            "Mandel's h (ISO 5725-2:2019, 7.3.1) needs laboratory means that differ, all are equal",
+            hint="no laboratory stands out; skip the test",
+        )
     h = (y - y.mean()) / s
     # t^2 = p(p-2)h^2 / ((p-1)^2 - p h^2)
     den = (p - 1) ** 2 - p * h * h
@@ -614,13 +683,18 @@ def mandel_h(means, labels=None) -> MandelResult:
         t = np.sqrt(np.where(den > 0, p * (p - 2) * h * h / den, np.inf))
     pv = np.where(np.isfinite(t), 2 * stats.t.sf(t, p - 2), 0.0) if p > 2 else np.full(p, np.nan)
     c05, c01 = _h_critical(0.05, p), _h_critical(0.01, p)
-    return MandelResult(statistic_name="h", labs=labs, values=tuple(float(v) for v in h),
-                        p_values=tuple(float(v) for v in pv), critical_05=c05, critical_01=c01,
-                        flagged=tuple(lab for lab, v in zip(labs, h) if abs(v) > c01),
-                        stragglers=tuple(lab for lab, v in zip(labs, h) if c05 < abs(v) <= c01),
-                        method="mandel-h",
-                        clauses={"values": "ISO 5725-2:2019, 7.3.1, Formula (6)",
-                                 "critical_05": "ISO 5725-2:2019, Table 6"})
+    return MandelResult(
+        statistic_name="h",
+        labs=labs,
+        values=tuple(float(v) for v in h),
+        p_values=tuple(float(v) for v in pv),
+        critical_05=c05,
+        critical_01=c01,
+        flagged=tuple(lab for lab, v in zip(labs, h) if abs(v) > c01),
+        stragglers=tuple(lab for lab, v in zip(labs, h) if c05 < abs(v) <= c01),
+        method="mandel-h",
+        clauses={"values": "ISO 5725-2:2019, 7.3.1, Formula (6)", "critical_05": "ISO 5725-2:2019, Table 6"},
+    )
 
 
 def mandel_k(sds, n, labels=None) -> MandelResult:
@@ -665,36 +739,53 @@ def mandel_k(sds, n, labels=None) -> MandelResult:
     s = _checks.require_lab_finite(sds, labs, what="standard deviation")
     if (s < 0).any():
         i = int(np.flatnonzero(s < 0)[0])
-        raise InputError(f"lab '{labs[i]}': standard deviation must not be negative, got {float(s[i])!r}",
-                         hint="enter the SD of the lab's replicates")
+        raise InputError(
+            f"lab '{labs[i]}': standard deviation must not be negative, got {float(s[i])!r}",
+            hint="enter the SD of the lab's replicates",
+        )
     p = len(s)
     _checks.require_at_least(p, 3, what="laboratories", formula="Mandel's k (ISO 5725-2:2019, 7.3.1)")
     nn = np.broadcast_to(np.asarray(n, dtype=float), s.shape)
     if (nn < 2).any():
-        raise InputError("Mandel's k (ISO 5725-2:2019, 7.3.1) needs at least 2 replicates per "
-                         f"laboratory, found {nn.min():g}", hint="leave labs with one result out")
+        raise InputError(
+            "Mandel's k (ISO 5725-2:2019, 7.3.1) needs at least 2 replicates per "
+            f"laboratory, found {nn.min():g}",
+            hint="leave labs with one result out",
+        )
     if not (s > 0).any():
-        raise InputError("Mandel's k (ISO 5725-2:2019, 7.3.1) needs a non-zero standard deviation, "
-                         "all are 0", hint="check the replicates")
+        raise InputError(
+            "Mandel's k (ISO 5725-2:2019, 7.3.1) needs a non-zero standard deviation, all are 0",
+            hint="check the replicates",
+        )
     nbar = float(nn.mean())
     k = s / math.sqrt(float(np.mean(s * s)))
     with np.errstate(divide="ignore"):
         r = np.where(p - k * k > 0, (p - 1) * k * k / (p - k * k), np.inf)
     pv = stats.f.sf(r, nbar - 1, (p - 1) * (nbar - 1))
     c05, c01 = _k_critical(0.05, p, nbar), _k_critical(0.01, p, nbar)
-    notes = ("unequal numbers of replicates: critical values and p use their mean",) \
-        if len(np.unique(nn)) > 1 else ()
-    return MandelResult(statistic_name="k", labs=labs, values=tuple(float(v) for v in k),
-                        p_values=tuple(float(v) for v in pv), critical_05=c05, critical_01=c01,
-                        flagged=tuple(lab for lab, v in zip(labs, k) if v > c01),
-                        stragglers=tuple(lab for lab, v in zip(labs, k) if c05 < v <= c01),
-                        method="mandel-k", notes=notes,
-                        clauses={"values": "ISO 5725-2:2019, 7.3.1, Formula (7)",
-                                 "critical_05": "ISO 5725-2:2019, Table 6"})
+    notes = (
+        ("unequal numbers of replicates: critical values and p use their mean",)
+        if len(np.unique(nn)) > 1
+        else ()
+    )
+    return MandelResult(
+        statistic_name="k",
+        labs=labs,
+        values=tuple(float(v) for v in k),
+        p_values=tuple(float(v) for v in pv),
+        critical_05=c05,
+        critical_01=c01,
+        flagged=tuple(lab for lab, v in zip(labs, k) if v > c01),
+        stragglers=tuple(lab for lab, v in zip(labs, k) if c05 < v <= c01),
+        method="mandel-k",
+        notes=notes,
+        clauses={"values": "ISO 5725-2:2019, 7.3.1, Formula (7)", "critical_05": "ISO 5725-2:2019, Table 6"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Scheffé letter groups
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScheffeResult(Result):
@@ -705,16 +796,23 @@ class ScheffeResult(Result):
     n: tuple[int, ...]
     ms_error: float
     dof_error: int
-    p_matrix: tuple[tuple[float, ...], ...]   # pairwise p, in the order of ``labs``
-    groups_05: tuple[str, ...]                # letters at alpha = 0.05
-    groups_01: tuple[str, ...]                # letters at alpha = 0.01
+    p_matrix: tuple[tuple[float, ...], ...]  # pairwise p, in the order of ``labs``
+    groups_05: tuple[str, ...]  # letters at alpha = 0.05
+    groups_01: tuple[str, ...]  # letters at alpha = 0.01
     method: str = "scheffe"
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"lab": self.labs, "mean": self.means, "n": self.n,
-                             "scheffe_05": self.groups_05, "scheffe_01": self.groups_01})
+        return pd.DataFrame(
+            {
+                "lab": self.labs,
+                "mean": self.means,
+                "n": self.n,
+                "scheffe_05": self.groups_05,
+                "scheffe_01": self.groups_01,
+            }
+        )
 
 
 def _letters(means: np.ndarray, pmat: np.ndarray, alpha: float) -> list[str]:
@@ -791,8 +889,10 @@ def scheffe(values, labs, *, alphas: tuple[float, float] = (0.05, 0.01)) -> Sche
     _checks.require_at_least(k, 2, what="laboratories", formula="Scheffé's comparison")
     dof = N - k
     if dof < 1:
-        raise InputError("Scheffé's comparison needs replicates (an error term), every laboratory "
-                         "has one result", hint="give replicate results or skip the comparison")
+        raise InputError(
+            "Scheffé's comparison needs replicates (an error term), every laboratory has one result",
+            hint="give replicate results or skip the comparison",
+        )
     ss = float(((df["value"] - grp.transform("mean")) ** 2).sum())
     mse = ss / dof
     m, nn = means.to_numpy(float), n.to_numpy(float)
@@ -802,16 +902,23 @@ def scheffe(values, labs, *, alphas: tuple[float, float] = (0.05, 0.01)) -> Sche
     if mse == 0:
         pmat = np.where(m[:, None] == m[None, :], 1.0, 0.0)
     notes = ("MS_error = 0: any two different means differ",) if mse == 0 else ()
-    return ScheffeResult(labs=tuple(means.index), means=tuple(float(v) for v in m),
-                         n=tuple(int(v) for v in nn), ms_error=mse, dof_error=int(dof),
-                         p_matrix=tuple(tuple(float(v) for v in row) for row in pmat),
-                         groups_05=tuple(_letters(m, pmat, alphas[0])),
-                         groups_01=tuple(_letters(m, pmat, alphas[1])), notes=notes,
-                         clauses={"p_matrix": "Scheffé (1953); agricolae scheffe.test as used by eCerto"})
+    return ScheffeResult(
+        labs=tuple(means.index),
+        means=tuple(float(v) for v in m),
+        n=tuple(int(v) for v in nn),
+        ms_error=mse,
+        dof_error=int(dof),
+        p_matrix=tuple(tuple(float(v) for v in row) for row in pmat),
+        groups_05=tuple(_letters(m, pmat, alphas[0])),
+        groups_01=tuple(_letters(m, pmat, alphas[1])),
+        notes=notes,
+        clauses={"p_matrix": "Scheffé (1953); agricolae scheffe.test as used by eCerto"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # normality of lab means
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NormalityResult(Result):
@@ -821,15 +928,15 @@ class NormalityResult(Result):
     mean: float
     median: float
     sd: float
-    mad: float                  # scaled MAD (1.4826), as R's mad()
+    mad: float  # scaled MAD (1.4826), as R's mad()
     shapiro_w: float
     shapiro_p: float
     ks_statistic: float
     ks_p: float
-    skewness: float             # g1 (moments::skewness)
-    agostino_p: float           # D'Agostino skewness test, n >= 8
-    kurtosis: float             # b2, not excess (moments::kurtosis)
-    anscombe_p: float           # Anscombe-Glynn kurtosis test, n >= 5
+    skewness: float  # g1 (moments::skewness)
+    agostino_p: float  # D'Agostino skewness test, n >= 8
+    kurtosis: float  # b2, not excess (moments::kurtosis)
+    anscombe_p: float  # Anscombe-Glynn kurtosis test, n >= 5
     method: str = "normality"
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -883,8 +990,9 @@ def normality(values, labels=None) -> NormalityResult:
     _checks.require_at_least(n, 3, what="laboratory means", formula="normality tests")
     sd = float(np.std(x, ddof=1))
     if sd == 0:
-        raise InputError("normality tests need laboratory means that differ, all are equal",
-                         hint="skip the tests")
+        raise InputError(
+            "normality tests need laboratory means that differ, all are equal", hint="skip the tests"
+        )
     notes = []
     sw = stats.shapiro(x)
     ks = stats.kstest(x, stats.norm(loc=float(np.mean(x)), scale=sd).cdf, method="exact")
@@ -902,28 +1010,42 @@ def normality(values, labels=None) -> NormalityResult:
     else:
         notes.append(f"Anscombe-Glynn kurtosis test needs n >= 5, found {n}: p not computed")
     return NormalityResult(
-        n=n, mean=float(np.mean(x)), median=float(np.median(x)), sd=sd,
+        n=n,
+        mean=float(np.mean(x)),
+        median=float(np.median(x)),
+        sd=sd,
         mad=float(stats.median_abs_deviation(x, scale="normal")),
-        shapiro_w=float(sw.statistic), shapiro_p=float(sw.pvalue), ks_statistic=float(ks.statistic),
-        ks_p=float(ks.pvalue), skewness=float(stats.skew(x, bias=True)), agostino_p=agostino,
-        kurtosis=float(stats.kurtosis(x, fisher=False, bias=True)), anscombe_p=anscombe,
+        shapiro_w=float(sw.statistic),
+        shapiro_p=float(sw.pvalue),
+        ks_statistic=float(ks.statistic),
+        ks_p=float(ks.pvalue),
+        skewness=float(stats.skew(x, bias=True)),
+        agostino_p=agostino,
+        kurtosis=float(stats.kurtosis(x, fisher=False, bias=True)),
+        anscombe_p=anscombe,
         notes=tuple(notes),
-        clauses={"shapiro_p": "Shapiro & Wilk (1965)", "ks_p": "Kolmogorov-Smirnov, eCerto convention",
-                 "agostino_p": "D'Agostino (1970)", "anscombe_p": "Anscombe & Glynn (1983)"})
+        clauses={
+            "shapiro_p": "Shapiro & Wilk (1965)",
+            "ks_p": "Kolmogorov-Smirnov, eCerto convention",
+            "agostino_p": "D'Agostino (1970)",
+            "anscombe_p": "Anscombe & Glynn (1983)",
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Cochran's Q and I^2
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CochranQResult(Result):
     """Cochran's Q test of mutual consistency and the I^2 index (Cochran 1954; Higgins & Thompson 2002)."""
 
     n_labs: int
-    statistic: float            # Q
-    dof: int                    # p - 1
+    statistic: float  # Q
+    dof: int  # p - 1
     p_value: float
-    i2: float                   # max(0, (Q - (p-1))/Q)
+    i2: float  # max(0, (Q - (p-1))/Q)
     weighted_mean: float
     method: str = "cochran-q"
     notes: tuple[str, ...] = ()
@@ -975,9 +1097,15 @@ def cochran_q(values, u, labels=None) -> CochranQResult:
         raise ValueError(f"`values` and `u` must have the same length, got {len(x)} and {len(uu)}")
     p = len(x)
     _checks.require_at_least(p, 2, what="laboratories", formula="Cochran's Q")
-    w = 1 / uu ** 2
+    w = 1 / uu**2
     xw = float((w * x).sum() / w.sum())
     q = float((w * (x - xw) ** 2).sum())
-    return CochranQResult(n_labs=p, statistic=q, dof=p - 1, p_value=float(stats.chi2.sf(q, p - 1)),
-                          i2=max(0.0, (q - (p - 1)) / q) if q > 0 else 0.0, weighted_mean=xw,
-                          clauses={"statistic": "Cochran (1954)", "i2": "Higgins & Thompson (2002)"})
+    return CochranQResult(
+        n_labs=p,
+        statistic=q,
+        dof=p - 1,
+        p_value=float(stats.chi2.sf(q, p - 1)),
+        i2=max(0.0, (q - (p - 1)) / q) if q > 0 else 0.0,
+        weighted_mean=xw,
+        clauses={"statistic": "Cochran (1954)", "i2": "Higgins & Thompson (2002)"},
+    )

@@ -26,20 +26,31 @@ ROUNDING = ("gum", "din1333", "jjf", "none")
 # a lot names folders (reports/<lot>, its lock, working and failure folders): letters, digits,
 # '.', '_' and '-', starting with a letter or digit, so that '.', '..' and '.failed' cannot be lots
 LOT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-LOT_MAX = 64              # leaves room for the runner's prefixes within a file name's 255 bytes
+LOT_MAX = 64  # leaves room for the runner's prefixes within a file name's 255 bytes
 # names the runner or the report folder use for themselves, and Windows device names (a report
 # folder is copied to other machines); compared case-insensitively
-RESERVED_LOTS = frozenset({"history", "reports", "con", "prn", "aux", "nul",
-                           *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))})
-MATERIAL_MAX = 300        # a material name is a title: it heads the report and the certificate
-TEXT_MAX = 10_000         # any other text in a parameter file (descriptions, instructions, ...)
-DEPTH_MAX = 20            # the schema nests 4 levels; anything deeper is not a parameter file
-NODES_MAX = 100_000       # YAML aliases can make a small file a huge structure
+RESERVED_LOTS = frozenset(
+    {
+        "history",
+        "reports",
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        *(f"com{i}" for i in range(1, 10)),
+        *(f"lpt{i}" for i in range(1, 10)),
+    }
+)
+MATERIAL_MAX = 300  # a material name is a title: it heads the report and the certificate
+TEXT_MAX = 10_000  # any other text in a parameter file (descriptions, instructions, ...)
+DEPTH_MAX = 20  # the schema nests 4 levels; anything deeper is not a parameter file
+NODES_MAX = 100_000  # YAML aliases can make a small file a huge structure
 TEXT_LIMITS = {"material": MATERIAL_MAX, "lot": LOT_MAX}
 
 
 # ---------------------------------------------------------------------------------------------
 # YAML 1.2-style safe loader
+
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core-schema scalars and duplicate-key detection."""
@@ -50,11 +61,13 @@ for _tag, _regexp, _first in [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*))$", list("-+0123456789")),
-    ("tag:yaml.org,2002:float",
-     # a dot or an exponent is required: '0123' stays text (a lot or unit id), not 123.0
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+"
-     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     list("-+.0123456789")),
+    (
+        "tag:yaml.org,2002:float",
+        # a dot or an exponent is required: '0123' stays text (a lot or unit id), not 123.0
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
 ]:
     _Loader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
 
@@ -64,8 +77,11 @@ def _construct_mapping(loader, node, deep=False):
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise InputError(f"duplicate key '{key}' (first at line {seen[key] + 1}, again at line "
-                             f"{key_node.start_mark.line + 1})", hint="keep one of them")
+            raise InputError(
+                f"duplicate key '{key}' (first at line {seen[key] + 1}, again at line "
+                f"{key_node.start_mark.line + 1})",
+                hint="keep one of them",
+            )
         seen[key] = key_node.start_mark.line
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
@@ -86,6 +102,7 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _float12)
 # ---------------------------------------------------------------------------------------------
 # schema
 
+
 class _Model(BaseModel):
     # strict: no bool for an int (``seed: true`` is not seed 1), no text for a number
     # (``alpha: "0.05"``); an integer is still a float.  Dates keep lax parsing (YAML text).
@@ -94,35 +111,68 @@ class _Model(BaseModel):
 
 class DataSource(_Model):
     """Where a study's data come from and how to read them (rmwork.io; issue 15)."""
-    data: str | list[str] = Field(description="CSV or XLSX file, a glob pattern (``labs/*.xlsx``) or a "
-                                  "list of them, relative to the parameter file; every row keeps its "
-                                  "file, sheet and row")
-    sheet: str | None = Field(None, description="Excel sheet to read; required when a workbook has several "
-                              "visible sheets; hidden sheets are read only when named here")
-    decimal: Literal[".", ","] | None = Field(None, description="decimal mark of a CSV file (detected "
-                                              "when absent)")
-    encoding: str | None = Field(None, description="text encoding of a CSV file; without it UTF-8 (with or "
-                                 "without BOM), else the only plausible one of GB18030 and Latin-1")
-    unit_of_measure: str | None = Field(None, description="unit of the table's values when it has no "
-                                        "unit_of_measure column; a study in another unit than the "
-                                        "certified value enters the budget through relative values")
+
+    data: str | list[str] = Field(
+        description="CSV or XLSX file, a glob pattern (``labs/*.xlsx``) or a "
+        "list of them, relative to the parameter file; every row keeps its "
+        "file, sheet and row"
+    )
+    sheet: str | None = Field(
+        None,
+        description="Excel sheet to read; required when a workbook has several "
+        "visible sheets; hidden sheets are read only when named here",
+    )
+    decimal: Literal[".", ","] | None = Field(
+        None, description="decimal mark of a CSV file (detected when absent)"
+    )
+    encoding: str | None = Field(
+        None,
+        description="text encoding of a CSV file; without it UTF-8 (with or "
+        "without BOM), else the only plausible one of GB18030 and Latin-1",
+    )
+    unit_of_measure: str | None = Field(
+        None,
+        description="unit of the table's values when it has no "
+        "unit_of_measure column; a study in another unit than the "
+        "certified value enters the budget through relative values",
+    )
     layout: Literal["auto", "long", "lab-sheet", "ecerto-stability", "ecerto-monitoring"] = Field(
-        "auto", description="table layout: a long table, or one of eCerto's layouts (auto: long, or "
-        "eCerto's stability / monitoring sheets when recognised)")
-    range: str | None = Field(None, description="lab-sheet: cell range of the results, e.g. A8:H29 (first "
-                              "column analytes, the others replicates); default: below 'Element' / "
-                              "'Einzelwerte'")
-    lab_cell: str | None = Field(None, description="lab-sheet: cell holding the lab id, e.g. B2; default: "
-                                 "the file name (Ergebnisblatt_<study>_<lab>_m.xlsx gives <lab>)")
-    unit_column: str | None = Field(None, description="lab-sheet: column holding each analyte's unit, e.g. B; "
-                                    "default: units from the lot's analytes")
-    analytes: list[str] | None = Field(None, description="read only these analytes (the others are "
-                                       "listed in the report as not read); default: all")
-    censored: Literal["refuse", "exclude"] = Field("refuse", description="censored results ('<LOD', "
-                                                   "'< 0.1', 'n.d.'): refused, or each excluded with its "
-                                                   "reason in the report")
-    lab_aliases: dict[str, str] = Field({}, description="characterization: lab ids to map to one id "
-                                        "(ids differing only in case or spaces are refused otherwise)")
+        "auto",
+        description="table layout: a long table, or one of eCerto's layouts (auto: long, or "
+        "eCerto's stability / monitoring sheets when recognised)",
+    )
+    range: str | None = Field(
+        None,
+        description="lab-sheet: cell range of the results, e.g. A8:H29 (first "
+        "column analytes, the others replicates); default: below 'Element' / "
+        "'Einzelwerte'",
+    )
+    lab_cell: str | None = Field(
+        None,
+        description="lab-sheet: cell holding the lab id, e.g. B2; default: "
+        "the file name (Ergebnisblatt_<study>_<lab>_m.xlsx gives <lab>)",
+    )
+    unit_column: str | None = Field(
+        None,
+        description="lab-sheet: column holding each analyte's unit, e.g. B; "
+        "default: units from the lot's analytes",
+    )
+    analytes: list[str] | None = Field(
+        None,
+        description="read only these analytes (the others are "
+        "listed in the report as not read); default: all",
+    )
+    censored: Literal["refuse", "exclude"] = Field(
+        "refuse",
+        description="censored results ('<LOD', "
+        "'< 0.1', 'n.d.'): refused, or each excluded with its "
+        "reason in the report",
+    )
+    lab_aliases: dict[str, str] = Field(
+        {},
+        description="characterization: lab ids to map to one id "
+        "(ids differing only in case or spaces are refused otherwise)",
+    )
 
     @field_validator("data")
     @classmethod
@@ -137,18 +187,27 @@ class DataSource(_Model):
 
 class AnalyteSettings(_Model):
     """Per-analyte settings (eCerto's 'apm')."""
+
     unit: str | None = Field(None, description="unit of measure shown in the report")
-    sigma_pt: float | None = Field(None, gt=0, description="standard deviation for proficiency "
-                                   "assessment (ISO 13528 criterion), absolute")
+    sigma_pt: float | None = Field(
+        None,
+        gt=0,
+        description="standard deviation for proficiency assessment (ISO 13528 criterion), absolute",
+    )
     sigma_pt_rel: float | None = Field(None, gt=0, description="sigma_pt relative to the mean")
     precision: int | None = Field(None, ge=0, le=12, description="decimals shown in tables")
-    dsi_unit: str | None = Field(None, description="the unit in D-SI syntax for the DRMD (e.g. "
-                                 "\\milli\\gram\\per\\kilo\\gram) when rmwork's table cannot express it")
+    dsi_unit: str | None = Field(
+        None,
+        description="the unit in D-SI syntax for the DRMD (e.g. "
+        "\\milli\\gram\\per\\kilo\\gram) when rmwork's table cannot express it",
+    )
 
 
 class SamplerSettings(_Model):
     draws: int = Field(2000, ge=100)
-    tune: int = Field(500, ge=100)  # nutpie adapts in a few hundred draws; the gate checks R-hat, ESS, divergences
+    tune: int = Field(
+        500, ge=100
+    )  # nutpie adapts in a few hundred draws; the gate checks R-hat, ESS, divergences
     chains: int = Field(4, ge=1, le=16)
     target_accept: float = Field(0.9, gt=0.5, lt=1)
 
@@ -160,9 +219,10 @@ class Homogeneity(DataSource):
 
 class PointExclusion(_Model):
     """A stability result left out of the straight-line fit, with its reason (shown in the report)."""
+
     analyte: str
     time: float | None = Field(None, ge=0, description="months, as in the table (or give date)")
-    date: _dt.date | None = Field(None, strict=False)   # YAML 1.2 gives text; pydantic parses ISO dates
+    date: _dt.date | None = Field(None, strict=False)  # YAML 1.2 gives text; pydantic parses ISO dates
     reason: str = Field(min_length=3)
 
     @model_validator(mode="after")
@@ -174,13 +234,14 @@ class PointExclusion(_Model):
 
 class _FitWindow(_Model):
     time_max: float | dict[str, float] | None = Field(
-        None, description="months: fit only results up to this time (one number, or per analyte)")
+        None, description="months: fit only results up to this time (one number, or per analyte)"
+    )
     exclude: list[PointExclusion] = []
 
     @field_validator("time_max")
     @classmethod
     def _positive(cls, v):
-        for x in (v.values() if isinstance(v, dict) else [v]):
+        for x in v.values() if isinstance(v, dict) else [v]:
             if x is not None and not x > 0:
                 raise ValueError(f"time_max must be a positive number of months, got {x}")
         return v
@@ -213,8 +274,12 @@ class Stability(_Model):
     accelerated: Accelerated | None = None
     use_means: bool = False
     alpha: float = Field(0.05, gt=0, lt=0.5)
-    adequacy_alpha: float = Field(0.01, gt=0, lt=0.5, description="level of each check that the "
-                                  "straight line fits (lack of fit; curvature and runs)")
+    adequacy_alpha: float = Field(
+        0.01,
+        gt=0,
+        lt=0.5,
+        description="level of each check that the straight line fits (lack of fit; curvature and runs)",
+    )
     bayes: bool = False
     monitoring: DataSource | None = None
 
@@ -228,7 +293,7 @@ class Exclusion(_Model):
 class Characterization(DataSource):
     method: str = "dersimonian-laird"
     knapp_hartung: bool = False
-    interval: str | None = None     # rmwork.characterization.INTERVALS; None: Knapp-Hartung (truncated)
+    interval: str | None = None  # rmwork.characterization.INTERVALS; None: Knapp-Hartung (truncated)
     interval_reason: str = ""
     exclude: list[Exclusion] = []
     alpha: float = Field(0.05, gt=0, lt=0.5)
@@ -236,12 +301,15 @@ class Characterization(DataSource):
     @field_validator("method")
     @classmethod
     def _method(cls, v):
-        from .characterization.methods import METHODS   # the one list; imported late: no statistics here
+        from .characterization.methods import METHODS  # the one list; imported late: no statistics here
 
         if v not in METHODS:
             close = difflib.get_close_matches(v, METHODS, n=1)
-            raise ValueError(f"'{v}' is not a method; " + (f"did you mean '{close[0]}'? " if close else "")
-                             + f"use one of {', '.join(METHODS)}")
+            raise ValueError(
+                f"'{v}' is not a method; "
+                + (f"did you mean '{close[0]}'? " if close else "")
+                + f"use one of {', '.join(METHODS)}"
+            )
         return v
 
     @field_validator("interval")
@@ -265,6 +333,7 @@ class ExtraComponent(_Model):
 
 class Certificate(_Model):
     """Certificate items (ISO Guide 31:2015; JJF 1186-2018) and the coverage / rounding rules."""
+
     coverage: float = Field(0.95, gt=0.5, lt=1)
     k: float | None = Field(None, gt=0, description="fixed coverage factor instead of Welch-Satterthwaite")
     rounding: Literal["gum", "din1333", "jjf", "none"] = "gum"
@@ -276,8 +345,9 @@ class Certificate(_Model):
     producer_email: str = ""
     approver: str = ""
     approver_role: str = ""
-    approval: Literal["required", "none"] = Field("none", description="required: the certificate is a "
-                                                  "DRAFT until an approved signature (rmwork sign)")
+    approval: Literal["required", "none"] = Field(
+        "none", description="required: the certificate is a DRAFT until an approved signature (rmwork sign)"
+    )
     rm_number: str = ""
     certificate_id: str = ""
     description: str = ""
@@ -290,20 +360,30 @@ class Certificate(_Model):
     minimum_sample_intake: float | None = Field(None, gt=0)
     minimum_sample_intake_unit: str = "g"
     certification_date: date | None = Field(None, strict=False)
-    validity_months: float | None = Field(None, gt=0, description="validity period printed; "
-                                          "default: the long-term stability study's shelf_life")
+    validity_months: float | None = Field(
+        None, gt=0, description="validity period printed; default: the long-term stability study's shelf_life"
+    )
     analyte_names: dict[str, str] = {}
     extra: list[ExtraComponent] = []
     validity: Literal["requested", "supported"] = Field(
-        "requested", description="requested: an analyte whose stability data do not support the period "
-        "is withheld; supported: the period is shortened to what the data support")
+        "requested",
+        description="requested: an analyte whose stability data do not support the period "
+        "is withheld; supported: the period is shortened to what the data support",
+    )
     transfer: Literal["relative", "absolute"] = Field(
-        "relative", description="how u_bb, u_lts, u_sts enter the budget: relative x certified value "
-        "(ISO Guide 35 practice), or absolute (same unit only)")
-    transfer_max_ratio: float = Field(1.5, gt=1, description="an absolute transfer is refused when the "
-                                      "study mean and the certified value differ by more than this factor")
+        "relative",
+        description="how u_bb, u_lts, u_sts enter the budget: relative x certified value "
+        "(ISO Guide 35 practice), or absolute (same unit only)",
+    )
+    transfer_max_ratio: float = Field(
+        1.5,
+        gt=1,
+        description="an absolute transfer is refused when the "
+        "study mean and the certified value differ by more than this factor",
+    )
     checks: dict[str, Literal["block", "advise"]] = Field(
-        {}, description="per reviewer check: block (withhold the analyte) or advise")
+        {}, description="per reviewer check: block (withhold the analyte) or advise"
+    )
 
     @field_validator("checks")
     @classmethod
@@ -313,13 +393,17 @@ class Certificate(_Model):
         for name in v:
             if name not in CHECK_POLICY_DEFAULT:
                 close = difflib.get_close_matches(name, list(CHECK_POLICY_DEFAULT), n=1)
-                raise ValueError(f"'{name}' is not a check; " + (f"did you mean '{close[0]}'? " if close else "")
-                                 + f"use one of {', '.join(CHECK_POLICY_DEFAULT)}")
+                raise ValueError(
+                    f"'{name}' is not a check; "
+                    + (f"did you mean '{close[0]}'? " if close else "")
+                    + f"use one of {', '.join(CHECK_POLICY_DEFAULT)}"
+                )
         return v
 
 
 class UncertaintyComponent(_Model):
     """A component of the verifying laboratory's uncertainty (GUM), beside its repeatability."""
+
     name: str
     u: float = Field(gt=0, description="standard uncertainty, absolute (or relative with relative: true)")
     relative: bool = False
@@ -335,8 +419,10 @@ class TypedCertifiedValue(_Model):
 
 class Verification(DataSource):
     """kind: verification — the laboratory's results against a certificate (ISO Guide 35:2017, 8.10)."""
+
     certificate: str | dict[str, TypedCertifiedValue] = Field(
-        description="report folder of the certified lot, a DRMD XML file, or {analyte: {value, U, k}}")
+        description="report folder of the certified lot, a DRMD XML file, or {analyte: {value, U, k}}"
+    )
     k: float = Field(2.0, gt=0, description="coverage factor of U_Delta = k u_Delta")
     components: list[UncertaintyComponent] = []
 
@@ -356,6 +442,7 @@ PT_SCORES = ("z", "z_prime", "zeta", "en")
 
 class Proficiency(DataSource):
     """kind: proficiency — a proficiency round or blind-sample test (ISO 13528:2022)."""
+
     analyte: str
     assigned: Literal["certified", "algorithm-a", "experts"] = "algorithm-a"
     sigma_pt: float | str = Field(description="a positive number, 'horwitz' or 'robust'")
@@ -375,8 +462,10 @@ class Proficiency(DataSource):
             if v not in ("horwitz", "robust"):
                 raise ValueError(f"'{v}' is not a sigma_pt; give a positive number, 'horwitz' or 'robust'")
         elif not (v > 0 and v != float("inf")):
-            raise ValueError(f"sigma_pt must be positive, got {v!r}; give the standard deviation for "
-                             "proficiency assessment in the analyte's unit")
+            raise ValueError(
+                f"sigma_pt must be positive, got {v!r}; give the standard deviation for "
+                "proficiency assessment in the analyte's unit"
+            )
         return v
 
     @field_validator("scores")
@@ -400,22 +489,26 @@ def check_kind(p) -> None:
     """``kind`` and the lot's sections agree: one line naming what to change."""
     if p.kind == "certification":
         extra = "verification" if p.verification else "proficiency"
-        raise ValueError(f"the lot has a '{extra}' section but kind is 'certification'; "
-                         f"add 'kind: {extra}'")
+        raise ValueError(f"the lot has a '{extra}' section but kind is 'certification'; add 'kind: {extra}'")
     section = getattr(p, p.kind)
     if section is None:
-        raise ValueError(f"kind '{p.kind}' needs a '{p.kind}' section (data and the keys of README "
-                         "'Verification and proficiency lots')")
-    other = [s for s in ("homogeneity", "stability", "characterization", "verification", "proficiency") if s != p.kind and getattr(p, s)]
+        raise ValueError(
+            f"kind '{p.kind}' needs a '{p.kind}' section (data and the keys of README "
+            "'Verification and proficiency lots')"
+        )
+    other = [
+        s
+        for s in ("homogeneity", "stability", "characterization", "verification", "proficiency")
+        if s != p.kind and getattr(p, s)
+    ]
     if other:
         raise ValueError(f"a '{p.kind}' lot has no '{other[0]}' section; move it to a certification lot")
-
 
 
 class LotParameters(_Model):
     lot: str
     material: str
-    seed: int = Field(ge=0, lt=2 ** 32)
+    seed: int = Field(ge=0, lt=2**32)
     language: Literal["en", "zh"] = "en"
     kind: Literal["certification", "verification", "proficiency"] = "certification"
     analytes: dict[str, AnalyteSettings] = {}
@@ -436,8 +529,10 @@ class LotParameters(_Model):
     @classmethod
     def _material(cls, v):
         if len(v) > MATERIAL_MAX:
-            raise ValueError(f"the material name has {len(v):,} characters, more than the limit of "
-                             f"{MATERIAL_MAX}; shorten it (put details in certificate.description)")
+            raise ValueError(
+                f"the material name has {len(v):,} characters, more than the limit of "
+                f"{MATERIAL_MAX}; shorten it (put details in certificate.description)"
+            )
         return v
 
     @model_validator(mode="after")
@@ -454,18 +549,22 @@ def check_lot_name(v: str) -> str:
     """The lot-name rule (it names the report folder); raises ValueError with the reason."""
     shown = v if len(v) <= 80 else v[:40] + "…"
     if not LOT_RE.match(v):
-        raise ValueError(f"'{shown}' is not a lot name: letters, digits, '.', '_' and '-' only, "
-                         "starting with a letter or digit (it names the report folder)")
+        raise ValueError(
+            f"'{shown}' is not a lot name: letters, digits, '.', '_' and '-' only, "
+            "starting with a letter or digit (it names the report folder)"
+        )
     if len(v) > LOT_MAX:
         raise ValueError(f"the lot name has {len(v)} characters, more than the limit of {LOT_MAX}")
     if v.lower() in RESERVED_LOTS:
-        raise ValueError(f"'{v}' is a reserved name (used by rmwork or the file system); choose "
-                         "another lot name")
+        raise ValueError(
+            f"'{v}' is a reserved name (used by rmwork or the file system); choose another lot name"
+        )
     return v
 
 
 # ---------------------------------------------------------------------------------------------
 # loading
+
 
 def _schema_keys(model, path):
     """Keys allowed at a dotted location of the schema (for close-match suggestions)."""
@@ -477,12 +576,21 @@ def _schema_keys(model, path):
         if f is None:
             return []
         ann = f.annotation
-        cls = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)
-                    and issubclass(a, BaseModel)), None)
+        cls = next(
+            (a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)),
+            None,
+        )
         if cls is None:
             args = getattr(ann, "__args__", ())
-            cls = next((b for a in args for b in getattr(a, "__args__", ()) if isinstance(b, type)
-                        and issubclass(b, BaseModel)), None)
+            cls = next(
+                (
+                    b
+                    for a in args
+                    for b in getattr(a, "__args__", ())
+                    if isinstance(b, type) and issubclass(b, BaseModel)
+                ),
+                None,
+            )
     return list(getattr(cls, "model_fields", {}))
 
 
@@ -515,8 +623,12 @@ def _one_error(err: dict, name: str) -> InputError:
     if err["type"] not in ("value_error",) and not isinstance(got, (dict, list)):
         shown = got if not isinstance(got, str) or len(got) <= 80 else got[:40] + "…"
         msg = f"{msg} (got {shown!r})"
-    return InputError(msg, file=name, key=key or None,
-                      hint=(hint[1] if isinstance(got, str) else hint[0]) if got is not None else None)
+    return InputError(
+        msg,
+        file=name,
+        key=key or None,
+        hint=(hint[1] if isinstance(got, str) else hint[0]) if got is not None else None,
+    )
 
 
 # strict types: what to write instead of a bool / of quoted text
@@ -528,6 +640,7 @@ _TYPE_HINTS = {
 
 # ---------------------------------------------------------------------------------------------
 # the YAML text -> plain data, with every problem the schema cannot see
+
 
 def _read_yaml(p: Path, name: str):
     """The parameter file's data; InputError for what is not a readable YAML mapping."""
@@ -542,17 +655,22 @@ def _read_yaml(p: Path, name: str):
         raise InputError(exc.problem, file=name, hint=exc.hint) from None
     except RecursionError:
         # 50,000 '[' exhaust the composer's recursion: a parameter file nests 4 levels
-        raise InputError(f"the YAML nests brackets or mappings too deeply (more than {DEPTH_MAX} "
-                         "levels)", file=name, hint="start from a shipped parameters/*.yaml") from None
+        raise InputError(
+            f"the YAML nests brackets or mappings too deeply (more than {DEPTH_MAX} levels)",
+            file=name,
+            hint="start from a shipped parameters/*.yaml",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"YAML syntax error at {where}{problem}", file=name,
-                         hint="fix the indentation or quoting there") from None
+        raise InputError(
+            f"YAML syntax error at {where}{problem}", file=name, hint="fix the indentation or quoting there"
+        ) from None
     if not isinstance(data, dict):
-        raise InputError("is not a mapping of keys to values", file=name,
-                         hint="start from a shipped parameters/*.yaml")
+        raise InputError(
+            "is not a mapping of keys to values", file=name, hint="start from a shipped parameters/*.yaml"
+        )
     return raw, data
 
 
@@ -568,21 +686,43 @@ def _scan(data, name: str) -> list[InputError]:
         nodes += 1
         key = ".".join(map(str, path)) or None
         if nodes > NODES_MAX:
-            return found + [InputError(f"the YAML expands to more than {NODES_MAX:,} values (aliases?)",
-                                       file=name, hint="write the parameters out without aliases")]
+            return found + [
+                InputError(
+                    f"the YAML expands to more than {NODES_MAX:,} values (aliases?)",
+                    file=name,
+                    hint="write the parameters out without aliases",
+                )
+            ]
         if len(path) > DEPTH_MAX:
-            found.append(InputError(f"nested more than {DEPTH_MAX} levels deep", file=name, key=key,
-                                    hint="start from a shipped parameters/*.yaml"))
+            found.append(
+                InputError(
+                    f"nested more than {DEPTH_MAX} levels deep",
+                    file=name,
+                    key=key,
+                    hint="start from a shipped parameters/*.yaml",
+                )
+            )
             continue
         if isinstance(v, float) and not math.isfinite(v):
-            found.append(InputError(f"not a finite number (got {_yaml_number(v)})", file=name, key=key,
-                                    hint="write a finite number or delete the key"))
+            found.append(
+                InputError(
+                    f"not a finite number (got {_yaml_number(v)})",
+                    file=name,
+                    key=key,
+                    hint="write a finite number or delete the key",
+                )
+            )
         elif isinstance(v, str) and len(v) > TEXT_LIMITS.get(key, TEXT_MAX):
             limit = TEXT_LIMITS.get(key, TEXT_MAX)
-            found.append(InputError(f"the text has {len(v):,} characters, more than the limit of "
-                                    f"{limit:,}", file=name, key=key, hint="shorten it" + (
-                                        " (put details in certificate.description)"
-                                        if key == "material" else "")))
+            found.append(
+                InputError(
+                    f"the text has {len(v):,} characters, more than the limit of {limit:,}",
+                    file=name,
+                    key=key,
+                    hint="shorten it"
+                    + (" (put details in certificate.description)" if key == "material" else ""),
+                )
+            )
         elif isinstance(v, dict):
             stack += [((*path, k), x) for k, x in reversed(list(v.items()))]
         elif isinstance(v, list):
@@ -603,8 +743,13 @@ def _schema(path) -> tuple[Lot | None, list[InputError]]:
     p = Path(path)
     name = str(path)
     if p.is_symlink() and not p.exists():
-        return None, [InputError("is a symbolic link that leads nowhere (a loop or a missing target)",
-                                 file=name, hint="name the parameter file itself")]
+        return None, [
+            InputError(
+                "is a symbolic link that leads nowhere (a loop or a missing target)",
+                file=name,
+                hint="name the parameter file itself",
+            )
+        ]
     if not p.exists():
         return None, [InputError("parameter file does not exist", file=name, hint="check the path")]
     if not p.is_file():
@@ -649,7 +794,7 @@ class Lot:
         self.text = text
 
     def __getattr__(self, item):
-        if item.startswith("__") or item == "params":   # unpickling: before __dict__ is set
+        if item.startswith("__") or item == "params":  # unpickling: before __dict__ is set
             raise AttributeError(item)
         return getattr(self.params, item)
 
@@ -659,8 +804,12 @@ class Lot:
             return p if p.is_absolute() else (self.base / p).resolve()
         except (RuntimeError, OSError):
             # Python 3.12 raises RuntimeError('Symlink loop ...'), later versions OSError(ELOOP)
-            raise InputError(f"data path '{rel}' is a loop of symbolic links", file=str(self.path),
-                             key=key, hint="point the key at the data file itself") from None
+            raise InputError(
+                f"data path '{rel}' is a loop of symbolic links",
+                file=str(self.path),
+                key=key,
+                hint="point the key at the data file itself",
+            ) from None
 
     def sources(self) -> dict[str, DataSource]:
         """Every data source the lot names, keyed by its study ('homogeneity', 'stability.long_term')."""
@@ -674,9 +823,9 @@ class Lot:
                     out[f"stability.{k}"] = s
         if p.characterization:
             out["characterization"] = p.characterization
-        if p.verification is not None:                      # kind: verification (rmwork.comparison)
+        if p.verification is not None:  # kind: verification (rmwork.comparison)
             out["verification"] = p.verification
-        if p.proficiency is not None:                       # kind: proficiency
+        if p.proficiency is not None:  # kind: proficiency
             out["proficiency"] = p.proficiency
             for k in ("homogeneity", "stability"):
                 if getattr(p.proficiency, k) is not None:
@@ -689,11 +838,18 @@ class Lot:
         src, out = self.sources()[study], []
         for pat in src.patterns():
             if any(ch in pat for ch in "*?["):
-                hits = [h for h in sorted(glob.glob(pat, root_dir=str(self.base), recursive=True))
-                        if self.resolve(h, key=f"{study}.data").is_file()]
+                hits = [
+                    h
+                    for h in sorted(glob.glob(pat, root_dir=str(self.base), recursive=True))
+                    if self.resolve(h, key=f"{study}.data").is_file()
+                ]
                 if not hits:
-                    raise InputError(f"the pattern '{pat}' matches no file", file=str(self.path),
-                                     key=f"{study}.data", hint="check the pattern and the folder")
+                    raise InputError(
+                        f"the pattern '{pat}' matches no file",
+                        file=str(self.path),
+                        key=f"{study}.data",
+                        hint="check the pattern and the folder",
+                    )
                 out += [(h, self.resolve(h, key=f"{study}.data")) for h in hits]
             else:
                 out.append((pat, self.resolve(pat, key=f"{study}.data")))
@@ -713,7 +869,7 @@ class Lot:
             for i, (_, f) in enumerate(files):
                 out[f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]"] = f
         cert = self.certificate_file()
-        if cert is not None:                        # the certificate a verification lot compares with
+        if cert is not None:  # the certificate a verification lot compares with
             out["verification.certificate"] = cert
         return out
 

@@ -17,7 +17,7 @@ import pandas as pd
 from . import params
 from .errors import InputError
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")          # dcc:stringISO3166Type
+_COUNTRY = re.compile(r"^[A-Z]{2}$")  # dcc:stringISO3166Type
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DRMD_ITEMS = ("approver", "producer_city", "producer_country_code")
 
@@ -48,8 +48,12 @@ def _read_all(lot: params.Lot, problems: list) -> dict[str, pd.DataFrame]:
     p, out = lot.params, {}
     sources = {"homogeneity": p.homogeneity, "characterization": p.characterization}
     if p.stability is not None:
-        sources.update({f"stability.{k}": getattr(p.stability, k)
-                        for k in ("long_term", "isochronous", "transport", "accelerated", "monitoring")})
+        sources.update(
+            {
+                f"stability.{k}": getattr(p.stability, k)
+                for k in ("long_term", "isochronous", "transport", "accelerated", "monitoring")
+            }
+        )
     for key, src in sources.items():
         if src is None:
             continue
@@ -69,9 +73,15 @@ def _unit_mix(df: pd.DataFrame, study: str, lot: params.Lot) -> list[InputError]
         if len(units) > 1:
             first = g[g["unit_of_measure"].astype(str) != units[0]]
             row = int(first["source_row"].iloc[0]) if "source_row" in first.columns else None
-            out.append(InputError(f"analyte '{a}' mixes units {', '.join(units)} in the {study} table",
-                                  file=df.attrs.get("file"), row=row, column="unit_of_measure",
-                                  hint="convert the results to one unit"))
+            out.append(
+                InputError(
+                    f"analyte '{a}' mixes units {', '.join(units)} in the {study} table",
+                    file=df.attrs.get("file"),
+                    row=row,
+                    column="unit_of_measure",
+                    hint="convert the results to one unit",
+                )
+            )
     return out
 
 
@@ -83,10 +93,15 @@ def _characterization(df: pd.DataFrame, c) -> list[InputError]:
         g = g[~g["lab"].astype(str).isin(excluded)]
         n_labs = g["lab"].nunique()
         if n_labs < 2:
-            out.append(InputError(f"analyte '{a}' has results from {n_labs} lab (after exclusions); a "
-                                  "consensus value (ISO Guide 35:2017, 9.5) needs at least 2", file=f,
-                                  key="characterization.exclude" if excluded else None,
-                                  hint="add laboratories or methods, or leave the analyte out"))
+            out.append(
+                InputError(
+                    f"analyte '{a}' has results from {n_labs} lab (after exclusions); a "
+                    "consensus value (ISO Guide 35:2017, 9.5) needs at least 2",
+                    file=f,
+                    key="characterization.exclude" if excluded else None,
+                    hint="add laboratories or methods, or leave the analyte out",
+                )
+            )
         out += _lab_u(g, str(a), f)
     return out
 
@@ -98,17 +113,30 @@ def _lab_u(g: pd.DataFrame, analyte: str, file) -> list[InputError]:
         if "u" in r.columns and r["u"].notna().any():
             bad = r[~(pd.to_numeric(r["u"], errors="coerce") > 0)]
             if len(bad):
-                out.append(InputError(f"analyte '{analyte}', lab '{lab}': u = {bad['u'].iloc[0]} is not > 0",
-                                      file=file, row=int(bad["source_row"].iloc[0]) if "source_row" in bad else row,
-                                      column="u", hint="enter the lab's standard uncertainty, or exclude the lab "
-                                      f"for this analyte (characterization.exclude: lab {lab}, analyte {analyte})"))
+                out.append(
+                    InputError(
+                        f"analyte '{analyte}', lab '{lab}': u = {bad['u'].iloc[0]} is not > 0",
+                        file=file,
+                        row=int(bad["source_row"].iloc[0]) if "source_row" in bad else row,
+                        column="u",
+                        hint="enter the lab's standard uncertainty, or exclude the lab "
+                        f"for this analyte (characterization.exclude: lab {lab}, analyte {analyte})",
+                    )
+                )
         else:
             v = pd.to_numeric(r["value"], errors="coerce").to_numpy(float)
             if len(v) >= 2 and np.all(v == v[0]):
-                out.append(InputError(f"analyte '{analyte}', lab '{lab}': its {len(v)} results are identical, so "
-                                      "u = s/sqrt(n) = 0", file=file, row=row, column="value",
-                                      hint="give the lab's u in a column u, or exclude the lab for this analyte "
-                                      f"(characterization.exclude: lab {lab}, analyte {analyte})"))
+                out.append(
+                    InputError(
+                        f"analyte '{analyte}', lab '{lab}': its {len(v)} results are identical, so "
+                        "u = s/sqrt(n) = 0",
+                        file=file,
+                        row=row,
+                        column="value",
+                        hint="give the lab's u in a column u, or exclude the lab for this analyte "
+                        f"(characterization.exclude: lab {lab}, analyte {analyte})",
+                    )
+                )
     return out
 
 
@@ -116,28 +144,58 @@ def _certificate_items(lot: params.Lot) -> list[InputError]:
     c, f, out = lot.params.certificate, str(lot.path), []
     cc = c.producer_country_code.strip().upper()
     if cc and not _COUNTRY.match(cc):
-        out.append(InputError(f"'{c.producer_country_code}' is not an ISO 3166-1 two-letter country code "
-                              "(the DRMD schema requires one)", file=f, key="certificate.producer_country_code",
-                              hint="write e.g. DE, CN, FR"))
+        out.append(
+            InputError(
+                f"'{c.producer_country_code}' is not an ISO 3166-1 two-letter country code "
+                "(the DRMD schema requires one)",
+                file=f,
+                key="certificate.producer_country_code",
+                hint="write e.g. DE, CN, FR",
+            )
+        )
     if c.producer_email.strip() and not _EMAIL.match(c.producer_email.strip()):
-        out.append(InputError(f"'{c.producer_email}' is not an e-mail address", file=f,
-                              key="certificate.producer_email", hint="write name@example.org"))
+        out.append(
+            InputError(
+                f"'{c.producer_email}' is not an e-mail address",
+                file=f,
+                key="certificate.producer_email",
+                hint="write name@example.org",
+            )
+        )
     wants_drmd = any(getattr(c, k) for k in _DRMD_ITEMS)
-    has_period = c.validity_months is not None or (lot.params.stability is not None
-                                                   and lot.params.stability.long_term is not None)
+    has_period = c.validity_months is not None or (
+        lot.params.stability is not None and lot.params.stability.long_term is not None
+    )
     if wants_drmd and c.certification_date is None:
-        out.append(InputError("the certificate has no date of certification, so no period of validity",
-                              file=f, key="certificate.certification_date", hint="set it as YYYY-MM-DD"))
+        out.append(
+            InputError(
+                "the certificate has no date of certification, so no period of validity",
+                file=f,
+                key="certificate.certification_date",
+                hint="set it as YYYY-MM-DD",
+            )
+        )
     if wants_drmd and c.certification_date is not None and not has_period:
-        out.append(InputError("the certificate has no period of validity", file=f,
-                              key="certificate.validity_months",
-                              hint="set it, or stability.long_term.shelf_life (months)"))
+        out.append(
+            InputError(
+                "the certificate has no period of validity",
+                file=f,
+                key="certificate.validity_months",
+                hint="set it, or stability.long_term.shelf_life (months)",
+            )
+        )
     months = c.validity_months
     if months is None and lot.params.stability is not None and lot.params.stability.long_term is not None:
         months = lot.params.stability.long_term.shelf_life
     if months is not None and months < 1:
-        out.append(InputError(f"a period of validity of {months:g} months is shorter than one month", file=f,
-                              key="certificate.validity_months", hint="give at least 1 month"))
+        out.append(
+            InputError(
+                f"a period of validity of {months:g} months is shorter than one month",
+                file=f,
+                key="certificate.validity_months",
+                hint="give at least 1 month",
+            )
+        )
     return out
 
 
@@ -173,5 +231,9 @@ def problems(path) -> list[InputError]:
 
 
 # the columns a source's table has, where its key does not say it (rmwork.comparison's tables)
-_LAYOUT_OF = {"verification": "verification", "proficiency": "participants",
-              "proficiency.homogeneity": "homogeneity", "proficiency.stability": "stability"}
+_LAYOUT_OF = {
+    "verification": "verification",
+    "proficiency": "participants",
+    "proficiency.homogeneity": "homogeneity",
+    "proficiency.stability": "stability",
+}

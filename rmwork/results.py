@@ -8,8 +8,9 @@ tuples to lists) and ``to_frame()`` (a one-row DataFrame).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -48,8 +49,11 @@ class Result:
     """Base of every rmwork result: immutable, keyword-built, JSON-ready."""
 
     def to_dict(self) -> dict:
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self)
-                if not f.name.startswith("_") and f.name != "clauses"}
+        return {
+            f.name: plain(getattr(self, f.name))
+            for f in fields(self)
+            if not f.name.startswith("_") and f.name != "clauses"
+        }
 
     def to_frame(self):
         import pandas as pd
@@ -61,23 +65,67 @@ class Result:
 # Every result class, re-exported for the documentation (lazily: the study modules import this one)
 _RESULT_MODULES = {
     "homogeneity": ("HomogeneityResult", "SufficientHomogeneityResult", "TrendResult", "HomogeneityStudy"),
-    "stability": ("StabilityRegressionResult", "TransportResult", "IsochronousResult",
-                  "ShelfLifePredictionResult", "PoolabilityResult", "ShelfLifeSuggestionResult",
-                  "ArrheniusResult", "ArrheniusJointResult", "MonitoringResult", "BayesianTrendResult",
-                  "StabilityStudy", "LineAdequacy", "LackOfFitTest", "CurvatureTest", "RunsTest"),
-    "characterization": ("LabSummary", "ConsensusResult", "DoEResult", "BilateralDoEResult",
-                         "ScreeningResult", "Recommendation", "CharacterizationStudy"),
-    "outliers": ("GrubbsResult", "GrubbsDoubleResult", "DixonResult", "CochranResult", "MandelResult",
-                 "ScheffeResult", "NormalityResult", "CochranQResult"),
+    "stability": (
+        "StabilityRegressionResult",
+        "TransportResult",
+        "IsochronousResult",
+        "ShelfLifePredictionResult",
+        "PoolabilityResult",
+        "ShelfLifeSuggestionResult",
+        "ArrheniusResult",
+        "ArrheniusJointResult",
+        "MonitoringResult",
+        "BayesianTrendResult",
+        "StabilityStudy",
+        "LineAdequacy",
+        "LackOfFitTest",
+        "CurvatureTest",
+        "RunsTest",
+    ),
+    "characterization": (
+        "LabSummary",
+        "ConsensusResult",
+        "DoEResult",
+        "BilateralDoEResult",
+        "ScreeningResult",
+        "Recommendation",
+        "CharacterizationStudy",
+    ),
+    "outliers": (
+        "GrubbsResult",
+        "GrubbsDoubleResult",
+        "DixonResult",
+        "CochranResult",
+        "MandelResult",
+        "ScheffeResult",
+        "NormalityResult",
+        "CochranQResult",
+    ),
     "robust": ("AlgorithmAResult", "RobustStatistics"),
-    "certificate": ("BudgetComponent", "BudgetResult", "DofEffResult", "CoverageFactorResult",
-                    "RoundedValue", "CertifiedValue", "CheckItem", "ChecksResult", "ValidityPeriod"),
+    "certificate": (
+        "BudgetComponent",
+        "BudgetResult",
+        "DofEffResult",
+        "CoverageFactorResult",
+        "RoundedValue",
+        "CertifiedValue",
+        "CheckItem",
+        "ChecksResult",
+        "ValidityPeriod",
+    ),
     "certificate.entry": ("CertificateEntry",),
     "certificate.validity": ("ValidityAssessment",),
     "bayes": ("BayesFit", "HierarchicalFit", "RandomEffectsFit", "TrendFit", "Diagnostics"),
     "drmd": ("DrmdValidation",),
-    "proficiency": ("AssignedValue", "SigmaPt", "UncertaintyCheck", "ParticipantScore", "ItemStability",
-                    "ItemAssessment", "ProficiencyRound"),
+    "proficiency": (
+        "AssignedValue",
+        "SigmaPt",
+        "UncertaintyCheck",
+        "ParticipantScore",
+        "ItemStability",
+        "ItemAssessment",
+        "ProficiencyRound",
+    ),
     "verification": ("CertifiedEntry", "LabResult", "VerificationResult"),
     "comparison": ("Certificate",),
     "signing.check": ("SignatureCheck", "FolderSignatures"),

@@ -9,18 +9,18 @@ convergence), plus the standard uncertainty of the assigned value u(x*) = 1.25 s
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
 from . import _checks
 from .results import Result
 
-MADE_FACTOR = 1.483    # ISO 13528:2022, C.2.2: MADe = 1.483 median|x_i - med(x)|
-NIQR_FACTOR = 0.7413   # ISO 13528:2022, C.2.3: nIQR = 0.7413 (Q3 - Q1)
-ALG_A_DELTA = 1.5      # ISO 13528:2022, C.3.1: delta = 1.5 s*
-ALG_A_SCALE = 1.134    # ISO 13528:2022, C.3.1: s* = 1.134 sqrt(sum (x_i* - x*)^2 / (p - 1))
+MADE_FACTOR = 1.483  # ISO 13528:2022, C.2.2: MADe = 1.483 median|x_i - med(x)|
+NIQR_FACTOR = 0.7413  # ISO 13528:2022, C.2.3: nIQR = 0.7413 (Q3 - Q1)
+ALG_A_DELTA = 1.5  # ISO 13528:2022, C.3.1: delta = 1.5 s*
+ALG_A_SCALE = 1.134  # ISO 13528:2022, C.3.1: s* = 1.134 sqrt(sum (x_i* - x*)^2 / (p - 1))
 U_X_STAR_FACTOR = 1.25  # ISO 13528:2022, 7.7.3, Formula (7): u(x*) = 1.25 s*/sqrt(p)
 
 
@@ -28,13 +28,13 @@ U_X_STAR_FACTOR = 1.25  # ISO 13528:2022, 7.7.3, Formula (7): u(x*) = 1.25 s*/sq
 class AlgorithmAResult(Result):
     """Robust mean and standard deviation by Algorithm A (ISO 13528:2022, C.3.1)."""
 
-    x_star: float           # robust mean x*
-    s_star: float           # robust standard deviation s*
-    u_x_star: float         # 1.25 s*/sqrt(p), ISO 13528:2022 7.7.3, Formula (7)
-    n_iter: int             # iterations until x* and s* no longer changed
-    n_labs: int             # p
-    x_star_initial: float   # median
-    s_star_initial: float   # 1.483 MAD
+    x_star: float  # robust mean x*
+    s_star: float  # robust standard deviation s*
+    u_x_star: float  # 1.25 s*/sqrt(p), ISO 13528:2022 7.7.3, Formula (7)
+    n_iter: int  # iterations until x* and s* no longer changed
+    n_labs: int  # p
+    x_star_initial: float  # median
+    s_star_initial: float  # 1.483 MAD
     converged: bool
     tol: float
     method: str = "algorithm-a"
@@ -48,11 +48,11 @@ class RobustStatistics(Result):
 
     n_labs: int
     median: float
-    mad: float              # median absolute deviation (unscaled)
-    made: float             # 1.483 MAD
+    mad: float  # median absolute deviation (unscaled)
+    made: float  # 1.483 MAD
     q1: float
     q3: float
-    niqr: float             # 0.7413 (Q3 - Q1)
+    niqr: float  # 0.7413 (Q3 - Q1)
     mean: float
     sd: float
     notes: tuple[str, ...] = ()
@@ -118,14 +118,27 @@ def robust_statistics(values, labels=None) -> RobustStatistics:
     q1, q3 = (float(q) for q in np.quantile(x, [0.25, 0.75]))
     notes = ()
     if mad == 0:
-        notes = ("MAD = 0: more than half of the results coincide; MADe = 0 is no usable scale "
-                 "(ISO 13528:2022, C.2.2)",)
-    return RobustStatistics(n_labs=len(x), median=med, mad=mad, made=MADE_FACTOR * mad, q1=q1, q3=q3,
-                            niqr=NIQR_FACTOR * (q3 - q1), mean=float(np.mean(x)),
-                            sd=float(np.std(x, ddof=1)), notes=notes,
-                            clauses={"median": "ISO 13528:2022, C.2.1",
-                                     "made": "ISO 13528:2022, C.2.2",
-                                     "niqr": "ISO 13528:2022, C.2.3"})
+        notes = (
+            "MAD = 0: more than half of the results coincide; MADe = 0 is no usable scale "
+            "(ISO 13528:2022, C.2.2)",
+        )
+    return RobustStatistics(
+        n_labs=len(x),
+        median=med,
+        mad=mad,
+        made=MADE_FACTOR * mad,
+        q1=q1,
+        q3=q3,
+        niqr=NIQR_FACTOR * (q3 - q1),
+        mean=float(np.mean(x)),
+        sd=float(np.std(x, ddof=1)),
+        notes=notes,
+        clauses={
+            "median": "ISO 13528:2022, C.2.1",
+            "made": "ISO 13528:2022, C.2.2",
+            "niqr": "ISO 13528:2022, C.2.3",
+        },
+    )
 
 
 def algorithm_a(values, labels=None, *, tol: float = 1e-12, max_iter: int = 1000) -> AlgorithmAResult:
@@ -193,18 +206,32 @@ def algorithm_a(values, labels=None, *, tol: float = 1e-12, max_iter: int = 1000
     p = len(x)
     x0 = float(np.median(x))
     s0 = MADE_FACTOR * float(np.median(np.abs(x - x0)))
-    clauses = {"x_star": "ISO 13528:2022, C.3.1", "s_star": "ISO 13528:2022, C.3.1",
-               "u_x_star": "ISO 13528:2022, 7.7.3, Formula (7)"}
+    clauses = {
+        "x_star": "ISO 13528:2022, C.3.1",
+        "s_star": "ISO 13528:2022, C.3.1",
+        "u_x_star": "ISO 13528:2022, 7.7.3, Formula (7)",
+    }
     if s0 == 0:
         return AlgorithmAResult(
-            x_star=x0, s_star=0.0, u_x_star=0.0, n_iter=0, n_labs=p, x_star_initial=x0,
-            s_star_initial=0.0, converged=False, tol=tol,
-            notes=("MAD = 0: more than half of the results coincide, Algorithm A cannot scale; "
-                   "x* = median, s* = 0 (ISO 13528:2022, C.3.1)",), clauses=clauses)
+            x_star=x0,
+            s_star=0.0,
+            u_x_star=0.0,
+            n_iter=0,
+            n_labs=p,
+            x_star_initial=x0,
+            s_star_initial=0.0,
+            converged=False,
+            tol=tol,
+            notes=(
+                "MAD = 0: more than half of the results coincide, Algorithm A cannot scale; "
+                "x* = median, s* = 0 (ISO 13528:2022, C.3.1)",
+            ),
+            clauses=clauses,
+        )
     xs, ss = x0, s0
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 - the count is reported after the loop
         delta = ALG_A_DELTA * ss
         w = np.clip(x, xs - delta, xs + delta)
         xs_new = float(np.mean(w))
@@ -214,8 +241,24 @@ def algorithm_a(values, labels=None, *, tol: float = 1e-12, max_iter: int = 1000
         if done or ss == 0:
             converged = True
             break
-    notes = () if converged else (f"Algorithm A did not converge in {max_iter} iterations: x* and s* "
-                                  "are the last iterate (ISO 13528:2022, C.3.1)",)
-    return AlgorithmAResult(x_star=xs, s_star=ss, u_x_star=U_X_STAR_FACTOR * ss / math.sqrt(p),
-                            n_iter=n_iter, n_labs=p, x_star_initial=x0, s_star_initial=s0,
-                            converged=converged, tol=tol, notes=notes, clauses=clauses)
+    notes = (
+        ()
+        if converged
+        else (
+            f"Algorithm A did not converge in {max_iter} iterations: x* and s* "
+            "are the last iterate (ISO 13528:2022, C.3.1)",
+        )
+    )
+    return AlgorithmAResult(
+        x_star=xs,
+        s_star=ss,
+        u_x_star=U_X_STAR_FACTOR * ss / math.sqrt(p),
+        n_iter=n_iter,
+        n_labs=p,
+        x_star_initial=x0,
+        s_star_initial=s0,
+        converged=converged,
+        tol=tol,
+        notes=notes,
+        clauses=clauses,
+    )

@@ -61,15 +61,28 @@ def clause(key: str) -> str:
         k = ".".join(parts[:n])
         if k in CLAUSES:
             return CLAUSES[k]
-        tail = ".".join(parts[n - 1:])
-        if n == len(parts) and tail in ("data", "sheet", "decimal", "encoding", "layout", "range", "lab_cell",
-                                        "unit_column", "censored", "lab_aliases", "unit_of_measure", "analytes"):
+        tail = ".".join(parts[n - 1 :])
+        if n == len(parts) and tail in (
+            "data",
+            "sheet",
+            "decimal",
+            "encoding",
+            "layout",
+            "range",
+            "lab_cell",
+            "unit_column",
+            "censored",
+            "lab_aliases",
+            "unit_of_measure",
+            "analytes",
+        ):
             if parts[0] in ("homogeneity", "stability", "characterization"):
                 return DATA_CLAUSE
     return ""
 
 
 # -- walking the schema ----------------------------------------------------------------------
+
 
 def _model_of(ann):
     if isinstance(ann, type) and issubclass(ann, BaseModel):
@@ -96,7 +109,9 @@ def type_name(ann) -> str:
         return " or ".join(dict.fromkeys(names))
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return "mapping"
-    return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(ann, getattr(ann, "__name__", str(ann)))
+    return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(
+        ann, getattr(ann, "__name__", str(ann))
+    )
 
 
 def allowed(key: str, ann) -> tuple:
@@ -114,8 +129,15 @@ def fields(model=params.LotParameters, prefix=""):
         key = f"{prefix}{name}"
         sub = _model_of(f.annotation)
         default = f.default if f.default_factory is None else f.default_factory()
-        yield key, f.annotation, default, f.description or (model.__doc__ or "").strip().split("\n")[0] \
-            if sub is not None and not f.description else (f.description or ""), sub
+        yield (
+            key,
+            f.annotation,
+            default,
+            f.description or (model.__doc__ or "").strip().split("\n")[0]
+            if sub is not None and not f.description
+            else (f.description or ""),
+            sub,
+        )
         if sub is not None and typing.get_origin(f.annotation) not in (list, dict):
             yield from fields(sub, key + ".")
 
@@ -134,20 +156,34 @@ def _default_text(default) -> str:
 
 # -- docs/parameters.md ----------------------------------------------------------------------
 
+
 def reference_markdown() -> str:
-    lines = ["# Parameter file reference (`parameters/<lot>.yaml`)", "",
-             "Generated from the schema (`rmwork/params.py`) by `python -m rmwork.scaffold`; "
-             "`tests/test_io_scaffold.py` keeps it current. Relative paths start at the parameter "
-             "file's folder. `rmwork new LOT` writes a file with every key below as a comment.", "",
-             "| key | type | default | allowed values | what it does | clause |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Parameter file reference (`parameters/<lot>.yaml`)",
+        "",
+        "Generated from the schema (`rmwork/params.py`) by `python -m rmwork.scaffold`; "
+        "`tests/test_io_scaffold.py` keeps it current. Relative paths start at the parameter "
+        "file's folder. `rmwork new LOT` writes a file with every key below as a comment.",
+        "",
+        "| key | type | default | allowed values | what it does | clause |",
+        "|---|---|---|---|---|---|",
+    ]
     for key, ann, default, desc, _ in fields():
         al = ", ".join(f"`{a}`" for a in allowed(key, ann))
-        cells = [f"`{key}`", type_name(ann), _default_text(default), al, desc.replace("|", "\\|"), clause(key)]
+        cells = [
+            f"`{key}`",
+            type_name(ann),
+            _default_text(default),
+            al,
+            desc.replace("|", "\\|"),
+            clause(key),
+        ]
         lines.append("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 # -- rmwork new ------------------------------------------------------------------------------
+
 
 def _comment(key, ann, default, desc) -> str:
     bits = [type_name(ann)]
@@ -171,8 +207,11 @@ def _yaml_value(v) -> str:
 
 def scaffold_text(lot: str, filled: dict[str, object]) -> str:
     """Every schema key as a comment; the keys in ``filled`` (dotted) written with their value."""
-    out = [f"# Parameter file of lot {lot}, written by 'rmwork new' from the schema (docs/parameters.md).",
-           "# Uncomment and fill what the lot needs; 'rmwork validate' names what is missing.", ""]
+    out = [
+        f"# Parameter file of lot {lot}, written by 'rmwork new' from the schema (docs/parameters.md).",
+        "# Uncomment and fill what the lot needs; 'rmwork validate' names what is missing.",
+        "",
+    ]
     for key, ann, default, desc, sub in fields():
         depth = key.count(".")
         pad = "  " * depth
@@ -185,8 +224,11 @@ def scaffold_text(lot: str, filled: dict[str, object]) -> str:
             line = f"{pad}{name}: {_yaml_value(filled[key])}"
             out.append(f"{line}{' ' * max(1, 41 - len(line))}# {note}")
         else:
-            ex = "" if sub is not None or default is PydanticUndefined or isinstance(default, BaseModel) \
+            ex = (
+                ""
+                if sub is not None or default is PydanticUndefined or isinstance(default, BaseModel)
                 else f" {_yaml_value(default)}"
+            )
             line = f"{pad}# {name}:{ex}"
             out.append(f"{line}{' ' * max(1, 41 - len(line))}# {note}")
     return "\n".join(out) + "\n"
@@ -199,7 +241,9 @@ def recognise(folder: Path, base: Path) -> tuple[dict[str, object], list[str]]:
 
     filled: dict[str, object] = {}
     notes: list[str] = []
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".tsv", ".txt"))
+    files = sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".tsv", ".txt")
+    )
     labs = [p for p in files if layouts.ERGEBNISBLATT.match(p.stem)]
     if labs:
         prefix = os.path.commonprefix([p.name for p in labs])
@@ -214,11 +258,14 @@ def recognise(folder: Path, base: Path) -> tuple[dict[str, object], list[str]]:
         rel = os.path.relpath(p, base)
         if study == "stability.monitoring":
             # its results carry no u (the monitoring check needs one): named, not filled in
-            notes.append(f"{p.name}: eCerto monitoring input (stability.monitoring needs u per result; "
-                         "not filled in)")
+            notes.append(
+                f"{p.name}: eCerto monitoring input (stability.monitoring needs u per result; not filled in)"
+            )
             continue
         if study is None or f"{study}.data" in filled:
-            notes.append(f"not recognised: {p.name}" if study is None else f"also {study}: {p.name} (not filled in)")
+            notes.append(
+                f"not recognised: {p.name}" if study is None else f"also {study}: {p.name} (not filled in)"
+            )
             continue
         filled[f"{study}.data"] = rel
         notes.append(f"{p.name} → {study}")
@@ -234,8 +281,11 @@ def _study_of(p: Path, io, excel, layouts) -> str | None:
         vis = book.visible()
         if vis and all(layouts.is_monitoring(book.sheet(t)) for t in vis):
             return "stability.monitoring"
-    for study, key in (("characterization", "characterization"), ("homogeneity", "homogeneity"),
-                       ("stability", "stability.long_term")):
+    for study, key in (
+        ("characterization", "characterization"),
+        ("homogeneity", "homogeneity"),
+        ("stability", "stability.long_term"),
+    ):
         try:
             df = io.read_table(p, study=study)
         except InputError:
@@ -251,18 +301,25 @@ def _study_of(p: Path, io, excel, layouts) -> str | None:
 def new(lot: str, *, data: str | None = None, out: str = "parameters") -> Path:
     """Write ``out/LOT.yaml``; refuse an existing file or a lot name the schema refuses."""
     if not params.LOT_RE.match(lot):
-        raise InputError(f"'{lot}' may only contain letters, digits, '.', '_' and '-'", key="LOT",
-                         hint="it names the report folder")
+        raise InputError(
+            f"'{lot}' may only contain letters, digits, '.', '_' and '-'",
+            key="LOT",
+            hint="it names the report folder",
+        )
     target = Path(out) / f"{lot}.yaml"
     if target.exists():
         raise InputError("exists already", file=str(target), hint="choose another lot name or edit that file")
-    filled: dict[str, object] = {"lot": lot, "seed": secrets.randbelow(2 ** 32)}
+    filled: dict[str, object] = {"lot": lot, "seed": secrets.randbelow(2**32)}
     notes: list[str] = []
     if data is not None:
         folder = Path(data)
         if not folder.is_dir():
-            raise InputError("is not a folder", file=data, key="--data", hint="name the folder of the lot's data files")
-        found, notes = recognise(folder, target.parent.resolve() if target.parent.exists() else Path(out).resolve())
+            raise InputError(
+                "is not a folder", file=data, key="--data", hint="name the folder of the lot's data files"
+            )
+        found, notes = recognise(
+            folder, target.parent.resolve() if target.parent.exists() else Path(out).resolve()
+        )
         filled.update(found)
     text = scaffold_text(lot, filled)
     if notes:

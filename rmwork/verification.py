@@ -11,8 +11,8 @@ certificate (report folder, DRMD, typed) lives in :mod:`rmwork.comparison`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ class CertifiedEntry(Result):
     value: float
     U: float
     k: float
-    u: float                 # U / k
+    u: float  # U / k
     unit_of_measure: str = ""
     source: str = ""
 
@@ -50,12 +50,12 @@ class LabResult(Result):
     unit_of_measure: str = ""
     x_m: float
     u_m: float
-    basis: str                            # "given" (column u) or "repeatability"
+    basis: str  # "given" (column u) or "repeatability"
     n_results: int
     n_units: int
-    s: float = math.nan                   # SD of the results (or of unit means)
-    u_rep: float = math.nan               # s / sqrt(n)
-    components: tuple[tuple[str, float], ...] = ()   # (name, u) named by the laboratory
+    s: float = math.nan  # SD of the results (or of unit means)
+    u_rep: float = math.nan  # s / sqrt(n)
+    components: tuple[tuple[str, float], ...] = ()  # (name, u) named by the laboratory
     values: tuple[float, ...] = field(default=(), repr=False)
     units: tuple[str, ...] = field(default=(), repr=False)
     notes: tuple[str, ...] = ()
@@ -73,12 +73,12 @@ class VerificationResult(Result):
     u_c: float
     U_c: float
     k_c: float
-    delta: float              # x_m - x_c
-    u_delta: float            # sqrt(u_m^2 + u_c^2)
-    k: float                  # coverage factor of U_Delta
-    U_delta: float            # k u_Delta
-    en: float                 # Delta / sqrt((k u_m)^2 + U_c^2)
-    passed: bool              # |Delta| <= k u_Delta
+    delta: float  # x_m - x_c
+    u_delta: float  # sqrt(u_m^2 + u_c^2)
+    k: float  # coverage factor of U_Delta
+    U_delta: float  # k u_Delta
+    en: float  # Delta / sqrt((k u_m)^2 + U_c^2)
+    passed: bool  # |Delta| <= k u_Delta
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -90,17 +90,28 @@ def _component_u(c: Mapping, x_m: float) -> float:
 def _lab_given(x, u, units, *, analyte, where, **_) -> dict:
     """u_m as the laboratory states it for its result (one value per analyte)."""
     if np.isnan(u).any():
-        raise InputError(f"analyte '{analyte}': column 'u' is empty in some rows", file=where, column="u",
-                         hint="give the laboratory's u in every row of the analyte, or in none (then u "
-                              "comes from the repeatability and verification.components)")
+        raise InputError(
+            f"analyte '{analyte}': column 'u' is empty in some rows",
+            file=where,
+            column="u",
+            hint="give the laboratory's u in every row of the analyte, or in none (then u "
+            "comes from the repeatability and verification.components)",
+        )
     if np.unique(u).size > 1:
-        raise InputError(f"analyte '{analyte}': rows give different u ({', '.join(f'{v:g}' for v in np.unique(u))})",
-                         file=where, column="u",
-                         hint="u is the standard uncertainty of the laboratory's result: give one value "
-                              "per analyte, or leave the column empty to combine repeatability and components")
+        raise InputError(
+            f"analyte '{analyte}': rows give different u ({', '.join(f'{v:g}' for v in np.unique(u))})",
+            file=where,
+            column="u",
+            hint="u is the standard uncertainty of the laboratory's result: give one value "
+            "per analyte, or leave the column empty to combine repeatability and components",
+        )
     _checks.require_positive_array(u[:1], what="u", where=where)
-    return dict(x_m=float(np.mean(x)), u_m=float(u[0]), basis="given",
-                notes=("u_m as stated by the laboratory for its mean result",))
+    return dict(
+        x_m=float(np.mean(x)),
+        u_m=float(u[0]),
+        basis="given",
+        notes=("u_m as stated by the laboratory for its mean result",),
+    )
 
 
 def _lab_repeatability(x, u, units, *, analyte, components, where, **_) -> dict:
@@ -114,21 +125,34 @@ def _lab_repeatability(x, u, units, *, analyte, components, where, **_) -> dict:
     else:
         vals = x
     if vals.size < 2:
-        raise InputError(f"analyte '{analyte}': one result gives no repeatability", file=where, column="u",
-                         hint="enter the laboratory's u in column 'u', or measure replicates")
+        raise InputError(
+            f"analyte '{analyte}': one result gives no repeatability",
+            file=where,
+            column="u",
+            hint="enter the laboratory's u in column 'u', or measure replicates",
+        )
     s = float(np.std(vals - vals.mean(), ddof=1))
     u_rep = s / math.sqrt(vals.size)
     x_m = float(vals.mean())
-    comps = tuple((str(c["name"]), _component_u(c, x_m)) for c in components
-                  if c.get("analyte") in (None, analyte))
+    comps = tuple(
+        (str(c["name"]), _component_u(c, x_m)) for c in components if c.get("analyte") in (None, analyte)
+    )
     if not comps:
         notes.append("no other uncertainty components named: u_m is the repeatability of the mean only")
-    u_m = math.sqrt(u_rep ** 2 + sum(v ** 2 for _, v in comps))
-    return dict(x_m=x_m, u_m=u_m, basis="repeatability", s=s, u_rep=u_rep, components=comps, notes=tuple(notes))
+    u_m = math.sqrt(u_rep**2 + sum(v**2 for _, v in comps))
+    return dict(
+        x_m=x_m, u_m=u_m, basis="repeatability", s=s, u_rep=u_rep, components=comps, notes=tuple(notes)
+    )
 
 
-def lab_result(df: pd.DataFrame, *, analyte: str, unit_of_measure: str = "",
-               components: Sequence[Mapping] = (), where: str | None = None) -> LabResult:
+def lab_result(
+    df: pd.DataFrame,
+    *,
+    analyte: str,
+    unit_of_measure: str = "",
+    components: Sequence[Mapping] = (),
+    where: str | None = None,
+) -> LabResult:
     r"""The laboratory's result x_m and u_m for one analyte (ERM Application Note 1; GUM, JCGM 100:2008, 5.1).
 
     With a ``u`` column the laboratory's stated u of its result is used (one value per analyte);
@@ -136,16 +160,29 @@ def lab_result(df: pd.DataFrame, *, analyte: str, unit_of_measure: str = "",
     means when replicates are nested in units) and u_j the components the laboratory names
     (absolute, or relative to x_m).
     """
-    x = _checks.require_finite_array(df["value"], what="column 'value'", where=where,
-                                     rows=df["source_row"] if "source_row" in df.columns else None)
-    u = (pd.to_numeric(df["u"], errors="coerce").to_numpy(float) if "u" in df.columns
-         else np.full(len(df), np.nan))
+    x = _checks.require_finite_array(
+        df["value"],
+        what="column 'value'",
+        where=where,
+        rows=df["source_row"] if "source_row" in df.columns else None,
+    )
+    u = (
+        pd.to_numeric(df["u"], errors="coerce").to_numpy(float)
+        if "u" in df.columns
+        else np.full(len(df), np.nan)
+    )
     units = df["unit"].astype(str).tolist() if "unit" in df.columns else None
     fn = _lab_repeatability if np.isnan(u).all() else _lab_given
     d = fn(x, u, units, analyte=analyte, components=components, where=where)
-    return LabResult(analyte=str(analyte), unit_of_measure=str(unit_of_measure), n_results=int(x.size),
-                     n_units=len(set(units)) if units is not None else 0, values=tuple(map(float, x)),
-                     units=tuple(units or ()), **d)
+    return LabResult(
+        analyte=str(analyte),
+        unit_of_measure=str(unit_of_measure),
+        n_results=int(x.size),
+        n_units=len(set(units)) if units is not None else 0,
+        values=tuple(map(float, x)),
+        units=tuple(units or ()),
+        **d,
+    )
 
 
 def compare(lab: LabResult, cert: CertifiedEntry, *, k: float = 2.0) -> VerificationResult:
@@ -170,23 +207,46 @@ def compare(lab: LabResult, cert: CertifiedEntry, *, k: float = 2.0) -> Verifica
     en = delta / math.hypot(k * lab.u_m, cert.U)
     notes = list(lab.notes)
     if lab.unit_of_measure and cert.unit_of_measure and lab.unit_of_measure != cert.unit_of_measure:
-        raise InputError(f"analyte '{lab.analyte}': results in {lab.unit_of_measure}, certified value in "
-                         f"{cert.unit_of_measure}", column="unit_of_measure",
-                         hint="convert the results to the certificate's unit")
-    return VerificationResult(analyte=lab.analyte, unit_of_measure=cert.unit_of_measure or lab.unit_of_measure,
-                              x_m=lab.x_m, u_m=lab.u_m, x_c=cert.value, u_c=cert.u, U_c=cert.U, k_c=cert.k,
-                              delta=delta, u_delta=u_delta, k=float(k), U_delta=k * u_delta, en=en,
-                              passed=bool(abs(delta) <= k * u_delta), notes=tuple(notes), clauses=CLAUSES)
+        raise InputError(
+            f"analyte '{lab.analyte}': results in {lab.unit_of_measure}, certified value in "
+            f"{cert.unit_of_measure}",
+            column="unit_of_measure",
+            hint="convert the results to the certificate's unit",
+        )
+    return VerificationResult(
+        analyte=lab.analyte,
+        unit_of_measure=cert.unit_of_measure or lab.unit_of_measure,
+        x_m=lab.x_m,
+        u_m=lab.u_m,
+        x_c=cert.value,
+        u_c=cert.u,
+        U_c=cert.U,
+        k_c=cert.k,
+        delta=delta,
+        u_delta=u_delta,
+        k=float(k),
+        U_delta=k * u_delta,
+        en=en,
+        passed=bool(abs(delta) <= k * u_delta),
+        notes=tuple(notes),
+        clauses=CLAUSES,
+    )
 
 
 def verdict(res: VerificationResult, lang: str = "en") -> str:
     """Plain statement of the comparison (ERM Application Note 1)."""
     if lang == "zh":
-        return (f"{res.analyte}：|Δ| = {abs(res.delta):.4g} {'≤' if res.passed else '>'} U_Δ = {res.U_delta:.4g}"
-                f"（k = {res.k:g}），E_n = {res.en:.3g}；" + ("测量结果与标准值一致。" if res.passed else
-                                                          "测量结果与标准值存在显著差异。"))
-    return (f"{res.analyte}: |Δ| = {abs(res.delta):.4g} {'≤' if res.passed else '>'} U_Δ = {res.U_delta:.4g} "
-            f"(k = {res.k:g}), E_n = {res.en:.3g}: " + ("no significant difference between the measurement "
-                                                        "and the certified value." if res.passed else
-                                                        "the measurement differs significantly from the "
-                                                        "certified value."))
+        return (
+            f"{res.analyte}：|Δ| = {abs(res.delta):.4g} {'≤' if res.passed else '>'} U_Δ = {res.U_delta:.4g}"
+            f"（k = {res.k:g}），E_n = {res.en:.3g}；"
+            + ("测量结果与标准值一致。" if res.passed else "测量结果与标准值存在显著差异。")
+        )
+    return (
+        f"{res.analyte}: |Δ| = {abs(res.delta):.4g} {'≤' if res.passed else '>'} U_Δ = {res.U_delta:.4g} "
+        f"(k = {res.k:g}), E_n = {res.en:.3g}: "
+        + (
+            "no significant difference between the measurement and the certified value."
+            if res.passed
+            else "the measurement differs significantly from the certified value."
+        )
+    )

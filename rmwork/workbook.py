@@ -109,9 +109,12 @@ class Workbook:
         if df is not None and "unit_of_measure" in df.columns:
             vals = df["unit_of_measure"].dropna().astype(str).unique()
             if len(vals) > 1:
-                raise InputError(f"analyte '{analyte}' mixes units {', '.join(vals)}",
-                                 file=df.attrs.get("file"), column="unit_of_measure",
-                                 hint="convert to one unit")
+                raise InputError(
+                    f"analyte '{analyte}' mixes units {', '.join(vals)}",
+                    file=df.attrs.get("file"),
+                    column="unit_of_measure",
+                    hint="convert to one unit",
+                )
             if len(vals) == 1:
                 return vals[0]
         return a.unit if a is not None and a.unit else ""
@@ -147,14 +150,22 @@ class Workbook:
             uom = self.unit_of_measure(analyte, g)
             mean = float(g.groupby("unit")["value"].mean().mean())
             studies[key] = hmod.study(
-                g, analyte=analyte, group=group, unit_of_measure=uom, alpha=h.alpha,
-                sigma_pt=self.lot.sigma_pt(analyte, mean), bayes=False,
-                where=f"{g.attrs.get('file') or self.data['homogeneity'].attrs.get('file')}, analyte '{key}'")
+                g,
+                analyte=analyte,
+                group=group,
+                unit_of_measure=uom,
+                alpha=h.alpha,
+                sigma_pt=self.lot.sigma_pt(analyte, mean),
+                bayes=False,
+                where=f"{g.attrs.get('file') or self.data['homogeneity'].attrs.get('file')}, analyte '{key}'",
+            )
             if h.bayes:
                 self._sensitivity(
-                    "homogeneity", key,
+                    "homogeneity",
+                    key,
                     lambda g=g: hmod.bayes_model(g, seed=self.p.seed, settings=self.p.sampler.model_dump()),
-                    lambda fit, key=key: studies.__setitem__(key, replace(studies[key], bayes=fit)))
+                    lambda fit, key=key: studies.__setitem__(key, replace(studies[key], bayes=fit)),
+                )
         self.results["homogeneity"] = studies
         return studies
 
@@ -166,7 +177,7 @@ class Workbook:
 
             # eCerto's basis: months from each analyte's first date at 30.4375 days per month
             df["time"] = 0.0
-            for a, idx in df.groupby("analyte", sort=False).groups.items():
+            for _a, idx in df.groupby("analyte", sort=False).groups.items():
                 df.loc[idx, "time"] = months_from_dates(df.loc[idx, "date"])
         temp = getattr(source, "temperature", None)
         if temp is not None and "temperature" in df.columns and study_key != "stability.transport":
@@ -190,56 +201,88 @@ class Workbook:
             for a, g in df.groupby("analyte", sort=False):
                 parts.setdefault(str(a), {}).update(
                     long_term=smod.regression(
-                        g, shelf_life=st.long_term.shelf_life, use_means=st.use_means, alpha=st.alpha,
-                        analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                        g,
+                        shelf_life=st.long_term.shelf_life,
+                        use_means=st.use_means,
+                        alpha=st.alpha,
+                        analyte=str(a),
+                        unit_of_measure=self.unit_of_measure(str(a), g),
                         adequacy_alpha=st.adequacy_alpha,
                         **_fit_window(st.long_term, str(a), g, "stability.long_term"),
-                        where=f"{st.long_term.data}, analyte '{a}'"),
-                    long_term_data=g)
+                        where=f"{st.long_term.data}, analyte '{a}'",
+                    ),
+                    long_term_data=g,
+                )
         if st.isochronous is not None:
             iso = st.isochronous
             df = self._stability_frame(iso, "stability.isochronous")
             for a, g in df.groupby("analyte", sort=False):
                 parts.setdefault(str(a), {})["isochronous"] = smod.isochronous(
-                    g, iso.reference_temperature, shelf_life=iso.shelf_life, use_means=st.use_means,
-                    alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
-                    where=f"{iso.data}, analyte '{a}'")
+                    g,
+                    iso.reference_temperature,
+                    shelf_life=iso.shelf_life,
+                    use_means=st.use_means,
+                    alpha=st.alpha,
+                    analyte=str(a),
+                    unit_of_measure=self.unit_of_measure(str(a), g),
+                    where=f"{iso.data}, analyte '{a}'",
+                )
         if st.transport is not None:
             df = self._stability_frame(st.transport, "stability.transport")
             for a, g in df.groupby("analyte", sort=False):
                 parts.setdefault(str(a), {}).update(
                     transport=smod.transport(
-                        g, st.transport.duration, st.transport.temperature, use_means=st.use_means,
-                        alpha=st.alpha, analyte=str(a), unit_of_measure=self.unit_of_measure(str(a), g),
+                        g,
+                        st.transport.duration,
+                        st.transport.temperature,
+                        use_means=st.use_means,
+                        alpha=st.alpha,
+                        analyte=str(a),
+                        unit_of_measure=self.unit_of_measure(str(a), g),
                         adequacy_alpha=st.adequacy_alpha,
                         **_fit_window(st.transport, str(a), g, "stability.transport"),
-                        where=f"{st.transport.data}, analyte '{a}'"),
-                    transport_data=g)
+                        where=f"{st.transport.data}, analyte '{a}'",
+                    ),
+                    transport_data=g,
+                )
         if st.accelerated is not None:
             df = self._stability_frame(st.accelerated, "stability.accelerated")
             for a, g in df.groupby("analyte", sort=False):
                 parts.setdefault(str(a), {}).update(
                     accelerated=smod.arrhenius(
-                        g, storage_temperature=st.accelerated.storage_temperature,
-                        limit=st.accelerated.limit, analyte=str(a),
+                        g,
+                        storage_temperature=st.accelerated.storage_temperature,
+                        limit=st.accelerated.limit,
+                        analyte=str(a),
                         unit_of_measure=self.unit_of_measure(str(a), g),
-                        where=f"{st.accelerated.data}, analyte '{a}'"),
-                    accelerated_data=g)
-        out = {a: smod.StabilityStudy(analyte=a, unit_of_measure=_study_unit(kw), **kw)
-               for a, kw in parts.items()}
+                        where=f"{st.accelerated.data}, analyte '{a}'",
+                    ),
+                    accelerated_data=g,
+                )
+        out = {
+            a: smod.StabilityStudy(analyte=a, unit_of_measure=_study_unit(kw), **kw)
+            for a, kw in parts.items()
+        }
         if st.bayes and sensitivity:
             for a, study in out.items():
                 if study.long_term is not None:
                     g, r = study.long_term_data, study.long_term
                     self._sensitivity(
-                        "stability", a,
+                        "stability",
+                        a,
                         lambda g=g, r=r, a=a: smod.bayesian_trend(
-                            g, shelf_life=st.long_term.shelf_life, seed=self.p.seed,
-                            settings=self.p.sampler.model_dump(), use_means=st.use_means, analyte=a,
+                            g,
+                            shelf_life=st.long_term.shelf_life,
+                            seed=self.p.seed,
+                            settings=self.p.sampler.model_dump(),
+                            use_means=st.use_means,
+                            analyte=a,
                             unit_of_measure=r.unit_of_measure,
                             **_fit_window(st.long_term, a, g, "stability.long_term"),
-                            where=f"{st.long_term.data}, analyte '{a}'"),
-                        lambda fit, study=study: study.attach("bayes", fit))
+                            where=f"{st.long_term.data}, analyte '{a}'",
+                        ),
+                        lambda fit, study=study: study.attach("bayes", fit),
+                    )
         self.results["stability"] = out
         return out
 
@@ -255,10 +298,19 @@ class Workbook:
         out = {}
         for a, g in df.groupby("analyte", sort=False):
             a = str(a)
-            out[a] = cmod.study(g, analyte=a, method=c.method, seed=self.p.seed,
-                                exclude={e.lab: e.reason for e in c.exclude if e.analyte in (None, a)},
-                                unit_of_measure=self.unit_of_measure(a, g), knapp_hartung=c.knapp_hartung,
-                                interval=c.interval, interval_reason=c.interval_reason, alpha=c.alpha, bayes_settings=self.p.sampler.model_dump())
+            out[a] = cmod.study(
+                g,
+                analyte=a,
+                method=c.method,
+                seed=self.p.seed,
+                exclude={e.lab: e.reason for e in c.exclude if e.analyte in (None, a)},
+                unit_of_measure=self.unit_of_measure(a, g),
+                knapp_hartung=c.knapp_hartung,
+                interval=c.interval,
+                interval_reason=c.interval_reason,
+                alpha=c.alpha,
+                bayes_settings=self.p.sampler.model_dump(),
+            )
         self.results["characterization"] = out
         return out
 
@@ -266,9 +318,12 @@ class Workbook:
     def _named_studies(self) -> dict[str, bool]:
         """Studies the lot names, and whether each has run in this workbook."""
         st = self.p.stability
-        named = {"homogeneity": self.p.homogeneity is not None,
-                 "characterization": self.p.characterization is not None,
-                 "stability": st is not None and any(getattr(st, k) is not None for k in ("long_term", "transport"))}
+        named = {
+            "homogeneity": self.p.homogeneity is not None,
+            "characterization": self.p.characterization is not None,
+            "stability": st is not None
+            and any(getattr(st, k) is not None for k in ("long_term", "transport")),
+        }
         return {k: k in self.results for k, v in named.items() if v}
 
     def certificate(self) -> dict:
@@ -286,7 +341,9 @@ class Workbook:
         c = self.p.certificate
         out = {}
         for a, ch in (self.results.get("characterization") or {}).items():
-            out[a] = ce.certificate_entry(self._studies(a, ch, ran), c, requested_months=self.validity_months())
+            out[a] = ce.certificate_entry(
+                self._studies(a, ch, ran), c, requested_months=self.validity_months()
+            )
         out = ce.review_lot(out, c)
         self.results["certificate"] = out
         return out
@@ -302,20 +359,34 @@ class Workbook:
         res = ch["consensus"] if getattr(ch, "characterized", True) else ch
         stab = (self.results.get("stability") or {}).get(a, {})
         mon = self.data.get("stability.monitoring")
-        extra = [Component(name=e.name, u=None if e.relative else e.u, u_rel=e.u if e.relative else None,
-                           dof=e.dof if e.dof is not None else float("inf"), reason=e.reason)
-                 for e in c.extra if e.analyte in (None, a)]
+        extra = [
+            Component(
+                name=e.name,
+                u=None if e.relative else e.u,
+                u_rel=e.u if e.relative else None,
+                dof=e.dof if e.dof is not None else float("inf"),
+                reason=e.reason,
+            )
+            for e in c.extra
+            if e.analyte in (None, a)
+        ]
         diag = getattr(res, "diagnostics", None)
         failed = getattr(res, "diagnostics_passed", None) is False or getattr(diag, "passed", None) is False
         bayes_failed = [f"the characterization ({res.method})"] if failed else []
         unit = self.p.analytes[a].unit if a in self.p.analytes and self.p.analytes[a].unit else ""
         return Studies(
-            analyte=a, characterization=res, unit=unit, extra=extra, bayes_failed=bayes_failed,
+            analyte=a,
+            characterization=res,
+            unit=unit,
+            extra=extra,
+            bayes_failed=bayes_failed,
             homogeneity=[st for st in (self.results.get("homogeneity") or {}).values() if st.analyte == a],
-            long_term=_part(stab, "long_term"), transport=_part(stab, "transport"),
+            long_term=_part(stab, "long_term"),
+            transport=_part(stab, "transport"),
             monitoring=None if mon is None else mon[mon["analyte"] == a],
             missing=[k for k, v in ran.items() if not v],
-            long_term_named=self.p.stability is not None and self.p.stability.long_term is not None)
+            long_term_named=self.p.stability is not None and self.p.stability.long_term is not None,
+        )
 
     def validity_months(self) -> float | None:
         c, st = self.p.certificate, self.p.stability
@@ -336,23 +407,49 @@ class Workbook:
         months = lot_validity_months(self.results.get("certificate") or {}, requested)
         if months is None or c.certification_date is None:
             return None
-        unsupported = {a: e.validity.supported_months for a, e in (self.results.get("certificate") or {}).items()
-                       if e.is_certified and e.validity is not None and e.validity.supported_months < months}
-        return cert.validity_period(months, c.certification_date, requested_months=requested,
-                                    unsupported=unsupported)
+        unsupported = {
+            a: e.validity.supported_months
+            for a, e in (self.results.get("certificate") or {}).items()
+            if e.is_certified and e.validity is not None and e.validity.supported_months < months
+        }
+        return cert.validity_period(
+            months, c.certification_date, requested_months=requested, unsupported=unsupported
+        )
 
     def metadata(self):
         from . import certificate as cert
 
         c = self.p.certificate
-        d = {k: getattr(c, k) for k in (
-            "producer", "rm_number", "certificate_id", "description", "intended_use", "storage",
-            "instructions", "traceability", "safety", "methods", "minimum_sample_intake",
-            "minimum_sample_intake_unit", "producer_address", "producer_city",
-            "producer_country_code", "producer_email", "approver", "approver_role")}
-        d.update(material=self.p.material, lot=self.p.lot, language=self.p.language,
-                 certification_date=c.certification_date.isoformat() if c.certification_date else "",
-                 validity=self.validity())
+        d = {
+            k: getattr(c, k)
+            for k in (
+                "producer",
+                "rm_number",
+                "certificate_id",
+                "description",
+                "intended_use",
+                "storage",
+                "instructions",
+                "traceability",
+                "safety",
+                "methods",
+                "minimum_sample_intake",
+                "minimum_sample_intake_unit",
+                "producer_address",
+                "producer_city",
+                "producer_country_code",
+                "producer_email",
+                "approver",
+                "approver_role",
+            )
+        }
+        d.update(
+            material=self.p.material,
+            lot=self.p.lot,
+            language=self.p.language,
+            certification_date=c.certification_date.isoformat() if c.certification_date else "",
+            validity=self.validity(),
+        )
         return cert.CertificateMetadata.from_mapping(d)
 
     def approval_pending(self) -> bool:
@@ -375,18 +472,28 @@ class Workbook:
             return False, "DRMD not written: no analyte is certified."
         meta = self.metadata()
         missing = meta.missing()
-        pending = self.approval_pending()       # the approver comes from the signature (docs/signing.md)
-        needed = ("producer_city", "producer_country_code") if pending else \
-            ("approver", "producer_city", "producer_country_code")
+        pending = self.approval_pending()  # the approver comes from the signature (docs/signing.md)
+        needed = (
+            ("producer_city", "producer_country_code")
+            if pending
+            else ("approver", "producer_city", "producer_country_code")
+        )
         if missing or any(not getattr(meta, k) for k in needed):
             need = missing + [k for k in needed if not getattr(meta, k)]
-            return False, ("DRMD not written: set " + ", ".join(f"certificate.{k}" for k in need)
-                           + " in the parameter file.")
+            return False, (
+                "DRMD not written: set "
+                + ", ".join(f"certificate.{k}" for k in need)
+                + " in the parameter file."
+            )
         try:
-            xml = drmd.to_drmd([e.certified for e in certs.values()], meta,
-                               analyte_names=self.p.certificate.analyte_names or None,
-                               dsi_units={a: s.dsi_unit for a, s in self.p.analytes.items() if s.dsi_unit},
-                               strict_units=True, approval_pending=pending)
+            xml = drmd.to_drmd(
+                [e.certified for e in certs.values()],
+                meta,
+                analyte_names=self.p.certificate.analyte_names or None,
+                dsi_units={a: s.dsi_unit for a, s in self.p.analytes.items() if s.dsi_unit},
+                strict_units=True,
+                approval_pending=pending,
+            )
         except InputError as exc:
             return False, f"DRMD not written: {exc}"
         if output_dir:
@@ -394,40 +501,54 @@ class Workbook:
             out.mkdir(parents=True, exist_ok=True)
             (out / "certificate.drmd.xml").write_bytes(xml)
             _wrote(out, "certificate.drmd.xml")
-            return True, ("certificate.drmd.xml written and validated against the DRMD v0.3.0 schema"
-                          + (" (DRAFT: approval pending)." if pending else "."))
+            return True, (
+                "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema"
+                + (" (DRAFT: approval pending)." if pending else ".")
+            )
         return False, "DRMD validated against the DRMD v0.3.0 schema (not written: no output folder)."
 
     # -- results.json --------------------------------------------------------------------------
     def results_json(self) -> dict:
         """Every number of the report under the contract's keys (CONTRACT.md, results.json)."""
         analytes: dict[str, dict] = {}
-        for key, st in self.results.get("homogeneity", {}).items():
+        for _key, st in self.results.get("homogeneity", {}).items():
             a = analytes.setdefault(st.analyte, {"unit": st.anova.unit_of_measure})
             entry = st.anova.to_dict()
-            entry.update({
-                "criterion": st.criterion.to_dict() if st.criterion else None,
-                "trends": [t.to_dict() for t in st.trends],
-                "cochran": st.cochran.to_dict() if st.cochran is not None else None,
-                "grubbs": st.grubbs.to_dict() if st.grubbs is not None else None,
-                "bayes": st.bayes.to_dict() if st.bayes is not None else None,
-                "conclusion": st.conclusion,
-            })
+            entry.update(
+                {
+                    "criterion": st.criterion.to_dict() if st.criterion else None,
+                    "trends": [t.to_dict() for t in st.trends],
+                    "cochran": st.cochran.to_dict() if st.cochran is not None else None,
+                    "grubbs": st.grubbs.to_dict() if st.grubbs is not None else None,
+                    "bayes": st.bayes.to_dict() if st.bayes is not None else None,
+                    "conclusion": st.conclusion,
+                }
+            )
             entry = {k: v for k, v in entry.items() if v is not None}
             if st.group:
                 # several sub-groups: the largest u_bb is the one a certificate uses
                 groups = a.setdefault("homogeneity", {"method": "anova", "groups": {}})
                 groups["groups"][st.group] = entry
                 worst = max(groups["groups"].values(), key=lambda e: e["u_bb"])
-                for k in ("ms_between", "ms_within", "f_statistic", "p_value", "n0", "s_bb",
-                          "u_bb_star", "u_bb", "u_bb_rel", "mean"):
+                for k in (
+                    "ms_between",
+                    "ms_within",
+                    "f_statistic",
+                    "p_value",
+                    "n0",
+                    "s_bb",
+                    "u_bb_star",
+                    "u_bb",
+                    "u_bb_rel",
+                    "mean",
+                ):
                     groups[k] = worst.get(k)
                 groups["governing_group"] = [g for g, e in groups["groups"].items() if e is worst][0]
             else:
                 a["homogeneity"] = entry
         for a, entry in (self.results.get("stability") or {}).items():
             an = analytes.setdefault(a, {})
-            if not isinstance(entry, dict):      # a typed StabilityStudy: its own to_dict()
+            if not isinstance(entry, dict):  # a typed StabilityStudy: its own to_dict()
                 an["stability"] = entry.to_dict()
                 continue
             stab = {}
@@ -438,7 +559,9 @@ class Workbook:
                 if "bayes" in entry:
                     stab["long_term"]["bayes"] = entry["bayes"].to_dict()
             if "isochronous" in entry:
-                stab["isochronous"] = {k: _drop_private(v.to_dict()) for k, v in entry["isochronous"].fits.items()}
+                stab["isochronous"] = {
+                    k: _drop_private(v.to_dict()) for k, v in entry["isochronous"].fits.items()
+                }
             if "transport" in entry:
                 stab["transport"] = _drop_private(entry["transport"].to_dict())
             if "accelerated" in entry:
@@ -456,13 +579,21 @@ class Workbook:
             if entry.monitoring is not None:
                 an.setdefault("stability", {})["monitoring"] = entry.monitoring.to_dict()
         validity = self.validity() if self.results.get("certificate") else None
-        return plain({"lot": self.p.lot, "material": self.p.material, "rmwork_version": __version__,
-                      **({"validity": validity.to_dict()} if validity is not None else {}),
-                      **({"drmd": self.results["drmd"]} if "drmd" in self.results else {}),
-                      "seed": self.p.seed, "language": self.p.language, "analytes": analytes})
+        return plain(
+            {
+                "lot": self.p.lot,
+                "material": self.p.material,
+                "rmwork_version": __version__,
+                **({"validity": validity.to_dict()} if validity is not None else {}),
+                **({"drmd": self.results["drmd"]} if "drmd" in self.results else {}),
+                "seed": self.p.seed,
+                "language": self.p.language,
+                "analytes": analytes,
+            }
+        )
 
     # -- researchers: variants, comparison, a readable repr -----------------------------------
-    def variant(self, **changes) -> "Workbook":
+    def variant(self, **changes) -> Workbook:
         """A new, validated workbook of the same lot with some parameters changed.
 
         Keys are the parameter file's, nested with a double underscore:
@@ -477,8 +608,11 @@ class Workbook:
             for part in parents:
                 node = node.setdefault(part, {})
                 if not isinstance(node, dict):
-                    raise InputError("is not a section of the parameter file", key=".".join(parents),
-                                     hint="nest only into sections such as certificate or characterization")
+                    raise InputError(
+                        "is not a section of the parameter file",
+                        key=".".join(parents),
+                        hint="nest only into sections such as certificate or characterization",
+                    )
             node[last] = value
         try:
             new = params.LotParameters.model_validate(d)
@@ -488,10 +622,14 @@ class Workbook:
         return Workbook(lot=lot, data=load_data(lot))
 
     def __repr__(self) -> str:
-        studies = [k for k in ("homogeneity", "stability", "characterization") if getattr(self.p, k) is not None]
+        studies = [
+            k for k in ("homogeneity", "stability", "characterization") if getattr(self.p, k) is not None
+        ]
         ran = [k for k in studies if k in self.results]
-        lines = [f"Workbook {self.p.lot} ({self.p.material}): studies {', '.join(studies) or 'none'}; "
-                 f"run: {', '.join(ran) or 'none'}"]
+        lines = [
+            f"Workbook {self.p.lot} ({self.p.material}): studies {', '.join(studies) or 'none'}; "
+            f"run: {', '.join(ran) or 'none'}"
+        ]
         for e in (self.results.get("certificate") or {}).values():
             lines.append("  " + str(e).replace("\n", "\n  "))
         return "\n".join(lines)
@@ -503,8 +641,9 @@ class Workbook:
         if output_dir:
             out = Path(output_dir)
             out.mkdir(parents=True, exist_ok=True)
-            (out / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True,
-                                                         ensure_ascii=False) + "\n", encoding="utf-8")
+            (out / "results.json").write_text(
+                json.dumps(res, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
             _wrote(out, "results.json")
         return res
 
@@ -529,9 +668,12 @@ def _fit_window(source, analyte: str, g: pd.DataFrame, key: str) -> dict:
             hit = g.loc[dates == pd.Timestamp(e.date), "time"] if dates is not None else g["time"].iloc[:0]
             what = f"date {e.date.isoformat()}"
         if hit.empty:
-            raise InputError(f"analyte '{analyte}' has no result at {what} to exclude",
-                             file=source.data, key=f"{key}.exclude",
-                             hint="give the time or date of a result in the table")
+            raise InputError(
+                f"analyte '{analyte}' has no result at {what} to exclude",
+                file=source.data,
+                key=f"{key}.exclude",
+                hint="give the time or date of a result in the table",
+            )
         for t in hit.unique():
             exclude[float(t)] = e.reason
     return {"time_max": time_max, "exclude": exclude}
@@ -578,7 +720,7 @@ def _flatten(d, prefix=""):
     return out
 
 
-SNAPSHOT = ".lot-snapshot.pkl"   # the runner's snapshot of the lot as read, in the working folder
+SNAPSHOT = ".lot-snapshot.pkl"  # the runner's snapshot of the lot as read, in the working folder
 
 
 class LotData(dict):
@@ -601,8 +743,10 @@ class LotData(dict):
         return list(self[study].attrs.get("excluded", [])) if study in self else []
 
     def manifest_inputs(self) -> dict[str, dict]:
-        return {k: {kk: v[kk] for kk in ("path", "sha256", "file", "study", "rows", "sheets")}
-                for k, v in self.inputs.items()}
+        return {
+            k: {kk: v[kk] for kk in ("path", "sha256", "file", "study", "rows", "sheets")}
+            for k, v in self.inputs.items()
+        }
 
     def save(self, folder) -> Path:
         """Write the snapshot (pickle: written and read only by rmwork itself, in its own working folder)."""
@@ -612,50 +756,93 @@ class LotData(dict):
         return path
 
     @staticmethod
-    def load(path) -> "LotData":
+    def load(path) -> LotData:
         with builtins.open(path, "rb") as fh:
             data = pickle.load(fh)  # noqa: S301 - the runner's own snapshot, never user input
         if not isinstance(data, LotData):
-            raise InputError("is not an rmwork lot snapshot", file=str(path), hint="run the lot with rmwork run")
+            raise InputError(
+                "is not an rmwork lot snapshot", file=str(path), hint="run the lot with rmwork run"
+            )
         return data
 
 
-def _read_one(lot: params.Lot, source: params.DataSource, study: str, shown: str, path: Path,
-              inputs: dict, key: str) -> pd.DataFrame:
+def _read_one(
+    lot: params.Lot, source: params.DataSource, study: str, shown: str, path: Path, inputs: dict, key: str
+) -> pd.DataFrame:
     raw = io.require_file(path, key=key, file=str(lot.path), shown=shown).read_bytes()
-    df = io.read_bytes(raw, suffix=path.suffix, stem=path.stem, study=study.split(".")[0], name=shown,
-                       sheet=source.sheet, decimal=source.decimal, encoding=source.encoding,
-                       layout=source.layout, censored=source.censored, range=source.range,
-                       lab_cell=source.lab_cell, unit_column=source.unit_column)
+    df = io.read_bytes(
+        raw,
+        suffix=path.suffix,
+        stem=path.stem,
+        study=study.split(".")[0],
+        name=shown,
+        sheet=source.sheet,
+        decimal=source.decimal,
+        encoding=source.encoding,
+        layout=source.layout,
+        censored=source.censored,
+        range=source.range,
+        lab_cell=source.lab_cell,
+        unit_column=source.unit_column,
+    )
     df.insert(0, "source_file", shown)
     sheets = sorted(set(df["source_sheet"])) if "source_sheet" in df.columns else []
-    inputs[key] = {"path": str(path), "file": shown, "sha256": hashlib.sha256(raw).hexdigest(),
-                   "size": len(raw), "study": study, "rows": int(len(df)), "sheets": sheets}
+    inputs[key] = {
+        "path": str(path),
+        "file": shown,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "size": len(raw),
+        "study": study,
+        "rows": int(len(df)),
+        "sheets": sheets,
+    }
     return df
 
 
-def read(lot: params.Lot, source: params.DataSource, study: str, inputs: dict | None = None, *,
-         layout: str | None = None) -> pd.DataFrame:
+def read(
+    lot: params.Lot,
+    source: params.DataSource,
+    study: str,
+    inputs: dict | None = None,
+    *,
+    layout: str | None = None,
+) -> pd.DataFrame:
     """Read one study's data (every file it names, globs expanded) as one frame; each row keeps
     ``source_file``, ``source_sheet`` (Excel) and ``source_row``; ``inputs`` collects the SHA-256
     of the exact bytes parsed.  Messages show paths as written in the lot file.  ``layout``: the
     study whose columns the table has, when it is not ``study``'s own (a PT item's homogeneity)."""
     inputs = {} if inputs is None else inputs
     files = lot.source_files(study)
-    frames = [_read_one(lot, source, layout or study, shown, path, inputs,
-                        f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]")
-              for i, (shown, path) in enumerate(files)]
+    frames = [
+        _read_one(
+            lot,
+            source,
+            layout or study,
+            shown,
+            path,
+            inputs,
+            f"{study}.data" if len(files) == 1 else f"{study}.data[{i}]",
+        )
+        for i, (shown, path) in enumerate(files)
+    ]
     df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, sort=False)
     layouts = sorted({f.attrs.get("layout", "long") for f in frames})
-    notes = [f"{f.attrs['file']}: {n}" if len(frames) > 1 else n for f in frames for n in f.attrs.get("notes", [])]
+    notes = [
+        f"{f.attrs['file']}: {n}" if len(frames) > 1 else n for f in frames for n in f.attrs.get("notes", [])
+    ]
     excluded = [e for f in frames for e in f.attrs.get("excluded", [])]
     meta = {k: v for f in frames for k, v in f.attrs.get("meta", {}).items()}
     df = df.reset_index(drop=True)
     df = _select(df, source, study, lot, notes)
     df = io.check_labs(df, source.lab_aliases, key=f"{study}.lab_aliases")
     df = _units(df, lot, source, study, layouts)
-    df.attrs.update(file=", ".join(f.attrs["file"] for f in frames), layout=", ".join(layouts),
-                    notes=notes, excluded=excluded, meta=meta)
+    df.attrs.update(
+        file=", ".join(f.attrs["file"] for f in frames),
+        layout=", ".join(layouts),
+        notes=notes,
+        excluded=excluded,
+        meta=meta,
+    )
     return df
 
 
@@ -665,8 +852,12 @@ def _select(df, source, study, lot, notes):
     have = list(dict.fromkeys(df["analyte"]))
     missing = [a for a in source.analytes if a not in have]
     if missing:
-        raise InputError(f"analyte{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in the data",
-                         file=str(lot.path), key=f"{study}.analytes", hint=f"the data have {', '.join(have)}")
+        raise InputError(
+            f"analyte{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in the data",
+            file=str(lot.path),
+            key=f"{study}.analytes",
+            hint=f"the data have {', '.join(have)}",
+        )
     left = [a for a in have if a not in source.analytes]
     if left:
         notes.append(f"analytes not read (not in {study}.analytes): {', '.join(left)}")
@@ -686,10 +877,14 @@ def _units(df, lot, source, study, layouts):
         units[a] = (s.unit if s is not None and s.unit else None) or source.unit_of_measure
     missing = [a for a, u in units.items() if not u]
     if missing:
-        raise InputError(f"the lab sheets give no unit for {', '.join(missing)}", file=str(lot.path),
-                         key="analytes", hint="give each analyte its unit under 'analytes:' (e.g. "
-                         f"'{missing[0]}: {{unit: \"% (m/m)\"}}'), set '{study}.unit_column', or list the "
-                         f"analytes to read under '{study}.analytes'")
+        raise InputError(
+            f"the lab sheets give no unit for {', '.join(missing)}",
+            file=str(lot.path),
+            key="analytes",
+            hint="give each analyte its unit under 'analytes:' (e.g. "
+            f"'{missing[0]}: {{unit: \"% (m/m)\"}}'), set '{study}.unit_column', or list the "
+            f"analytes to read under '{study}.analytes'",
+        )
     df["unit_of_measure"] = df["analyte"].map(units)
     return df
 
@@ -699,8 +894,12 @@ def load_data(lot: params.Lot) -> LotData:
     file/row/column); the result holds the frames and the SHA-256 of the bytes parsed."""
     p = lot.params
     if p.kind != "certification":
-        raise InputError(f"is a {p.kind} lot", file=str(lot.path), key="kind",
-                         hint="read it with rmwork.comparison.load_data (rmwork run chooses it)")
+        raise InputError(
+            f"is a {p.kind} lot",
+            file=str(lot.path),
+            key="kind",
+            hint="read it with rmwork.comparison.load_data (rmwork run chooses it)",
+        )
     data = LotData(lot)
     if p.homogeneity:
         h = p.homogeneity
@@ -710,13 +909,19 @@ def load_data(lot: params.Lot) -> LotData:
         for k, g in df.groupby(key, sort=False):
             n_units = g["unit"].nunique()
             if n_units < 2:
-                raise InputError(f"analyte '{k[0]}' has {n_units} unit; one-way ANOVA (ISO Guide "
-                                 "35:2017, 7.7) needs at least 2", file=df.attrs["file"],
-                                 hint="add results from more units")
+                raise InputError(
+                    f"analyte '{k[0]}' has {n_units} unit; one-way ANOVA (ISO Guide "
+                    "35:2017, 7.7) needs at least 2",
+                    file=df.attrs["file"],
+                    hint="add results from more units",
+                )
             if g.groupby("unit").size().max() < 2:
-                raise InputError(f"analyte '{k[0]}': one-way ANOVA (ISO Guide 35:2017, 7.7) needs at "
-                                 "least one unit with 2 results; every unit has 1",
-                                 file=df.attrs["file"], hint="add replicate results per unit")
+                raise InputError(
+                    f"analyte '{k[0]}': one-way ANOVA (ISO Guide 35:2017, 7.7) needs at "
+                    "least one unit with 2 results; every unit has 1",
+                    file=df.attrs["file"],
+                    hint="add replicate results per unit",
+                )
     if p.stability:
         for k in ("long_term", "isochronous", "transport", "accelerated", "monitoring"):
             src = getattr(p.stability, k)
@@ -724,8 +929,11 @@ def load_data(lot: params.Lot) -> LotData:
                 data[f"stability.{k}"] = read(lot, src, f"stability.{k}", data.inputs)
         mon = data.get("stability.monitoring")
         if mon is not None and "u" not in mon.columns:
-            raise InputError("monitoring results need a column 'u' (standard uncertainty of each "
-                             "result)", file=mon.attrs.get("file"), hint="add the column")
+            raise InputError(
+                "monitoring results need a column 'u' (standard uncertainty of each result)",
+                file=mon.attrs.get("file"),
+                hint="add the column",
+            )
     if p.characterization:
         c = p.characterization
         df = read(lot, c, "characterization", data.inputs)
@@ -737,32 +945,44 @@ def load_data(lot: params.Lot) -> LotData:
         n_labs = df.groupby("analyte", sort=False)["lab"].nunique()
         if (n_labs < 2).all():
             a = n_labs.index[0]
-            raise InputError(f"analyte '{a}' has results from {n_labs.iloc[0]} lab; a consensus "
-                             "value (ISO Guide 35:2017, 9.5) needs at least 2", file=df.attrs.get("file"),
-                             hint="add laboratories or methods")
+            raise InputError(
+                f"analyte '{a}' has results from {n_labs.iloc[0]} lab; a consensus "
+                "value (ISO Guide 35:2017, 9.5) needs at least 2",
+                file=df.attrs.get("file"),
+                hint="add laboratories or methods",
+            )
         for a, g in df.groupby("analyte", sort=False):
             try:
-                cmod.lab_summary(g, analyte=str(a))   # u > 0, dof > 0, layout: fail before any kernel
+                cmod.lab_summary(g, analyte=str(a))  # u > 0, dof > 0, layout: fail before any kernel
             except InputError as exc:
                 if exc.file is not None:
                     raise
-                raise InputError(f"analyte '{a}': {exc.problem}", file=df.attrs.get("file"), column=exc.column,
-                                 hint=exc.hint) from None
+                raise InputError(
+                    f"analyte '{a}': {exc.problem}",
+                    file=df.attrs.get("file"),
+                    column=exc.column,
+                    hint=exc.hint,
+                ) from None
         known = set(df["lab"])
         for e in c.exclude:
             if e.lab not in known:
-                raise InputError(f"excluded lab '{e.lab}' is not in the data", file=str(lot.path),
-                                 key="characterization.exclude", hint=f"labs are {', '.join(sorted(known))}")
+                raise InputError(
+                    f"excluded lab '{e.lab}' is not in the data",
+                    file=str(lot.path),
+                    key="characterization.exclude",
+                    hint=f"labs are {', '.join(sorted(known))}",
+                )
     return data
 
 
 def uses_bayes(lot: params.Lot) -> bool:
     """Whether the lot's parameters ask for any Bayesian model."""
     p = lot.params
-    return bool((p.homogeneity is not None and p.homogeneity.bayes)
-                or (p.stability is not None and p.stability.bayes and p.stability.long_term is not None)
-                or (p.characterization is not None
-                    and p.characterization.method in ("bayes-gauss", "bayes-laplace")))
+    return bool(
+        (p.homogeneity is not None and p.homogeneity.bayes)
+        or (p.stability is not None and p.stability.bayes and p.stability.long_term is not None)
+        or (p.characterization is not None and p.characterization.method in ("bayes-gauss", "bayes-laplace"))
+    )
 
 
 def bayes_structures(lot: params.Lot, data: dict[str, pd.DataFrame]) -> list[tuple]:
@@ -806,15 +1026,20 @@ def compare(*workbooks, names: list[str] | None = None):
     """
     names = names or [f"{i + 1}" for i in range(len(workbooks))]
     if len(names) != len(workbooks):
-        raise InputError(f"{len(workbooks)} workbooks but {len(names)} names", key="names",
-                         hint="give one name per workbook")
+        raise InputError(
+            f"{len(workbooks)} workbooks but {len(names)} names",
+            key="names",
+            hint="give one name per workbook",
+        )
     cols = {}
     for name, wb in zip(names, workbooks):
         res = wb if isinstance(wb, dict) else _certified(wb)
         for a, e in (res.get("analytes") or {}).items():
             c = e.get("certified") or {}
             for k in ("value_rounded", "U_rounded", "k", "status"):
-                cols.setdefault((name, {"value_rounded": "value", "U_rounded": "U"}.get(k, k)), {})[a] = c.get(k)
+                cols.setdefault((name, {"value_rounded": "value", "U_rounded": "U"}.get(k, k)), {})[a] = (
+                    c.get(k)
+                )
     df = pd.DataFrame(cols)
     df.columns = pd.MultiIndex.from_tuples(df.columns)
     df.index.name = "analyte"

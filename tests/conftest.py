@@ -20,12 +20,47 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("PYTENSOR_FLAGS", "linker=cvm")
 
 
-STATS = {"test_homogeneity", "test_stability", "test_characterization", "test_outliers", "test_robust",
-         "test_certificate", "test_drmd", "test_params_io", "test_properties", "test_workbook",
-         "test_style", "test_bayes"}
+STATS = {
+    "test_homogeneity",
+    "test_stability",
+    "test_characterization",
+    "test_outliers",
+    "test_robust",
+    "test_certificate",
+    "test_drmd",
+    "test_params_io",
+    "test_properties",
+    "test_workbook",
+    "test_style",
+    "test_bayes",
+    # in-process statistics and their inputs added by the 2026-12 issues
+    "test_certificate_status",
+    "test_certificate_dof",
+    "test_characterization_dof",
+    "test_characterization_report",
+    "test_characterization_standalone",
+    "test_characterization_structure",
+    "test_characterization_study",
+    "test_stability_adequacy",
+    "test_stability_layout",
+    "test_stability_report",
+    "test_stability_study",
+    "test_params_strict",
+    "test_io_ecerto_layouts",
+    "test_io_example_lot",
+    "test_io_lab_sheet",
+    "test_io_sources",
+}
 BROWSER = {"test_browser"}
-SLOW = {"test_bayes", "test_bad_input", "test_batch_warm", "test_reproducibility", "test_dask",
-        "test_bayes_service", "test_browser"}
+SLOW = {
+    "test_bayes",
+    "test_bad_input",
+    "test_batch_warm",
+    "test_reproducibility",
+    "test_dask",
+    "test_bayes_service",
+    "test_browser",
+}
 
 
 def tiers(module: str) -> list[str]:

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_H = ROOT / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv"
 GOOD_H = "analyte,unit,value\nFe,B1,1.00\nFe,B1,1.10\nFe,B2,1.20\nFe,B2,1.25\nFe,B3,1.05\nFe,B3,1.15\n"
 GOOD_C = "analyte,lab,value,u,dof\nA,L1,10.1,0.2,5\nA,L2,10.3,0.3,8\nA,L3,9.9,0.25,12\n"
-LOT = "BAD-RUN"                   # the lot that gets one good report, then only broken runs
+LOT = "BAD-RUN"  # the lot that gets one good report, then only broken runs
 WORKERS = max(2, min(3, (os.cpu_count() or 1) + 1))
 
 
@@ -51,8 +51,9 @@ def rmwork_cmd() -> list[str]:
 
 
 def cli(*args, cwd=None, timeout=600):
-    return subprocess.run([*rmwork_cmd(), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [*rmwork_cmd(), *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
 
 
 def write(folder: Path, name: str, content) -> Path:
@@ -136,8 +137,19 @@ def wrong_columns(d):
 
 @validate_case
 def misspelt_column_xlsx(d):
-    write(d, "h.xlsx", xlsx_bytes([["Analyte", "Unit", "Vaule"], ["Fe", "B1", 1.0], ["Fe", "B1", 1.1],
-                                   ["Fe", "B2", 1.2], ["Fe", "B2", 1.3]]))
+    write(
+        d,
+        "h.xlsx",
+        xlsx_bytes(
+            [
+                ["Analyte", "Unit", "Vaule"],
+                ["Fe", "B1", 1.0],
+                ["Fe", "B1", 1.1],
+                ["Fe", "B2", 1.2],
+                ["Fe", "B2", 1.3],
+            ]
+        ),
+    )
     return lot_file(d, data="h.xlsx")
 
 
@@ -149,14 +161,28 @@ def duplicate_column(d):
 
 @validate_case
 def text_in_xlsx_value(d):
-    write(d, "h.xlsx", xlsx_bytes([["analyte", "unit", "value"], ["Fe", "B1", 1.0], ["Fe", "B1", 1.1],
-                                   ["Fe", "B2", "<0.01"], ["Fe", "B2", 1.3]], sheet="Homog"))
+    write(
+        d,
+        "h.xlsx",
+        xlsx_bytes(
+            [
+                ["analyte", "unit", "value"],
+                ["Fe", "B1", 1.0],
+                ["Fe", "B1", 1.1],
+                ["Fe", "B2", "<0.01"],
+                ["Fe", "B2", 1.3],
+            ],
+            sheet="Homog",
+        ),
+    )
     return lot_file(d, data="h.xlsx")
 
 
 CELLS = {  # a bad cell in row 5, column 'value' -> the problem the message must state
-    "NaN": "is not a number", "": "empty", "-Infinity": "not a finite number",
-    "1e999": "not a finite number",              # overflows float64 when read
+    "NaN": "is not a number",
+    "": "empty",
+    "-Infinity": "not a finite number",
+    "1e999": "not a finite number",  # overflows float64 when read
 }
 
 
@@ -214,7 +240,9 @@ def truncated_xlsx(d):
 @validate_case
 def yaml_syntax_error(d):
     write(d, "h.csv", GOOD_H)
-    return write(d, "BAD-1.yaml", "lot: BAD-1\nmaterial: m\nseed: 1\nhomogeneity:\n  data: h.csv\n   bayes: false\n")
+    return write(
+        d, "BAD-1.yaml", "lot: BAD-1\nmaterial: m\nseed: 1\nhomogeneity:\n  data: h.csv\n   bayes: false\n"
+    )
 
 
 @validate_case
@@ -300,17 +328,23 @@ def single_lab(d):
 
 @validate_case
 def include_not_yes_no(d):
-    write(d, "c.csv", "analyte,lab,value,u,include\nA,L1,10.1,0.2,yes\nA,L2,10.3,0.3,maybe\n"
-                      "A,L3,9.9,0.25,no\n")
+    write(
+        d, "c.csv", "analyte,lab,value,u,include\nA,L1,10.1,0.2,yes\nA,L2,10.3,0.3,maybe\nA,L3,9.9,0.25,no\n"
+    )
     return lot_file(d, study="characterization", data="c.csv")
 
 
 # -- issue 16: lot names, strict types, YAML's special values, nesting, links, lengths ----------
 
 LOT_NAMES = {  # a lot name -> what the message must say (the rule, or that it is reserved)
-    ".": "starting with a letter or digit", "..": "starting with a letter or digit",
-    ".failed": "starting with a letter or digit", "history": "reserved", "HISTORY": "reserved",
-    "-x": "starting with a letter or digit", "a/b": "letters, digits", "L" * 65: "limit of 64",
+    ".": "starting with a letter or digit",
+    "..": "starting with a letter or digit",
+    ".failed": "starting with a letter or digit",
+    "history": "reserved",
+    "HISTORY": "reserved",
+    "-x": "starting with a letter or digit",
+    "a/b": "letters, digits",
+    "L" * 65: "limit of 64",
 }
 
 
@@ -334,8 +368,9 @@ def _replace_in_lot(d, old, new, extra=""):
 
 VALIDATE["seed_true"] = partial(_replace_in_lot, old="seed: 1", new="seed: true")
 VALIDATE["alpha_quoted"] = partial(_replace_in_lot, old="", new="", extra='  alpha: "0.05"\n')
-VALIDATE["shelf_life_nan"] = partial(_replace_in_lot, old="", new="", extra=(
-    "stability:\n  long_term: {data: h.csv, shelf_life: .nan}\n"))
+VALIDATE["shelf_life_nan"] = partial(
+    _replace_in_lot, old="", new="", extra=("stability:\n  long_term: {data: h.csv, shelf_life: .nan}\n")
+)
 VALIDATE["coverage_nan"] = partial(_replace_in_lot, old="", new="", extra="certificate:\n  coverage: .nan\n")
 VALIDATE["alpha_inf"] = partial(_replace_in_lot, old="", new="", extra="  alpha: -.inf\n")
 
@@ -379,21 +414,30 @@ def many_problems(d):
     write(d, "h.csv", GOOD_H)
     write(d, "c.csv", GOOD_C.replace("A,L2,10.3,0.3,8", "A,L2,ten,0.3,8"))
     write(d, "s.csv", "analyte,time,value\nFe,0,1\nFe,x,2\nFe,2,3\n")
-    return write(d, "BAD-1.yaml", "lot: '.failed'\nmaterial: m\nseed: true\nhomogenity: {data: h.csv}\n"
-                 "stability:\n  long_term: {data: s.csv, shelf_life: .nan}\n"
-                 "characterization:\n  data: c.csv\n  alpha: '0.05'\n")
+    return write(
+        d,
+        "BAD-1.yaml",
+        "lot: '.failed'\nmaterial: m\nseed: true\nhomogenity: {data: h.csv}\n"
+        "stability:\n  long_term: {data: s.csv, shelf_life: .nan}\n"
+        "characterization:\n  data: c.csv\n  alpha: '0.05'\n",
+    )
 
 
 @validate_case
 def two_bad_tables(d):
     write(d, "c.csv", GOOD_C.replace("A,L2,10.3,0.3,8", "A,L2,ten,0.3,8"))
     write(d, "s.csv", "analyte,time,value\nFe,0,1\nFe,x,2\nFe,2,3\n")
-    return write(d, "BAD-1.yaml", "lot: BAD-1\nmaterial: m\nseed: 1\n"
-                 "stability:\n  long_term: {data: s.csv, shelf_life: 24}\n"
-                 "characterization:\n  data: c.csv\n")
+    return write(
+        d,
+        "BAD-1.yaml",
+        "lot: BAD-1\nmaterial: m\nseed: 1\n"
+        "stability:\n  long_term: {data: s.csv, shelf_life: 24}\n"
+        "characterization:\n  data: c.csv\n",
+    )
 
 
 # run cases: ``d`` is a fresh copy of the good lot's folder (lot BAD-RUN, data h.csv)
+
 
 @run_case
 def run_text_in_value(d):
@@ -427,8 +471,8 @@ def run_huge_values(d):
 
 
 PLANTED: dict = {}
-MATH_NAME = r"Z $\undefinedmacro{x}$"     # mathtext matplotlib cannot parse
-MATH_UNIT = "U$1$"                          # a well-formed one, as a unit id
+MATH_NAME = r"Z $\undefinedmacro{x}$"  # mathtext matplotlib cannot parse
+MATH_UNIT = "U$1$"  # a well-formed one, as a unit id
 
 
 @run_case
@@ -462,6 +506,7 @@ def run_lot_named_dot_failed(d):
 # ---------------------------------------------------------------------------------------------
 # the sweep
 
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}
@@ -490,11 +535,14 @@ def _run_sequence(base: Path) -> dict:
         r = cli("run", build(d), "--out", out)
         after = snapshot(out / LOT)
         outcomes[name] = dict(
-            result=r, before=before, after=after,
+            result=r,
+            before=before,
+            after=after,
             changed=sorted(f for f in set(before) | set(after) if before.get(f) != after.get(f)),
             new_folders=sorted(report_folders(out) - folders),
-            leftovers=sorted(x.name for x in out.glob(f".tmp+{LOT}+*")))
-        if after != before:                      # a run that did write: restore for the next case
+            leftovers=sorted(x.name for x in out.glob(f".tmp+{LOT}+*")),
+        )
+        if after != before:  # a run that did write: restore for the next case
             shutil.rmtree(out / LOT)
             for rel, data in before.items():
                 write(out / LOT, rel, data)
@@ -539,6 +587,7 @@ def assert_report_untouched(o):
 # ---------------------------------------------------------------------------------------------
 # validate: data tables
 
+
 def test_validate_empty_data_file(sweep):
     one_line_error(sweep["empty_file"], "h.csv", "empty")
 
@@ -553,8 +602,9 @@ def test_validate_wrong_columns_names_the_missing_column_and_lists_the_files_col
 
 
 def test_validate_misspelt_column_in_xlsx_suggests_the_close_match(sweep):
-    one_line_error(sweep["misspelt_column_xlsx"], "h.xlsx", "column 'value'", "missing",
-                   "did you mean 'vaule'?")
+    one_line_error(
+        sweep["misspelt_column_xlsx"], "h.xlsx", "column 'value'", "missing", "did you mean 'vaule'?"
+    )
 
 
 def test_validate_duplicate_column_names_case_insensitive(sweep):
@@ -563,8 +613,15 @@ def test_validate_duplicate_column_names_case_insensitive(sweep):
 
 def test_validate_text_in_numeric_column_of_xlsx_names_sheet_row_and_column(sweep):
     """Spreadsheet row numbers as the user sees them (the header is row 1)."""
-    one_line_error(sweep["text_in_xlsx_value"], "h.xlsx", "Homog", "row 4", "column 'value'",
-                   "'<0.01' is a censored result", "censored: exclude")
+    one_line_error(
+        sweep["text_in_xlsx_value"],
+        "h.xlsx",
+        "Homog",
+        "row 4",
+        "column 'value'",
+        "'<0.01' is a censored result",
+        "censored: exclude",
+    )
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
@@ -593,7 +650,7 @@ def test_validate_utf16_data_file(sweep):
 def test_validate_latin1_bytes_that_are_neither_utf8_nor_gb18030(sweep):
     """Issue 15: Latin-1 is then the only plausible reading, so the file is read as Latin-1
     (the report says so); the ambiguous case is refused in test_io_bad_input.py."""
-    for enc in ("utf-8", "gb18030"):       # the premise of the case
+    for enc in ("utf-8", "gb18030"):  # the premise of the case
         with pytest.raises(UnicodeDecodeError):
             LATIN1.decode(enc)
     r = sweep["latin1_data"]
@@ -622,6 +679,7 @@ def test_validate_empty_unit_cell_names_the_row(sweep):
 
 # -- characterization (columns analyte, lab, value, u, dof, include; CONTRACT.md) ---------------
 
+
 def test_validate_good_characterization_table_is_accepted(sweep):
     r = sweep["good_characterization"]
     assert r.returncode == 0 and r.stderr == "", r.stderr
@@ -647,6 +705,7 @@ def test_validate_characterization_include_not_yes_or_no(sweep):
 
 # -- parameter file ----------------------------------------------------------------------------
 
+
 def test_validate_parameter_file_not_utf8(sweep):
     one_line_error(sweep["parameter_file_utf16"], "BAD-1.yaml", "UTF-8")
 
@@ -660,8 +719,13 @@ def test_validate_duplicate_key_in_nested_mapping(sweep):
 
 
 def test_validate_unknown_top_level_key_suggests_the_study(sweep):
-    one_line_error(sweep["unknown_top_level_key"], "BAD-1.yaml", "key 'homogenity'", "unknown key",
-                   "did you mean 'homogeneity'?")
+    one_line_error(
+        sweep["unknown_top_level_key"],
+        "BAD-1.yaml",
+        "key 'homogenity'",
+        "unknown key",
+        "did you mean 'homogeneity'?",
+    )
 
 
 def test_validate_wrong_type_for_a_key(sweep):
@@ -669,13 +733,19 @@ def test_validate_wrong_type_for_a_key(sweep):
 
 
 def test_validate_missing_stability_data_file_names_the_key(sweep):
-    one_line_error(sweep["missing_stability_file"], "BAD-1.yaml", "key 'stability.long_term.data'",
-                   "'data/missing.csv'", "does not exist")
+    one_line_error(
+        sweep["missing_stability_file"],
+        "BAD-1.yaml",
+        "key 'stability.long_term.data'",
+        "'data/missing.csv'",
+        "does not exist",
+    )
 
 
 def test_validate_data_path_is_a_directory(sweep):
-    one_line_error(sweep["data_path_is_directory"], "BAD-1.yaml", "key 'homogeneity.data'", "'h.csv'",
-                   "not a file")
+    one_line_error(
+        sweep["data_path_is_directory"], "BAD-1.yaml", "key 'homogeneity.data'", "'h.csv'", "not a file"
+    )
 
 
 def test_validate_missing_parameter_file(sweep):
@@ -683,6 +753,7 @@ def test_validate_missing_parameter_file(sweep):
 
 
 # -- issue 16: lot names, strict types, YAML's special values, nesting, links, lengths ----------
+
 
 @pytest.mark.parametrize("name", list(LOT_NAMES))
 def test_validate_lot_name_outside_the_rule_or_reserved_is_refused(sweep, name):
@@ -699,10 +770,14 @@ def test_validate_alpha_as_quoted_text_is_refused(sweep):
     one_line_error(sweep["alpha_quoted"], "BAD-1.yaml", "key 'homogeneity.alpha'", "'0.05'", "without quotes")
 
 
-@pytest.mark.parametrize("case, key, shown", [
-    ("shelf_life_nan", "stability.long_term.shelf_life", ".nan"),
-    ("coverage_nan", "certificate.coverage", ".nan"),
-    ("alpha_inf", "homogeneity.alpha", "-.inf")])
+@pytest.mark.parametrize(
+    "case, key, shown",
+    [
+        ("shelf_life_nan", "stability.long_term.shelf_life", ".nan"),
+        ("coverage_nan", "certificate.coverage", ".nan"),
+        ("alpha_inf", "homogeneity.alpha", "-.inf"),
+    ],
+)
 def test_validate_yaml_nan_and_inf_name_the_key(sweep, case, key, shown):
     """Was: ValueError: could not convert string to float: '.nan' (a traceback)."""
     one_line_error(sweep[case], "BAD-1.yaml", f"key '{key}'", "not a finite number", shown)
@@ -714,8 +789,13 @@ def test_validate_50000_nested_brackets_is_one_line_not_recursion_error(sweep):
 
 def test_validate_data_path_symlink_loop_is_one_line(sweep):
     """Was: RuntimeError: Symlink loop."""
-    one_line_error(sweep["data_path_symlink_loop"], "BAD-1.yaml", "key 'homogeneity.data'",
-                   "'loop-a.csv'", "loop of symbolic links")
+    one_line_error(
+        sweep["data_path_symlink_loop"],
+        "BAD-1.yaml",
+        "key 'homogeneity.data'",
+        "'loop-a.csv'",
+        "loop of symbolic links",
+    )
 
 
 def test_validate_parameter_file_symlink_loop_is_one_line(sweep):
@@ -753,7 +833,9 @@ def test_validate_lists_a_problem_in_each_data_table(sweep):
     lines = r.stderr.splitlines()
     assert len(lines) == 2, r.stderr
     assert any("s.csv" in x and "row 3" in x and "column 'time'" in x and "'x'" in x for x in lines), r.stderr
-    assert any("c.csv" in x and "row 3" in x and "column 'value'" in x and "'ten'" in x for x in lines), r.stderr
+    assert any("c.csv" in x and "row 3" in x and "column 'value'" in x and "'ten'" in x for x in lines), (
+        r.stderr
+    )
 
 
 def test_every_validate_case_has_a_test():
@@ -761,12 +843,12 @@ def test_every_validate_case_has_a_test():
     source = Path(__file__).read_text(encoding="utf-8")
     for name in VALIDATE:
         if not name.startswith(("cell ", "dof ", "lot ")):
-            assert f'sweep["{name}"]' in source or f'("{name}",' in source \
-                or f'"{name}"]' in source, name
+            assert f'sweep["{name}"]' in source or f'("{name}",' in source or f'"{name}"]' in source, name
 
 
 # ---------------------------------------------------------------------------------------------
 # run: the earlier report stays byte-for-byte, no folder appears for a lot never run
+
 
 def test_run_refuses_text_in_numeric_column_and_keeps_the_report(sweep):
     o = run_outcome(sweep, "run_text_in_value")

@@ -19,7 +19,9 @@ EXE = Path(sys.executable).parent / "rmwork"
 
 
 def make_lot(folder: Path, name: str, bayes: str = "false") -> Path:
-    return cli_lot(folder, name=name, material="m", bayes=bayes, extra="language: zh\n")  # zh: the CJK figures too
+    return cli_lot(
+        folder, name=name, material="m", bayes=bayes, extra="language: zh\n"
+    )  # zh: the CJK figures too
 
 
 def outputs(nb_path: Path) -> list:
@@ -29,10 +31,15 @@ def outputs(nb_path: Path) -> list:
 
 def test_batch_report_is_the_run_report_with_a_forked_kernel(tmp_path):
     lot = make_lot(tmp_path / "params", "W-1")
-    r = subprocess.run([str(EXE), "run", str(lot), "--out", str(tmp_path / "run")], capture_output=True, text=True)
+    r = subprocess.run(
+        [str(EXE), "run", str(lot), "--out", str(tmp_path / "run")], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([str(EXE), "batch", str(lot), "--workers", "1", "--force", "--out", str(tmp_path / "batch")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(EXE), "batch", str(lot), "--workers", "1", "--force", "--out", str(tmp_path / "batch")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     fresh, warm = tmp_path / "run" / "W-1", tmp_path / "batch" / "W-1"
     m_fresh = json.loads((fresh / "manifest.json").read_text())
@@ -46,14 +53,15 @@ def test_batch_report_is_the_run_report_with_a_forked_kernel(tmp_path):
     # every output is the same but the one stating when the run started
     differ = [x for x, y in zip(a, b) if x != y]
     assert len(a) == len(b) and len(differ) == 1 and "started (UTC)" in json.dumps(differ[0])
-    assert not list(warm.glob(".*kernel-start"))            # the child's note is not an output
+    assert not list(warm.glob(".*kernel-start"))  # the child's note is not an output
 
 
 def test_warm_provisioner_forks_the_kernel_and_falls_back_when_a_thread_runs(tmp_path):
     """The kernel is this process's child with the preloaded modules; with another Python thread
     running (forking would be unsafe) jupyter_client's usual Popen start is used."""
     script = tmp_path / "probe.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import json, os, sys, threading
         import nbformat, papermill as pm
         from rmwork.run import warm_kernel as _warm_kernel
@@ -61,10 +69,10 @@ def test_warm_provisioner_forks_the_kernel_and_falls_back_when_a_thread_runs(tmp
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
             "import os, sys; from ipykernel.kernelapp import IPKernelApp; "
             "print(os.getppid(), 'papermill' in sys.modules, IPKernelApp.instance().parent_handle == os.getppid())")])
-        nbformat.write(nb, {str(tmp_path / 'in.ipynb')!r})
+        nbformat.write(nb, {str(tmp_path / "in.ipynb")!r})
         def run(tag):
             out = {str(tmp_path)!r} + f"/out-{{tag}}.ipynb"
-            pm.execute_notebook({str(tmp_path / 'in.ipynb')!r}, out, kernel_name="rmwork", progress_bar=False,
+            pm.execute_notebook({str(tmp_path / "in.ipynb")!r}, out, kernel_name="rmwork", progress_bar=False,
                                 kernel_manager_class=_warm_kernel.WarmKernelManager)
             text = nbformat.read(out, as_version=4).cells[0].outputs[0]["text"].split()
             return [int(text[0]) == os.getpid(), text[1] == "True", text[2] == "True"]
@@ -73,13 +81,14 @@ def test_warm_provisioner_forks_the_kernel_and_falls_back_when_a_thread_runs(tmp
         second = run("b")
         stop.set(); t.join()
         print(json.dumps({{"first": first, "second": second, "starts": _warm_kernel.STARTS}}))
-    """))
+    """)
+    )
     r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads(r.stdout.strip().splitlines()[-1])
     # forked here, modules inherited, and it watches its parent as a fresh kernel does
     assert res["first"] == [True, True, True]
-    assert res["second"] == [True, False, True]              # a fresh interpreter
+    assert res["second"] == [True, False, True]  # a fresh interpreter
     assert res["starts"] == ["forked", "fresh"]
 
 
@@ -107,8 +116,13 @@ def test_stopped_batch_leaves_no_process_behind(tmp_path, how, workers):
     kernel runs a lot: the fork server, the lot's process, its kernel and the sampling service end."""
     lots = [make_lot(tmp_path / "params", f"K-{i}", bayes="true") for i in range(workers)]  # compiles: time
     out = tmp_path / "reports"
-    p = subprocess.Popen([str(EXE), "batch", *map(str, lots), "--workers", str(workers), "--force", "--out", str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [str(EXE), "batch", *map(str, lots), "--workers", str(workers), "--force", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     kernels = []
     while time.time() < deadline and not kernels:
@@ -117,7 +131,7 @@ def test_stopped_batch_leaves_no_process_behind(tmp_path, how, workers):
         servers = [c for c in descendants(p.pid) if "multiprocessing.forkserver" in " ".join(c.cmdline())]
         kernels = [k for s in servers for lot_proc in s.children() for k in lot_proc.children()]
     assert kernels, "no forked kernel appeared"
-    time.sleep(3)                                            # inside the lot's first cells
+    time.sleep(3)  # inside the lot's first cells
     procs = descendants(p.pid)
     assert len(procs) >= 4, [" ".join(x.cmdline())[:80] for x in procs]
     os.killpg(p.pid, signal.SIGINT if how == "interrupt" else signal.SIGKILL)

@@ -44,6 +44,7 @@ NICOB_DRAWS = 8000  # NICOB defaults: 250000 iterations, burn-in 50000, thinning
 # ---------------------------------------------------------------------------------------------
 # helpers
 
+
 def _quantile_tolerance(text: str, u: float, ess: float, p: float = 0.025):
     """Tolerance for a published MCMC quantile: README rule plus 3 x the Monte Carlo SE of the
     difference of two runs (NICOB's 8000 draws and ours with tail ESS ``ess``), the quantile MCSE
@@ -61,26 +62,26 @@ def _laplace_gauss_logpdf_np(y, sigma, tau):
     b = tau / math.sqrt(2.0)
     a1, a2 = (sigma / b - y / sigma) / math.sqrt(2.0), (sigma / b + y / sigma) / math.sqrt(2.0)
     with np.errstate(over="ignore", divide="ignore"):
-        return -np.log(4 * b) - y ** 2 / (2 * sigma ** 2) + np.logaddexp(np.log(erfcx(a1)), np.log(erfcx(a2)))
+        return -np.log(4 * b) - y**2 / (2 * sigma**2) + np.logaddexp(np.log(erfcx(a1)), np.log(erfcx(a2)))
 
 
 def _posterior_by_quadrature(x, u, tau_scale, effects="gauss", mu_prior_sd=1e5):
     """Posterior mean and SD of mu and posterior mean of tau in the NICOB model with sigma_j = u_j,
     by direct numerical integration over a (mu, tau) grid (the oracle is numpy/scipy, not rmwork)."""
     x, u = np.asarray(x, float), np.asarray(u, float)
-    spread = math.sqrt(np.var(x) + np.mean(u ** 2))
+    spread = math.sqrt(np.var(x) + np.mean(u**2))
     mus = np.linspace(x.min() - 4 * spread, x.max() + 4 * spread, 801)
-    taus = spread * np.exp(np.linspace(math.log(1e-5), math.log(200.0), 1600))   # uniform in log tau
+    taus = spread * np.exp(np.linspace(math.log(1e-5), math.log(200.0), 1600))  # uniform in log tau
     m, t = np.meshgrid(mus, taus, indexing="ij")
-    logp = np.log(t)                                                               # Jacobian d tau = tau d log tau
+    logp = np.log(t)  # Jacobian d tau = tau d log tau
     for xj, uj in zip(x, u):
         if effects == "gauss":
-            var = t ** 2 + uj ** 2
+            var = t**2 + uj**2
             logp += -0.5 * (np.log(var) + (xj - m) ** 2 / var)
         else:
             logp += _laplace_gauss_logpdf_np(xj - m, uj, t)
     logp = np.nan_to_num(logp, nan=-np.inf)
-    logp += -np.log1p((t / tau_scale) ** 2) - 0.5 * (m / mu_prior_sd) ** 2     # half-Cauchy, normal priors
+    logp += -np.log1p((t / tau_scale) ** 2) - 0.5 * (m / mu_prior_sd) ** 2  # half-Cauchy, normal priors
     w = np.exp(logp - logp.max())
     w /= w.sum()
     w_mu = w.sum(axis=1)
@@ -97,7 +98,7 @@ def _fit_quietly(fn, *args, **kwargs):
 
 def _trend_data():
     rng = np.random.default_rng(7)
-    t = np.repeat(np.arange(0.0, 25.0, 3.0), 2)          # months
+    t = np.repeat(np.arange(0.0, 25.0, 3.0), 2)  # months
     return t, 100.0 - 0.05 * t + rng.normal(0.0, 0.2, t.size)
 
 
@@ -126,6 +127,7 @@ with open({path!r}, "wb") as fh:
 # ---------------------------------------------------------------------------------------------
 # fixtures: one compile per structure, shared by the module
 
+
 @pytest.fixture(scope="module", autouse=True)
 def child_process(tmp_path_factory):
     """A second Python process, started first so that it compiles while this one does: it fits the
@@ -133,9 +135,17 @@ def child_process(tmp_path_factory):
     random-effects model (its pickled fit is tested here, which also checks that fits pickle).
     Splitting the compiles over two processes keeps the module near 60 s on 2 cores."""
     folder = tmp_path_factory.mktemp("bayes_child")
-    path, log = folder / "fits.pickle", open(folder / "stderr.txt", "w+")   # a file: a full pipe would stall it
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(ROOT), path=str(path))], cwd=str(ROOT),
-                            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=log)
+    path, log = (
+        folder / "fits.pickle",
+        open(folder / "stderr.txt", "w+"),
+    )  # a file: a full pipe would stall it
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD.format(root=str(ROOT), path=str(path))],
+        cwd=str(ROOT),
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     state = {}
 
     def result():
@@ -192,6 +202,7 @@ def trend():
 # ---------------------------------------------------------------------------------------------
 # NICOB hierarchical Gauss: published examples
 
+
 def test_hierarchical_nicob_ccqm_k25_pcb28_gauss(pcb28):
     """CCQM-K25 PCB 28 (6 labs, with dof).  Oracle: NIST Consensus Builder, hierarchical Bayes
     (Gaussian) -- Koepke et al., Metrologia 54 (2017) S34, Exhibit 7 / NICOB manual: 33.6,
@@ -203,10 +214,11 @@ def test_hierarchical_nicob_ccqm_k25_pcb28_gauss(pcb28):
     assert fit.ci95.low == _quantile_tolerance("32.0", fit.u, ess)
     assert fit.ci95.high == _quantile_tolerance("35.2", fit.u, ess, p=0.975)
     assert fit.tau == printed_mc("1.68")
-    assert fit.tau_median < fit.tau                      # right-skewed posterior of tau
+    assert fit.tau_median < fit.tau  # right-skewed posterior of tau
     assert fit.model == "hierarchical-gauss" and fit.n_labs == 6
-    assert set(fit.summary) == {"mu", "tau"} | {f"sigma[{lab}]" for lab in
-                                                  ("IRMM", "KRISS", "NARL", "NIST", "NMIJ", "NRC")}
+    assert set(fit.summary) == {"mu", "tau"} | {
+        f"sigma[{lab}]" for lab in ("IRMM", "KRISS", "NARL", "NIST", "NMIJ", "NRC")
+    }
     assert fit.diagnostics.passed and not warned
 
 
@@ -234,11 +246,13 @@ def test_hierarchical_nicob_ccem_rf_k25_power_value_and_u_discrepancy(rf_power):
     fit, warned = rf_power
     df = reference("consensus_rf_power_ccem_k25")
     assert fit.value == printed_mc("0.8192")
-    mean_q, sd_q, _ = _posterior_by_quadrature(df.value, df.u, stats.median_abs_deviation(df.value, scale="normal"))
-    assert sd_q == printed("0.002427")                      # the discrepancy, independent of MCMC
+    mean_q, sd_q, _ = _posterior_by_quadrature(
+        df.value, df.u, stats.median_abs_deviation(df.value, scale="normal")
+    )
+    assert sd_q == printed("0.002427")  # the discrepancy, independent of MCMC
     assert sd_q != printed_mc("0.0022")
     ess = fit.summary["mu"]["ess_bulk"]
-    assert fit.u == pytest.approx(sd_q, abs=4 * sd_q / math.sqrt(2 * ess))   # MCSE of an SD
+    assert fit.u == pytest.approx(sd_q, abs=4 * sd_q / math.sqrt(2 * ess))  # MCSE of an SD
     assert fit.value == pytest.approx(mean_q, abs=4 * fit.summary["mu"]["mcse_mean"])
     assert fit.diagnostics.passed and not warned
     assert "sigma" not in fit.priors and "sigma_fixed" in fit.priors
@@ -252,8 +266,9 @@ def test_hierarchical_laplace_pcb28_agrees_with_quadrature(pcb28_laplace):
     tau (heavier-tailed posterior than the Gauss model)."""
     fit, warned = pcb28_laplace
     df = reference("consensus_pcb28_ccqm_k25")
-    mean_q, sd_q, tau_q = _posterior_by_quadrature(df.value, df.u, stats.median_abs_deviation(df.value, scale="normal"),
-                                                   effects="laplace")
+    mean_q, sd_q, tau_q = _posterior_by_quadrature(
+        df.value, df.u, stats.median_abs_deviation(df.value, scale="normal"), effects="laplace"
+    )
     assert fit.model == "hierarchical-laplace" and fit.effects == "laplace"
     assert fit.value == pytest.approx(mean_q, abs=4 * fit.summary["mu"]["mcse_mean"])
     assert fit.u == pytest.approx(sd_q, rel=0.08)
@@ -264,6 +279,7 @@ def test_hierarchical_laplace_pcb28_agrees_with_quadrature(pcb28_laplace):
 
 # ---------------------------------------------------------------------------------------------
 # reproducibility and the compiled-model cache
+
 
 def test_hierarchical_same_seed_same_numbers_in_one_process(pcb28):
     """Same seed, same data: identical draws, summary and hash (exact equality)."""
@@ -304,6 +320,7 @@ def test_linear_trend_same_seed_identical_across_processes(trend, child_process)
 # ---------------------------------------------------------------------------------------------
 # random effects (homogeneity) and linear trend (stability)
 
+
 def test_random_effects_usp1010_sigma_bb_consistent_with_anova(usp1010):
     """USP <1010> Appendix B precision study (5 runs x 3), strong between-run effect.  Oracle:
     one-way ANOVA s_bb = 1.07210 (derived from the printed MS, reference/README.md).  With 5 units
@@ -316,8 +333,13 @@ def test_random_effects_usp1010_sigma_bb_consistent_with_anova(usp1010):
     assert abs(fit.sigma_bb - s_bb) / s_bb < 0.35
     assert fit.sigma_bb == s["median"] and fit.sigma_bb_q95 == s["q95"] > fit.sigma_bb
     # within-run SD: ANOVA s_w = sqrt(MS_within) = sqrt(0.1018)
-    assert s["q025"] < 1.07210 and fit.summary["sigma_w"]["q025"] < math.sqrt(0.1018) < fit.summary["sigma_w"]["q975"]
-    assert fit.mean == pytest.approx(np.mean([100.97, 99.47, 100.38, 102.13, 101.86]), abs=3 * fit.summary["mu"]["sd"])
+    assert (
+        s["q025"] < 1.07210
+        and fit.summary["sigma_w"]["q025"] < math.sqrt(0.1018) < fit.summary["sigma_w"]["q975"]
+    )
+    assert fit.mean == pytest.approx(
+        np.mean([100.97, 99.47, 100.38, 102.13, 101.86]), abs=3 * fit.summary["mu"]["sd"]
+    )
     assert (fit.n_units, fit.n_results) == (5, 15)
     assert fit.diagnostics.passed and not warned
     assert "half-Cauchy" in fit.priors["sigma_bb"]
@@ -343,6 +365,7 @@ def test_linear_trend_recovers_known_slope(trend):
 
 # ---------------------------------------------------------------------------------------------
 # result object, hash, diagnostics
+
 
 def test_bayesfit_to_dict_json_hash_and_draws(pcb28):
     """to_dict() is JSON-ready and leaves the draws out; the hash is the SHA-256 of the canonical
@@ -384,20 +407,26 @@ def test_chain_stats_identical_to_stock_arviz_stats(kind):
     from rmwork.bayes.diagnostics import _array_stats, chain_stats
 
     rng = np.random.default_rng(3)
-    a = {"normal": lambda: rng.normal(size=(4, 2000)), "rounded": lambda: np.round(rng.normal(size=(4, 2000)), 1),
-         "discrete": lambda: rng.integers(0, 3, (4, 2000)).astype(float), "odd": lambda: rng.normal(size=(3, 1001)),
-         "random-walk": lambda: np.cumsum(rng.normal(size=(4, 2000)), axis=1),
-         "constant": lambda: np.full((4, 2000), 2.5),
-         "nan": lambda: np.where(rng.random((4, 2000)) < 0.01, np.nan, rng.normal(size=(4, 2000)))}[kind]()
+    a = {
+        "normal": lambda: rng.normal(size=(4, 2000)),
+        "rounded": lambda: np.round(rng.normal(size=(4, 2000)), 1),
+        "discrete": lambda: rng.integers(0, 3, (4, 2000)).astype(float),
+        "odd": lambda: rng.normal(size=(3, 1001)),
+        "random-walk": lambda: np.cumsum(rng.normal(size=(4, 2000)), axis=1),
+        "constant": lambda: np.full((4, 2000), 2.5),
+        "nan": lambda: np.where(rng.random((4, 2000)) < 0.01, np.nan, rng.normal(size=(4, 2000))),
+    }[kind]()
     assert _array_stats() is not stock and type(_array_stats()).__mro__[1] is type(stock)
-    split = np.vstack((a[:, : a.shape[1] // 2], a[:, -(a.shape[1] // 2):]))
+    split = np.vstack((a[:, : a.shape[1] // 2], a[:, -(a.shape[1] // 2) :]))
     if kind != "constant":  # ndtri(0.5) may be -0.0 one way and 0.0 the other; equal as numbers
         np.testing.assert_array_equal(_array_stats()._z_scale(split), stock._z_scale(split))
     ours = chain_stats(a)
-    ref = {"rhat": stock.rhat(a, chain_axis=0, draw_axis=1, method="rank"),
-           "ess_bulk": stock.ess(a, chain_axis=0, draw_axis=1, method="bulk", relative=False),
-           "ess_tail": stock.ess(a, chain_axis=0, draw_axis=1, method="tail", relative=False, prob=0.05),
-           "mcse_mean": stock.mcse(a, chain_axis=0, draw_axis=1, method="mean")}
+    ref = {
+        "rhat": stock.rhat(a, chain_axis=0, draw_axis=1, method="rank"),
+        "ess_bulk": stock.ess(a, chain_axis=0, draw_axis=1, method="bulk", relative=False),
+        "ess_tail": stock.ess(a, chain_axis=0, draw_axis=1, method="tail", relative=False, prob=0.05),
+        "mcse_mean": stock.mcse(a, chain_axis=0, draw_axis=1, method="mean"),
+    }
     for k, v in ref.items():
         assert (ours[k] == float(v)) or (np.isnan(ours[k]) and np.isnan(v)), (k, ours[k], float(v))
 
@@ -408,61 +437,84 @@ def test_diagnose_failed_gate_warns_with_count_share_meaning_remedy():
     import xarray as xr
 
     rng = np.random.default_rng(1)
-    a = rng.normal(size=(4, 1000)) + np.array([0.0, 0.0, 0.0, 3.0])[:, None]   # chain 4 elsewhere
+    a = rng.normal(size=(4, 1000)) + np.array([0.0, 0.0, 0.0, 3.0])[:, None]  # chain 4 elsewhere
     div = np.zeros((4, 1000), bool)
     div[0, :3] = True
-    idata = types.SimpleNamespace(posterior=xr.Dataset({"tau": (("chain", "draw"), a)}),
-                                  sample_stats=xr.Dataset({"diverging": (("chain", "draw"), div)}))
+    idata = types.SimpleNamespace(
+        posterior=xr.Dataset({"tau": (("chain", "draw"), a)}),
+        sample_stats=xr.Dataset({"diverging": (("chain", "draw"), div)}),
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         diag = rb.diagnose(idata, label="bayes-gauss, analyte 'PCB 28'")
     warned = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
-    assert warned == list(diag.messages) and len(warned) == 4       # R-hat, bulk ESS, tail ESS, divergences
+    assert warned == list(diag.messages) and len(warned) == 4  # R-hat, bulk ESS, tail ESS, divergences
     assert any(re.search(r"3 of 4000 draws divergent \(0\.07 %\)", m) for m in warned)
     assert not diag.passed and diag.n_divergent == 3
     assert diag.rhat_max > 1.01
-    assert any(m.startswith("bayes-gauss, analyte 'PCB 28': R-hat") and "for tau" in m
-               and "increase tune" in m for m in diag.messages)
+    assert any(
+        m.startswith("bayes-gauss, analyte 'PCB 28': R-hat") and "for tau" in m and "increase tune" in m
+        for m in diag.messages
+    )
     assert all("not used for the certificate" in m for m in diag.messages)
-    ok = rb.diagnose(types.SimpleNamespace(posterior=xr.Dataset({"tau": (("chain", "draw"), a[:3])}),
-                                           sample_stats=xr.Dataset({"diverging": (("chain", "draw"), div[1:])})),
-                     warn=False)
+    ok = rb.diagnose(
+        types.SimpleNamespace(
+            posterior=xr.Dataset({"tau": (("chain", "draw"), a[:3])}),
+            sample_stats=xr.Dataset({"diverging": (("chain", "draw"), div[1:])}),
+        ),
+        warn=False,
+    )
     assert ok.passed and ok.messages == ()
 
 
 # ---------------------------------------------------------------------------------------------
 # Laplace-Gauss likelihood (by hand)
 
-@pytest.mark.parametrize("y, sigma, tau", [(0.0, 1.0, 1.0), (2.5, 0.3, 1.7), (-4.0, 2.0, 0.05),
-                                           (30.0, 0.5, 3.0), (0.1, 1.0, 1e-4)])
+
+@pytest.mark.parametrize(
+    "y, sigma, tau", [(0.0, 1.0, 1.0), (2.5, 0.3, 1.7), (-4.0, 2.0, 0.05), (30.0, 0.5, 3.0), (0.1, 1.0, 1e-4)]
+)
 def test_laplace_gauss_logpdf_matches_numerical_convolution(y, sigma, tau):
     """The closed-form Laplace-Gauss density of the NICOB Laplace model equals the convolution
     integral of a Laplace (SD tau) and a normal (SD sigma) density computed with scipy.integrate."""
-    from rmwork.bayes.models import _laplace_gauss_logpdf
-
     from pytensor.compile.mode import Mode
 
-    py_mode = Mode(linker="py", optimizer=None)   # pure Python: no C or numba compile for a check
+    from rmwork.bayes.models import _laplace_gauss_logpdf
+
+    py_mode = Mode(linker="py", optimizer=None)  # pure Python: no C or numba compile for a check
     got = float(_laplace_gauss_logpdf(np.float64(y), np.float64(sigma), np.float64(tau)).eval(mode=py_mode))
     b = tau / math.sqrt(2.0)
     f = lambda lam: stats.laplace.pdf(lam, scale=b) * stats.norm.pdf(y - lam, scale=sigma)  # noqa: E731
-    want, _ = integrate.quad(f, -np.inf, np.inf, points=None, epsabs=0, epsrel=1e-12, limit=400) if tau > 1e-3 else \
-        (stats.norm.pdf(y, scale=math.sqrt(sigma ** 2 + tau ** 2)), 0.0)
+    want, _ = (
+        integrate.quad(f, -np.inf, np.inf, points=None, epsabs=0, epsrel=1e-12, limit=400)
+        if tau > 1e-3
+        else (stats.norm.pdf(y, scale=math.sqrt(sigma**2 + tau**2)), 0.0)
+    )
     assert got == pytest.approx(math.log(want), rel=1e-7, abs=1e-9)
 
 
 # ---------------------------------------------------------------------------------------------
 # inputs and settings (no sampling)
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"x": [1.0, 2.0], "u": [0.1, 0.0]}, r"standard uncertainties u must be positive"),
-    ({"x": [1.0, 2.0, 3.0], "u": [0.1, 0.2]}, r"3 laboratory means but 2 uncertainties"),
-    ({"x": [1.0], "u": [0.1]}, r"needs at least 2 laboratories, found 1"),
-    ({"x": [1.0, 1.0, 1.0], "u": [0.1, 0.1, 0.1]}, r"mad\(x\) > 0"),
-    ({"x": [1.0, 2.0], "u": [0.1, 0.1], "dof": [3, -1]}, r"key 'dof': degrees of freedom must be positive"),
-    ({"x": [1.0, 2.0], "u": [0.1, 0.1], "effects": "gaus"}, r"'gaus' is not a laboratory-effects model; did you mean 'gauss'"),
-    ({"x": [1.0, 2.0], "u": [0.1, 0.1], "seed": None}, r"key 'seed': an MCMC fit needs an integer seed"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"x": [1.0, 2.0], "u": [0.1, 0.0]}, r"standard uncertainties u must be positive"),
+        ({"x": [1.0, 2.0, 3.0], "u": [0.1, 0.2]}, r"3 laboratory means but 2 uncertainties"),
+        ({"x": [1.0], "u": [0.1]}, r"needs at least 2 laboratories, found 1"),
+        ({"x": [1.0, 1.0, 1.0], "u": [0.1, 0.1, 0.1]}, r"mad\(x\) > 0"),
+        (
+            {"x": [1.0, 2.0], "u": [0.1, 0.1], "dof": [3, -1]},
+            r"key 'dof': degrees of freedom must be positive",
+        ),
+        (
+            {"x": [1.0, 2.0], "u": [0.1, 0.1], "effects": "gaus"},
+            r"'gaus' is not a laboratory-effects model; did you mean 'gauss'",
+        ),
+        ({"x": [1.0, 2.0], "u": [0.1, 0.1], "seed": None}, r"key 'seed': an MCMC fit needs an integer seed"),
+    ],
+)
 def test_hierarchical_rejects_bad_input_naming_the_problem(kwargs, match):
     kwargs = {"seed": SEED, **kwargs}
     with pytest.raises(InputError, match=match):

@@ -60,7 +60,7 @@ def test_service_fit_has_the_same_draws_as_a_fit_in_this_process(use, monkeypatc
     here = rb.random_effects(VALUES, UNITS, seed=3, settings=SETTINGS, sampler=sampling.sample_here)
     assert "service" not in here.runtime and here.runtime["pid"] == os.getpid()
     a, b = _draws(remote), _draws(here)
-    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)   # bit for bit
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)  # bit for bit
     assert remote.config_hash == here.config_hash and remote.to_dict() == here.to_dict()
 
 
@@ -83,8 +83,14 @@ def test_errors_in_the_service_come_back_as_one_line(use):
 
     build, var_names = models.structure(RANDOM_EFFECTS_KEY)
     with pytest.raises(RuntimeError, match=r"^sampling service: \w+: "):
-        sampling.run(RANDOM_EFFECTS_KEY, build, {"no_such_data": np.zeros(3)}, var_names=var_names, seed=1,
-                     settings=sampling.SamplerSettings(**SETTINGS))
+        sampling.run(
+            RANDOM_EFFECTS_KEY,
+            build,
+            {"no_such_data": np.zeros(3)},
+            var_names=var_names,
+            seed=1,
+            settings=sampling.SamplerSettings(**SETTINGS),
+        )
 
 
 def test_workbook_defers_sensitivity_fits_and_settles_to_the_same_results(use, monkeypatch, tmp_path):
@@ -94,8 +100,10 @@ def test_workbook_defers_sensitivity_fits_and_settles_to_the_same_results(use, m
 
     pd.DataFrame({"unit": UNITS, "value": VALUES, "analyte": "A"}).to_csv(tmp_path / "h.csv", index=False)
     lot = tmp_path / "L.yaml"
-    lot.write_text("lot: L\nmaterial: m\nseed: 8\nsampler: {draws: 1000, tune: 300, chains: 2}\n"
-                   "homogeneity:\n  data: h.csv\n  bayes: true\n")
+    lot.write_text(
+        "lot: L\nmaterial: m\nseed: 8\nsampler: {draws: 1000, tune: 300, chains: 2}\n"
+        "homogeneity:\n  data: h.csv\n  bayes: true\n"
+    )
     wb = workbook.open(lot, fits=kernel.BackgroundFits(service.from_environment()))
     studies = wb.homogeneity()
     assert wb.pending("homogeneity") and studies["A"].bayes is None

@@ -26,15 +26,22 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # certification lots; verification and proficiency lots (kind: ...) are opened in the browser by
 # tests/test_verification_browser.py, which builds the certified lot a verification reads first
-DEMO_PARAMS = sorted(p for p in (ROOT / "parameters").glob("*.yaml")
-                     if "\nkind: " not in p.read_text(encoding="utf-8"))
-TINY = "RM-TINY-ZH"                      # the small lot made in tmp (homogeneity only, zh, no MCMC)
+DEMO_PARAMS = sorted(
+    p for p in (ROOT / "parameters").glob("*.yaml") if "\nkind: " not in p.read_text(encoding="utf-8")
+)
+TINY = "RM-TINY-ZH"  # the small lot made in tmp (homogeneity only, zh, no MCMC)
 LOTS = [p.stem for p in DEMO_PARAMS] + [TINY]
-BUILD_TIMEOUT = 900                      # seconds per lot (demo lots take 15-60 s, more when cold)
+BUILD_TIMEOUT = 900  # seconds per lot (demo lots take 15-60 s, more when cold)
 
 # words every report shows in its language (section headings of rmwork.report)
 WORDS = {"zh": ("均匀性",), "en": ("Homogeneity",)}
@@ -58,8 +65,11 @@ def make_tiny_lot(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv", folder / "h.csv")
     p = folder / f"{TINY}.yaml"
-    p.write_text(f"lot: {TINY}\nmaterial: \"小样品 (tiny test lot)\"\nseed: 3\nlanguage: zh\n"
-                 "homogeneity:\n  data: h.csv\n  bayes: false\n", encoding="utf-8")
+    p.write_text(
+        f'lot: {TINY}\nmaterial: "小样品 (tiny test lot)"\nseed: 3\nlanguage: zh\n'
+        "homogeneity:\n  data: h.csv\n  bayes: false\n",
+        encoding="utf-8",
+    )
     return p
 
 
@@ -73,10 +83,16 @@ def reports(tmp_path_factory):
         lot, language = lot_settings(params_file)
         log = base / f"{params_file.stem}.log"
         fh = open(log, "w", encoding="utf-8")
-        proc = subprocess.Popen([*rmwork_cmd(), "run", str(params_file), "--out", str(out)],
-                                cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, text=True)
-        jobs[params_file.stem] = dict(params=params_file, lot=lot, language=language, proc=proc,
-                                      log=log, fh=fh)
+        proc = subprocess.Popen(
+            [*rmwork_cmd(), "run", str(params_file), "--out", str(out)],
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        jobs[params_file.stem] = dict(
+            params=params_file, lot=lot, language=language, proc=proc, log=log, fh=fh
+        )
     outcomes = {}
     for stem, job in jobs.items():
         try:
@@ -86,18 +102,25 @@ def reports(tmp_path_factory):
             rc = job["proc"].wait()
         job["fh"].close()
         text = job["log"].read_text(encoding="utf-8", errors="replace")
-        outcomes[stem] = dict(lot=job["lot"], language=job["language"], returncode=rc,
-                              html=out / job["lot"] / "report.html", output=text,
-                              params=job["params"])
+        outcomes[stem] = dict(
+            lot=job["lot"],
+            language=job["language"],
+            returncode=rc,
+            html=out / job["lot"] / "report.html",
+            output=text,
+            params=job["params"],
+        )
     return outcomes
 
 
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs Debian's chromium package; "
-                    "`make test` installs it when run as root (apt-get install -y chromium)",
-                    pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser test needs Debian's chromium package; "
+            "`make test` installs it when run as root (apt-get install -y chromium)",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -110,16 +133,21 @@ def browser():
 
 def test_chromium_is_installed():
     """Never skipped: a machine without the browser fails here with the remedy."""
-    assert CHROMIUM.exists(), (f"{CHROMIUM} is missing; `make test` installs Debian's chromium "
-                               "package when run as root (apt-get install -y chromium)")
+    assert CHROMIUM.exists(), (
+        f"{CHROMIUM} is missing; `make test` installs Debian's chromium "
+        "package when run as root (apt-get install -y chromium)"
+    )
 
 
 def built(reports, stem) -> dict:
     o = reports[stem]
     if o["returncode"] != 0 or not o["html"].is_file():
         tail = "\n".join(o["output"].strip().splitlines()[-5:])
-        pytest.fail(f"rmwork run {o['params']} failed (exit {o['returncode']}), so its report cannot "
-                    f"be checked in the browser:\n{tail}", pytrace=False)
+        pytest.fail(
+            f"rmwork run {o['params']} failed (exit {o['returncode']}), so its report cannot "
+            f"be checked in the browser:\n{tail}",
+            pytrace=False,
+        )
     return o
 
 
@@ -138,13 +166,19 @@ def open_report(browser, html: Path):
             r.abort()
 
     page.route("**/*", route)
-    page.on("request", lambda req: None if req.url.startswith(("file:", "data:", "blob:"))
-            else seen["outside"].append(req.url))
-    page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}")
-            if m.type in ("error", "assert") else None)
+    page.on(
+        "request",
+        lambda req: (
+            None if req.url.startswith(("file:", "data:", "blob:")) else seen["outside"].append(req.url)
+        ),
+    )
+    page.on(
+        "console",
+        lambda m: seen["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "assert") else None,
+    )
     page.on("pageerror", lambda e: seen["pageerror"].append(str(e)))
     page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
-    page.wait_for_timeout(300)           # late scripts (none expected) get a chance to misbehave
+    page.wait_for_timeout(300)  # late scripts (none expected) get a chance to misbehave
     return context, page, seen
 
 
@@ -168,11 +202,13 @@ def test_report_opens_offline_with_visible_figures_and_tables(reports, browser, 
             assert src.startswith("data:image/"), f"figure {i + 1} is not embedded: {src[:80]!r}"
             img.scroll_into_view_if_needed()
             natural = img.evaluate("e => [e.complete, e.naturalWidth, e.naturalHeight]")
-            assert natural[0] and natural[1] > 0 and natural[2] > 0, \
+            assert natural[0] and natural[1] > 0 and natural[2] > 0, (
                 f"figure {i + 1} of {n} did not decode (complete, naturalWidth, naturalHeight = {natural})"
+            )
             box = img.bounding_box()
-            assert img.is_visible() and box and box["width"] > 0 and box["height"] > 0, \
+            assert img.is_visible() and box and box["width"] > 0 and box["height"] > 0, (
                 f"figure {i + 1} of {n} is not visible (bounding box {box})"
+            )
 
         tables = page.locator("table.rmwork")
         assert tables.count() >= 1, 'no <table class="rmwork"> in the report'
@@ -206,6 +242,7 @@ def test_chinese_lot_renders_chinese_text(reports, browser, stem):
 
 # -- issue 17: the first screen, anchors, width, print and Word ---------------------------------
 
+
 def _results(o) -> dict:
     import json
 
@@ -214,8 +251,11 @@ def _results(o) -> dict:
 
 def _certified(o) -> dict:
     """analyte -> certified entry, for the analytes the report certifies."""
-    return {a: e["certified"] for a, e in _results(o)["analytes"].items()
-            if e.get("certified", {}).get("status", "certified") == "certified" and "certified" in e}
+    return {
+        a: e["certified"]
+        for a, e in _results(o)["analytes"].items()
+        if e.get("certified", {}).get("status", "certified") == "certified" and "certified" in e
+    }
 
 
 @pytest.mark.parametrize("stem", LOTS)
@@ -232,8 +272,9 @@ def test_summary_is_on_the_first_screen(reports, browser, stem):
         by_analyte = {r[0]: r for r in rows}
         for a, c in _certified(o).items():
             assert a in by_analyte, f"{a} is not in the summary table: {rows}"
-            assert by_analyte[a][1:3] == [c["value_rounded"], c["U_rounded"]], \
+            assert by_analyte[a][1:3] == [c["value_rounded"], c["U_rounded"]], (
                 f"summary row of {a} does not show {c['value_rounded']} ± {c['U_rounded']}: {by_analyte[a]}"
+            )
         assert page.locator("#table-summary").is_visible() or not _certified(o)
     finally:
         context.close()
@@ -273,11 +314,13 @@ def test_report_prints_to_a4_pages(reports, browser, stem, tmp_path):
     assert "(A4)" in info, info
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= 2
-    subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "p")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "p")], check=True
+    )
     assert len(list(tmp_path.glob("p-*.png"))) == 2
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     for a, c in _certified(o).items():
         assert c["U_rounded"] in text, f"the printed report does not show U = {c['U_rounded']} of {a}"
 
@@ -297,13 +340,18 @@ def test_docx_copies_hold_the_same_tables_figures_and_numbers(reports, stem):
     nb = nbformat.read(str(folder / "certification_report.ipynb"), as_version=4)
     n_tables = n_png = 0
     for cell in nb.cells:
-        if cell.cell_type != "code" or {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", [])):
+        if cell.cell_type != "code" or {"parameters", "injected-parameters"} & set(
+            cell.metadata.get("tags", [])
+        ):
             continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "text/html" in data:
-                n_tables += sum(len(el.xpath("descendant-or-self::table"))
-                                for el in lhtml.fragments_fromstring(data["text/html"]) if not isinstance(el, str))
+                n_tables += sum(
+                    len(el.xpath("descendant-or-self::table"))
+                    for el in lhtml.fragments_fromstring(data["text/html"])
+                    if not isinstance(el, str)
+                )
             elif "image/png" in data:
                 n_png += 1
                 assert base64.b64decode(data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -315,5 +363,6 @@ def test_docx_copies_hold_the_same_tables_figures_and_numbers(reports, stem):
     certified = _certified(o)
     assert certified
     for a, c in certified.items():
-        assert c["value_rounded"] in cells and c["U_rounded"] in cells, \
+        assert c["value_rounded"] in cells and c["U_rounded"] in cells, (
             f"certificate.docx does not show {a} = {c['value_rounded']} ± {c['U_rounded']}"
+        )

@@ -15,22 +15,55 @@ from types import SimpleNamespace
 import pytest
 from scipy import stats
 
-from rmwork.certificate import (CertificateMetadata, Component, budget, certify, checks,
-                                coverage_factor, dof_eff, round_certified, round_din1333, round_gum,
-                                round_jjf, round_none, validity_period)
+from rmwork.certificate import (
+    CertificateMetadata,
+    Component,
+    budget,
+    certify,
+    checks,
+    coverage_factor,
+    dof_eff,
+    round_certified,
+    round_din1333,
+    round_gum,
+    round_jjf,
+    round_none,
+    validity_period,
+)
 from rmwork.errors import InputError
 from rmwork.testing import printed
 
-CONTRACT_CERTIFIED_KEYS = ["value", "u_char", "u_bb", "u_lts", "u_sts", "u", "dof_eff", "k", "U",
-                           "value_rounded", "U_rounded"]
+CONTRACT_CERTIFIED_KEYS = [
+    "value",
+    "u_char",
+    "u_bb",
+    "u_lts",
+    "u_sts",
+    "u",
+    "dof_eff",
+    "k",
+    "U",
+    "value_rounded",
+    "U_rounded",
+]
 
 
 # --------------------------------------------------------------------------------------------
 # Rounding
 # --------------------------------------------------------------------------------------------
 
-ECERTO_DIGITS = [(0.011, 3), (0.021, 3), (0.0299999, 3), (0.03, 2), (0.031, 2), (0.000299, 5),
-                 (29.01, 0), (3.01, 0), (200, -1), (300, -2)]
+ECERTO_DIGITS = [
+    (0.011, 3),
+    (0.021, 3),
+    (0.0299999, 3),
+    (0.03, 2),
+    (0.031, 2),
+    (0.000299, 5),
+    (29.01, 0),
+    (3.01, 0),
+    (200, -1),
+    (300, -2),
+]
 
 
 def test_round_din1333_ecerto_digits_table():
@@ -69,8 +102,9 @@ def test_round_din1333_exact_u_not_bumped_unlike_ecerto_round_up():
     """Discrepancy, documented: eCerto's round_up(x, n) = ceiling(|x| 10^n + sqrt(eps)) / 10^n
     (R/app_utils.R) moves a U that is already on the grid up one unit (0.2 -> 0.21). rmwork keeps
     it: DIN 1333 rounds up only digits that exist."""
+
     def ecerto_round_up(x, n):  # eCerto's formula, transcribed for the comparison
-        return math.copysign(math.ceil(abs(x) * 10 ** n + math.sqrt(2.220446049250313e-16)) / 10 ** n, x)
+        return math.copysign(math.ceil(abs(x) * 10**n + math.sqrt(2.220446049250313e-16)) / 10**n, x)
 
     assert ecerto_round_up(0.2, 2) == 0.21
     assert round_din1333(10.0, 0.2).U_rounded == "0.20"
@@ -117,7 +151,9 @@ def test_round_none_full_precision():
 
 
 def test_round_certified_rejects_unknown_rule_naming_allowed():
-    with pytest.raises(InputError, match=r"key 'certificate.rounding': 'din' is not a rounding rule; .*din1333"):
+    with pytest.raises(
+        InputError, match=r"key 'certificate.rounding': 'din' is not a rounding rule; .*din1333"
+    ):
         round_certified(1.0, 0.1, "din")
 
 
@@ -129,6 +165,7 @@ def test_round_rejects_nonpositive_u():
 # --------------------------------------------------------------------------------------------
 # Welch-Satterthwaite, coverage factor, budget
 # --------------------------------------------------------------------------------------------
+
 
 def test_dof_eff_gum_g41_example():
     """GUM JCGM 100:2008 G.4.1 example: Y = b X1 X2 X3, relative u 0.25 %, 0.57 %, 0.82 % on 9, 4
@@ -149,7 +186,9 @@ def test_dof_eff_gum_g41_example():
 def test_coverage_factor_truncate_default_and_exact_option():
     """By hand with scipy.stats: ν 16.7 truncated -> t_0.995(16); exact -> t_0.995(16.7)."""
     assert coverage_factor(16.7, 0.99).k == pytest.approx(stats.t.ppf(0.995, 16), rel=1e-12)
-    assert coverage_factor(16.7, 0.99, dof_rule="exact").k == pytest.approx(stats.t.ppf(0.995, 16.7), rel=1e-12)
+    assert coverage_factor(16.7, 0.99, dof_rule="exact").k == pytest.approx(
+        stats.t.ppf(0.995, 16.7), rel=1e-12
+    )
     with pytest.raises(InputError, match=r"'trunc' is not a rule"):
         coverage_factor(10, dof_rule="trunc")
 
@@ -170,10 +209,15 @@ def test_budget_gum_h1_end_gauge_k99():
     entries ν_eff = 16.76, truncated to 16 (GUM G.4.1, rmwork's default dof_rule).
     The GUM forms U from the rounded u_c (2.92 x 32 = 93.4); from the unrounded u_c (31.67) U is
     92.50, which rounds up (GUM 7.2.6, two digits) to the same printed 93."""
-    b = budget(25.0, dof={"u_char": 18},
-               extra=[Component(name="d", u=9.7, dof=25.6, reason="comparator readings"),
-                      Component(name="delta_alpha", u=2.9, dof=50, reason="expansion coefficients"),
-                      Component(name="delta_theta", u=16.6, dof=2, reason="temperature difference")])
+    b = budget(
+        25.0,
+        dof={"u_char": 18},
+        extra=[
+            Component(name="d", u=9.7, dof=25.6, reason="comparator readings"),
+            Component(name="delta_alpha", u=2.9, dof=50, reason="expansion coefficients"),
+            Component(name="delta_theta", u=16.6, dof=2, reason="temperature difference"),
+        ],
+    )
     assert b.u == printed("32")
     assert math.floor(b.dof_eff) == 16
     assert sum(c.share for c in b.components) == pytest.approx(1.0, rel=1e-12)
@@ -190,10 +234,15 @@ def test_budget_quam_a1_cadmium_standard():
     (reference/README.md). Relative components, combined in quadrature."""
     c = 1000 * 100.28 * 0.9999 / 100.0
     assert c == printed("1002.7")
-    b = budget(None, value=c, extra=[
-        {"name": "P", "u_rel": 0.000058 / 0.9999, "reason": "purity"},
-        {"name": "m", "u_rel": 0.05 / 100.28, "reason": "mass"},
-        {"name": "V", "u_rel": 0.07 / 100.0, "reason": "volume"}])
+    b = budget(
+        None,
+        value=c,
+        extra=[
+            {"name": "P", "u_rel": 0.000058 / 0.9999, "reason": "purity"},
+            {"name": "m", "u_rel": 0.05 / 100.28, "reason": "mass"},
+            {"name": "V", "u_rel": 0.07 / 100.0, "reason": "volume"},
+        ],
+    )
     assert b.u == printed("0.864")
     assert round_gum(c, b.u, sig_digits=1).U_rounded == "0.9"
     assert math.isinf(b.dof_eff) and any("u_char not given" in n for n in b.notes)
@@ -205,8 +254,8 @@ def test_budget_crm_components_by_hand():
     b = budget(0.3, 0.1, 0.2, 0.05, value=10.0, dof={"u_char": 9})
     u = math.sqrt(0.09 + 0.01 + 0.04 + 0.0025)
     assert b.u == pytest.approx(u, rel=1e-14)
-    assert b.dof_eff == pytest.approx(u ** 4 / (0.3 ** 4 / 9), rel=1e-12)
-    assert b.component("u_lts").share == pytest.approx(0.04 / u ** 2, rel=1e-12)
+    assert b.dof_eff == pytest.approx(u**4 / (0.3**4 / 9), rel=1e-12)
+    assert b.component("u_lts").share == pytest.approx(0.04 / u**2, rel=1e-12)
     assert b.component("u_bb").u_rel == pytest.approx(0.01, rel=1e-12)
     assert [c.source for c in b.components][:2] == ["characterization", "homogeneity (between-unit)"]
     frame = b.to_frame()
@@ -241,11 +290,12 @@ def test_certify_to_dict_has_the_contract_keys_first():
     b = budget(0.3, 0.1, 0.2, value=10.0, dof={"u_char": 9})
     cert = certify(10.0123, b, rounding="din1333", analyte="Cd", unit_of_measure="mg/kg")
     d = cert.to_dict()
-    assert list(d)[:len(CONTRACT_CERTIFIED_KEYS)] == CONTRACT_CERTIFIED_KEYS
+    assert list(d)[: len(CONTRACT_CERTIFIED_KEYS)] == CONTRACT_CERTIFIED_KEYS
     assert d["u_sts"] is None
     assert d["U"] == pytest.approx(stats.t.ppf(0.975, math.floor(b.dof_eff)) * b.u, rel=1e-12)
     assert isinstance(d["value_rounded"], str) and isinstance(d["U_rounded"], str)
     import json
+
     json.dumps(d)
     d_inf = certify(10.0, budget(0.3), k=2).to_dict()
     assert d_inf["dof_eff"] is None and d_inf["k"] == 2.0
@@ -254,6 +304,7 @@ def test_certify_to_dict_has_the_contract_keys_first():
 # --------------------------------------------------------------------------------------------
 # Reviewer checks, validity
 # --------------------------------------------------------------------------------------------
+
 
 def test_checks_by_hand():
     """u_bb/u_char = 0.2/0.3 > 1/3 -> attention; stability share 0.1²/u² small -> pass; methods:
@@ -265,7 +316,7 @@ def test_checks_by_hand():
     assert by[("u_bb_vs_u_char", "")].status == "attention"
     assert by[("u_bb_vs_u_char", "")].quantity == pytest.approx(0.2 / 0.3)
     assert by[("stability_share", "")].status == "pass"
-    lim = 2 * math.sqrt(b.u ** 2 + 0.01)
+    lim = 2 * math.sqrt(b.u**2 + 0.01)
     assert by[("method_agreement", "ICP-MS")].status == "pass"
     assert by[("method_agreement", "AAS")].status == "attention"
     assert by[("method_agreement", "AAS")].limit == pytest.approx(lim)
@@ -287,7 +338,11 @@ def test_validity_period_month_end():
     13.7 months -> 13 whole months (note)."""
     assert validity_period(1, "2026-01-31").expiry == "2026-02-28"
     v = validity_period(24, "2026-01-31")
-    assert v.expiry == "2028-01-31" and "24 months" in v.justification and "有效期至 2028-01-31" in v.justification_zh
+    assert (
+        v.expiry == "2028-01-31"
+        and "24 months" in v.justification
+        and "有效期至 2028-01-31" in v.justification_zh
+    )
     v = validity_period(13.7, "2025-11-22")
     assert (v.shelf_life_months, v.expiry) == (13, "2026-12-22") and v.notes
     with pytest.raises(InputError, match=r"key 'certificate.certification_date': '22.11.2025' is not a date"):
@@ -300,21 +355,33 @@ def test_validity_period_month_end():
 # Report layer: tables, figure, certificate page
 # --------------------------------------------------------------------------------------------
 
+
 def _example(material="Trace elements in rice flour"):
     vp = validity_period(24, "2026-03-01")
     meta = CertificateMetadata(
-        material=material, producer="National Institute of Metrology", rm_number="GBW10010a",
-        lot="A-01", intended_use="Quality control of trace-element analysis of cereals.",
+        material=material,
+        producer="National Institute of Metrology",
+        rm_number="GBW10010a",
+        lot="A-01",
+        intended_use="Quality control of trace-element analysis of cereals.",
         storage="Store below 25 °C, dry, in the original bottle.",
         instructions="Shake before use; dry a separate portion for moisture correction.",
         traceability="Traceable to the SI through gravimetrically prepared calibration solutions.",
-        minimum_sample_intake=0.2, minimum_sample_intake_unit="g", certification_date="2026-03-01",
-        validity=vp, approver="Dr. Li", approver_role="Head of RM division", producer_city="Beijing",
-        producer_country_code="CN")
+        minimum_sample_intake=0.2,
+        minimum_sample_intake_unit="g",
+        certification_date="2026-03-01",
+        validity=vp,
+        approver="Dr. Li",
+        approver_role="Head of RM division",
+        producer_city="Beijing",
+        producer_country_code="CN",
+    )
     b1 = budget(0.004, 0.0015, 0.002, value=0.215, dof={"u_char": 9})
     b2 = budget(0.05, 0.02, 0.03, 0.01, value=8.43, dof={"u_char": 12})
-    certs = [certify(0.2153, b1, analyte="Cd", unit_of_measure="mg/kg"),
-             certify(8.4321, b2, analyte="Pb", unit_of_measure="mg/kg", k=2)]
+    certs = [
+        certify(0.2153, b1, analyte="Cd", unit_of_measure="mg/kg"),
+        certify(8.4321, b2, analyte="Pb", unit_of_measure="mg/kg", k=2),
+    ]
     return meta, certs, b1
 
 
@@ -324,8 +391,21 @@ def test_certificate_page_zh_contains_glossary_terms():
 
     meta, certs, _ = _example()
     page = certificate_page(certs, meta, lang="zh")
-    for term in ("标准物质证书", "标准值", "扩展不确定度", "包含因子", "有效期", "最小取样量", "储存条件",
-                 "计量溯源性声明", "预期用途", "研制单位", "标准物质编号", "批号", "定值日期"):
+    for term in (
+        "标准物质证书",
+        "标准值",
+        "扩展不确定度",
+        "包含因子",
+        "有效期",
+        "最小取样量",
+        "储存条件",
+        "计量溯源性声明",
+        "预期用途",
+        "研制单位",
+        "标准物质编号",
+        "批号",
+        "定值日期",
+    ):
         assert term in page, term
     assert certs[0].value_rounded in page and certs[0].U_rounded in page
     en = certificate_page(certs, meta, lang="en", standalone=True)
@@ -339,8 +419,7 @@ def test_certificate_page_escapes_user_strings():
     evil = "<img src=x onerror=alert(1)>"
     meta, certs, _ = _example(material=evil)
     cert = certify(1.0, budget(0.1), k=2, analyte=evil, unit_of_measure="<b>mg/kg</b>")
-    page = certificate_page([cert], meta, lang="en", standalone=True,
-                            analyte_names={evil: evil})
+    page = certificate_page([cert], meta, lang="en", standalone=True, analyte_names={evil: evil})
     assert "<img" not in page and "<b>" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;b&gt;mg/kg&lt;/b&gt;" in page
@@ -351,7 +430,9 @@ def test_certificate_page_missing_items_raise_or_draft():
 
     meta, certs, _ = _example()
     bare = CertificateMetadata(material=meta.material, producer=meta.producer)
-    with pytest.raises(InputError, match=r"key 'certificate': the certificate needs the item\(s\) intended_use"):
+    with pytest.raises(
+        InputError, match=r"key 'certificate': the certificate needs the item\(s\) intended_use"
+    ):
         certificate_page(certs, bare)
     draft = certificate_page(certs, bare, lang="zh", draft=True)
     assert "草稿" in draft and "intended_use" in draft

@@ -14,8 +14,14 @@ import pytest
 from scipy import stats
 
 from rmwork import characterization as ch
-from rmwork.characterization import (by_analyte, consensus, degrees_of_equivalence, lab_summary,
-                                     recommend, screen)
+from rmwork.characterization import (
+    by_analyte,
+    consensus,
+    degrees_of_equivalence,
+    lab_summary,
+    recommend,
+    screen,
+)
 from rmwork.errors import InputError
 from rmwork.testing import printed, printed_mc, reference
 
@@ -43,6 +49,7 @@ def rf():
 # ---------------------------------------------------------------------------------------------
 # PCB 28 (NICOB Exhibit 7)
 
+
 def test_consensus_dersimonian_laird_closed_form_nicob_ccqm_k25_pcb28(pcb28):
     """Derived closed form (metafor rma(method="DL") / metRology dsl, reference/README.md):
     Q 68.2154, tau 1.711415, mean 33.600433, u_DL = (sum w)^-1/2 0.744998."""
@@ -57,13 +64,15 @@ def test_consensus_dersimonian_laird_closed_form_nicob_ccqm_k25_pcb28(pcb28):
 def test_consensus_dersimonian_laird_nicob_ccqm_k25_pcb28(pcb28):
     """NICOB manual Exhibit 7 (Koepke et al., Metrologia 54 (2017) S34): DerSimonian-Laird 33.6,
     u 0.77 and 95 % (32.0, 35.2) from NICOB's parametric bootstrap using the labs' dof."""
-    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", labs=pcb28["lab"])
+    res = consensus(
+        pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", labs=pcb28["lab"]
+    )
     assert res.method == "dersimonian-laird" and res.u_method == "bootstrap"
     assert res.value == printed("33.6")
     assert res.u == printed_mc("0.77")
     assert res.ci95.low == printed_mc("32.0")
     assert res.ci95.high == printed_mc("35.2")
-    assert res.u > res.u_closed_form          # the bootstrap adds the uncertainty of tau and of u_j
+    assert res.u > res.u_closed_form  # the bootstrap adds the uncertainty of tau and of u_j
 
 
 def test_consensus_paule_mandel_ccqm_k25_pcb28(pcb28):
@@ -72,7 +81,7 @@ def test_consensus_paule_mandel_ccqm_k25_pcb28(pcb28):
     assert res.value == printed("33.585341")
     assert res.tau == printed("1.405185")
     # the PM equation holds at the solution
-    w = 1 / (pcb28["u"].to_numpy() ** 2 + res.tau ** 2)
+    w = 1 / (pcb28["u"].to_numpy() ** 2 + res.tau**2)
     assert (w * (pcb28["value"].to_numpy() - res.value) ** 2).sum() == pytest.approx(5, rel=1e-9)
 
 
@@ -88,12 +97,21 @@ def test_consensus_linear_pool_nicob_ccqm_k25_pcb28(pcb28):
 def test_degrees_of_equivalence_leave_one_out_nicob_ccqm_k25_pcb28(pcb28):
     """Derived (reference/README.md): leave-one-out DoE x_j - DL(x without j): IRMM 0.8116,
     KRISS -0.8427, NARL 1.0964, NIST -1.4509, NMIJ -2.0744, NRC 2.9009."""
-    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", labs=pcb28["lab"])
-    doe = degrees_of_equivalence(pcb28["value"], pcb28["u"], res, labs=pcb28["lab"], dof=pcb28["dof"],
-                                 n_boot=2000)
+    res = consensus(
+        pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", labs=pcb28["lab"]
+    )
+    doe = degrees_of_equivalence(
+        pcb28["value"], pcb28["u"], res, labs=pcb28["lab"], dof=pcb28["dof"], n_boot=2000
+    )
     loo = dict(zip(doe.lab, doe.d_loo))
-    for lab, text in (("IRMM", "0.8116"), ("KRISS", "-0.8427"), ("NARL", "1.0964"),
-                      ("NIST", "-1.4509"), ("NMIJ", "-2.0744"), ("NRC", "2.9009")):
+    for lab, text in (
+        ("IRMM", "0.8116"),
+        ("KRISS", "-0.8427"),
+        ("NARL", "1.0964"),
+        ("NIST", "-1.4509"),
+        ("NMIJ", "-2.0744"),
+        ("NRC", "2.9009"),
+    ):
         assert loo[lab] == printed(text), lab
     assert doe.d == pytest.approx(tuple(pcb28["value"] - res.value))
     assert all(U > 0 for U in doe.U_d) and doe.u_d_method.startswith("bootstrap")
@@ -113,6 +131,7 @@ def test_recommend_nicob_ccqm_k25_pcb28_shapiro_p_and_dersimonian_laird(pcb28):
 
 # ---------------------------------------------------------------------------------------------
 # RF power (NICOB 4.5): tau = 0 boundary
+
 
 def test_consensus_dl_tau_truncated_at_zero_ccem_rf_k25(rf):
     """Derived (reference/README.md): tau_DL = 0, so DL = weighted mean 0.819180, u 0.001978;
@@ -147,6 +166,7 @@ def test_consensus_linear_pool_nicob_ccem_rf_k25(rf):
 # ---------------------------------------------------------------------------------------------
 # carotid stenosis (NICOB 4.1)
 
+
 def test_consensus_dersimonian_laird_closed_form_nicob_carotid():
     """Derived (reference/README.md): Q 11.6463, tau_DL 0.293508, DL mean -0.412271,
     u_DL 0.194437."""
@@ -177,6 +197,7 @@ def test_consensus_dersimonian_laird_nicob_carotid_bootstrap():
 # ---------------------------------------------------------------------------------------------
 # Pb in solder (NICOB 4.6): excluded labs
 
+
 def test_consensus_dersimonian_laird_nicob_ccqm_k88_pb_solder(solder):
     """Derived (reference/README.md): with u = U/2 and the 5 included labs, tau 0.704399,
     u_DL 0.468191, Q 7.78496; published DL 197.5, tau 0.7, Cochran Q p 0.10.
@@ -186,12 +207,17 @@ def test_consensus_dersimonian_laird_nicob_ccqm_k88_pb_solder(solder):
     (metafor's rma(method = "DL") formula); rmwork reproduces that, i.e. 197.4949 to the
     README's digits, and the published 197.5.
     """
-    res = consensus(solder["value"], solder["U"] / solder["k"], labs=solder["lab"],
-                    include=solder["include"], bootstrap=False)
+    res = consensus(
+        solder["value"],
+        solder["U"] / solder["k"],
+        labs=solder["lab"],
+        include=solder["include"],
+        bootstrap=False,
+    )
     assert res.n_labs == 5 and [lab for lab, _ in res.excluded] == ["INMETRO", "VNIIM", "INTI", "NIST", "NRC"]
     inc = solder["include"] == "yes"
     x, u = solder.loc[inc, "value"].to_numpy(), (solder.loc[inc, "U"] / 2).to_numpy()
-    w = 1 / (u ** 2 + 0.704399 ** 2)
+    w = 1 / (u**2 + 0.704399**2)
     assert (w * x).sum() / w.sum() == printed("197.4949")
     assert res.value == printed("197.4949")
     assert res.value != printed("197.4952")
@@ -208,14 +234,16 @@ def test_consensus_dl_bootstrap_nicob_ccqm_k88_pb_solder_published_u_includes_ex
     marked '-' (excluded), while the value came from the 5 included labs. The bootstrap of the
     included labs gives u of about 0.48; the same bootstrap on all 10 labs reproduces 0.9."""
     u = (solder["U"] / solder["k"]).to_numpy()
-    res = consensus(solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED, interval="bootstrap")
-    assert res.u == pytest.approx(0.48, abs=0.03)          # included labs only (rmwork)
+    res = consensus(
+        solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED, interval="bootstrap"
+    )
+    assert res.u == pytest.approx(0.48, abs=0.03)  # included labs only (rmwork)
     assert res.u != printed_mc("0.9")
     rng = np.random.default_rng(SEED)
     x = solder["value"].to_numpy()
     mub = ch._dl_bootstrap(x, u, np.full(10, np.inf), res.value, 10_000, rng)
     assert np.std(mub, ddof=1) == printed_mc("0.9")
-    lo, hi = np.quantile(mub, [0.025, 0.975])             # NICOB 1.x: quantile interval
+    lo, hi = np.quantile(mub, [0.025, 0.975])  # NICOB 1.x: quantile interval
     assert lo == printed_mc("195.6") and hi == printed_mc("199.4")
 
 
@@ -223,9 +251,12 @@ def test_degrees_of_equivalence_ccqm_k88_pb_solder_excluded_labs_get_doe(solder)
     """NICOB manual 4.6: labs with include = no are kept out of the value but get degrees of
     equivalence; d_j = x_j - 197.49493 (derived, see above), U(d_j) = 1.96 sqrt(u_j^2 + var(mu*) + tau^2)."""
     u = solder["U"] / solder["k"]
-    res = consensus(solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED, interval="bootstrap")
-    doe = degrees_of_equivalence(solder["value"], u, res, labs=solder["lab"], include=solder["include"],
-                                 n_boot=2000)
+    res = consensus(
+        solder["value"], u, labs=solder["lab"], include=solder["include"], seed=SEED, interval="bootstrap"
+    )
+    doe = degrees_of_equivalence(
+        solder["value"], u, res, labs=solder["lab"], include=solder["include"], n_boot=2000
+    )
     frame = doe.to_frame().set_index("lab")
     assert frame.loc["NIST", "d"] == printed("1.9351")
     assert not frame.loc["NIST", "included"]
@@ -238,6 +269,7 @@ def test_degrees_of_equivalence_ccqm_k88_pb_solder_excluded_labs_get_doe(solder)
 
 # ---------------------------------------------------------------------------------------------
 # Pb in wine (CCQM-K30) and eCerto SR3
+
 
 def test_consensus_mean_ccqm_k30_pb_wine():
     """Hearn et al., Metrologia 45 (2008) 08001: KCRV 2.99 mg/kg = mean of the 9 included labs,
@@ -286,12 +318,13 @@ def test_by_analyte_ecerto_sr3_si():
 # ---------------------------------------------------------------------------------------------
 # by hand
 
+
 def test_consensus_weighted_mean_by_hand_with_welch_satterthwaite():
     x, u, nu = np.array([10.0, 10.4, 10.2]), np.array([0.1, 0.2, 0.15]), np.array([4.0, 9.0, 20.0])
-    w = 1 / u ** 2
+    w = 1 / u**2
     c = w / w.sum()
     uc = w.sum() ** -0.5
-    nu_eff = uc ** 4 / ((c * u) ** 4 / nu).sum()
+    nu_eff = uc**4 / ((c * u) ** 4 / nu).sum()
     res = consensus(x, u, nu, method="weighted-mean")
     assert res.value == pytest.approx((w * x).sum() / w.sum(), rel=1e-14)
     assert res.u == pytest.approx(uc, rel=1e-14) and res.dof == pytest.approx(nu_eff, rel=1e-12)
@@ -301,7 +334,7 @@ def test_consensus_weighted_mean_by_hand_with_welch_satterthwaite():
 def test_consensus_knapp_hartung_by_hand(pcb28):
     x, u = pcb28["value"].to_numpy(), pcb28["u"].to_numpy()
     cf = consensus(x, u, bootstrap=False)
-    w = 1 / (u ** 2 + cf.tau ** 2)
+    w = 1 / (u**2 + cf.tau**2)
     u_kh = math.sqrt((w * (x - cf.value) ** 2).sum() / (5 * w.sum()))
     res = consensus(x, u, interval="knapp-hartung-untruncated")
     assert res.u == pytest.approx(u_kh, rel=1e-12) and res.dof == 5
@@ -317,7 +350,10 @@ def test_consensus_dersimonian_laird_invariant_to_offset_and_scale(pcb28):
 
 def test_consensus_bootstrap_is_reproducible_from_the_seed(pcb28):
     args = (pcb28["value"], pcb28["u"], pcb28["dof"])
-    a, b = consensus(*args, seed=7, n_boot=500, interval="bootstrap"), consensus(*args, seed=7, n_boot=500, interval="bootstrap")
+    a, b = (
+        consensus(*args, seed=7, n_boot=500, interval="bootstrap"),
+        consensus(*args, seed=7, n_boot=500, interval="bootstrap"),
+    )
     assert a.u == b.u and a.ci95 == b.ci95
     assert consensus(*args, seed=8, n_boot=500, interval="bootstrap").u != a.u
 
@@ -326,7 +362,7 @@ def test_consensus_result_to_dict_has_contract_keys_and_is_json(pcb28):
     res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], seed=SEED, interval="bootstrap", n_boot=500)
     d = res.to_dict()
     assert {"value", "u", "tau", "ci95", "method", "dof", "n_labs"} <= set(d)
-    assert d["dof"] is None                     # infinite -> null in results.json
+    assert d["dof"] is None  # infinite -> null in results.json
     json.dumps(d)
     assert res.to_frame().shape[0] == 1
     assert res.confidence_interval(0.95) == res.ci95
@@ -334,6 +370,7 @@ def test_consensus_result_to_dict_has_contract_keys_and_is_json(pcb28):
 
 # ---------------------------------------------------------------------------------------------
 # bad input
+
 
 def test_consensus_rejects_non_finite_value_naming_the_lab():
     with pytest.raises(InputError, match=r"lab 'B': value is nan, not a finite number"):
@@ -353,14 +390,20 @@ def test_consensus_rejects_negative_u_and_non_positive_dof_naming_the_lab():
 
 
 def test_consensus_rejects_fewer_than_two_included_labs():
-    with pytest.raises(InputError, match=r"consensus \(dersimonian-laird\) needs at least 2 included "
-                                         r"laboratories, found 1"):
+    with pytest.raises(
+        InputError,
+        match=r"consensus \(dersimonian-laird\) needs at least 2 included "
+        r"laboratories, found 1",
+    ):
         consensus([1.0, 1.5], [0.1, 0.1], include=["yes", "no"], bootstrap=False)
 
 
 def test_consensus_rejects_unknown_method_listing_the_allowed_ones():
-    with pytest.raises(InputError, match=r"'dersimonian_laird' is not a method; did you mean "
-                                         r"'dersimonian-laird'\?"):
+    with pytest.raises(
+        InputError,
+        match=r"'dersimonian_laird' is not a method; did you mean "
+        r"'dersimonian-laird'\?",
+    ):
         consensus([1.0, 1.5], [0.1, 0.1], method="dersimonian_laird")
 
 
@@ -388,18 +431,21 @@ def test_lab_summary_rejects_repeated_lab_in_per_lab_layout():
 def test_degrees_of_equivalence_rejects_result_from_other_labs(pcb28):
     res = consensus(pcb28["value"], pcb28["u"], bootstrap=False, labs=pcb28["lab"])
     with pytest.raises(InputError, match="not from the included labs"):
-        degrees_of_equivalence(pcb28["value"], pcb28["u"], res, labs=pcb28["lab"],
-                               include=[True] * 5 + [False])
+        degrees_of_equivalence(
+            pcb28["value"], pcb28["u"], res, labs=pcb28["lab"], include=[True] * 5 + [False]
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Bayesian methods (rmwork.bayes; the bayes engineer tests the posterior on PCB 28)
 
+
 def test_consensus_bayes_gauss_nicob_ccqm_k25_pcb28(pcb28):
     """NICOB manual Exhibit 7: hierarchical Bayes (Gaussian) 33.6, u 0.79, 95 % (32.0, 35.2),
     posterior mean tau 1.68. Fields map from rmwork.bayes.hierarchical's summary."""
-    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], method="bayes-gauss", seed=SEED,
-                    labs=pcb28["lab"])
+    res = consensus(
+        pcb28["value"], pcb28["u"], pcb28["dof"], method="bayes-gauss", seed=SEED, labs=pcb28["lab"]
+    )
     assert res.u_method == "posterior" and res.diagnostics_passed is not None
     assert res.value == printed_mc("33.6")
     assert res.u == printed_mc("0.79")
@@ -421,14 +467,20 @@ def test_consensus_bayes_laplace_maps_the_fit_and_gates_failed_diagnostics(monke
 
     def fake(x, u, dof=None, *, effects, seed, settings=None, labs=None):
         calls.update(effects=effects, seed=seed, dof=dof, labs=labs)
-        summ = {"mu": {"mean": 33.5, "sd": 0.9, "median": 33.5, "q025": 31.7, "q975": 35.3},
-                "tau": {"mean": 1.9, "sd": 0.8, "median": 1.7, "q025": 0.7, "q975": 3.9}}
-        return SimpleNamespace(summary=summ, draws={"mu": draws.reshape(1, -1)},
-                               diagnostics=SimpleNamespace(passed=False, messages=("R-hat 1.04 > 1.01 for tau",)))
+        summ = {
+            "mu": {"mean": 33.5, "sd": 0.9, "median": 33.5, "q025": 31.7, "q975": 35.3},
+            "tau": {"mean": 1.9, "sd": 0.8, "median": 1.7, "q025": 0.7, "q975": 3.9},
+        }
+        return SimpleNamespace(
+            summary=summ,
+            draws={"mu": draws.reshape(1, -1)},
+            diagnostics=SimpleNamespace(passed=False, messages=("R-hat 1.04 > 1.01 for tau",)),
+        )
 
     monkeypatch.setattr(bayes, "hierarchical", fake)
-    res = consensus(pcb28["value"], pcb28["u"], pcb28["dof"], method="bayes-laplace", seed=11,
-                    labs=pcb28["lab"])
+    res = consensus(
+        pcb28["value"], pcb28["u"], pcb28["dof"], method="bayes-laplace", seed=11, labs=pcb28["lab"]
+    )
     assert calls["effects"] == "laplace" and calls["seed"] == 11 and list(calls["labs"]) == list(pcb28["lab"])
     assert list(calls["dof"]) == list(pcb28["dof"].astype(float))
     assert (res.value, res.u, res.tau) == (33.5, 0.9, 1.9)
@@ -439,6 +491,7 @@ def test_consensus_bayes_laplace_maps_the_fit_and_gates_failed_diagnostics(monke
 
 # ---------------------------------------------------------------------------------------------
 # report layer and structure
+
 
 def test_report_tables_figure_and_statement_ccqm_k88_pb_solder(solder):
     from matplotlib.figure import Figure
@@ -457,10 +510,12 @@ def test_report_tables_figure_and_statement_ccqm_k88_pb_solder(solder):
     assert isinstance(fig, Figure)
     ax_top = fig.axes[0]
     faces = [c.lines[0].get_markerfacecolor() for c in ax_top.containers]
-    assert "white" in faces                         # excluded labs drawn hollow
+    assert "white" in faces  # excluded labs drawn hollow
     assert ax_top.get_title().startswith("Figure C1")
     zh_top = rc.figure_c1(doe, res, lang="zh").axes[0]
-    assert zh_top.get_title().startswith("图 C1") and "定值结果" in [t.get_text() for t in zh_top.get_legend().get_texts()]
+    assert zh_top.get_title().startswith("图 C1") and "定值结果" in [
+        t.get_text() for t in zh_top.get_legend().get_texts()
+    ]
     en = rc.characterization_statement(res, doe=doe, screening=sc)
     zh = rc.characterization_statement(res, "zh", doe=doe, screening=sc)
     assert "DerSimonian" in en and "Kept out of the value: INMETRO" in en
@@ -477,5 +532,3 @@ def test_public_functions_cite_a_document_in_the_first_docstring_line():
                 continue
             first = inspect.getdoc(fn).splitlines()[0]
             assert "(" in first and first.rstrip().endswith(")."), f"{mod.__name__}.{name}: {first}"
-
-

@@ -22,22 +22,30 @@ X4C, U4C = np.array([10.00, 10.01, 9.99, 10.00]), np.array([0.05, 0.04, 0.06, 0.
 def dl_knapp_hartung_by_hand(x, u, level=0.95):
     """DerSimonian & Laird (1986) tau^2 and the Knapp-Hartung u, truncated and not, by hand."""
     p = len(x)
-    w0 = 1 / u ** 2
+    w0 = 1 / u**2
     xw = np.sum(w0 * x) / np.sum(w0)
     q_stat = np.sum(w0 * (x - xw) ** 2)
-    tau2 = max(0.0, (q_stat - (p - 1)) / (np.sum(w0) - np.sum(w0 ** 2) / np.sum(w0)))
-    w = 1 / (u ** 2 + tau2)
+    tau2 = max(0.0, (q_stat - (p - 1)) / (np.sum(w0) - np.sum(w0**2) / np.sum(w0)))
+    w = 1 / (u**2 + tau2)
     mu = np.sum(w * x) / np.sum(w)
     q = np.sum(w * (x - mu) ** 2) / (p - 1)
-    return dict(mu=mu, u_plain=np.sum(w) ** -0.5, u_kh=math.sqrt(max(q, 1) / np.sum(w)),
-                u_kh_raw=math.sqrt(q / np.sum(w)), q=q, k=stats.t.ppf((1 + level) / 2, p - 1))
+    return dict(
+        mu=mu,
+        u_plain=np.sum(w) ** -0.5,
+        u_kh=math.sqrt(max(q, 1) / np.sum(w)),
+        u_kh_raw=math.sqrt(q / np.sum(w)),
+        q=q,
+        k=stats.t.ppf((1 + level) / 2, p - 1),
+    )
 
 
 def four_lab_lot(tmp_path, extra=""):
     rows = "\n".join(f"A,L{i + 1},{x},{u}" for i, (x, u) in enumerate(zip(X4, U4)))
     (tmp_path / "c.csv").write_text("analyte,lab,value,u\n" + rows + "\n")
-    (tmp_path / "lot.yaml").write_text("lot: DOF-1\nmaterial: dof test\nseed: 3\ncharacterization:\n"
-                                       "  data: c.csv\n  method: dersimonian-laird\n" + extra)
+    (tmp_path / "lot.yaml").write_text(
+        "lot: DOF-1\nmaterial: dof test\nseed: 3\ncharacterization:\n"
+        "  data: c.csv\n  method: dersimonian-laird\n" + extra
+    )
     return tmp_path / "lot.yaml"
 
 
@@ -60,7 +68,9 @@ def test_knapp_hartung_variance_factor_truncated_at_1_never_narrower_than_plain(
     ref = dl_knapp_hartung_by_hand(X4C, U4C)
     assert ref["q"] < 1
     r = consensus(X4C, U4C)
-    assert r.u == pytest.approx(ref["u_plain"], rel=1e-12) and r.kh_factor == pytest.approx(ref["q"], rel=1e-12)
+    assert r.u == pytest.approx(ref["u_plain"], rel=1e-12) and r.kh_factor == pytest.approx(
+        ref["q"], rel=1e-12
+    )
     assert "truncated at 1" in r.dof_source
     raw = consensus(X4C, U4C, interval="knapp-hartung-untruncated")
     assert raw.u == pytest.approx(ref["u_kh_raw"], rel=1e-12) and raw.u < r.u
@@ -73,12 +83,50 @@ def test_dersimonian_laird_knapp_hartung_raudenbush_1985_handbook_table_16_3():
     ed. (2009), Table 16.3, reproduced by metafor's test 'raudenbush2009' with method="DL",
     test="knha": tau^2 0.0259, mu 0.0893, se 0.0636, 95 % (-0.0442, 0.2229). There q > 1, so the
     truncated and the published Knapp-Hartung agree."""
-    y = [0.03, 0.12, -0.14, 1.18, 0.26, -0.06, -0.02, -0.32, 0.27, 0.80, 0.54, 0.18, -0.02, 0.23,
-         -0.18, -0.06, 0.30, 0.07, -0.07]
-    v = [0.0156, 0.0216, 0.0279, 0.1391, 0.1362, 0.0106, 0.0106, 0.0484, 0.0269, 0.0630, 0.0912,
-         0.0497, 0.0835, 0.0841, 0.0253, 0.0279, 0.0193, 0.0088, 0.0303]
+    y = [
+        0.03,
+        0.12,
+        -0.14,
+        1.18,
+        0.26,
+        -0.06,
+        -0.02,
+        -0.32,
+        0.27,
+        0.80,
+        0.54,
+        0.18,
+        -0.02,
+        0.23,
+        -0.18,
+        -0.06,
+        0.30,
+        0.07,
+        -0.07,
+    ]
+    v = [
+        0.0156,
+        0.0216,
+        0.0279,
+        0.1391,
+        0.1362,
+        0.0106,
+        0.0106,
+        0.0484,
+        0.0269,
+        0.0630,
+        0.0912,
+        0.0497,
+        0.0835,
+        0.0841,
+        0.0253,
+        0.0279,
+        0.0193,
+        0.0088,
+        0.0303,
+    ]
     r = consensus(y, np.sqrt(v))
-    assert r.tau ** 2 == printed("0.0259") and r.value == printed("0.0893") and r.u == printed("0.0636")
+    assert r.tau**2 == printed("0.0259") and r.value == printed("0.0893") and r.u == printed("0.0636")
     assert r.ci95.low == printed("-0.0442") and r.ci95.high == printed("0.2229") and r.dof == 18
     assert consensus(y, np.sqrt(v), interval="knapp-hartung-untruncated").u == pytest.approx(r.u, rel=1e-14)
 
@@ -132,8 +180,8 @@ def test_weighted_mean_dof_per_its_basis():
     r = consensus(X4C, U4C, method="weighted-mean")
     assert math.isinf(r.dof) and "none of which gives degrees of freedom" in r.dof_source
     w = consensus(X4C, U4C, [10, 8, 12, 6], method="weighted-mean")
-    c = (1 / U4C ** 2) / np.sum(1 / U4C ** 2)
-    nu = w.u ** 4 / np.sum((c * U4C) ** 4 / np.array([10, 8, 12, 6]))
+    c = (1 / U4C**2) / np.sum(1 / U4C**2)
+    nu = w.u**4 / np.sum((c * U4C) ** 4 / np.array([10, 8, 12, 6]))
     assert w.dof == pytest.approx(nu, rel=1e-12) and "Welch–Satterthwaite" in w.dof_source
 
 

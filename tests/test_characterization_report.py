@@ -13,10 +13,39 @@ from rmwork.testing import reference
 
 SEED = 20261122
 # words a zh report may carry in Latin letters: symbols, units, method and clause names
-ALLOWED_LATIN = {"ISO", "Guide", "JJF", "GUM", "CIPM", "MRA", "NICOB", "NIST", "MCMC", "DerSimonian",
-                 "Laird", "Paule", "Mandel", "Knapp", "Hartung", "Shapiro", "Wilk", "Kolmogorov",
-                 "Smirnov", "Agostino", "Anscombe", "Glynn", "Scheffé", "Röver", "Friede", "Welch",
-                 "Satterthwaite", "char", "eff", "sub", "closed"}
+ALLOWED_LATIN = {
+    "ISO",
+    "Guide",
+    "JJF",
+    "GUM",
+    "CIPM",
+    "MRA",
+    "NICOB",
+    "NIST",
+    "MCMC",
+    "DerSimonian",
+    "Laird",
+    "Paule",
+    "Mandel",
+    "Knapp",
+    "Hartung",
+    "Shapiro",
+    "Wilk",
+    "Kolmogorov",
+    "Smirnov",
+    "Agostino",
+    "Anscombe",
+    "Glynn",
+    "Scheffé",
+    "Röver",
+    "Friede",
+    "Welch",
+    "Satterthwaite",
+    "char",
+    "eff",
+    "sub",
+    "closed",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +95,7 @@ def test_unit_in_every_results_table_header(solder, lang):
     html_text = text_of(rc.section({"Pb": solder}, lang))
     for table in re.findall(r"<table.*?</table>", html_text, re.S):
         caption = re.search(r"<caption>(.*?)</caption>", table).group(1)
-        if "C2b" in caption:         # statistics of tests: no unit
+        if "C2b" in caption:  # statistics of tests: no unit
             continue
         assert any("[mg/kg]" in h for h in headers(table)), caption
 
@@ -89,9 +118,9 @@ def test_zh_section_is_chinese_apart_from_symbols_units_methods_and_data(solder,
         words = set(re.findall(r"[A-Za-zÀ-ÿ]{3,}", body))
         assert words <= ALLOWED_LATIN, words - ALLOWED_LATIN
     boot = text_of(rc.section({"Pb": solder_boot}, "zh"))
-    assert "NICOB 参数自助法" in boot and "NICOB 对比" in boot           # the bootstrap note and reason
-    assert "表 C5" in boot and "x<sub>i</sub> − x<sub>j</sub>" in boot     # C5 caption and corner
-    assert "方法选择建议" in boot and "科克伦 Q 检验 Q =" in boot            # method choice in Chinese
+    assert "NICOB 参数自助法" in boot and "NICOB 对比" in boot  # the bootstrap note and reason
+    assert "表 C5" in boot and "x<sub>i</sub> − x<sub>j</sub>" in boot  # C5 caption and corner
+    assert "方法选择建议" in boot and "科克伦 Q 检验 Q =" in boot  # method choice in Chinese
 
 
 def test_english_section_says_where_the_degrees_of_freedom_come_from(solder):

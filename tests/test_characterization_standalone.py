@@ -16,8 +16,10 @@ GOOD = "A,L1,10.02,0.03\nA,L2,9.98,0.04\nA,L3,10.05,0.05\nA,L4,10.01,0.04\n"
 
 def lot(tmp_path, rows, extra=""):
     (tmp_path / "c.csv").write_text("analyte,lab,value,u\n" + GOOD + rows)
-    (tmp_path / "lot.yaml").write_text("lot: SA-1\nmaterial: stand-alone test\nseed: 3\ncharacterization:\n"
-                                       "  data: c.csv\n  method: dersimonian-laird\n" + extra)
+    (tmp_path / "lot.yaml").write_text(
+        "lot: SA-1\nmaterial: stand-alone test\nseed: 3\ncharacterization:\n"
+        "  data: c.csv\n  method: dersimonian-laird\n" + extra
+    )
     return workbook.open(tmp_path / "lot.yaml")
 
 
@@ -32,25 +34,35 @@ def test_analyte_reported_by_one_lab_is_withheld_and_the_others_go_on(tmp_path):
     assert res["B"]["characterization"]["status"] == "not characterized"
     assert res["B"]["characterization"]["reason"] == b.reason and "value" not in res["B"]["characterization"]
     assert res["A"]["characterization"]["status"] == "characterized"
-    cert = wb.certificate()                          # B is withheld with the reason, A goes on
+    cert = wb.certificate()  # B is withheld with the reason, A goes on
     assert cert["A"].status == "certified"
     assert cert["B"].status == "withheld" and cert["B"].certified is None
     assert any(b.reason in reason for reason in cert["B"].blocking)
 
 
 def test_analyte_with_every_lab_excluded_is_withheld_naming_the_reasons(tmp_path):
-    wb = lot(tmp_path, "B,L1,5.0,0.1\nB,L2,5.2,0.1\n",
-             "  exclude:\n    - {lab: L1, analyte: B, reason: digestion incomplete}\n"
-             "    - {lab: L2, analyte: B, reason: calibration expired}\n")
+    wb = lot(
+        tmp_path,
+        "B,L1,5.0,0.1\nB,L2,5.2,0.1\n",
+        "  exclude:\n    - {lab: L1, analyte: B, reason: digestion incomplete}\n"
+        "    - {lab: L2, analyte: B, reason: calibration expired}\n",
+    )
     b = wb.characterization()["B"]
     assert not b.characterized
     assert "every laboratory is excluded" in b.reason and "calibration expired" in b.reason
 
 
 def test_lab_with_identical_replicates_is_named_and_excluding_it_works(tmp_path):
-    reps = "".join(f"A,L{j},{v}\n" for j, vals in ((1, (10.1, 10.2, 10.0)), (2, (9.9, 10.0, 10.1)),
-                                                    (3, (10.3, 10.3, 10.3)), (4, (10.0, 10.2, 10.1)))
-                   for v in vals)
+    reps = "".join(
+        f"A,L{j},{v}\n"
+        for j, vals in (
+            (1, (10.1, 10.2, 10.0)),
+            (2, (9.9, 10.0, 10.1)),
+            (3, (10.3, 10.3, 10.3)),
+            (4, (10.0, 10.2, 10.1)),
+        )
+        for v in vals
+    )
     (tmp_path / "c.csv").write_text("analyte,lab,value\n" + reps)
     yaml = "lot: SA-2\nmaterial: m\nseed: 3\ncharacterization:\n  data: c.csv\n  method: dersimonian-laird\n"
     (tmp_path / "lot.yaml").write_text(yaml)
@@ -86,8 +98,11 @@ def test_negative_u_is_refused_naming_analyte_and_lab(tmp_path):
 
 
 def test_direct_consensus_with_zero_u_names_the_analyte():
-    s = ch.lab_summary(__import__("pandas").DataFrame(
-        {"analyte": "Pb", "lab": ["A", "B", "C"], "value": [1.0, 1.5, 2.0], "u": [0.1, 0.1, 0.0]}))
+    s = ch.lab_summary(
+        __import__("pandas").DataFrame(
+            {"analyte": "Pb", "lab": ["A", "B", "C"], "value": [1.0, 1.5, 2.0], "u": [0.1, 0.1, 0.0]}
+        )
+    )
     with pytest.raises(InputError, match=r"analyte 'Pb', lab 'C': u must be positive"):
         ch.consensus(s)
 

@@ -31,7 +31,8 @@ def test_every_estimator_is_one_function_named_after_its_method():
     for method, fn in ch.FITS.items():
         assert fn.__name__ == "_fit_" + method.replace("-", "_")
         assert len(inspect.getsource(fn).splitlines()) <= 30, f"{fn.__name__} is not short"
-    assert len(inspect.getsource(estimators.consensus).splitlines()) < 200   # no if/elif per method
+    src = inspect.getsource(estimators.consensus)
+    assert not re.search(r"\bif\s+method\s*==", src), "consensus branches on one method name"
 
 
 def test_methods_is_defined_once_in_the_code_base():
@@ -54,9 +55,20 @@ def test_lot_file_method_check_uses_the_package_list():
 def test_contract_names_importable_from_the_package():
     from rmwork.characterization import consensus
 
-    for name in ("BilateralDoEResult", "ConsensusResult", "DoEResult", "LabSummary", "Recommendation",
-                 "ScreeningResult", "bilateral_degrees_of_equivalence", "by_analyte",
-                 "degrees_of_equivalence", "lab_summary", "recommend", "screen"):
+    for name in (
+        "BilateralDoEResult",
+        "ConsensusResult",
+        "DoEResult",
+        "LabSummary",
+        "Recommendation",
+        "ScreeningResult",
+        "bilateral_degrees_of_equivalence",
+        "by_analyte",
+        "degrees_of_equivalence",
+        "lab_summary",
+        "recommend",
+        "screen",
+    ):
         assert getattr(ch, name).__module__ == "rmwork.characterization", name
 
     sig = inspect.signature(consensus)

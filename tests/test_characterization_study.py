@@ -26,13 +26,18 @@ def test_study_of_ccqm_k88_pb_solder_holds_every_part_typed(solder_study):
     # NICOB manual 4.6: five labs marked '-' are kept out; the value comes from the other five
     assert st.consensus.n_labs == 5 and len(st.summary.lab) == 10
     assert (st.value, st.u, st.dof) == (st.consensus.value, st.consensus.u, st.consensus.dof)
-    assert st["consensus"] is st.consensus and st["doe"] is st.doe      # old dict access kept
+    assert st["consensus"] is st.consensus and st["doe"] is st.doe  # old dict access kept
 
 
 def test_study_to_dict_is_the_results_json_entry(solder_study):
     d = json.loads(json.dumps(solder_study.to_dict()))
     assert CONTRACT_KEYS <= set(d)
-    assert {"labs_table", "degrees_of_equivalence", "bilateral_degrees_of_equivalence", "screening",
-            "recommendation"} <= set(d)
+    assert {
+        "labs_table",
+        "degrees_of_equivalence",
+        "bilateral_degrees_of_equivalence",
+        "screening",
+        "recommendation",
+    } <= set(d)
     assert d["labs_table"]["lab"] == list(solder_study.summary.lab)
     assert "Pb" in str(solder_study) and "dersimonian-laird" in str(solder_study)

@@ -16,8 +16,11 @@ def make_lot(folder: Path, name="T-1", material=f"Test material {XSS}", bayes="f
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv", folder / "h.csv")
     p = folder / f"{name}.yaml"
-    p.write_text(f"lot: {name}\nmaterial: \"{material}\"\nseed: 7\nhomogeneity:\n  data: h.csv\n"
-                 f"  bayes: {bayes}\n{extra}", encoding="utf-8")
+    p.write_text(
+        f'lot: {name}\nmaterial: "{material}"\nseed: 7\nhomogeneity:\n  data: h.csv\n'
+        f"  bayes: {bayes}\n{extra}",
+        encoding="utf-8",
+    )
     return p
 
 
@@ -63,7 +66,7 @@ def test_report_is_self_contained_and_escapes_user_text(first_run):
     assert "cdn" not in html.lower().replace("cdnjs", "") or "cdnjs" not in html
     assert XSS not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert "data:image/png;base64," in html          # figures embedded
+    assert "data:image/png;base64," in html  # figures embedded
     assert "Table H1" in html
 
 
@@ -85,7 +88,7 @@ def test_rerun_keeps_history_and_chains_manifests(first_run, tmp_path):
     d = tmp_path / "lot2"
     shutil.copytree(p.parent, d, ignore=shutil.ignore_patterns("reports"))
     out = d / "reports"
-    for i in range(2):
+    for _ in range(2):
         r = cli(cmd, "run", d / "T-1.yaml", "--out", out)
         assert r.returncode == 0, r.stderr
     lot = out / "T-1"
@@ -152,6 +155,7 @@ def test_batch_one_failing_lot_does_not_stop_the_other(first_run, tmp_path):
 # ---------------------------------------------------------------------------------------------
 # the runner: errors whole across the kernel boundary, outputs checked before the swap
 
+
 def _notebooks_with(tmp_path: Path, source: str) -> Path:
     """A copy of notebooks/ whose report notebook runs ``source`` right after ``workbook.open``."""
     nbdir = tmp_path / "notebooks"
@@ -159,8 +163,17 @@ def _notebooks_with(tmp_path: Path, source: str) -> Path:
     path = nbdir / "certification_report.ipynb"
     nb = json.loads(path.read_text(encoding="utf-8"))
     at = next(i for i, c in enumerate(nb["cells"]) if "rmwork.workbook.open" in "".join(c["source"]))
-    nb["cells"].insert(at + 1, {"cell_type": "code", "execution_count": None, "id": "test-cell",
-                                "metadata": {}, "outputs": [], "source": source})
+    nb["cells"].insert(
+        at + 1,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "test-cell",
+            "metadata": {},
+            "outputs": [],
+            "source": source,
+        },
+    )
     path.write_text(json.dumps(nb), encoding="utf-8")
     return nbdir
 
@@ -171,16 +184,32 @@ def test_input_error_raised_in_the_kernel_reaches_the_runner_with_every_field(tm
     from rmwork.errors import InputError
     from rmwork.run import runner
 
-    monkeypatch.setenv("RMWORK_NOTEBOOKS", str(_notebooks_with(tmp_path, (
-        "from rmwork.errors import InputError\n"
-        "raise InputError('a problem found in the kernel', file='x.csv', sheet='S', row=7, "
-        "column='value', key='homogeneity.data', hint='fix the row')"))))
+    monkeypatch.setenv(
+        "RMWORK_NOTEBOOKS",
+        str(
+            _notebooks_with(
+                tmp_path,
+                (
+                    "from rmwork.errors import InputError\n"
+                    "raise InputError('a problem found in the kernel', file='x.csv', sheet='S', row=7, "
+                    "column='value', key='homogeneity.data', hint='fix the row')"
+                ),
+            )
+        ),
+    )
     p = make_lot(tmp_path / "lot", name="KERR")
     with pytest.raises(InputError) as caught:
         runner.run(p, tmp_path / "reports")
     e = caught.value
     assert (e.problem, e.file, e.sheet, e.row, e.column, e.key, e.hint) == (
-        "a problem found in the kernel", "x.csv", "S", 7, "value", "homogeneity.data", "fix the row")
+        "a problem found in the kernel",
+        "x.csv",
+        "S",
+        7,
+        "value",
+        "homogeneity.data",
+        "fix the row",
+    )
     assert not (tmp_path / "reports" / "KERR").exists()
 
 
@@ -196,8 +225,9 @@ def test_certificate_deleted_mid_run_fails_the_run_and_keeps_the_previous_report
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "rmwork.cli"]
     text = (ROOT / "parameters" / "RM-DEMO-CRM001.yaml").read_text(encoding="utf-8")
     p = tmp_path / "CRM.yaml"
-    p.write_text(text.replace("../data/", f"{ROOT}/data/").replace("bayes: true", "bayes: false"),
-                 encoding="utf-8")
+    p.write_text(
+        text.replace("../data/", f"{ROOT}/data/").replace("bayes: true", "bayes: false"), encoding="utf-8"
+    )
     out = tmp_path / "reports"
     stop, deleted = threading.Event(), []
 

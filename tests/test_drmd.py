@@ -19,17 +19,32 @@ EXAMPLE = resources.files("rmwork") / "data" / "drmd" / "BAM-M375a.xml"
 
 
 def _doc(**meta_kw):
-    meta = dict(material="Trace elements in rice flour", producer="National Institute of Metrology",
-                rm_number="GBW10010a", lot="A-01", intended_use="Quality control of cereal analysis.",
-                storage="Store dry below 25 °C.", instructions="Shake before use.",
-                traceability="Traceable to the SI.", minimum_sample_intake=0.2,
-                certification_date="2026-03-01", validity=validity_period(24, "2026-03-01"),
-                approver="Dr. Li", approver_role="Head of RM division", producer_city="Beijing",
-                producer_country_code="CN", homogeneity_stability="Homogeneous; stable for 24 months.")
+    meta = dict(
+        material="Trace elements in rice flour",
+        producer="National Institute of Metrology",
+        rm_number="GBW10010a",
+        lot="A-01",
+        intended_use="Quality control of cereal analysis.",
+        storage="Store dry below 25 °C.",
+        instructions="Shake before use.",
+        traceability="Traceable to the SI.",
+        minimum_sample_intake=0.2,
+        certification_date="2026-03-01",
+        validity=validity_period(24, "2026-03-01"),
+        approver="Dr. Li",
+        approver_role="Head of RM division",
+        producer_city="Beijing",
+        producer_country_code="CN",
+        homogeneity_stability="Homogeneous; stable for 24 months.",
+    )
     meta.update(meta_kw)
     m = CertificateMetadata(**meta)
-    cd = certify(0.2153, budget(0.004, 0.0015, 0.002, value=0.215, dof={"u_char": 9}),
-                 analyte="Cd", unit_of_measure="mg/kg")
+    cd = certify(
+        0.2153,
+        budget(0.004, 0.0015, 0.002, value=0.215, dof={"u_char": 9}),
+        analyte="Cd",
+        unit_of_measure="mg/kg",
+    )
     pb = certify(8.4321, budget(0.05, 0.02, 0.03, value=8.43), analyte="Pb", unit_of_measure="mg/kg", k=2)
     return m, [cd, pb]
 
@@ -85,7 +100,9 @@ def test_validate_drmd_broken_document_fails():
     st = root.find("drmd:statements", NS)
     st.remove(st.find("drmd:intendedUse", NS))
     broken = etree.tostring(root)
-    with pytest.raises(InputError, match=r"key 'drmd': DRMD document does not validate .*line \d+: .*intendedUse"):
+    with pytest.raises(
+        InputError, match=r"key 'drmd': DRMD document does not validate .*line \d+: .*intendedUse"
+    ):
         validate_drmd(broken)
     res = validate_drmd(broken, raise_on_error=False)
     assert not res.valid and res.errors
@@ -103,6 +120,7 @@ def test_validate_drmd_not_well_formed():
 
 def test_validate_drmd_works_offline(monkeypatch):
     """The schema and its imports load from rmwork/data/drmd without touching the network."""
+
     def refuse(*a, **k):
         raise OSError("network disabled in this test")
 
@@ -114,7 +132,10 @@ def test_validate_drmd_works_offline(monkeypatch):
 
 def test_to_drmd_requires_certificate_items():
     m, certs = _doc(approver="", intended_use=" ")
-    with pytest.raises(InputError, match=r"key 'certificate': DRMD v0.3.0 needs the certificate item\(s\) intended_use, approver"):
+    with pytest.raises(
+        InputError,
+        match=r"key 'certificate': DRMD v0.3.0 needs the certificate item\(s\) intended_use, approver",
+    ):
         to_drmd(certs, m)
     m, certs = _doc(validity=None)
     with pytest.raises(InputError, match=r"no period of validity"):
@@ -131,12 +152,22 @@ def test_to_drmd_escapes_markup_in_user_text():
     assert etree.fromstring(xml).findtext(".//drmd:material/drmd:name/dcc:content", namespaces=NS) == evil
 
 
-@pytest.mark.parametrize("unit, dsi", [
-    ("mg/kg", r"\milli\gram\kilogram\tothe{-1}"), ("%", r"\percent"), ("mg/L", r"\milli\gram\litre\tothe{-1}"),
-    ("µg/g", r"\micro\gram\gram\tothe{-1}"), ("mmol/L", r"\milli\mole\litre\tothe{-1}"),
-    ("kg·m-3", r"\kilogram\metre\tothe{-3}"), ("m²", r"\metre\tothe{2}"), ("°C", r"\degreecelsius"),
-    ("ppm", "ppm"), ("g/100 g", "g/100 g"), ("cfu/g", "cfu/g"),
-])
+@pytest.mark.parametrize(
+    "unit, dsi",
+    [
+        ("mg/kg", r"\milli\gram\kilogram\tothe{-1}"),
+        ("%", r"\percent"),
+        ("mg/L", r"\milli\gram\litre\tothe{-1}"),
+        ("µg/g", r"\micro\gram\gram\tothe{-1}"),
+        ("mmol/L", r"\milli\mole\litre\tothe{-1}"),
+        ("kg·m-3", r"\kilogram\metre\tothe{-3}"),
+        ("m²", r"\metre\tothe{2}"),
+        ("°C", r"\degreecelsius"),
+        ("ppm", "ppm"),
+        ("g/100 g", "g/100 g"),
+        ("cfu/g", "cfu/g"),
+    ],
+)
 def test_to_dsi_unit_cases(unit, dsi):
     """D-SI macros (PTB D-SI; BAM-M375a.xml writes mg/kg as \\milli\\gram\\kilogram\\tothe{-1}); units
     rmwork cannot translate are kept as given."""

@@ -61,13 +61,12 @@ def test_unescaped_math_would_be_parsed_and_fail():
 
     fig = Figure()
     fig.subplots().set_title(BAD)
-    with pytest.raises(ValueError):   # ParseFatalException is re-raised as ValueError
+    with pytest.raises(ValueError):  # ParseFatalException is re-raised as ValueError
         fig.savefig(io.BytesIO(), format="png")
 
 
 def homogeneity_frame(analyte, units=("U$1$", "U$2$", "U3")):
-    rows = [(analyte, u, v) for u, vals in zip(units, ([1.0, 1.1], [1.2, 1.25], [1.05, 1.15]))
-            for v in vals]
+    rows = [(analyte, u, v) for u, vals in zip(units, ([1.0, 1.1], [1.2, 1.25], [1.05, 1.15])) for v in vals]
     df = pd.DataFrame(rows, columns=["analyte", "unit", "value"])
     df["source_row"] = np.arange(2, len(df) + 2)
     return df
@@ -96,10 +95,12 @@ def test_stability_figures_draw_names_literally(name):
 def test_characterization_figure_draws_labs_and_analyte_literally(name):
     labs = ["L$1$", r"L\frac{2}", "L3"]
     x, u = [10.1, 10.3, 9.9], [0.2, 0.3, 0.25]
-    res = characterization.consensus(x, u, method="dersimonian-laird", labs=labs, analyte=name,
-                                     unit_of_measure="$u$")
-    doe = characterization.degrees_of_equivalence(x, u, res, method="dersimonian-laird", labs=labs,
-                                                  bootstrap=False)
+    res = characterization.consensus(
+        x, u, method="dersimonian-laird", labs=labs, analyte=name, unit_of_measure="$u$"
+    )
+    doe = characterization.degrees_of_equivalence(
+        x, u, res, method="dersimonian-laird", labs=labs, bootstrap=False
+    )
     doe = dataclasses.replace(doe, analyte=name, unit_of_measure="$u$")
     fig = rchar.figure_c1(doe, res)
     shown = plain(fig)
@@ -110,7 +111,8 @@ def test_characterization_figure_draws_labs_and_analyte_literally(name):
 
 def test_budget_figure_draws_component_names_literally():
     extra = [certificate.Component(name="drift $\\alpha$", u=0.01, dof=float("inf"), reason="balance drift")]
-    bud = certificate.budget(u_char=0.1, u_bb=0.05, u_lts=None, u_sts=None, value=10.0,
-                             dof={"u_char": 8}, extra=extra)
+    bud = certificate.budget(
+        u_char=0.1, u_bb=0.05, u_lts=None, u_sts=None, value=10.0, dof={"u_char": 8}, extra=extra
+    )
     shown = plain(rcert.figure_u1(bud))
     assert any("drift $\\alpha$" in s for s in shown), shown

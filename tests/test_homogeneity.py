@@ -70,12 +70,27 @@ def test_sufficient_homogeneity_iso13528_e2_arsenic_printed_criteria():
     assert c.passed and c.passed_expanded
 
 
-@pytest.mark.parametrize("analyte, ms_b, ms_w, p, s_bb_rel, u_star_rel", [
-    ("X", "8.41166666666667e-06", "2.7161111111111103e-06", "0.07483454399680989",
-     "0.20088646771077104", "0.08382838251412679"),
-    ("Y", "436.10580000000095", "342.65252000000015", "0.3086362649874217",
-     "0.0074190003776657505", "0.008584396484700692"),
-])
+@pytest.mark.parametrize(
+    "analyte, ms_b, ms_w, p, s_bb_rel, u_star_rel",
+    [
+        (
+            "X",
+            "8.41166666666667e-06",
+            "2.7161111111111103e-06",
+            "0.07483454399680989",
+            "0.20088646771077104",
+            "0.08382838251412679",
+        ),
+        (
+            "Y",
+            "436.10580000000095",
+            "342.65252000000015",
+            "0.3086362649874217",
+            "0.0074190003776657505",
+            "0.008584396484700692",
+        ),
+    ],
+)
 def test_anova_ecerto_crm001(analyte, ms_b, ms_w, p, s_bb_rel, u_star_rel):
     """eCerto example study CRM001 (BAM), results as eCerto computes them (relative to the mean of
     unit means), reference/README.md."""
@@ -88,12 +103,15 @@ def test_anova_ecerto_crm001(analyte, ms_b, ms_w, p, s_bb_rel, u_star_rel):
     assert res.u_bb_star_rel == rel(u_star_rel)
 
 
-@pytest.mark.parametrize("analyte, group, u_star_rel", [
-    ("Fe", "axial", "0.015535927030583001"),
-    ("Fe", "radial", "0.010053281133868613"),
-    ("Mg", "radial", "0.01022298058181612"),
-    ("Mg", "axial", "0.015535927030583001"),
-])
+@pytest.mark.parametrize(
+    "analyte, group, u_star_rel",
+    [
+        ("Fe", "axial", "0.015535927030583001"),
+        ("Fe", "radial", "0.010053281133868613"),
+        ("Mg", "radial", "0.01022298058181612"),
+        ("Mg", "axial", "0.015535927030583001"),
+    ],
+)
 def test_anova_ecerto_homog_test_xlsx(analyte, group, u_star_rel):
     """eCerto test data Homog_Test.xlsx (Fe, Mg; radial 7 units, axial 8 units, 3 replicates):
     every group has MS_between < MS_within so s_bb = 0; u*_bb,rel as printed by eCerto.
@@ -151,11 +169,15 @@ def test_anova_usp1010_runs_significant_between_term():
 
 def test_anova_by_hand_unbalanced_n0():
     """Unbalanced design: n0 = (N - sum n_i^2 / N)/(p - 1), by hand; F from scipy's f_oneway."""
-    df = pd.DataFrame({"unit": ["a"] * 2 + ["b"] * 3 + ["c"] * 4,
-                       "value": [10.1, 10.3, 10.6, 10.2, 10.4, 9.9, 10.0, 10.2, 10.1]})
+    df = pd.DataFrame(
+        {
+            "unit": ["a"] * 2 + ["b"] * 3 + ["c"] * 4,
+            "value": [10.1, 10.3, 10.6, 10.2, 10.4, 9.9, 10.0, 10.2, 10.1],
+        }
+    )
     res = anova(df)
     n = np.array([2, 3, 4])
-    assert res.n0 == pytest.approx((9 - (n ** 2).sum() / 9) / 2)
+    assert res.n0 == pytest.approx((9 - (n**2).sum() / 9) / 2)
     f, p = stats.f_oneway([10.1, 10.3], [10.6, 10.2, 10.4], [9.9, 10.0, 10.2, 10.1])
     assert res.f_statistic == pytest.approx(f, rel=1e-12)
     assert res.p_value == pytest.approx(p, rel=1e-10)
@@ -185,8 +207,9 @@ def test_anova_rejects_no_replicates():
 
 
 def test_anova_rejects_non_finite_naming_the_row():
-    df = pd.DataFrame({"unit": ["a", "a", "b", "b"], "value": [1.0, np.nan, 1.2, 1.3],
-                       "source_row": [2, 3, 4, 5]})
+    df = pd.DataFrame(
+        {"unit": ["a", "a", "b", "b"], "value": [1.0, np.nan, 1.2, 1.3], "source_row": [2, 3, 4, 5]}
+    )
     with pytest.raises(InputError, match="row 3"):
         anova(df, where="h.csv")
 
@@ -217,8 +240,17 @@ def test_to_dict_is_json_ready():
 
     d = anova(reference("homogeneity_nist_sirstv")).to_dict()
     json.dumps(d)
-    assert {"ms_between", "ms_within", "f_statistic", "p_value", "n0", "s_bb", "u_bb_star", "u_bb",
-            "method"} <= set(d)
+    assert {
+        "ms_between",
+        "ms_within",
+        "f_statistic",
+        "p_value",
+        "n0",
+        "s_bb",
+        "u_bb_star",
+        "u_bb",
+        "method",
+    } <= set(d)
     assert math.isclose(d["n0"], 5.0)
 
 
@@ -228,12 +260,17 @@ def test_identical_results_per_unit_block_the_certificate_and_say_so(tmp_path):
     from rmwork import workbook
     from rmwork.report.homogeneity import homogeneity_statement
 
-    (tmp_path / "h.csv").write_text("analyte,unit,replicate,value\n" + "\n".join(
-        f"A,{u},{r},{10 + 0.01 * u:.2f}" for u in range(1, 6) for r in (1, 2)) + "\n")
+    (tmp_path / "h.csv").write_text(
+        "analyte,unit,replicate,value\n"
+        + "\n".join(f"A,{u},{r},{10 + 0.01 * u:.2f}" for u in range(1, 6) for r in (1, 2))
+        + "\n"
+    )
     (tmp_path / "c.csv").write_text("analyte,lab,value,u\nA,L1,10.02,0.03\nA,L2,9.98,0.04\nA,L3,10.0,0.03\n")
     p = tmp_path / "lot.yaml"
-    p.write_text("lot: H-0\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv, bayes: false}\n"
-                 "characterization: {data: c.csv, method: mean}\nanalytes: {A: {unit: mg/kg}}\n")
+    p.write_text(
+        "lot: H-0\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv, bayes: false}\n"
+        "characterization: {data: c.csv, method: mean}\nanalytes: {A: {unit: mg/kg}}\n"
+    )
     wb = workbook.open(p)
     hom = wb.homogeneity()["A"]
     wb.characterization()

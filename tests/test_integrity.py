@@ -24,7 +24,9 @@ def reported(tmp_path_factory):
     shutil.copy(ROOT / "rmwork" / "data" / "reference" / "homogeneity_usp1010_runs.csv", d / "h.csv")
     lot = d / "I-1.yaml"
     lot.write_text("lot: I-1\nmaterial: m\nseed: 5\nhomogeneity:\n  data: h.csv\n  bayes: false\n")
-    r = subprocess.run([str(EXE), "run", str(lot), "--out", str(d / "reports")], capture_output=True, text=True)
+    r = subprocess.run(
+        [str(EXE), "run", str(lot), "--out", str(d / "reports")], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     # the next runs take long enough to be interrupted: the Bayesian model compiles
     lot.write_text(lot.read_text().replace("bayes: false", "bayes: true"))
@@ -48,8 +50,13 @@ def service_pids() -> set[int]:
 
 
 def start_and_wait_for_work(lot, out):
-    p = subprocess.Popen([str(EXE), "run", str(lot), "--out", str(out)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [str(EXE), "run", str(lot), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list(out.glob(".tmp+I-1+*/kernel-stderr.log")):
         time.sleep(0.2)
@@ -78,15 +85,15 @@ def test_killed_run_keeps_previous_report_and_next_run_recovers(reported):
     earlier = service_pids()
     p = start_and_wait_for_work(lot, out)
     started = service_pids() - earlier
-    assert started                                            # the lot's sampling service
+    assert started  # the lot's sampling service
     os.killpg(p.pid, signal.SIGKILL)
     p.wait(timeout=60)
     deadline = time.time() + 20
     while time.time() < deadline and started & service_pids():
         time.sleep(0.2)
-    assert not started & service_pids()                      # it ended with the killed run
+    assert not started & service_pids()  # it ended with the killed run
     assert files(out / "I-1") == before
-    assert list(out.glob(".tmp+I-1+*"))                      # the half-made report, outside the folder
+    assert list(out.glob(".tmp+I-1+*"))  # the half-made report, outside the folder
     r = subprocess.run([str(EXE), "run", str(lot), "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert not list(out.glob(".tmp+I-1+*"))
@@ -115,9 +122,9 @@ def test_notebook_runs_as_is_from_the_notebooks_folder(tmp_path):
     assert "Table H1" in text and "Table U2" in text
 
 
-
 # ---------------------------------------------------------------------------------------------
 # verify trusts nothing in the report folder (issue 16)
+
 
 @pytest.fixture(scope="module")
 def two_versions(tmp_path_factory):
@@ -128,8 +135,9 @@ def two_versions(tmp_path_factory):
     lot.write_text("lot: V-1\nmaterial: m\nseed: 5\nhomogeneity:\n  data: h.csv\n  bayes: false\n")
     for seed in (5, 6):
         lot.write_text(lot.read_text().replace("seed: 5", f"seed: {seed}"))
-        r = subprocess.run([str(EXE), "run", str(lot), "--out", str(d / "reports")], capture_output=True,
-                           text=True)
+        r = subprocess.run(
+            [str(EXE), "run", str(lot), "--out", str(d / "reports")], capture_output=True, text=True
+        )
         assert r.returncode == 0, r.stderr
     report = d / "reports" / "V-1"
     assert len(list((report / "history").iterdir())) == 1
@@ -169,8 +177,9 @@ def test_verify_intact_report_and_history(copy):
     assert r.returncode == 0 and "intact" in r.stdout
 
 
-@pytest.mark.parametrize("rel", [".hidden.html", "extra/history/evil.html", ".cache/x.txt",
-                                 "history/evil.html"])
+@pytest.mark.parametrize(
+    "rel", [".hidden.html", "extra/history/evil.html", ".cache/x.txt", "history/evil.html"]
+)
 def test_verify_reports_an_added_file_anywhere(copy, rel):
     """Dot files and paths with a 'history' component were never checked; they passed as intact."""
     f = copy / rel
@@ -253,9 +262,10 @@ def test_verify_cross_checks_table_p2_with_the_manifest(copy):
     page = copy / "report.html"
     text = page.read_text(encoding="utf-8")
     import json
+
     m = json.loads((copy / "manifest.json").read_text())
     real = m["inputs"]["homogeneity.data"]["sha256"]
-    assert text.count(real) == 1                         # the premise: P2 shows it once
+    assert text.count(real) == 1  # the premise: P2 shows it once
     page.write_text(text.replace(real, "0" * 64), encoding="utf-8")
     rewrite_manifest(copy, lambda m: {**m, "outputs": {**m["outputs"], "report.html": sha256_file(page)}})
     found = problems(copy)
@@ -267,20 +277,25 @@ def test_verify_reports_report_html_without_table_p2(copy):
     from rmwork.report.provenance import sha256_file
 
     page = copy / "report.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("Table P2 — Input files", "Table P9"), encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("Table P2 — Input files", "Table P9"), encoding="utf-8"
+    )
     rewrite_manifest(copy, lambda m: {**m, "outputs": {**m["outputs"], "report.html": sha256_file(page)}})
     found = problems(copy)
     assert len(found) == 1 and "has no Table P2" in found[0], found
 
 
-@pytest.mark.parametrize("content, says", [
-    ("[]", "a JSON object is expected, found list"),
-    ('{"outputs": []}', "'outputs' must map each file to its SHA-256, found list"),
-    ('{"lot": "V-1"}', "'outputs' must map each file to its SHA-256, found NoneType"),
-    ('{"outputs": {"report.html": 3}}', "'outputs' entry 'report.html' is not a SHA-256"),
-    ('{"outputs": {}, "previous_manifest_sha256": []}', "'previous_manifest_sha256' is not a SHA-256"),
-    ("{not json", "unreadable"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ("[]", "a JSON object is expected, found list"),
+        ('{"outputs": []}', "'outputs' must map each file to its SHA-256, found list"),
+        ('{"lot": "V-1"}', "'outputs' must map each file to its SHA-256, found NoneType"),
+        ('{"outputs": {"report.html": 3}}', "'outputs' entry 'report.html' is not a SHA-256"),
+        ('{"outputs": {}, "previous_manifest_sha256": []}', "'previous_manifest_sha256' is not a SHA-256"),
+        ("{not json", "unreadable"),
+    ],
+)
 def test_verify_malformed_manifest_is_one_line_not_attribute_error(copy, content, says):
     (copy / "manifest.json").write_text(content)
     r = verify_cli(copy)
@@ -294,4 +309,6 @@ def test_verify_malformed_manifest_in_history_is_one_line(copy):
     (version / "manifest.json").write_text('{"outputs": []}')
     r = verify_cli(copy)
     assert r.returncode == 2
-    assert any(str(version / "manifest.json") in line and "malformed" in line for line in r.stderr.splitlines())
+    assert any(
+        str(version / "manifest.json") in line and "malformed" in line for line in r.stderr.splitlines()
+    )

@@ -34,8 +34,9 @@ def test_monitoring_ecerto_lts_example_values_dates_and_metadata():
                 expected.append((kw, float(row[0].value), d.date(), ws.title, row[0].row))
     df = io.read_table(ECERTO / "eCerto_LTS_example_input.xlsx", study="stability")
     assert df.attrs["layout"] == "ecerto-monitoring"
-    got = list(zip(df["analyte"], df["value"], [d.date() for d in df["date"]], df["source_sheet"],
-                   df["source_row"]))
+    got = list(
+        zip(df["analyte"], df["value"], [d.date() for d in df["date"]], df["source_sheet"], df["source_row"])
+    )
     assert got == expected and len(expected) > 80
     assert df.attrs["meta"]["ABET"]["CertVal"] == wb.worksheets[0]["E2"].value
     assert df.attrs["meta"]["ABET"]["U"] == wb.worksheets[0]["F2"].value

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from rmwork import workbook
 
@@ -40,7 +39,7 @@ def test_example_lot_consensus_equals_the_demo_lots_published_numbers():
         assert char[a]["consensus"].value == ref[a]["consensus"].value, a
         assert char[a]["consensus"].u == ref[a]["consensus"].u, a
     base = ROOT.parent / "baseline" / "RM-DEMO-M321" / "results.json"
-    if base.is_file():                    # the lead's copy of the start-of-session numbers
+    if base.is_file():  # the lead's copy of the start-of-session numbers
         b = json.loads(base.read_text())["analytes"]
         for a in ref:
             assert char[a]["consensus"].value == b[a]["characterization"]["value"], a

@@ -36,8 +36,11 @@ def run_imported(name, tmp_path):
 
 def check_homogeneity(hom, h_vals):
     for _, r in h_vals.iterrows():
-        key = r["analyte"] if len(h_vals[h_vals["analyte"] == r["analyte"]]) == 1 else \
-            f"{r['analyte']} ({r['H_type']})"
+        key = (
+            r["analyte"]
+            if len(h_vals[h_vals["analyte"] == r["analyte"]]) == 1
+            else f"{r['analyte']} ({r['H_type']})"
+        )
         st = hom[key]
         assert st.anova.u_bb_rel == pytest.approx(max(r["s_bb"], r["s_bb_min"]), rel=1e-6), key
 
@@ -56,7 +59,9 @@ def test_import_ecerto_crm001_reproduces_the_backups_results(tmp_path):
     x = char["X"]["consensus"]
     assert x.value == pytest.approx(mt.loc["X", "cert_val"], rel=1e-12)
     assert x.u / x.value == pytest.approx(mt.loc["X", "u_char"], rel=1e-9)
-    assert "L5" not in [lab for lab, inc in zip(char["X"]["summary"].lab, char["X"]["summary"].include) if inc]
+    assert "L5" not in [
+        lab for lab, inc in zip(char["X"]["summary"].lab, char["X"]["summary"].include) if inc
+    ]
     assert wb.p.characterization.exclude[0].reason == "excluded in the eCerto backup"
     check_homogeneity(hom, b["Homogeneity"]["h_vals"])
     check_stability(stab, b["Stability"]["s_vals"])
@@ -73,11 +78,11 @@ def test_import_ecerto_sr3_reproduces_the_backups_results(tmp_path):
     cv = b["Certification"]["cert_vals"].set_index("analyte")
     prec = int(b["Certification"]["precision"][0])
     si = char["Si"]["consensus"]
-    assert round(si.value, prec) == cv.loc["Si", "cert_val"]          # eCerto stores it rounded
+    assert round(si.value, prec) == cv.loc["Si", "cert_val"]  # eCerto stores it rounded
     # eCerto stores mean and sd rounded to the analyte's precision, and u_char,rel from those
     sd = si.u * len(b["Certification"]["lab_means"]) ** 0.5
     assert round(sd, prec) == cv.loc["Si", "sd"]
-    assert cv.loc["Si", "char"] == pytest.approx(round(sd, prec) / 10 ** 0.5 / round(si.value, prec), rel=1e-12)
+    assert cv.loc["Si", "char"] == pytest.approx(round(sd, prec) / 10**0.5 / round(si.value, prec), rel=1e-12)
     assert sum(char["Si"]["summary"].include) == len(b["Certification"]["lab_means"]) == 10
     check_homogeneity(hom, b["Homogeneity"]["h_vals"].rename(columns={"MSamong": "M_between"}))
     check_stability(stab, b["Stability"]["s_vals"])
@@ -96,14 +101,22 @@ def test_import_ecerto_lts001_monitoring_values_and_the_unused_certified_value(t
 
 def test_import_ecerto_cli_prints_the_summary_and_refuses_a_non_backup(tmp_path):
     exe = Path(sys.executable).parent / "rmwork"
-    r = subprocess.run([str(exe), "import-ecerto", str(ECERTO / "CRM001.rda"), str(tmp_path / "o")],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(exe), "import-ecerto", str(ECERTO / "CRM001.rda"), str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "not carried over:" in r.stdout and (tmp_path / "o" / "ECERTO-CRM001.yaml").is_file()
     bad = tmp_path / "x.rda"
     bad.write_bytes(b"not R at all")
-    r = subprocess.run([str(exe), "import-ecerto", str(bad), str(tmp_path / "o2")],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(exe), "import-ecerto", str(bad), str(tmp_path / "o2")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 2 and r.stderr.startswith("rmwork: ") and "not a readable R data file" in r.stderr
     with pytest.raises(InputError):
         ecerto.import_backup(bad, tmp_path / "o3")

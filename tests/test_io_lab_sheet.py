@@ -49,8 +49,11 @@ def labs(tmp_path):
 
 def lot(folder, extra="", analytes=""):
     p = folder / "lot.yaml"
-    p.write_text(f"lot: M321\nmaterial: m\nseed: 1\n{analytes}characterization:\n"
-                 f"  data: labs/Ergebnisblatt_*.xlsx\n  layout: lab-sheet\n{extra}", encoding="utf-8")
+    p.write_text(
+        f"lot: M321\nmaterial: m\nseed: 1\n{analytes}characterization:\n"
+        f"  data: labs/Ergebnisblatt_*.xlsx\n  layout: lab-sheet\n{extra}",
+        encoding="utf-8",
+    )
     return params.load(p)
 
 
@@ -59,8 +62,8 @@ def test_lab_sheet_ecerto_m321_six_sheets_give_exactly_the_cells_numbers(labs):
     df = workbook.read(lt, lt.params.characterization, "characterization")
     got = sorted(zip(df["lab"], df["analyte"], df["replicate"], df["value"], df["source_row"]))
     expected = sorted(independent_read())
-    assert len(expected) == 482          # the issue's count of results in the six files
-    assert got == expected               # exact floats: no rounding, no conversion
+    assert len(expected) == 482  # the issue's count of results in the six files
+    assert got == expected  # exact floats: no rounding, no conversion
     assert set(df["source_sheet"]) == {"Ergebnisse"}
     assert df.loc[df["lab"] == "BAM-3", "source_file"].iloc[0] == "labs/Ergebnisblatt_BAM-M321_BAM-3_m.xlsx"
     # the three BAM files all say Labor 'BAM-phot' in B2: the lab comes from the file name
@@ -71,26 +74,38 @@ def test_lab_sheet_ecerto_m321_six_sheets_give_exactly_the_cells_numbers(labs):
 
 def test_lab_sheet_without_units_is_refused_naming_the_analytes(labs):
     lt = lot(labs, analytes='analytes:\n  Fe: {unit: "% (m/m)"}\n')
-    with pytest.raises(InputError, match=r"the lab sheets give no unit for Si, Cu, .*; give each analyte "
-                                         r"its unit under 'analytes:'"):
+    with pytest.raises(
+        InputError,
+        match=r"the lab sheets give no unit for Si, Cu, .*; give each analyte "
+        r"its unit under 'analytes:'",
+    ):
         workbook.read(lt, lt.params.characterization, "characterization")
 
 
 def test_lab_sheet_units_from_the_lots_analytes_and_selection(labs):
-    lt = lot(labs, extra="  analytes: [Fe, Mn]\n",
-             analytes='analytes:\n  Fe: {unit: "% (m/m)"}\n  Mn: {unit: "mg/kg"}\n')
+    lt = lot(
+        labs,
+        extra="  analytes: [Fe, Mn]\n",
+        analytes='analytes:\n  Fe: {unit: "% (m/m)"}\n  Mn: {unit: "mg/kg"}\n',
+    )
     df = workbook.read(lt, lt.params.characterization, "characterization")
     assert dict(zip(df["analyte"], df["unit_of_measure"])) == {"Fe": "% (m/m)", "Mn": "mg/kg"}
-    assert any(n.startswith("analytes not read (not in characterization.analytes): Si, Cu")
-               for n in df.attrs["notes"])
+    assert any(
+        n.startswith("analytes not read (not in characterization.analytes): Si, Cu")
+        for n in df.attrs["notes"]
+    )
 
 
 def test_lab_sheet_lab_cell_makes_duplicate_labs_visible(labs):
     """With lab_cell B2 the three BAM files name the same lab 'BAM-phot': one lab then."""
     lt = lot(labs, extra='  unit_of_measure: "% (m/m)"\n  lab_cell: B2\n  analytes: [Fe]\n')
     df = workbook.read(lt, lt.params.characterization, "characterization")
-    assert set(df["lab"]) == {"AMAG Rolling GmbH Abt. ROL F CA", "Aleris Duffel",
-                              "ALERIS Rolled Products Germany GmbH", "BAM-phot"}
+    assert set(df["lab"]) == {
+        "AMAG Rolling GmbH Abt. ROL F CA",
+        "Aleris Duffel",
+        "ALERIS Rolled Products Germany GmbH",
+        "BAM-phot",
+    }
     assert (df["lab"] == "BAM-phot").sum() == 18
 
 
@@ -101,22 +116,34 @@ def test_lab_sheet_range_and_unit_column_read_that_block(tmp_path):
     wb = Workbook()
     ws = wb.active
     ws.title = "Results"
-    rows = [["Interlaboratory study X"], ["element", "unit", "r1", "r2", "r3", "mean"],
-            ["Cd", "mg/kg", 0.51, 0.52, None, "=AVERAGE(C3:E3)"], ["Pb", "µg/kg", 12.5, 12.25, 12.0, None]]
+    rows = [
+        ["Interlaboratory study X"],
+        ["element", "unit", "r1", "r2", "r3", "mean"],
+        ["Cd", "mg/kg", 0.51, 0.52, None, "=AVERAGE(C3:E3)"],
+        ["Pb", "µg/kg", 12.5, 12.25, 12.0, None],
+    ]
     for r in rows:
         ws.append(r)
     (tmp_path / "labs").mkdir()
     wb.save(tmp_path / "labs" / "lab7.xlsx")
     p = tmp_path / "lot.yaml"
-    p.write_text("lot: X\nmaterial: m\nseed: 1\ncharacterization:\n  data: labs/lab7.xlsx\n"
-                 "  layout: lab-sheet\n  range: A3:E4\n  unit_column: B\n", encoding="utf-8")
+    p.write_text(
+        "lot: X\nmaterial: m\nseed: 1\ncharacterization:\n  data: labs/lab7.xlsx\n"
+        "  layout: lab-sheet\n  range: A3:E4\n  unit_column: B\n",
+        encoding="utf-8",
+    )
     lt = params.load(p)
     df = workbook.read(lt, lt.params.characterization, "characterization")
-    got = list(zip(df["lab"], df["analyte"], df["replicate"], df["value"], df["unit_of_measure"],
-                   df["source_row"]))
-    assert got == [("lab7", "Cd", 1, 0.51, "mg/kg", 3), ("lab7", "Cd", 2, 0.52, "mg/kg", 3),
-                   ("lab7", "Pb", 1, 12.5, "µg/kg", 4), ("lab7", "Pb", 2, 12.25, "µg/kg", 4),
-                   ("lab7", "Pb", 3, 12.0, "µg/kg", 4)]
+    got = list(
+        zip(df["lab"], df["analyte"], df["replicate"], df["value"], df["unit_of_measure"], df["source_row"])
+    )
+    assert got == [
+        ("lab7", "Cd", 1, 0.51, "mg/kg", 3),
+        ("lab7", "Cd", 2, 0.52, "mg/kg", 3),
+        ("lab7", "Pb", 1, 12.5, "µg/kg", 4),
+        ("lab7", "Pb", 2, 12.25, "µg/kg", 4),
+        ("lab7", "Pb", 3, 12.0, "µg/kg", 4),
+    ]
     assert any("1 empty replicate cells" in n for n in df.attrs["notes"])
 
 

@@ -29,21 +29,34 @@ def test_glob_and_list_read_every_file_once_with_its_source(tmp_path):
     df = data["characterization"]
     # a.csv named twice (by the glob and by name) is read once; glob matches sorted
     assert list(zip(df["source_file"], df["source_row"], df["lab"])) == [
-        ("labs/a.csv", 2, "A"), ("labs/a.csv", 3, "A"), ("labs/b.csv", 2, "B"), ("labs/b.csv", 3, "B"),
-        ("c.csv", 2, "C"), ("c.csv", 3, "C")]
-    assert set(data.inputs) == {"characterization.data[0]", "characterization.data[1]",
-                                "characterization.data[2]"}
+        ("labs/a.csv", 2, "A"),
+        ("labs/a.csv", 3, "A"),
+        ("labs/b.csv", 2, "B"),
+        ("labs/b.csv", 3, "B"),
+        ("c.csv", 2, "C"),
+        ("c.csv", 3, "C"),
+    ]
+    assert set(data.inputs) == {
+        "characterization.data[0]",
+        "characterization.data[1]",
+        "characterization.data[2]",
+    }
     import hashlib
 
-    assert data.inputs["characterization.data[1]"]["sha256"] == \
-        hashlib.sha256((tmp_path / "labs/b.csv").read_bytes()).hexdigest()
+    assert (
+        data.inputs["characterization.data[1]"]["sha256"]
+        == hashlib.sha256((tmp_path / "labs/b.csv").read_bytes()).hexdigest()
+    )
     assert data.inputs["characterization.data[1]"]["rows"] == 2
     assert list(lt.data_files()) == list(data.inputs)
 
 
 def test_glob_matching_nothing_is_refused_naming_the_key(tmp_path):
-    with pytest.raises(InputError, match=r"key 'characterization.data': the pattern 'labs/\*.xlsx' "
-                                         r"matches no file"):
+    with pytest.raises(
+        InputError,
+        match=r"key 'characterization.data': the pattern 'labs/\*.xlsx' "
+        r"matches no file",
+    ):
         params.load(lot(tmp_path, "labs/*.xlsx"))
 
 
@@ -60,7 +73,7 @@ def test_data_as_read_shows_each_rows_file_and_row(tmp_path):
     wb = workbook.open(lot(tmp_path, "[a.csv, b.csv]"))
     page = rlot.data_as_read(wb).data
     assert "<th>source_file</th>" in page.replace(' class="text"', "").replace(' class=""', "")
-    rows = page[page.rindex("<table"):]            # the table as read (after the column summary)
+    rows = page[page.rindex("<table") :]  # the table as read (after the column summary)
     assert rows.count(">b.csv<") == 2 and rows.count(">a.csv<") == 2
 
 

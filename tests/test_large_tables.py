@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rmwork import params, preflight, workbook
+from rmwork import preflight, workbook
 from rmwork.report import lot as rlot
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "rmwork"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from large_lot import write_table  # the benchmark's generator: one design everywhere
+from large_lot import write_table  # noqa: E402 - the benchmark's generator: one design everywhere
 
 
 def make_lot(folder: Path, n_units: int, n_rep: int, n_analytes: int = 2, lot="BIG-1") -> Path:
@@ -37,13 +37,15 @@ def make_lot(folder: Path, n_units: int, n_rep: int, n_analytes: int = 2, lot="B
 
 
 def rows_of(html_text: str, caption_start: str) -> int:
-    m = re.search(rf"<caption>{re.escape(caption_start)}.*?</caption>.*?<tbody>(.*?)</tbody>", html_text, re.S)
+    m = re.search(
+        rf"<caption>{re.escape(caption_start)}.*?</caption>.*?<tbody>(.*?)</tbody>", html_text, re.S
+    )
     assert m, caption_start
     return m.group(1).count("<tr>")
 
 
 def test_data_as_read_shows_a_bounded_preview_counts_and_summaries(tmp_path):
-    p = make_lot(tmp_path, n_units=50, n_rep=10)                     # 1,000 rows
+    p = make_lot(tmp_path, n_units=50, n_rep=10)  # 1,000 rows
     wb = workbook.open(p)
     page = rlot.data_as_read(wb, tmp_path / "out").data
     assert "1,000 rows" in page and "Showing the first 20 of 1,000 rows" in page
@@ -75,7 +77,7 @@ def test_data_as_read_writes_the_full_table_as_csv(tmp_path):
 
 
 def test_data_as_read_shows_a_small_table_whole(tmp_path):
-    p = make_lot(tmp_path, n_units=10, n_rep=10)                     # 200 rows
+    p = make_lot(tmp_path, n_units=10, n_rep=10)  # 200 rows
     page = rlot.data_as_read(workbook.open(p)).data
     assert rows_of(page, "Data as read — homogeneity") == 200 and "Showing the first" not in page
 
@@ -94,8 +96,12 @@ def test_run_completes_a_million_result_homogeneity_lot(tmp_path):
     """2 analytes x 5,000 units x 100 replicates: the run completes, the page stays small, the
     full table is in the report folder and hashed, verify passes, and the ANOVA is right."""
     p = make_lot(tmp_path, n_units=5000, n_rep=100)
-    r = subprocess.run([str(EXE), "run", str(p), "--out", str(tmp_path / "reports")], capture_output=True,
-                       text=True, timeout=900)
+    r = subprocess.run(
+        [str(EXE), "run", str(p), "--out", str(tmp_path / "reports")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr
     report = tmp_path / "reports" / "BIG-1"
     assert (report / "report.html").stat().st_size < 5_000_000
@@ -115,7 +121,7 @@ def test_run_completes_a_million_result_homogeneity_lot(tmp_path):
 
 def test_validate_lists_problems_of_a_large_table_quickly(tmp_path):
     """The vectorised reading still names the first bad cell (row and column) of a large table."""
-    p = make_lot(tmp_path, n_units=1000, n_rep=100)                   # 200,000 rows
+    p = make_lot(tmp_path, n_units=1000, n_rep=100)  # 200,000 rows
     lines = (tmp_path / "h.csv").read_text().splitlines(keepends=True)
     lines[150_000] = lines[150_000].rsplit(",", 2)[0] + ",1.2.3,mg/kg\n"
     (tmp_path / "h.csv").write_text("".join(lines))

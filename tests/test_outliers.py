@@ -29,7 +29,7 @@ def test_cochran_ecerto_sr3_si_repeated_flags_l13_then_l01(sr3):
     assert res.rounds[1]["p_value"] == printed("0.014294748")
     assert [r["level"] for r in res.rounds[:2]] == ["outlier", "straggler"]
     assert res.p_value == res.rounds[0]["p_value"]
-    assert res.rounds[2]["p_value"] > 0.05          # testing stops at the first non-significant round
+    assert res.rounds[2]["p_value"] > 0.05  # testing stops at the first non-significant round
 
 
 def test_grubbs_ecerto_sr3_si_single_p_values(sr3):
@@ -92,7 +92,7 @@ def test_grubbs_double_critical_value_matches_ecerto_qgrubbs2_approximation():
     """eCerto qgrubbs2(0.05, n): a fitted approximation to the tabulated double-Grubbs critical
     values (ISO 5725-2 Table 5), accurate to about 0.003; by hand for n = 10."""
     n, p = 10, 0.05
-    fn = 0.0289 * n ** 2 + 0.8501 * n - 2.5075
+    fn = 0.0289 * n**2 + 0.8501 * n - 2.5075
     fc = (1 - p) ** (1 / fn)
     approx = 1 / (1 + 2 / (n - 3) * stats.f.ppf(fc, 2, n - 3))
     res = outliers.grubbs_double(np.linspace(0, 1, n))
@@ -141,7 +141,7 @@ def test_scheffe_letters_by_hand_three_labs():
 
 def test_cochran_q_by_hand():
     x, u = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.5, 1.0])
-    w = 1 / u ** 2
+    w = 1 / u**2
     xw = (w * x).sum() / w.sum()
     q = (w * (x - xw) ** 2).sum()
     res = outliers.cochran_q(x, u)
@@ -174,5 +174,3 @@ def test_cochran_leaves_zero_variance_labs_out_with_a_note():
 def test_cochran_q_rejects_zero_u_naming_the_lab():
     with pytest.raises(InputError, match=r"lab 'Y': u must be positive, got 0.0"):
         outliers.cochran_q([1.0, 2.0], [0.1, 0.0], labels=["X", "Y"])
-
-

@@ -14,8 +14,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "rmwork"
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 MATERIAL = "M" * 300
 
 
@@ -40,16 +46,19 @@ def test_long_material_and_unit_names_wrap_inside_the_window(report):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
-                       else r.abort())
+            page.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+            )
             page.goto(report.as_uri())
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             width = page.evaluate("document.documentElement.scrollWidth")
             inner = page.evaluate("window.innerWidth")
-            cell = page.evaluate("(() => { const td = [...document.querySelectorAll('td')].find("
-                                 f"t => t.textContent === '{MATERIAL}'); const r = td.getBoundingClientRect();"
-                                 " return [r.right, r.height]; })()")
+            cell = page.evaluate(
+                "(() => { const td = [...document.querySelectorAll('td')].find("
+                f"t => t.textContent === '{MATERIAL}'); const r = td.getBoundingClientRect();"
+                " return [r.right, r.height]; })()"
+            )
         finally:
             browser.close()
     assert width <= inner, f"the page is {width} px wide in a {inner} px window"
-    assert cell[0] <= inner and cell[1] > 40, cell      # the material wraps onto several lines
+    assert cell[0] <= inner and cell[1] > 40, cell  # the material wraps onto several lines

@@ -19,7 +19,9 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 def lot_yaml(tmp_path, extra="", data="h.csv"):
     write(tmp_path, "h.csv", "analyte,unit,value\nFe,1,1.0\nFe,1,1.1\nFe,2,1.2\nFe,2,1.25\n")
-    return write(tmp_path, "lot.yaml", f"lot: L-1\nmaterial: m\nseed: 1\nhomogeneity:\n  data: {data}\n{extra}")
+    return write(
+        tmp_path, "lot.yaml", f"lot: L-1\nmaterial: m\nseed: 1\nhomogeneity:\n  data: {data}\n{extra}"
+    )
 
 
 @pytest.mark.parametrize("name", ["RM-DEMO-CRM001", "RM-DEMO-M321"])
@@ -33,13 +35,15 @@ def test_yaml12_scalars_keep_leading_zero_and_read_exponents(tmp_path):
     p = lot_yaml(tmp_path, extra="  alpha: 1e-2\n")
     p.write_text(p.read_text().replace("lot: L-1", "lot: 0123"))
     lot = params.load(p)
-    assert lot.params.lot == "0123"            # YAML 1.1 would give the integer 83
+    assert lot.params.lot == "0123"  # YAML 1.1 would give the integer 83
     assert lot.params.homogeneity.alpha == 0.01  # YAML 1.1 would give the string '1e-2'
 
 
 def test_unknown_key_suggests_close_match(tmp_path):
     p = lot_yaml(tmp_path, extra="  alpah: 0.05\n")
-    with pytest.raises(InputError, match=r"lot.yaml, key 'homogeneity.alpah': unknown key; did you mean 'alpha'\?"):
+    with pytest.raises(
+        InputError, match=r"lot.yaml, key 'homogeneity.alpah': unknown key; did you mean 'alpha'\?"
+    ):
         params.load(p)
 
 
@@ -57,10 +61,16 @@ def test_yaml_syntax_error_names_line(tmp_path):
 
 def test_unknown_method_lists_allowed(tmp_path):
     write(tmp_path, "c.csv", "analyte,lab,value,u\nA,L1,1,0.1\nA,L2,1.1,0.1\n")
-    p = write(tmp_path, "lot.yaml", "lot: L\nmaterial: m\nseed: 1\ncharacterization:\n  data: c.csv\n"
-                                    "  method: dersimonian_laird\n")
-    with pytest.raises(InputError, match=r"key 'characterization.method': 'dersimonian_laird' is not a "
-                                         r"method; did you mean 'dersimonian-laird'\?"):
+    p = write(
+        tmp_path,
+        "lot.yaml",
+        "lot: L\nmaterial: m\nseed: 1\ncharacterization:\n  data: c.csv\n  method: dersimonian_laird\n",
+    )
+    with pytest.raises(
+        InputError,
+        match=r"key 'characterization.method': 'dersimonian_laird' is not a "
+        r"method; did you mean 'dersimonian-laird'\?",
+    ):
         params.load(p)
 
 
@@ -85,13 +95,16 @@ def test_bad_lot_name_is_refused(tmp_path):
 
 
 def test_yaml_tags_are_not_executed(tmp_path):
-    p = write(tmp_path, "lot.yaml", "lot: !!python/object/apply:os.system ['touch pwned']\nmaterial: m\nseed: 1\n")
+    p = write(
+        tmp_path, "lot.yaml", "lot: !!python/object/apply:os.system ['touch pwned']\nmaterial: m\nseed: 1\n"
+    )
     with pytest.raises(InputError):
         params.load(p)
     assert not (tmp_path / "pwned").exists()
 
 
 # -- data tables ------------------------------------------------------------------------------
+
 
 def test_text_in_numeric_column_names_row_and_column(tmp_path):
     f = write(tmp_path, "h.csv", "analyte,unit,value\nFe,1,1.0\nFe,1,abc\n")

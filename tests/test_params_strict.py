@@ -22,15 +22,18 @@ def lot(tmp_path, body="", *, name="L-1", top=""):
     return p
 
 
-@pytest.mark.parametrize("body, top, key", [
-    ("", "", None),                                   # the control: valid
-    ("  alpha: true\n", "", "homogeneity.alpha"),
-    ("  alpha: '0.05'\n", "", "homogeneity.alpha"),
-    ("  bayes: 'yes'\n", "", "homogeneity.bayes"),
-    ("", "sampler: {draws: true}\n", "sampler.draws"),
-    ("", "sampler: {chains: 2.0}\n", "sampler.chains"),   # 2.0 is not a whole-number literal
-    ("", "analytes: {Fe: {precision: false}}\n", "analytes.Fe.precision"),
-])
+@pytest.mark.parametrize(
+    "body, top, key",
+    [
+        ("", "", None),  # the control: valid
+        ("  alpha: true\n", "", "homogeneity.alpha"),
+        ("  alpha: '0.05'\n", "", "homogeneity.alpha"),
+        ("  bayes: 'yes'\n", "", "homogeneity.bayes"),
+        ("", "sampler: {draws: true}\n", "sampler.draws"),
+        ("", "sampler: {chains: 2.0}\n", "sampler.chains"),  # 2.0 is not a whole-number literal
+        ("", "analytes: {Fe: {precision: false}}\n", "analytes.Fe.precision"),
+    ],
+)
 def test_load_refuses_bool_for_number_and_text_for_number(tmp_path, body, top, key):
     p = lot(tmp_path, body, top=top)
     if key is None:
@@ -48,19 +51,29 @@ def test_seed_true_is_refused_not_taken_as_1(tmp_path):
 
 
 def test_integer_is_still_a_float_and_a_date_is_still_text(tmp_path):
-    p = lot(tmp_path, top="stability:\n  long_term: {data: h.csv, shelf_life: 24}\n"
-                          "certificate: {certification_date: 2026-11-22, coverage: 0.95}\n")
+    p = lot(
+        tmp_path,
+        top="stability:\n  long_term: {data: h.csv, shelf_life: 24}\n"
+        "certificate: {certification_date: 2026-11-22, coverage: 0.95}\n",
+    )
     got = params.load(p).params
-    assert got.stability.long_term.shelf_life == 24.0 and isinstance(got.stability.long_term.shelf_life, float)
+    assert got.stability.long_term.shelf_life == 24.0 and isinstance(
+        got.stability.long_term.shelf_life, float
+    )
     assert got.certificate.certification_date.isoformat() == "2026-11-22"
 
 
-@pytest.mark.parametrize("text, shown", [(".nan", ".nan"), (".NaN", ".nan"), (".inf", ".inf"),
-                                         ("-.inf", "-.inf"), ("1e999", ".inf")])
+@pytest.mark.parametrize(
+    "text, shown",
+    [(".nan", ".nan"), (".NaN", ".nan"), (".inf", ".inf"), ("-.inf", "-.inf"), ("1e999", ".inf")],
+)
 def test_nan_and_inf_anywhere_name_the_key(tmp_path, text, shown):
     p = lot(tmp_path, top=f"stability:\n  long_term: {{data: h.csv, shelf_life: {text}}}\n")
-    with pytest.raises(InputError, match=rf"key 'stability.long_term.shelf_life': not a finite number "
-                                         rf"\(got {shown}\)"):
+    with pytest.raises(
+        InputError,
+        match=rf"key 'stability.long_term.shelf_life': not a finite number "
+        rf"\(got {shown}\)",
+    ):
         params.load(p)
 
 
@@ -90,11 +103,29 @@ def test_alias_bomb_is_refused(tmp_path):
         params.load(p)
 
 
-@pytest.mark.parametrize("name, ok", [
-    ("RM-2026-001", True), ("0123", True), ("a.b_c-d", True), ("L" * 64, True),
-    (".", False), ("..", False), (".failed", False), (".tmp-X", False), ("-a", False), ("_a", False),
-    ("history", False), ("History", False), ("nul", False), ("COM1", False), ("a b", False),
-    ("a/b", False), ("é", False), ("L" * 65, False)])
+@pytest.mark.parametrize(
+    "name, ok",
+    [
+        ("RM-2026-001", True),
+        ("0123", True),
+        ("a.b_c-d", True),
+        ("L" * 64, True),
+        (".", False),
+        ("..", False),
+        (".failed", False),
+        (".tmp-X", False),
+        ("-a", False),
+        ("_a", False),
+        ("history", False),
+        ("History", False),
+        ("nul", False),
+        ("COM1", False),
+        ("a b", False),
+        ("a/b", False),
+        ("é", False),
+        ("L" * 65, False),
+    ],
+)
 def test_lot_name_rule(name, ok):
     if ok:
         assert params.check_lot_name(name) == name
@@ -108,8 +139,11 @@ def test_material_name_limit(tmp_path):
     p.write_text(p.read_text().replace("material: m", "material: " + "m" * params.MATERIAL_MAX))
     assert len(params.load(p).params.material) == params.MATERIAL_MAX
     p.write_text(p.read_text().replace("material: m", "material: mm"))
-    with pytest.raises(InputError, match=r"key 'material': the text has 301 characters, more than "
-                                         r"the limit of 300"):
+    with pytest.raises(
+        InputError,
+        match=r"key 'material': the text has 301 characters, more than "
+        r"the limit of 300",
+    ):
         params.load(p)
     with pytest.raises(Exception, match="limit of 300"):  # the schema itself, for API users
         params.LotParameters(lot="L", material="m" * 301, seed=1, homogeneity={"data": "h.csv"})
@@ -131,8 +165,7 @@ def test_symlink_loop_data_path(tmp_path):
 
 
 def test_problems_lists_every_schema_error_once(tmp_path):
-    p = lot(tmp_path, "  alpha: .nan\n  bayes: 1\n", name="'..'",
-            top="seed2: 3\n")
+    p = lot(tmp_path, "  alpha: .nan\n  bayes: 1\n", name="'..'", top="seed2: 3\n")
     found = preflight.problems(p)
     assert all(isinstance(e, InputError) for e in found)
     keys = sorted(e.key for e in found)

@@ -12,25 +12,39 @@ from rmwork import params, preflight, workbook
 from rmwork.errors import InputError
 
 GOOD_CHAR = "analyte,lab,value,u\nA,L1,10.02,0.03\nA,L2,9.98,0.04\nA,L3,10.05,0.05\n"
-GOOD_HOM = "analyte,unit,value\n" + "\n".join(f"A,{u},{10 + 0.01 * u + 0.003 * r}" for u in range(1, 6)
-                                              for r in (1, 2))
-CERT = ("{certification_date: 2026-11-22, producer: P, intended_use: I, storage: S, instructions: X, "
-        "minimum_sample_intake: 1, approver: A, producer_city: Berlin, producer_country_code: DE, "
-        "validity_months: 24}")
+GOOD_HOM = "analyte,unit,value\n" + "\n".join(
+    f"A,{u},{10 + 0.01 * u + 0.003 * r}" for u in range(1, 6) for r in (1, 2)
+)
+CERT = (
+    "{certification_date: 2026-11-22, producer: P, intended_use: I, storage: S, instructions: X, "
+    "minimum_sample_intake: 1, approver: A, producer_city: Berlin, producer_country_code: DE, "
+    "validity_months: 24}"
+)
 
 SIX_IDENTICAL = "analyte,lab,value\n" + "\n".join(
-    [f"A,L1,{10 + 0.01 * i}" for i in range(6)] + ["A,L2,10.00"] * 6
-    + [f"A,L3,{10.02 + 0.01 * i}" for i in range(6)])
+    [f"A,L1,{10 + 0.01 * i}" for i in range(6)]
+    + ["A,L2,10.00"] * 6
+    + [f"A,L3,{10.02 + 0.01 * i}" for i in range(6)]
+)
 
 CASES = {
     "lab_u_zero": dict(char="analyte,lab,value,u\nA,L1,10.02,0.03\nA,L2,9.98,0\nA,L3,10.05,0.05\n"),
     "six_identical_results": dict(char=SIX_IDENTICAL),
-    "excluded_lab_with_identical_results": dict(char=SIX_IDENTICAL,
-        extra_char=", exclude: [{lab: L2, analyte: A, reason: identical results}]"),
-    "unit_mix_homogeneity": dict(hom="analyte,unit,value,unit_of_measure\n" + "\n".join(
-        f"A,{u},{10 + 0.01 * u + 0.003 * r},{'mg/kg' if u < 3 else 'g/kg'}" for u in range(1, 6) for r in (1, 2))),
-    "unit_mix_characterization": dict(char="analyte,lab,value,u,unit_of_measure\nA,L1,10.02,0.03,mg/kg\n"
-                                           "A,L2,9.98,0.04,g/kg\nA,L3,10.05,0.05,mg/kg\n"),
+    "excluded_lab_with_identical_results": dict(
+        char=SIX_IDENTICAL, extra_char=", exclude: [{lab: L2, analyte: A, reason: identical results}]"
+    ),
+    "unit_mix_homogeneity": dict(
+        hom="analyte,unit,value,unit_of_measure\n"
+        + "\n".join(
+            f"A,{u},{10 + 0.01 * u + 0.003 * r},{'mg/kg' if u < 3 else 'g/kg'}"
+            for u in range(1, 6)
+            for r in (1, 2)
+        )
+    ),
+    "unit_mix_characterization": dict(
+        char="analyte,lab,value,u,unit_of_measure\nA,L1,10.02,0.03,mg/kg\n"
+        "A,L2,9.98,0.04,g/kg\nA,L3,10.05,0.05,mg/kg\n"
+    ),
     "one_lab": dict(char="analyte,lab,value,u\nA,L1,10.02,0.03\nB,L1,5.0,0.1\nB,L2,5.1,0.1\n"),
     "excluded_lab_not_in_data": dict(extra_char=", exclude: [{lab: L9, reason: not in the data}]"),
     "country_code": dict(cert=CERT.replace("producer_country_code: DE", "producer_country_code: Germany")),
@@ -44,9 +58,11 @@ def make(tmp_path, char=GOOD_CHAR, hom=GOOD_HOM, cert=CERT, extra_char=""):
     (tmp_path / "c.csv").write_text(char + "\n")
     (tmp_path / "h.csv").write_text(hom + "\n")
     p = tmp_path / "lot.yaml"
-    p.write_text(f"lot: P-1\nmaterial: m\nseed: 1\nhomogeneity: {{data: h.csv, bayes: false}}\n"
-                 f"characterization: {{data: c.csv, method: mean{extra_char}}}\ncertificate: {cert}\n"
-                 "analytes: {A: {unit: mg/kg}, B: {unit: mg/kg}}\n")
+    p.write_text(
+        f"lot: P-1\nmaterial: m\nseed: 1\nhomogeneity: {{data: h.csv, bayes: false}}\n"
+        f"characterization: {{data: c.csv, method: mean{extra_char}}}\ncertificate: {cert}\n"
+        "analytes: {A: {unit: mg/kg}, B: {unit: mg/kg}}\n"
+    )
     return p
 
 
@@ -70,7 +86,7 @@ def test_validate_fails_wherever_run_fails_on_input(case, tmp_path):
     if run_fails(p, tmp_path / "out"):
         assert problems, f"{case}: run stops on bad input but validate finds nothing"
     for e in problems:
-        assert "rmwork." not in str(e) and "ValidityPeriod" not in str(e)   # YAML words, not Python
+        assert "rmwork." not in str(e) and "ValidityPeriod" not in str(e)  # YAML words, not Python
 
 
 def run_withholds(p) -> bool:

@@ -16,8 +16,17 @@ import pandas as pd
 import pytest
 
 from rmwork.errors import InputError
-from rmwork.proficiency import (assess_item, assess_round, assigned_value, classify, horwitz, item_homogeneity,
-                                item_stability, sigma_pt, uncertainty_check)
+from rmwork.proficiency import (
+    assess_item,
+    assess_round,
+    assigned_value,
+    classify,
+    horwitz,
+    item_homogeneity,
+    item_stability,
+    sigma_pt,
+    uncertainty_check,
+)
 from rmwork.testing import reference
 
 
@@ -59,8 +68,12 @@ def e4_frame():
 
 
 def e4_assessment():
-    return assess_item(e4_frame(), assigned="certified", sigma_pt=E4_SIGMA,
-                       certified={"value": E4_XPT, "u": E4_U_XPT / 2, "k": 2})
+    return assess_item(
+        e4_frame(),
+        assigned="certified",
+        sigma_pt=E4_SIGMA,
+        certified={"value": E4_XPT, "u": E4_U_XPT / 2, "k": 2},
+    )
 
 
 def test_scores_iso13528_e4_mercury_z_zprime_zeta_en():
@@ -113,9 +126,9 @@ def test_horwitz_thompson_modification_harmonized_protocol_2006_by_hand():
     """IUPAC Harmonized Protocol 2006, 3.5 (Thompson 2000): 0.22c below 1.2e-7, 0.02 c^0.8495 up to
     0.138, 0.01 c^0.5 above (mass fractions), written out here."""
     assert horwitz(1e-8) == pytest.approx(0.22 * 1e-8)
-    assert horwitz(1e-9) / 1e-9 == pytest.approx(0.22)            # 22 % RSD at 1 ug/kg, not Horwitz's 45 %
-    assert horwitz(1e-6) == pytest.approx(0.02 * 1e-6 ** 0.8495)
-    assert horwitz(0.5) == pytest.approx(0.01 * 0.5 ** 0.5)
+    assert horwitz(1e-9) / 1e-9 == pytest.approx(0.22)  # 22 % RSD at 1 ug/kg, not Horwitz's 45 %
+    assert horwitz(1e-6) == pytest.approx(0.02 * 1e-6**0.8495)
+    assert horwitz(0.5) == pytest.approx(0.01 * 0.5**0.5)
     assert sigma_pt("horwitz", x_pt=5.0, unit="µg/kg").sigma_pt == pytest.approx(0.22 * 5.0)
 
 
@@ -124,8 +137,12 @@ def test_item_stability_iso13528_e2_arsenic_b5():
     0.19375, difference 0.00660 <= 0.3 sigma_pt = 0.00842 (sigma_pt = 0.15 x 0.18715)."""
     hom = reference("homogeneity_iso13528_e2_arsenic")
     st = item_stability(hom["value"], [0.191, 0.198, 0.190, 0.196], 0.15 * 0.18715, basis="homogeneity study")
-    assert (st.y1, st.y2, st.difference, st.limit) == (printed("0.18715"), printed("0.19375"),
-                                                         printed("0.00660"), printed("0.00842"))
+    assert (st.y1, st.y2, st.difference, st.limit) == (
+        printed("0.18715"),
+        printed("0.19375"),
+        printed("0.00660"),
+        printed("0.00842"),
+    )
     assert st.passed
 
 
@@ -140,16 +157,27 @@ def test_classes_iso13528_clause9_boundaries():
     """ISO 13528:2022, 9.4 to 9.7: |z| <= 2 satisfactory, 2 < |z| < 3 questionable, |z| >= 3
     unsatisfactory; |E_n| <= 1 satisfactory."""
     assert [classify(v) for v in (2.0, -2.0, 2.01, -2.99, 3.0, -3.5)] == [
-        "satisfactory", "satisfactory", "questionable", "questionable", "unsatisfactory", "unsatisfactory"]
-    assert [classify(v, "en") for v in (1.0, -1.0, 1.001)] == ["satisfactory", "satisfactory", "unsatisfactory"]
+        "satisfactory",
+        "satisfactory",
+        "questionable",
+        "questionable",
+        "unsatisfactory",
+        "unsatisfactory",
+    ]
+    assert [classify(v, "en") for v in (1.0, -1.0, 1.001)] == [
+        "satisfactory",
+        "satisfactory",
+        "unsatisfactory",
+    ]
 
 
 def test_round_two_items_results_json_keys():
     """results.json: proficiency.{assigned_value, u_assigned, sigma_pt, participants.<code>.{z,
     z_prime, zeta, en, class}}, and every item under items; z by hand."""
     df = pd.concat([e4_frame().assign(item="A"), e4_frame().assign(item="B", value=e4_frame()["value"] * 2)])
-    rnd = assess_round(df, assigned="certified", sigma_pt=E4_SIGMA,
-                       certified={"value": E4_XPT, "u": E4_U_XPT / 2, "k": 2})
+    rnd = assess_round(
+        df, assigned="certified", sigma_pt=E4_SIGMA, certified={"value": E4_XPT, "u": E4_U_XPT / 2, "k": 2}
+    )
     d = rnd.to_dict()
     assert d["assigned_value"] == E4_XPT and d["u_assigned"] == E4_U_XPT / 2 and d["sigma_pt"] == E4_SIGMA
     assert set(d["participants"]["L01"]) >= {"z", "z_prime", "zeta", "en", "class"}
@@ -163,16 +191,20 @@ def test_experts_assigned_value_mean_and_standard_error_by_hand():
     xs = [0.044, 0.045, 0.045]
     m = sum(xs) / 3
     s = (sum((x - m) ** 2 for x in xs) / 2) ** 0.5
-    assert av.x_pt == pytest.approx(m) and av.u_x_pt == pytest.approx(s / 3 ** 0.5)
+    assert av.x_pt == pytest.approx(m) and av.u_x_pt == pytest.approx(s / 3**0.5)
 
 
 # --- bad input ---------------------------------------------------------------------------------
 
+
 def test_zeta_for_participant_without_u_names_the_participant():
     df = e4_frame()
     df.loc[df["participant"] == "L07", "u"] = float("nan")
-    with pytest.raises(InputError, match=r"participant 'L07': zeta and en need the participant's standard "
-                                         r"uncertainty u"):
+    with pytest.raises(
+        InputError,
+        match=r"participant 'L07': zeta and en need the participant's standard "
+        r"uncertainty u",
+    ):
         assess_item(df, assigned="certified", sigma_pt=E4_SIGMA, certified={"value": E4_XPT, "u": 0.0041})
 
 
@@ -185,8 +217,11 @@ def test_sigma_pt_not_positive_is_refused():
 
 def test_algorithm_a_needs_three_participants():
     df = e4_frame().head(2)
-    with pytest.raises(InputError, match=r"Algorithm A \(ISO 13528:2022, C.3.1\) needs at least 3 "
-                                         r"participants' results, found 2"):
+    with pytest.raises(
+        InputError,
+        match=r"Algorithm A \(ISO 13528:2022, C.3.1\) needs at least 3 "
+        r"participants' results, found 2",
+    ):
         assess_item(df, assigned="algorithm-a", sigma_pt=0.0066)
 
 
@@ -211,12 +246,20 @@ def test_proficiency_and_verification_modules_cite_sources_and_import_no_matplot
     import sys
 
     cites = re.compile(r"\([^)]*(ISO|ERM|GUM|IUPAC)")
-    for m in ("proficiency.assigned", "proficiency.sigma", "proficiency.scores", "proficiency.items",
-              "proficiency.assessment", "verification"):
+    for m in (
+        "proficiency.assigned",
+        "proficiency.sigma",
+        "proficiency.scores",
+        "proficiency.items",
+        "proficiency.assessment",
+        "verification",
+    ):
         mod = importlib.import_module(f"rmwork.{m}")
         for name, f in inspect.getmembers(mod, inspect.isfunction):
             if not name.startswith("_") and f.__module__ == mod.__name__:
                 assert cites.search(f.__doc__.strip().splitlines()[0]), f"{m}.{name}"
-    code = ("import sys, rmwork.proficiency, rmwork.verification; "
-            "sys.exit(any(m in sys.modules for m in ('matplotlib', 'pymc')))")
+    code = (
+        "import sys, rmwork.proficiency, rmwork.verification; "
+        "sys.exit(any(m in sys.modules for m in ('matplotlib', 'pymc')))"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -31,13 +31,15 @@ from scipy import stats
 from rmwork.errors import InputError
 from rmwork.homogeneity import anova
 
-SETTINGS = settings(max_examples=60, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 RTOL = 1e-7
 
 
 # ---------------------------------------------------------------------------------------------
 # strategies
+
 
 @st.composite
 def homogeneity_tables(draw, balanced=None):
@@ -52,8 +54,8 @@ def homogeneity_tables(draw, balanced=None):
     else:
         sizes = draw(st.lists(st.integers(1, 5), min_size=p, max_size=p))
         assume(max(sizes) >= 2)
-    spread = draw(st.sampled_from([0, 3, 30, 300]))          # between-unit effect size
-    noise = draw(st.sampled_from([1, 10, 100]))              # within-unit scatter
+    spread = draw(st.sampled_from([0, 3, 30, 300]))  # between-unit effect size
+    noise = draw(st.sampled_from([1, 10, 100]))  # within-unit scatter
     resolution = draw(st.sampled_from([1e-3, 0.01, 1.0]))
     rows = []
     for i, n_i in enumerate(sizes):
@@ -77,11 +79,12 @@ def assert_s_bb_close(r1, r2, factor=1.0):
     """s_bb = sqrt((MSb - MSw)/n0) loses digits when MSb ~ MSw: compare s_bb^2 with a tolerance
     relative to the mean squares it is the difference of."""
     scale = max(r1.ms_between, r1.ms_within) / r1.n0
-    assert (r2.s_bb ** 2) == pytest.approx((factor * r1.s_bb) ** 2, abs=1e-7 * scale * factor ** 2 + 1e-300)
+    assert (r2.s_bb**2) == pytest.approx((factor * r1.s_bb) ** 2, abs=1e-7 * scale * factor**2 + 1e-300)
 
 
 # ---------------------------------------------------------------------------------------------
 # one-way ANOVA
+
 
 @SETTINGS
 @given(df=homogeneity_tables(), offset=st.sampled_from([-1e3, 0.5, 17.0, 1e4, 1e6]))
@@ -117,7 +120,7 @@ def test_anova_invariant_to_scale(df, c):
     assert close(r2.p_value, r1.p_value, 1e-7, atol=1e-12)
     assert r2.n0 == r1.n0
     # relative uncertainties do not depend on the unit of measure at all
-    if abs(r1.mean) > 1e-6 * float(df["value"].abs().max()):   # a mean that is not rounding noise
+    if abs(r1.mean) > 1e-6 * float(df["value"].abs().max()):  # a mean that is not rounding noise
         assert close(r2.u_bb_star_rel, r1.u_bb_star_rel, 1e-9)
 
 
@@ -136,8 +139,12 @@ def test_anova_invariant_to_row_order_and_unit_labels(df, data):
         assert close(getattr(r2, name), getattr(r1, name), 1e-9, atol=1e-12 * r1.ms_within), name
     assert close(r2.p_value, r1.p_value, 1e-7, atol=1e-12)
     assert_s_bb_close(r1, r2)
-    assert (r2.n_units, r2.n_results, r2.dof_between, r2.dof_within) == \
-        (r1.n_units, r1.n_results, r1.dof_between, r1.dof_within)
+    assert (r2.n_units, r2.n_results, r2.dof_between, r2.dof_within) == (
+        r1.n_units,
+        r1.n_results,
+        r1.dof_between,
+        r1.dof_within,
+    )
 
 
 @SETTINGS
@@ -161,8 +168,10 @@ def test_anova_s_bb_u_bb_relations(df):
 
 def _table(units):
     """A long table from {unit: [results]} (explicit examples)."""
-    return pd.DataFrame([(u, j + 1, v) for u, vals in units.items() for j, v in enumerate(vals)],
-                        columns=["unit", "replicate", "value"])
+    return pd.DataFrame(
+        [(u, j + 1, v) for u, vals in units.items() for j, v in enumerate(vals)],
+        columns=["unit", "replicate", "value"],
+    )
 
 
 @SETTINGS
@@ -203,7 +212,7 @@ def test_anova_huge_finite_values_give_finite_results_or_input_error(df, exponen
     divided by 10^k) or refuses the data with an InputError.  It must not return NaN or inf
     silently (u_bb = 0 or NaN would pass into a certificate)."""
     assume(with_scatter(df))
-    c = 10.0 ** exponent
+    c = 10.0**exponent
     scaled = df.assign(value=df["value"] * c)
     assume(bool(np.isfinite(scaled["value"]).all()))
     r1 = anova(df)
@@ -215,13 +224,16 @@ def test_anova_huge_finite_values_give_finite_results_or_input_error(df, exponen
         assert "\n" not in str(exc)
         return
     for name in ("ms_between", "ms_within", "f_statistic", "p_value", "s_bb", "u_bb_star", "u_bb", "mean"):
-        assert math.isfinite(getattr(r, name)), f"{name} = {getattr(r, name)} for finite data (scale 1e{exponent})"
+        assert math.isfinite(getattr(r, name)), (
+            f"{name} = {getattr(r, name)} for finite data (scale 1e{exponent})"
+        )
     assert close(r.f_statistic, r1.f_statistic, 1e-9, atol=1e-12)
     assert close(r.u_bb, c * r1.u_bb, 1e-6)
 
 
 # ---------------------------------------------------------------------------------------------
 # stability regression and Algorithm A (when those modules are importable)
+
 
 @st.composite
 def stability_tables(draw):
@@ -231,8 +243,11 @@ def stability_tables(draw):
     slope = draw(st.integers(-20, 20))
     noise = draw(st.sampled_from([1, 10, 100]))
     res = draw(st.sampled_from([1e-3, 0.1]))
-    rows = [(float(t), (1000 + slope * t + draw(st.integers(-noise, noise))) * res)
-            for t in times for _ in range(reps)]
+    rows = [
+        (float(t), (1000 + slope * t + draw(st.integers(-noise, noise))) * res)
+        for t in times
+        for _ in range(reps)
+    ]
     return pd.DataFrame(rows, columns=["time", "value"])
 
 
@@ -256,15 +271,18 @@ def scattered(r, df) -> bool:
 
 
 @SETTINGS
-@given(df=stability_tables(), offset=st.sampled_from([-500.0, 3.0, 1e4, 1e6]),
-       c=st.sampled_from([1e-3, 0.5, 7.0, 1e3]))
+@given(
+    df=stability_tables(),
+    offset=st.sampled_from([-500.0, 3.0, 1e4, 1e6]),
+    c=st.sampled_from([1e-3, 0.5, 7.0, 1e3]),
+)
 def test_regression_slope_invariant_to_offset_and_scales_with_values(df, offset, c):
     r1 = _fit(df, shelf_life=24)
     assume(scattered(r1, df))
     r2 = _fit(df.assign(value=df["value"] + offset), shelf_life=24)
     # y + offset is rounded by up to (|offset| + |y|) 2^-53 per value: relative to the residual
     # SD that bounds what s(b1), t and u_lts may lose
-    eps = (abs(offset) + float(df["value"].abs().max())) * 2.0 ** -52 * math.sqrt(len(df))
+    eps = (abs(offset) + float(df["value"].abs().max())) * 2.0**-52 * math.sqrt(len(df))
     rel = 1e-9 + 10 * eps / r1.residual_sd
     assert r2.slope == pytest.approx(r1.slope, rel=1e-9, abs=10 * eps / math.sqrt(r1.ss_time))
     assert r2.se_slope == pytest.approx(r1.se_slope, rel=rel)
@@ -300,12 +318,16 @@ def _algorithm_a():
 
 
 lab_results = st.lists(st.integers(-10_000, 10_000), min_size=3, max_size=30).map(
-    lambda xs: np.array(xs, dtype=float) * 0.01)
+    lambda xs: np.array(xs, dtype=float) * 0.01
+)
 
 
 @SETTINGS
-@given(x=lab_results, a=st.sampled_from([-250.0, 0.25, 42.0, 1e4]),
-       b=st.sampled_from([-3.0, -1.0, 1e-3, 0.5, 1.0, 8.0, 1e3]))
+@given(
+    x=lab_results,
+    a=st.sampled_from([-250.0, 0.25, 42.0, 1e4]),
+    b=st.sampled_from([-3.0, -1.0, 1e-3, 0.5, 1.0, 8.0, 1e3]),
+)
 def test_algorithm_a_equivariant_under_shift_and_scale(x, a, b):
     """Algorithm A on a + b x gives x* -> a + b x*, s* -> |b| s*, u(x*) -> |b| u(x*)."""
     algorithm_a = _algorithm_a()

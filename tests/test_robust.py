@@ -75,5 +75,3 @@ def test_algorithm_a_result_is_json_ready():
     d = algorithm_a([1.0, 2.0, 3.0, 4.0, 10.0]).to_dict()
     assert {"x_star", "s_star", "u_x_star", "n_iter"} <= set(d)
     json.dumps(d)
-
-

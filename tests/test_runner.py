@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from test_cli import make_lot
 
-from rmwork.errors import InputError
 from rmwork.run import cli, runner
 from rmwork.run.errors import NotebookError, RunError
 
@@ -37,6 +36,7 @@ def report(folder: Path, text: str) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # folder names: no lot's glob matches another's
+
 
 def test_recovery_of_lot_LOT_never_touches_the_working_folder_of_lot_LOT_A(tmp_path):
     """Issue 16: recovery of LOT globbed .tmp-LOT-*, which matched running LOT-A's folder."""
@@ -68,6 +68,7 @@ def test_a_killed_swap_is_recovered_at_the_next_start(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # the swap: atomic, and the message true
 
+
 def test_swap_exchanges_the_report_in_one_step(tmp_path):
     report(tmp_path / "LOT", "old")
     work = report(tmp_path / ".tmp+LOT+00000000", "new")
@@ -85,21 +86,22 @@ def test_a_signal_at_the_swap_waits_for_it_and_is_reported_truly(tmp_path, monke
     real = runner._exchange
 
     def exchange_with_a_signal(a, b):
-        os.kill(os.getpid(), sig)          # delivered in the middle of the swap
+        os.kill(os.getpid(), sig)  # delivered in the middle of the swap
         return real(a, b)
 
     monkeypatch.setattr(runner, "_exchange", exchange_with_a_signal)
     assert runner._swap(tmp_path, "LOT", work) == sig.name
     assert (tmp_path / "LOT" / "report.html").read_text(encoding="utf-8") == "new"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # handlers restored
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
 
 
 def test_sigterm_during_a_run_leaves_a_failure_record_and_the_report_unchanged(tmp_path):
     """Issue 16: SIGTERM left no failure record."""
     p = make_lot(tmp_path / "lot", name="TERM")
     out = tmp_path / "reports"
-    proc = subprocess.Popen([*CMD, "run", str(p), "--out", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*CMD, "run", str(p), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not list(out.glob(".tmp+TERM+*/kernel-stderr.log")):
         time.sleep(0.05)
@@ -107,7 +109,8 @@ def test_sigterm_during_a_run_leaves_a_failure_record_and_the_report_unchanged(t
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err
     assert err.strip().splitlines() == [
-        "rmwork: terminated; the previous report is unchanged (the partial run is kept under .failed/)"]
+        "rmwork: terminated; the previous report is unchanged (the partial run is kept under .failed/)"
+    ]
     assert not (out / "TERM").exists() and not list(out.glob(".tmp+TERM+*"))
     records = list((out / ".failed").glob("TERM+*/error.txt"))
     assert len(records) == 1 and records[0].read_text(encoding="utf-8").startswith("Terminated")
@@ -116,11 +119,13 @@ def test_sigterm_during_a_run_leaves_a_failure_record_and_the_report_unchanged(t
 # ---------------------------------------------------------------------------------------------
 # failure records pruned
 
+
 def test_failure_records_keep_the_last_few_per_lot_and_leave_other_lots_alone(tmp_path):
     other = report(tmp_path / ".failed" / "LOT-A+20260101T000000Z+0000", "LOT-A's failure")
     for i in range(runner.KEEP_FAILED + 3):
-        runner._keep_failure(tmp_path, "LOT", report(tmp_path / f".tmp+LOT+{i:08d}", str(i)),
-                             RuntimeError(f"failure {i}"))
+        runner._keep_failure(
+            tmp_path, "LOT", report(tmp_path / f".tmp+LOT+{i:08d}", str(i)), RuntimeError(f"failure {i}")
+        )
         time.sleep(0.01)
     kept = sorted(p for p in (tmp_path / ".failed").iterdir() if p.name.startswith("LOT+"))
     assert len(kept) == runner.KEEP_FAILED
@@ -131,6 +136,7 @@ def test_failure_records_keep_the_last_few_per_lot_and_leave_other_lots_alone(tm
 
 # ---------------------------------------------------------------------------------------------
 # file-system faults: one line with the cause
+
 
 def test_history_on_another_file_system_is_copied_when_hard_links_fail(tmp_path, monkeypatch):
     """Issue 16: the history uses hard links; across file systems os.link fails with EXDEV."""
@@ -146,11 +152,17 @@ def test_history_on_another_file_system_is_copied_when_hard_links_fail(tmp_path,
     assert (work / "history" / "20260101T000000Z" / "report.html").read_text(encoding="utf-8") == "previous"
 
 
-@pytest.mark.parametrize("code, fragment", [(errno.EROFS, "Read-only file system"),
-                                            (errno.ENOSPC, "No space left on device; free some space"),
-                                            (errno.EACCES, "Permission denied; check the folder's permissions")])
-def test_a_reports_folder_that_cannot_be_written_gives_one_line_with_the_cause(tmp_path, monkeypatch,
-                                                                              capsys, code, fragment):
+@pytest.mark.parametrize(
+    "code, fragment",
+    [
+        (errno.EROFS, "Read-only file system"),
+        (errno.ENOSPC, "No space left on device; free some space"),
+        (errno.EACCES, "Permission denied; check the folder's permissions"),
+    ],
+)
+def test_a_reports_folder_that_cannot_be_written_gives_one_line_with_the_cause(
+    tmp_path, monkeypatch, capsys, code, fragment
+):
     """Issue 16: a read-only reports folder (or a full disk) gave a traceback."""
     p = make_lot(tmp_path / "lot", name="RO")
     out = tmp_path / "reports"
@@ -175,7 +187,9 @@ def test_a_full_disk_while_the_report_is_swapped_in_names_the_folder(tmp_path, m
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(runner, "_exchange", full)
-    with pytest.raises(RunError, match=r"LOT: cannot move the new report into place: No space left on device"):
+    with pytest.raises(
+        RunError, match=r"LOT: cannot move the new report into place: No space left on device"
+    ):
         runner._swap(tmp_path, "LOT", work)
     assert (tmp_path / "LOT" / "report.html").read_text(encoding="utf-8") == "old"
 
@@ -183,12 +197,19 @@ def test_a_full_disk_while_the_report_is_swapped_in_names_the_folder(tmp_path, m
 # ---------------------------------------------------------------------------------------------
 # kernels: missing or stale
 
+
 def _kernelspec(folder: Path, python: str) -> Path:
     spec = folder / "kernels" / runner.KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "rmwork (old)", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "rmwork (old)",
+                "language": "python",
+            }
+        )
+    )
     return spec
 
 
@@ -207,7 +228,9 @@ def test_a_kernel_that_imported_another_rmwork_is_refused_and_recorded_truly(tmp
     from rmwork.run.kernel import kernel_info
 
     info = tmp_path / "kernel.json"
-    info.write_text(json.dumps({**kernel_info(), "rmwork_path": "/opt/old/rmwork", "rmwork_version": "0.0.9"}))
+    info.write_text(
+        json.dumps({**kernel_info(), "rmwork_path": "/opt/old/rmwork", "rmwork_version": "0.0.9"})
+    )
     with pytest.raises(RunError, match=r"ran rmwork 0\.0\.9 from /opt/old/rmwork"):
         runner._check_kernel("nb.ipynb", info)
     info.write_text(json.dumps(kernel_info()))
@@ -218,7 +241,9 @@ def test_a_kernel_that_imported_another_rmwork_is_refused_and_recorded_truly(tmp
 
 def test_the_manifest_records_what_the_kernel_really_imported(tmp_path):
     p = make_lot(tmp_path / "lot", name="KREC")
-    r = subprocess.run([*CMD, "run", str(p), "--out", str(tmp_path / "reports")], capture_output=True, text=True)
+    r = subprocess.run(
+        [*CMD, "run", str(p), "--out", str(tmp_path / "reports")], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path / "reports" / "KREC" / "manifest.json").read_text())
     k = m["kernel"]["certification_report.ipynb"]
@@ -231,6 +256,7 @@ def test_the_manifest_records_what_the_kernel_really_imported(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # long strings, batch clashes, messages with their cause
 
+
 def test_a_140000_character_material_name_is_refused_in_one_line_and_long_titles_stay_off_argv(tmp_path):
     """Issue 16: 'OSError: Argument list too long' (the title went on the child's argv).  The title
     now reaches the notebook child in a spec file; a material name over the schema's limit is
@@ -238,12 +264,16 @@ def test_a_140000_character_material_name_is_refused_in_one_line_and_long_titles
     from rmwork import params
 
     p = make_lot(tmp_path / "lot", name="LONG", material="M" * 140_000)
-    r = subprocess.run([*CMD, "run", str(p), "--out", str(tmp_path / "reports")], capture_output=True, text=True)
+    r = subprocess.run(
+        [*CMD, "run", str(p), "--out", str(tmp_path / "reports")], capture_output=True, text=True
+    )
     assert "Argument list too long" not in r.stderr and "Traceback" not in r.stderr
     assert r.returncode == 2 and "key 'material'" in r.stderr and f"{params.MATERIAL_MAX}" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     p = make_lot(tmp_path / "lot2", name="LONG", material="M" * params.MATERIAL_MAX)
-    r = subprocess.run([*CMD, "run", str(p), "--out", str(tmp_path / "reports")], capture_output=True, text=True)
+    r = subprocess.run(
+        [*CMD, "run", str(p), "--out", str(tmp_path / "reports")], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "reports" / "LONG" / "report.html").is_file()
 
@@ -252,8 +282,9 @@ def test_two_parameter_files_with_the_same_lot_in_one_batch_are_refused_in_one_l
     """Issue 16: they silently replaced each other's report."""
     a = make_lot(tmp_path / "a", name="SAME")
     b = make_lot(tmp_path / "b", name="SAME")
-    r = subprocess.run([*CMD, "batch", str(a), str(b), "--out", str(tmp_path / "reports")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [*CMD, "batch", str(a), str(b), "--out", str(tmp_path / "reports")], capture_output=True, text=True
+    )
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and str(a) in lines[0] and str(b) in lines[0] and "lot 'SAME'" in lines[0]
@@ -261,26 +292,38 @@ def test_two_parameter_files_with_the_same_lot_in_one_batch_are_refused_in_one_l
 
 
 def test_an_internal_cell_failure_names_the_exception_and_the_cell():
-    err = {"ename": "ParseFatalException", "evalue": "Traceback...\nExpected end of text, found '$'",
-           "exec_count": 3, "cell": 4, "source": "hom = wb.homogeneity()\nrmwork.report.homogeneity.show(hom)"}
+    err = {
+        "ename": "ParseFatalException",
+        "evalue": "Traceback...\nExpected end of text, found '$'",
+        "exec_count": 3,
+        "cell": 4,
+        "source": "hom = wb.homogeneity()\nrmwork.report.homogeneity.show(hom)",
+    }
     exc = runner._cell_error("certification_report.ipynb", err, Path("/nonexistent"))
     assert isinstance(exc, NotebookError)
-    assert str(exc) == ("certification_report.ipynb, cell 3 (hom = wb.homogeneity() rmwork.report.homogeneity"
-                        ".show(hom)): ParseFatalException: Expected end of text, found '$'")
+    assert str(exc) == (
+        "certification_report.ipynb, cell 3 (hom = wb.homogeneity() rmwork.report.homogeneity"
+        ".show(hom)): ParseFatalException: Expected end of text, found '$'"
+    )
 
 
 def test_a_notebook_process_that_dies_names_the_exception_in_its_log_not_the_last_line(tmp_path):
     log = tmp_path / "kernel-stderr.log"
-    log.write_text("Traceback (most recent call last):\n  File \"x.py\", line 1\n"
-                   "nbclient.exceptions.DeadKernelError: Kernel died\n-------------------\n")
+    log.write_text(
+        'Traceback (most recent call last):\n  File "x.py", line 1\n'
+        "nbclient.exceptions.DeadKernelError: Kernel died\n-------------------\n"
+    )
     assert runner._cause(log) == "nbclient.exceptions.DeadKernelError: Kernel died"
 
 
 def test_validate_prints_every_problem_of_the_parameter_file(tmp_path, capsys):
     """Issue 16: validate stopped at the first problem; each is now a line of its own."""
     p = tmp_path / "L.yaml"
-    p.write_text("lot: L-1\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv, alpah: 0.05}\n"
-                 "certificate: {coverage: '0.95'}\n", encoding="utf-8")
+    p.write_text(
+        "lot: L-1\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv, alpah: 0.05}\n"
+        "certificate: {coverage: '0.95'}\n",
+        encoding="utf-8",
+    )
     assert cli.main(["validate", str(p)]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert any("key 'homogeneity.alpah'" in line and "alpha" in line for line in lines), lines
@@ -295,14 +338,18 @@ def test_a_missing_kernel_is_refused_in_one_line_with_the_remedy(monkeypatch):
         raise NoSuchKernel(name)
 
     monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", none)
-    with pytest.raises(RunError, match=r"no Jupyter kernel .* neither 'rmwork' nor 'python3' .*ipykernel install"):
+    with pytest.raises(
+        RunError, match=r"no Jupyter kernel .* neither 'rmwork' nor 'python3' .*ipykernel install"
+    ):
         runner.kernel_name()
 
 
 def test_a_missing_kernel_named_in_the_notebook_process_log_is_its_cause(tmp_path):
     log = tmp_path / "kernel-stderr.log"
-    log.write_text("Traceback (most recent call last):\n  File \"x.py\", line 1\n"
-                   "jupyter_client.kernelspec.NoSuchKernel: No such kernel named rmwork\nlast words\n")
+    log.write_text(
+        'Traceback (most recent call last):\n  File "x.py", line 1\n'
+        "jupyter_client.kernelspec.NoSuchKernel: No such kernel named rmwork\nlast words\n"
+    )
     assert runner._cause(log) == "jupyter_client.kernelspec.NoSuchKernel: No such kernel named rmwork"
 
 
@@ -313,9 +360,11 @@ def test_a_command_module_in_rmwork_run_commands_is_found_and_runs(tmp_path, mon
     from rmwork.run import commands
 
     mod = tmp_path / "hello_cmd.py"
-    mod.write_text("from rmwork.run.cli import command\n"
-                   "@command('hello', 'say hello', lambda p: p.add_argument('name'))\n"
-                   "def cmd_hello(args):\n    print(f'hello {args.name}')\n    return 0\n")
+    mod.write_text(
+        "from rmwork.run.cli import command\n"
+        "@command('hello', 'say hello', lambda p: p.add_argument('name'))\n"
+        "def cmd_hello(args):\n    print(f'hello {args.name}')\n    return 0\n"
+    )
     monkeypatch.setattr(commands, "__path__", [*commands.__path__, str(tmp_path)])
     monkeypatch.setattr(cli, "COMMANDS", dict(cli.COMMANDS))
     assert cli.main(["hello", "world"]) == 0
@@ -327,7 +376,9 @@ def test_a_run_that_failed_on_a_full_disk_keeps_its_error_record_not_its_partial
     """Issue 16: partial runs on a full disk were kept (holding the space the next run needs)."""
     work = report(tmp_path / ".tmp+LOT+00000000", "partial")
     (work / "big.ipynb").write_bytes(b"x" * 100_000)
-    runner._keep_failure(tmp_path, "LOT", work, RunError(f"{work}: cannot write: {os.strerror(errno.ENOSPC)}"))
+    runner._keep_failure(
+        tmp_path, "LOT", work, RunError(f"{work}: cannot write: {os.strerror(errno.ENOSPC)}")
+    )
     (record,) = (tmp_path / ".failed").iterdir()
     assert sorted(p.name for p in record.iterdir()) == ["error.txt"] and not work.exists()
 
@@ -343,7 +394,7 @@ def test_a_signal_while_the_notebook_process_starts_is_not_lost(tmp_path):
         name = "fresh"
 
         def start(self, spec, log, env):
-            os.kill(os.getpid(), signal.SIGTERM)       # arrives while the child is being started
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives while the child is being started
             started.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]))
             return started[-1]
 
@@ -356,16 +407,19 @@ def test_a_signal_while_the_notebook_process_starts_is_not_lost(tmp_path):
         from rmwork import params
 
         with pytest.raises(Terminated):
-            runner._execute(params.load(p), tmp_path, kernel="python3", env=dict(os.environ), launcher=Launcher())
+            runner._execute(
+                params.load(p), tmp_path, kernel="python3", env=dict(os.environ), launcher=Launcher()
+            )
     finally:
         signal.signal(signal.SIGTERM, old)
-    assert started and started[0].poll() is not None          # the child was stopped, not left
+    assert started and started[0].poll() is not None  # the child was stopped, not left
 
 
 def test_a_relative_reports_folder_works_although_the_kernel_runs_elsewhere(tmp_path):
     """The kernel's working folder is notebooks/: every path the run layer hands it is absolute."""
     p = make_lot(tmp_path / "lot", name="REL")
-    r = subprocess.run([*CMD, "run", "lot/REL.yaml", "--out", "reports"], capture_output=True, text=True,
-                       cwd=tmp_path)
+    r = subprocess.run(
+        [*CMD, "run", "lot/REL.yaml", "--out", "reports"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "reports" / "REL" / "manifest.json").is_file() and p.is_file()

@@ -22,11 +22,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
-from rmwork.run import cli, runner
 from rmwork.certificate import CertificateMetadata, budget, certify, validity_period
 from rmwork.drmd import to_drmd
 from rmwork.errors import InputError
 from rmwork.report import provenance
+from rmwork.run import cli, runner
 from rmwork.signing import keys
 
 PASS = "correct horse battery"
@@ -36,6 +36,7 @@ LOT = "S-1"
 # ---------------------------------------------------------------------------------------------
 # fixtures: keys and report folders made with the runner's manifest code
 
+
 @pytest.fixture(autouse=True)
 def _passphrase(monkeypatch):
     monkeypatch.setenv("RMWORK_KEY_PASSPHRASE", PASS)
@@ -44,10 +45,11 @@ def _passphrase(monkeypatch):
 @pytest.fixture(scope="module")
 def keydir(tmp_path_factory):
     d = tmp_path_factory.mktemp("keys")
-    keys.new_key("rev", "reviewer", d, PASS.encode(), signer="B. Reviewer", title="Quality reviewer",
-                 with_x509=False)
+    keys.new_key(
+        "rev", "reviewer", d, PASS.encode(), signer="B. Reviewer", title="Quality reviewer", with_x509=False
+    )
     keys.new_key("ann", "approver", d, PASS.encode(), signer="Dr. A. Approver", title="Head of RM")
-    keys.new_key("eve", "approver", d, PASS.encode(), signer="Dr. A. Approver")   # not trusted
+    keys.new_key("eve", "approver", d, PASS.encode(), signer="Dr. A. Approver")  # not trusted
     ring = d / "ring"
     ring.mkdir()
     for n in ("rev", "ann"):
@@ -56,13 +58,27 @@ def keydir(tmp_path_factory):
 
 
 def _certified():
-    cd = certify(0.2153, budget(0.004, 0.0015, 0.002, value=0.215, dof={"u_char": 9}),
-                 analyte="Cd", unit_of_measure="mg/kg")
-    meta = CertificateMetadata(material="Rice flour", producer="NIM", rm_number="GBW-T1", lot=LOT,
-                               intended_use="QC.", storage="Dry.", instructions="Shake.",
-                               minimum_sample_intake=0.2, certification_date="2026-03-01",
-                               validity=validity_period(24, "2026-03-01"), approver="free text approver",
-                               producer_city="Beijing", producer_country_code="CN")
+    cd = certify(
+        0.2153,
+        budget(0.004, 0.0015, 0.002, value=0.215, dof={"u_char": 9}),
+        analyte="Cd",
+        unit_of_measure="mg/kg",
+    )
+    meta = CertificateMetadata(
+        material="Rice flour",
+        producer="NIM",
+        rm_number="GBW-T1",
+        lot=LOT,
+        intended_use="QC.",
+        storage="Dry.",
+        instructions="Shake.",
+        minimum_sample_intake=0.2,
+        certification_date="2026-03-01",
+        validity=validity_period(24, "2026-03-01"),
+        approver="free text approver",
+        producer_city="Beijing",
+        producer_country_code="CN",
+    )
     return cd, meta
 
 
@@ -82,24 +98,46 @@ def make_report(root: Path, *, pending=False, value="1.0") -> Path:
     work = out_root / f".tmp-{LOT}-{dt.datetime.now().timestamp()}"
     work.mkdir(parents=True)
     U = cd.U_rounded
-    (work / "results.json").write_text(json.dumps({"lot": LOT, "analytes": {"Cd": {"certified": {
-        "value_rounded": cd.value_rounded, "U_rounded": U}}}}), encoding="utf-8")
+    (work / "results.json").write_text(
+        json.dumps(
+            {
+                "lot": LOT,
+                "analytes": {"Cd": {"certified": {"value_rounded": cd.value_rounded, "U_rounded": U}}},
+            }
+        ),
+        encoding="utf-8",
+    )
     # Table P2 as rmwork.report.lot prints it: verify compares its hashes with the manifest's
-    p2 = "".join(f"<tr><td>{k}</td><td>{f.name}</td><td>{provenance.sha256_file(f)}</td></tr>"
-                 for k, f in (("parameter file", params), ("characterization.data", data)))
-    (work / "report.html").write_text(f"<p>Cd: {cd.value_rounded} ± {U} mg/kg</p><table><caption>Table P2 — "
-                                      f"Input files</caption><tbody>{p2}</tbody></table>", encoding="utf-8")
+    p2 = "".join(
+        f"<tr><td>{k}</td><td>{f.name}</td><td>{provenance.sha256_file(f)}</td></tr>"
+        for k, f in (("parameter file", params), ("characterization.data", data))
+    )
+    (work / "report.html").write_text(
+        f"<p>Cd: {cd.value_rounded} ± {U} mg/kg</p><table><caption>Table P2 — "
+        f"Input files</caption><tbody>{p2}</tbody></table>",
+        encoding="utf-8",
+    )
     (work / "certification_report.ipynb").write_text(json.dumps({"U": U}), encoding="utf-8")
     (work / "certificate.drmd.xml").write_bytes(to_drmd([cd], meta, approval_pending=pending))
     prev = None
     if (final / provenance.MANIFEST).is_file():
         prev = provenance.sha256_file(final / provenance.MANIFEST)
         runner._archive_previous(final, work)
-    m = provenance.build_manifest(lot=LOT, report_dir=work, inputs={"characterization.data": data},
-                                  parameter_file=params, notebooks={"certification_report.ipynb": nb},
-                                  seed=1, started=provenance.now_utc(), finished=provenance.now_utc(),
-                                  run_by="analyst@lab", reason="test", previous=prev, environment={})
-    if prev is not None:                                   # as rmwork.runner.run does
+    m = provenance.build_manifest(
+        lot=LOT,
+        report_dir=work,
+        inputs={"characterization.data": data},
+        parameter_file=params,
+        notebooks={"certification_report.ipynb": nb},
+        seed=1,
+        started=provenance.now_utc(),
+        finished=provenance.now_utc(),
+        run_by="analyst@lab",
+        reason="test",
+        previous=prev,
+        environment={},
+    )
+    if prev is not None:  # as rmwork.runner.run does
         m["previous_signatures_sha256"] = runner._signatures_sha256(final)
     provenance.write_manifest(work, m)
     runner._swap(out_root, LOT, work)
@@ -127,13 +165,26 @@ def signed(tmp_path, keydir, capsys):
 # ---------------------------------------------------------------------------------------------
 # keys
 
+
 def test_keys_new_writes_encrypted_key_public_file_and_certificate(tmp_path, capsys):
-    rc, out, err = run_cli(capsys, "keys", "new", "li", "--role", "approver", "--out", tmp_path,
-                           "--signer", "Dr. Li Wei", "--title", "Technical director")
+    rc, out, err = run_cli(
+        capsys,
+        "keys",
+        "new",
+        "li",
+        "--role",
+        "approver",
+        "--out",
+        tmp_path,
+        "--signer",
+        "Dr. Li Wei",
+        "--title",
+        "Technical director",
+    )
     assert rc == 0, err
     key = (tmp_path / "li.key").read_bytes()
     assert key.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") and b"BEGIN PRIVATE KEY" not in key
-    assert key.count(b"BEGIN ENCRYPTED PRIVATE KEY") == 2          # Ed25519, then the certificate's key
+    assert key.count(b"BEGIN ENCRYPTED PRIVATE KEY") == 2  # Ed25519, then the certificate's key
     pub = json.loads((tmp_path / "li.pub").read_text())
     raw = base64.b64decode(pub["public_key"])
     assert len(raw) == 32 and pub["key_id"] == hashlib.sha256(raw).hexdigest()[:32]
@@ -148,12 +199,16 @@ def test_keys_new_writes_encrypted_key_public_file_and_certificate(tmp_path, cap
     Ed25519PublicKey.from_public_bytes(raw).verify(k.sign(b"abc"), b"abc")
 
 
-@pytest.mark.parametrize("args, env, message", [
-    (["--role", "boss"], PASS, "'boss' is not a role"),
-    (["--role", "reviewer"], "short", "shorter than 8 characters"),
-])
-def test_keys_new_refuses_bad_role_or_short_passphrase_and_writes_nothing(tmp_path, capsys, monkeypatch,
-                                                                          args, env, message):
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--role", "boss"], PASS, "'boss' is not a role"),
+        (["--role", "reviewer"], "short", "shorter than 8 characters"),
+    ],
+)
+def test_keys_new_refuses_bad_role_or_short_passphrase_and_writes_nothing(
+    tmp_path, capsys, monkeypatch, args, env, message
+):
     monkeypatch.setenv("RMWORK_KEY_PASSPHRASE", env)
     rc, out, err = run_cli(capsys, "keys", "new", "x", *args, "--out", tmp_path / "k")
     assert rc == 2 and message in err and len(err.strip().splitlines()) == 1
@@ -171,6 +226,7 @@ def test_keys_new_never_overwrites_a_key(tmp_path, capsys):
 # ---------------------------------------------------------------------------------------------
 # signing and verifying
 
+
 def test_sign_appends_chained_ed25519_records_over_the_manifest(signed, keydir):
     lines = (signed / "signatures.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
@@ -179,18 +235,25 @@ def test_sign_appends_chained_ed25519_records_over_the_manifest(signed, keydir):
     assert r1["manifest_sha256"] == r2["manifest_sha256"] == manifest_sha
     assert r1["previous_record_sha256"] is None
     assert r2["previous_record_sha256"] == hashlib.sha256(lines[0].encode()).hexdigest()
-    assert (r1["meaning"], r1["signer"], r1["role"], r1["comment"]) == \
-        ("reviewed", "B. Reviewer", "reviewer", "tables checked")
+    assert (r1["meaning"], r1["signer"], r1["role"], r1["comment"]) == (
+        "reviewed",
+        "B. Reviewer",
+        "reviewer",
+        "tables checked",
+    )
     assert (r2["meaning"], r2["signer"]) == ("approved", "Dr. A. Approver")
     dt.datetime.strptime(r2["signed_utc"], "%Y-%m-%dT%H:%M:%SZ")
     # the signature checked here from the .pub alone: DOMAIN + canonical JSON without signature
     for rec, name in ((r1, "rev"), (r2, "ann")):
         pub = json.loads((keydir / f"{name}.pub").read_text())
         body = {k: v for k, v in rec.items() if k not in ("signature", "timestamp")}
-        payload = b"rmwork-signature-record-v1\n" + json.dumps(
-            body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        payload = (
+            b"rmwork-signature-record-v1\n"
+            + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        )
         Ed25519PublicKey.from_public_bytes(base64.b64decode(pub["public_key"])).verify(
-            base64.b64decode(rec["signature"]), payload)
+            base64.b64decode(rec["signature"]), payload
+        )
         assert rec["key_id"] == pub["key_id"]
 
 
@@ -214,7 +277,7 @@ def test_verify_trust_reports_unsigned_report(tmp_path, keydir, capsys):
     rep = make_report(tmp_path)
     rc, out, err = run_cli(capsys, "verify", rep, "--trust", keydir / "ring")
     assert rc == 2 and "current report is unsigned" in err
-    assert "intact" in out                    # the hashes themselves are fine
+    assert "intact" in out  # the hashes themselves are fine
 
 
 def test_verify_trust_reports_key_not_in_keyring(tmp_path, keydir, capsys):
@@ -223,11 +286,14 @@ def test_verify_trust_reports_key_not_in_keyring(tmp_path, keydir, capsys):
     rc, _, err = run_cli(capsys, "verify", rep, "--trust", keydir / "ring")
     eve = json.loads((keydir / "eve.pub").read_text())
     assert rc == 2
-    assert f"signed by a key not in the keyring (key id {eve['key_id'][:16]}, claims 'Dr. A. Approver')" in err
+    assert (
+        f"signed by a key not in the keyring (key id {eve['key_id'][:16]}, claims 'Dr. A. Approver')" in err
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # the four forgeries of issue 18: each passes the hash-only verify, and fails verify --trust
+
 
 def _rehash(folder: Path, **rewrite) -> None:
     """What issue 18's attacker does: recompute every output hash with hashlib, rewrite fields."""
@@ -252,7 +318,9 @@ def _relink(rep: Path) -> None:
     """Re-link previous_manifest_sha256 from the oldest history version up to the current one."""
     chain = sorted((p for p in (rep / "history").iterdir()), reverse=False) + [rep]
     for older, newer in zip(chain, chain[1:]):
-        _rehash(newer, previous_manifest_sha256=hashlib.sha256((older / "manifest.json").read_bytes()).hexdigest())
+        _rehash(
+            newer, previous_manifest_sha256=hashlib.sha256((older / "manifest.json").read_bytes()).hexdigest()
+        )
 
 
 def forge_current(rep: Path) -> None:
@@ -276,25 +344,36 @@ def forge_inputs(rep: Path) -> None:
     data = Path(m["inputs"]["characterization.data"]["path"])
     old = hashlib.sha256(data.read_bytes()).hexdigest()
     data.write_text("analyte,lab,value\nCd,L1,2.0\n", encoding="utf-8")
-    page = rep / "report.html"                    # a thorough forger edits Table P2 to match
-    page.write_text(page.read_text(encoding="utf-8").replace(old, hashlib.sha256(data.read_bytes()).hexdigest()),
-                    encoding="utf-8")
-    _rehash(rep, inputs={"characterization.data": {"path": str(data),
-                                                   "sha256": hashlib.sha256(data.read_bytes()).hexdigest()}})
+    page = rep / "report.html"  # a thorough forger edits Table P2 to match
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(old, hashlib.sha256(data.read_bytes()).hexdigest()),
+        encoding="utf-8",
+    )
+    _rehash(
+        rep,
+        inputs={
+            "characterization.data": {
+                "path": str(data),
+                "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+            }
+        },
+    )
 
 
-@pytest.mark.parametrize("forge", [forge_current, forge_oldest, forge_metadata, forge_inputs],
-                         ids=["current-version", "oldest-version-relinked", "manifest-metadata",
-                              "inputs-rehashed"])
+@pytest.mark.parametrize(
+    "forge",
+    [forge_current, forge_oldest, forge_metadata, forge_inputs],
+    ids=["current-version", "oldest-version-relinked", "manifest-metadata", "inputs-rehashed"],
+)
 def test_issue18_forgery_passes_hashes_but_fails_verify_trust(tmp_path, keydir, capsys, forge):
     rep = make_report(tmp_path)
-    assert sign(capsys, rep, keydir, "ann", "approved")[0] == 0      # the first version, signed
-    make_report(tmp_path)                                              # a rerun: it moves to history/
+    assert sign(capsys, rep, keydir, "ann", "approved")[0] == 0  # the first version, signed
+    make_report(tmp_path)  # a rerun: it moves to history/
     assert sign(capsys, rep, keydir, "rev", "reviewed")[0] == 0
     assert sign(capsys, rep, keydir, "ann", "approved")[0] == 0
     assert run_cli(capsys, "verify", rep, "--trust", keydir / "ring")[0] == 0
     forge(rep)
-    assert provenance.verify(rep) == []            # the hash chain alone is fooled, as issue 18 found
+    assert provenance.verify(rep) == []  # the hash chain alone is fooled, as issue 18 found
     rc, out, err = run_cli(capsys, "verify", rep, "--trust", keydir / "ring")
     assert rc == 2
     assert "manifest.json was changed after signing" in err
@@ -313,6 +392,7 @@ def test_forged_oldest_version_also_fails_its_own_signature(tmp_path, keydir, ca
 
 # ---------------------------------------------------------------------------------------------
 # a signature file edited by hand
+
 
 def _edit_line(rep: Path, i: int, **change) -> None:
     lines = (rep / "signatures.jsonl").read_text().splitlines()
@@ -359,6 +439,7 @@ def test_sign_with_trust_refuses_onto_an_untrusted_record(tmp_path, keydir, caps
 # ---------------------------------------------------------------------------------------------
 # bad input: one line, exit 2, nothing written
 
+
 def _nothing_written(rep: Path) -> bool:
     return not (rep / "signatures.jsonl").exists() and not (rep / "certificate.signed.drmd.xml").exists()
 
@@ -375,12 +456,18 @@ def test_sign_wrong_passphrase(tmp_path, keydir, capsys, monkeypatch):
     rep = make_report(tmp_path)
     monkeypatch.setenv("RMWORK_KEY_PASSPHRASE", "not the passphrase")
     rc, _, err = sign(capsys, rep, keydir, "ann", "approved")
-    assert rc == 2 and err.strip() == f"rmwork: {keydir / 'ann.key'}: wrong passphrase; type the key's passphrase again"
+    assert (
+        rc == 2
+        and err.strip() == f"rmwork: {keydir / 'ann.key'}: wrong passphrase; type the key's passphrase again"
+    )
     assert _nothing_written(rep)
 
 
-@pytest.mark.parametrize("content", [b"hello", b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n"
-                                     b"-----END ENCRYPTED PRIVATE KEY-----\n"], ids=["text", "bad-pem"])
+@pytest.mark.parametrize(
+    "content",
+    [b"hello", b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"],
+    ids=["text", "bad-pem"],
+)
 def test_sign_key_file_that_is_not_a_key(tmp_path, keydir, capsys, content):
     rep = make_report(tmp_path)
     bad = tmp_path / "bad.key"
@@ -405,7 +492,7 @@ def test_verify_flags_a_record_signed_after_the_key_expired(tmp_path, keydir, ca
     pub = keys.read_public(keydir / "rev.pub")
     later = keys.parse_utc(pub.not_after_utc) + dt.timedelta(days=1)
     monkeypatch.setattr("rmwork.signing.sign.utc_now", lambda: later)
-    monkeypatch.setattr(keys.PublicKey, "valid_at", lambda self, when: True)   # get past sign's own check
+    monkeypatch.setattr(keys.PublicKey, "valid_at", lambda self, when: True)  # get past sign's own check
     assert sign(capsys, rep, keydir, "rev", "reviewed")[0] == 0
     monkeypatch.undo()
     monkeypatch.setenv("RMWORK_KEY_PASSPHRASE", PASS)
@@ -452,6 +539,7 @@ def test_load_signing_key_refuses_a_pub_of_another_key(tmp_path, keydir):
 # ---------------------------------------------------------------------------------------------
 # reruns
 
+
 def test_rerun_moves_signatures_with_the_report_into_history(tmp_path, keydir, capsys):
     rep = make_report(tmp_path)
     assert sign(capsys, rep, keydir, "rev", "reviewed")[0] == 0
@@ -461,7 +549,7 @@ def test_rerun_moves_signatures_with_the_report_into_history(tmp_path, keydir, c
     (old,) = list((rep / "history").iterdir())
     assert (old / "signatures.jsonl").read_bytes() == signed_lines
     assert (old / "certificate.signed.drmd.xml").is_file()
-    assert _nothing_written(rep)                       # the new version starts unsigned
+    assert _nothing_written(rep)  # the new version starts unsigned
     rc, out, err = run_cli(capsys, "verify", rep, "--trust", keydir / "ring")
     assert rc == 2 and "current report is unsigned" in err
     assert f"history/{old.name}" in out and "2. approved by Dr. A. Approver" in out
@@ -486,15 +574,18 @@ def test_approved_signature_issues_a_signed_drmd_naming_the_signer(signed, keydi
     assert validate_drmd(xml).valid
     root = etree.fromstring(xml)
     names = root.findall(".//drmd:respPersons/dcc:respPerson/dcc:person/dcc:name/dcc:content", NS)
-    assert [n.text for n in names] == ["Dr. A. Approver"]          # from the key, not the free text
+    assert [n.text for n in names] == ["Dr. A. Approver"]  # from the key, not the free text
     assert b"free text approver" not in xml
-    ids = {e.findtext("drmd:scheme", namespaces=NS): e.findtext("drmd:value", namespaces=NS)
-           for e in root.iterfind(".//drmd:documentIdentifier", NS)}
+    ids = {
+        e.findtext("drmd:scheme", namespaces=NS): e.findtext("drmd:value", namespaces=NS)
+        for e in root.iterfind(".//drmd:documentIdentifier", NS)
+    }
     assert ids["rmwork report manifest SHA-256"] == rec["manifest_sha256"]
     assert ids["rmwork signed UTC"] == rec["signed_utc"]
     cd, _ = _certified()
-    rc, out, err = run_cli(capsys, "verify-certificate", signed / "certificate.signed.drmd.xml",
-                           "--trust", keydir / "ann.crt")
+    rc, out, err = run_cli(
+        capsys, "verify-certificate", signed / "certificate.signed.drmd.xml", "--trust", keydir / "ann.crt"
+    )
     assert rc == 0, err
     assert f"signed by Dr. A. Approver (Head of RM) at {rec['signed_utc']}" in out and "(trusted)" in out
     assert f"Cd: {cd.value_rounded} ± {cd.U_rounded} (k = {cd.k:.3g})" in out
@@ -517,8 +608,12 @@ def test_signed_drmd_digest_and_ecdsa_signature_checked_without_signxml(signed, 
     value = base64.b64decode(sig.findtext("ds:SignatureValue", namespaces=DS))
     si_c14n = etree.tostring(signed_info, method="c14n", exclusive=True)
     root.remove(sig)
-    assert base64.b64encode(hashlib.sha256(etree.tostring(root, method="c14n", exclusive=True)).digest()
-                            ).decode() == digest
+    assert (
+        base64.b64encode(
+            hashlib.sha256(etree.tostring(root, method="c14n", exclusive=True)).digest()
+        ).decode()
+        == digest
+    )
     cert = keys.load_signing_key(keydir / "ann.key", PASS.encode()).certificate
     r, s = int.from_bytes(value[:32], "big"), int.from_bytes(value[32:], "big")
     cert.public_key().verify(encode_dss_signature(r, s), si_c14n, ec.ECDSA(hashes.SHA256()))
@@ -535,7 +630,7 @@ def test_signed_drmd_with_one_value_changed_fails(signed, keydir, capsys, tmp_pa
     assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "signature does not match" in err
     rc, _, err = run_cli(capsys, "verify", signed, "--trust", keydir / "ring")
-    assert rc == 0                                   # the report's own copy is untouched
+    assert rc == 0  # the report's own copy is untouched
     (signed / "certificate.signed.drmd.xml").write_text(bad.read_text(encoding="utf-8"), encoding="utf-8")
     rc, _, err = run_cli(capsys, "verify", signed, "--trust", keydir / "ring")
     assert rc == 2 and "certificate.signed.drmd.xml is missing or was changed after signing" in err
@@ -560,14 +655,20 @@ def test_draft_drmd_says_draft_and_is_not_a_certificate(tmp_path, keydir, capsys
     assert validate_drmd(draft).valid
     root = etree.fromstring(draft)
     assert root.findtext("drmd:comment", namespaces=NS) == DRAFT_COMMENT
-    assert root.findtext(".//dcc:respPerson/dcc:person/dcc:name/dcc:content", namespaces=NS) == "approval pending"
+    assert (
+        root.findtext(".//dcc:respPerson/dcc:person/dcc:name/dcc:content", namespaces=NS)
+        == "approval pending"
+    )
     assert b"free text approver" not in draft
     rc, _, err = run_cli(capsys, "verify-certificate", rep / "certificate.drmd.xml")
     assert rc == 2 and "has no XML signature: a DRAFT awaiting approval, not an issued certificate" in err
     assert sign(capsys, rep, keydir, "ann", "approved")[0] == 0
     issued = etree.fromstring((rep / "certificate.signed.drmd.xml").read_bytes())
     assert issued.find("drmd:comment", NS) is None
-    assert issued.findtext(".//dcc:respPerson/dcc:person/dcc:name/dcc:content", namespaces=NS) == "Dr. A. Approver"
+    assert (
+        issued.findtext(".//dcc:respPerson/dcc:person/dcc:name/dcc:content", namespaces=NS)
+        == "Dr. A. Approver"
+    )
     assert issued.findtext(".//dcc:respPerson/dcc:mainSigner", namespaces=NS) == "true"
 
 
@@ -577,8 +678,12 @@ def test_verify_certificate_refuses_a_signature_outside_the_certificate_validity
     rep = make_report(tmp_path)
     key = keys.load_signing_key(keydir / "ann.key", PASS.encode())
     after = key.certificate.not_valid_after_utc + dt.timedelta(days=1)
-    xml = xmldsig.issue((rep / "certificate.drmd.xml").read_bytes(), key,
-                        signed_utc=keys.utc_text(after), manifest_sha256="0" * 64)
+    xml = xmldsig.issue(
+        (rep / "certificate.drmd.xml").read_bytes(),
+        key,
+        signed_utc=keys.utc_text(after),
+        manifest_sha256="0" * 64,
+    )
     f = tmp_path / "late.xml"
     f.write_bytes(xml)
     rc, _, err = run_cli(capsys, "verify-certificate", f, "--trust", keydir / "ann.crt")
@@ -598,7 +703,8 @@ def test_verify_certificate_refuses_a_schema_invalid_signed_document(tmp_path, k
     root = etree.fromstring((rep / "certificate.drmd.xml").read_bytes())
     root.remove(root.find("drmd:statements", NS))
     signed_root = signxml.XMLSigner(signature_algorithm="ecdsa-sha256").sign(
-        root, key=key.x509_key, cert=key.certificate.public_bytes(ser.Encoding.PEM).decode())
+        root, key=key.x509_key, cert=key.certificate.public_bytes(ser.Encoding.PEM).decode()
+    )
     f = tmp_path / "invalid.xml"
     f.write_bytes(etree.tostring(signed_root))
     rc, _, err = run_cli(capsys, "verify-certificate", f, "--trust", keydir / "ann.crt")
@@ -631,17 +737,24 @@ def test_signatures_removed_from_a_history_version_are_detected(tmp_path, keydir
     assert rc == 2 and "not the signatures the version had when it was superseded" in err
 
 
-@pytest.mark.parametrize("change", [{"record": "one"}, {"signature": 5}, {"extra": 1}, {"timestamp": "x"}],
-                         ids=["record-not-int", "signature-not-text", "unknown-field", "timestamp-not-object"])
+@pytest.mark.parametrize(
+    "change",
+    [{"record": "one"}, {"signature": 5}, {"extra": 1}, {"timestamp": "x"}],
+    ids=["record-not-int", "signature-not-text", "unknown-field", "timestamp-not-object"],
+)
 def test_wrongly_typed_record_is_named_not_a_traceback(signed, keydir, capsys, change):
     _edit_line(signed, 1, **change)
     rc, _, err = run_cli(capsys, "verify", signed, "--trust", keydir / "ring")
     assert rc == 2 and "row 2: not a signature record (the file was edited by hand)" in err
 
 
-@pytest.mark.parametrize("lang, banner, pending", [
-    ("en", "DRAFT — not an issued certificate: approval pending", "pending (taken from the approver"),
-    ("zh", "草稿 — 非正式证书：待批准", "待定（取自批准人的电子签名）")])
+@pytest.mark.parametrize(
+    "lang, banner, pending",
+    [
+        ("en", "DRAFT — not an issued certificate: approval pending", "pending (taken from the approver"),
+        ("zh", "草稿 — 非正式证书：待批准", "待定（取自批准人的电子签名）"),
+    ],
+)
 def test_certificate_page_awaiting_approval_says_draft_and_shows_no_free_text_approver(lang, banner, pending):
     from rmwork.report.certificate import certificate_page
 
@@ -649,11 +762,12 @@ def test_certificate_page_awaiting_approval_says_draft_and_shows_no_free_text_ap
     page = certificate_page([cd], meta, lang=lang, approval_pending=True)
     assert banner in page and pending in page.replace("&#x27;", "'")
     assert "free text approver" not in page
-    assert "free text approver" in certificate_page([cd], meta, lang=lang)     # approval: none, as before
+    assert "free text approver" in certificate_page([cd], meta, lang=lang)  # approval: none, as before
 
 
-def test_verify_certificate_with_a_folder_of_trusted_certificates_and_an_ended_validity(signed, keydir,
-                                                                                       capsys, monkeypatch):
+def test_verify_certificate_with_a_folder_of_trusted_certificates_and_an_ended_validity(
+    signed, keydir, capsys, monkeypatch
+):
     """--trust may name a folder of .crt files; a certificate past its period of validity is said so."""
     from rmwork.signing import xmldsig
 
@@ -662,7 +776,7 @@ def test_verify_certificate_with_a_folder_of_trusted_certificates_and_an_ended_v
     shutil.copy(keydir / "ann.crt", trusted)
     f = signed / "certificate.signed.drmd.xml"
     cd, meta = _certified()
-    expiry = meta.validity.expiry                                       # 24 months after 2026-03-01
+    expiry = meta.validity.expiry  # 24 months after 2026-03-01
     end = dt.datetime.fromisoformat(expiry).replace(tzinfo=dt.UTC)
     monkeypatch.setattr(xmldsig, "utc_now", lambda: end - dt.timedelta(days=1))
     rc, out, err = run_cli(capsys, "verify-certificate", f, "--trust", trusted)
@@ -673,8 +787,9 @@ def test_verify_certificate_with_a_folder_of_trusted_certificates_and_an_ended_v
 
 
 def test_keys_new_refuses_an_absurd_validity(tmp_path, capsys):
-    rc, _, err = run_cli(capsys, "keys", "new", "x", "--role", "reviewer", "--out", tmp_path / "k",
-                         "--valid-days", "10000000")
+    rc, _, err = run_cli(
+        capsys, "keys", "new", "x", "--role", "reviewer", "--out", tmp_path / "k", "--valid-days", "10000000"
+    )
     assert rc == 2 and "between 1 and 36500 days" in err and not (tmp_path / "k").exists()
 
 
@@ -687,11 +802,15 @@ def test_sign_with_trust_refuses_an_untrusted_signer(tmp_path, keydir, capsys):
 def test_parameter_file_approval_must_be_required_or_none(tmp_path):
     from rmwork import params
 
-    shutil.copy(Path(__file__).parent.parent / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv",
-                tmp_path / "h.csv")
+    shutil.copy(
+        Path(__file__).parent.parent / "rmwork" / "data" / "reference" / "homogeneity_ecerto_crm001.csv",
+        tmp_path / "h.csv",
+    )
     p = tmp_path / "L.yaml"
     p.write_text("lot: L\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv}\ncertificate: {approval: maybe}\n")
     with pytest.raises(InputError, match=r"key 'certificate.approval'.*'required' or 'none'"):
         params.load(p)
-    p.write_text("lot: L\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv}\ncertificate: {approval: required}\n")
+    p.write_text(
+        "lot: L\nmaterial: m\nseed: 1\nhomogeneity: {data: h.csv}\ncertificate: {approval: required}\n"
+    )
     assert params.load(p).params.certificate.approval == "required"

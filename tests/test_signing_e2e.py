@@ -54,9 +54,19 @@ def gate(tmp_path_factory):
     r = rm("run", params, "--out", d / "reports", "--reason", "approval gate test")
     assert r.returncode == 0, r.stderr
     for name, role in (("rev", "reviewer"), ("ann", "approver")):
-        r = rm("keys", "new", name, "--role", role, "--out", d / "keys", "--signer",
-               {"rev": "B. Reviewer", "ann": "Dr. C. Approver"}[name], "--title",
-               {"rev": "Quality reviewer", "ann": "Head of reference materials"}[name])
+        r = rm(
+            "keys",
+            "new",
+            name,
+            "--role",
+            role,
+            "--out",
+            d / "keys",
+            "--signer",
+            {"rev": "B. Reviewer", "ann": "Dr. C. Approver"}[name],
+            "--title",
+            {"rev": "Quality reviewer", "ann": "Head of reference materials"}[name],
+        )
         assert r.returncode == 0, r.stderr
     (d / "ring").mkdir()
     for n in ("rev", "ann"):
@@ -68,8 +78,10 @@ def test_run_with_approval_required_writes_a_draft_report_and_drmd(gate):
     _, _, rep = gate
     html = (rep / "report.html").read_text(encoding="utf-8")
     assert "DRAFT — not an issued certificate: approval pending" in html
-    assert "pending (taken from the approver&#x27;s signature)" in html or \
-        "pending (taken from the approver's signature)" in html
+    assert (
+        "pending (taken from the approver&#x27;s signature)" in html
+        or "pending (taken from the approver's signature)" in html
+    )
     assert FREE_TEXT not in html.split("rmwork-certificate", 1)[-1].split("</div>")[0]
     drmd = (rep / "certificate.drmd.xml").read_text(encoding="utf-8")
     assert "DRAFT - not an issued certificate" in drmd and "approval pending" in drmd
@@ -82,11 +94,15 @@ def test_approval_gate_run_review_approve_verify_and_buyers_check(gate):
     d, _, rep = gate
     r = rm("verify", rep, "--trust", d / "ring")
     assert r.returncode == 2 and "current report is unsigned" in r.stderr
-    r = rm("sign", rep, "--key", d / "keys" / "rev.key", "--meaning", "reviewed", "--comment", "budget checked")
+    r = rm(
+        "sign", rep, "--key", d / "keys" / "rev.key", "--meaning", "reviewed", "--comment", "budget checked"
+    )
     assert r.returncode == 0, r.stderr
-    assert not (rep / "certificate.signed.drmd.xml").exists()       # a review issues nothing
+    assert not (rep / "certificate.signed.drmd.xml").exists()  # a review issues nothing
     r = rm("verify", rep, "--trust", d / "ring")
-    assert r.returncode == 0 and "approval: none (a certificate that requires approval is a DRAFT)" in r.stdout
+    assert (
+        r.returncode == 0 and "approval: none (a certificate that requires approval is a DRAFT)" in r.stdout
+    )
     r = rm("sign", rep, "--key", d / "keys" / "rev.key", "--meaning", "approved")
     assert r.returncode == 2 and "role reviewer may not sign 'approved'" in r.stderr
     r = rm("sign", rep, "--key", d / "keys" / "ann.key", "--meaning", "approved", "--trust", d / "ring")
@@ -95,7 +111,9 @@ def test_approval_gate_run_review_approve_verify_and_buyers_check(gate):
     r = rm("verify", rep, "--trust", d / "ring")
     assert r.returncode == 0, r.stderr
     assert "1. reviewed by B. Reviewer (reviewer" in r.stdout and "budget checked" in r.stdout
-    assert re.search(r"2\. approved by Dr\. C\. Approver \(approver, key [0-9a-f]{16}\) at \S+Z: valid", r.stdout)
+    assert re.search(
+        r"2\. approved by Dr\. C\. Approver \(approver, key [0-9a-f]{16}\) at \S+Z: valid", r.stdout
+    )
     assert "approval: approved by Dr. C. Approver" in r.stdout
     r = rm("verify-certificate", rep / "certificate.signed.drmd.xml", "--trust", d / "keys" / "ann.crt")
     assert r.returncode == 0, r.stderr

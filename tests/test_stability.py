@@ -35,6 +35,7 @@ def _ich_pooled():
 # ---------------------------------------------------------------------------------------------
 # published examples
 
+
 def test_regression_nist_strd_norris_certified_coefficients():
     """NIST StRD linear regression 'Norris' (certified values, public domain; time = x,
     value = y): b1 1.00211681802045, s(b1) 0.429796848199937E-03, b0 -0.262323073774029,
@@ -47,7 +48,7 @@ def test_regression_nist_strd_norris_certified_coefficients():
     assert res.residual_sd == rel("0.884796396144373")
     assert res.r_squared == rel("0.999993745883712")
     assert (res.n_points, res.dof) == (36, 34)
-    assert res.u_lts is None and res.u_lts_rel is None     # contract: None without shelf_life
+    assert res.u_lts is None and res.u_lts_rel is None  # contract: None without shelf_life
 
 
 def test_regression_ecerto_stability_testdata_si_slope_se_p_and_u_stab_rel():
@@ -132,8 +133,9 @@ def test_arrhenius_joint_accelstab_vaccine_potency_parameters():
 def test_arrhenius_joint_accelstab_vaccine_time_to_9_at_5c():
     """AccelStab vaccine case, derived (reference/README.md): time to reach 9.0 at 5 degC
     68.58 months (point estimate, (1 - 9/c0)/exp(k1 - k2/278.15))."""
-    res = S.arrhenius_joint(reference("stability_arrhenius_vaccine_potency"), time_below=8,
-                            storage_temperature=5, limit=9.0)
+    res = S.arrhenius_joint(
+        reference("stability_arrhenius_vaccine_potency"), time_below=8, storage_temperature=5, limit=9.0
+    )
     assert res.time_to_limit == printed("68.58")
     assert not res.extrapolated
     assert res.time_to_limit == pytest.approx((1 - 9 / res.c0) / math.exp(res.k1 - res.k2 / 278.15))
@@ -141,6 +143,7 @@ def test_arrhenius_joint_accelstab_vaccine_time_to_9_at_5c():
 
 # ---------------------------------------------------------------------------------------------
 # by hand
+
 
 def test_regression_lack_of_fit_by_hand_ich_q1e_moisture():
     """Lack-of-fit F on the pooled ICH data (replicates at 3, 6, 12, 24 months), by hand."""
@@ -172,7 +175,7 @@ def test_regression_confidence_band_matches_coefficient_covariance():
     res = S.regression(_ich_pooled())
     t = np.array([0.0, 12.0, 60.0])
     q = stats.t.ppf(0.975, res.dof)
-    se = np.sqrt(res.se_intercept ** 2 + t ** 2 * res.se_slope ** 2 + 2 * t * res.cov_slope_intercept)
+    se = np.sqrt(res.se_intercept**2 + t**2 * res.se_slope**2 + 2 * t * res.cov_slope_intercept)
     band = res.band(t)
     assert (band["high"] - band["fit"]).to_numpy() == pytest.approx(q * se, rel=1e-10)
     lo, hi = res.confidence_interval()
@@ -180,8 +183,12 @@ def test_regression_confidence_band_matches_coefficient_covariance():
 
 
 def test_transport_u_sts_is_se_slope_times_duration_at_the_transport_temperature():
-    df = pd.concat([_ich_pooled().assign(temperature=40.0),
-                    _ich_pooled().assign(temperature=4.0, value=lambda d: d["value"] * 2)])
+    df = pd.concat(
+        [
+            _ich_pooled().assign(temperature=40.0),
+            _ich_pooled().assign(temperature=4.0, value=lambda d: d["value"] * 2),
+        ]
+    )
     res = S.transport(df, duration=0.5, temperature=40)
     ref = S.regression(_ich_pooled())
     assert res.slope == pytest.approx(ref.slope, rel=1e-12)
@@ -216,11 +223,11 @@ def test_shelf_life_suggestion_ecerto_t_max_rule_by_hand():
     (SE t/mean)^2)/3)) over t = 0:60, which is 1-based, so eCerto shows t_max + 1."""
     res = S.regression(reference("stability_ecerto_si"))
     se, mean = res.se_slope, res.mean
-    mu_c, u_com_rel, k = 0.2337, 0.00035, 2.0          # u_com relative, as in eCerto's table
+    mu_c, u_com_rel, k = 0.2337, 0.00035, 2.0  # u_com relative, as in eCerto's table
     t = np.arange(0, 61)
     u_stab = se * t / mean
-    U3 = k * mu_c * np.sqrt(u_com_rel ** 2 + u_stab ** 2) / 3
-    ecerto_display = int(np.max(np.flatnonzero(u_stab * mean < U3) + 1))     # R's which() is 1-based
+    U3 = k * mu_c * np.sqrt(u_com_rel**2 + u_stab**2) / 3
+    ecerto_display = int(np.max(np.flatnonzero(u_stab * mean < U3) + 1))  # R's which() is 1-based
     sug = S.shelf_life_suggestion(res, u_rest=u_com_rel * mu_c, k=k, certified_value=mu_c)
     assert sug.t_max_ecerto == ecerto_display
     assert sug.t_max == ecerto_display - 1
@@ -257,16 +264,18 @@ def test_arrhenius_recovers_activation_energy_and_time_to_limit_by_hand():
     assert res.k_storage == pytest.approx(-k5, rel=1e-9)
     assert res.time_to_limit == pytest.approx(5.0 / k5, rel=1e-9)
     assert res.extrapolated and any("outside the temperatures fitted" in n for n in res.notes)
-    first = S.arrhenius(df.assign(value=lambda d: 100 * np.exp((d["value"] - 100) / 100)),
-                        order="first", temperatures=[25, 40, 50])
+    first = S.arrhenius(
+        df.assign(value=lambda d: 100 * np.exp((d["value"] - 100) / 100)),
+        order="first",
+        temperatures=[25, 40, 50],
+    )
     assert first.e_a == pytest.approx(Ea, rel=1e-9)
 
 
 def test_arrhenius_linear_on_accelstab_vaccine_storage_inside_range_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RmworkWarning)
-        res = S.arrhenius(reference("stability_arrhenius_vaccine_potency"), storage_temperature=5,
-                          limit=9.0)
+        res = S.arrhenius(reference("stability_arrhenius_vaccine_potency"), storage_temperature=5, limit=9.0)
     assert res.temperatures == (5.0, 25.0, 37.0) and res.direction == -1 and not res.extrapolated
     assert res.k_storage_ci.low < -res.k_storage < res.k_storage_ci.high
     assert res.time_to_limit_conservative < res.time_to_limit
@@ -283,14 +292,18 @@ def test_monitoring_check_erm_application_note_1_by_hand():
 def test_bayesian_trend_propagates_slope_draws_into_u_lts(monkeypatch):
     """Fixed draws stand in for the sampler: u_lts = SD(b1 t_shelf), b0 = a - b1 t_mean."""
     rng = np.random.default_rng(1)
-    draws = {"slope": rng.normal(-2e-5, 5e-6, 4000), "intercept": rng.normal(0.2337, 1e-4, 4000),
-             "sigma": np.abs(rng.normal(8e-4, 5e-5, 4000))}
+    draws = {
+        "slope": rng.normal(-2e-5, 5e-6, 4000),
+        "intercept": rng.normal(0.2337, 1e-4, 4000),
+        "sigma": np.abs(rng.normal(8e-4, 5e-5, 4000)),
+    }
     seen = {}
 
     def linear_trend(time, value, *, seed, settings=None):
         seen.update(time=np.asarray(time), seed=seed)
-        return types.SimpleNamespace(draws=draws, summary={},
-                                     diagnostics=types.SimpleNamespace(passed=False, messages=["R-hat 1.2"]))
+        return types.SimpleNamespace(
+            draws=draws, summary={}, diagnostics=types.SimpleNamespace(passed=False, messages=["R-hat 1.2"])
+        )
 
     fake = types.ModuleType("rmwork.bayes")
     fake.linear_trend = linear_trend
@@ -298,7 +311,7 @@ def test_bayesian_trend_propagates_slope_draws_into_u_lts(monkeypatch):
     monkeypatch.setattr(rmwork, "bayes", fake, raising=False)
     res = S.bayesian_trend(reference("stability_ecerto_si"), shelf_life=60, seed=7)
     ols = S.regression(reference("stability_ecerto_si"), shelf_life=60)
-    assert seen["seed"] == 7 and abs(seen["time"].mean()) < 1e-12        # centred time
+    assert seen["seed"] == 7 and abs(seen["time"].mean()) < 1e-12  # centred time
     assert res.u_lts == pytest.approx(np.std(draws["slope"] * 60, ddof=1), rel=1e-12)
     assert res.intercept_mean == pytest.approx(np.mean(draws["intercept"] - draws["slope"] * ols.time_mean))
     assert res.ratio_u_lts == pytest.approx(res.u_lts / ols.u_lts)
@@ -311,20 +324,21 @@ def test_bayesian_trend_ecerto_si_agrees_with_least_squares_and_is_seeded():
     s(b1) t_shelf (the t-posterior on 50 dof is ~2 % wider; MCMC error ~3 % at ESS >= 400).
     Small settings keep the test fast; the diagnostic gate must pass."""
     settings = {"draws": 500, "tune": 500, "chains": 2}
-    res = S.bayesian_trend(reference("stability_ecerto_si"), shelf_life=60, seed=20261122,
-                           settings=settings)
+    res = S.bayesian_trend(reference("stability_ecerto_si"), shelf_life=60, seed=20261122, settings=settings)
     ols = S.regression(reference("stability_ecerto_si"), shelf_life=60)
     assert res.diagnostics_passed, res.diagnostics_messages
     assert res.slope_mean == pytest.approx(ols.slope, abs=0.2 * ols.se_slope)
     assert 0.93 < res.ratio_u_lts < 1.15
     assert res.credible_excludes_zero and res.slope_ci95.high < 0
-    again = S.bayesian_trend(reference("stability_ecerto_si"), shelf_life=60, seed=20261122,
-                             settings=settings)
+    again = S.bayesian_trend(
+        reference("stability_ecerto_si"), shelf_life=60, seed=20261122, settings=settings
+    )
     assert again.u_lts == res.u_lts
 
 
 # ---------------------------------------------------------------------------------------------
 # bad input: the message is checked
+
 
 def test_regression_rejects_two_time_points_with_one_line_message():
     df = pd.DataFrame({"time": [0, 0, 6, 6], "value": [1.0, 1.1, 1.0, 0.9]})
@@ -373,6 +387,7 @@ def test_shelf_life_prediction_rejects_missing_or_crossed_limits():
 # ---------------------------------------------------------------------------------------------
 # structure
 
+
 def test_by_analyte_splits_and_passes_per_analyte_keywords():
     si = reference("stability_ecerto_si")
     df = pd.concat([si.assign(analyte="Si"), si.assign(analyte="Si2", value=si["value"] * 2)])
@@ -391,22 +406,34 @@ def test_long_term_to_dict_has_contract_keys_and_plain_values():
     d = S.regression(reference("stability_ecerto_si"), shelf_life=60).to_dict()
     assert {"slope", "se_slope", "p_value", "shelf_life", "u_lts"} <= set(d)
     assert not any(k.startswith("_") for k in d)
-    assert isinstance(d["slope"], float) and d["f_lack_of_fit"] is None     # NaN -> None
+    assert isinstance(d["slope"], float) and d["f_lack_of_fit"] is None  # NaN -> None
     assert d["shelf_life"] == 60.0
 
 
 def test_public_functions_cite_a_document_in_the_first_docstring_line():
-    names = ["months_from_dates", "regression", "transport", "isochronous", "shelf_life_prediction",
-             "poolability", "shelf_life_suggestion", "arrhenius", "arrhenius_joint",
-             "monitoring_check", "bayesian_trend"]
+    names = [
+        "months_from_dates",
+        "regression",
+        "transport",
+        "isochronous",
+        "shelf_life_prediction",
+        "poolability",
+        "shelf_life_suggestion",
+        "arrhenius",
+        "arrhenius_joint",
+        "monitoring_check",
+        "bayesian_trend",
+    ]
     for name in names:
         first = getattr(S, name).__doc__.strip().splitlines()[0]
-        assert "(" in first and any(doc in first for doc in ("ISO", "ICH", "ERM", "eCerto", "AccelStab",
-                                                               "Arrhenius")), name
+        assert "(" in first and any(
+            doc in first for doc in ("ISO", "ICH", "ERM", "eCerto", "AccelStab", "Arrhenius")
+        ), name
 
 
 # ---------------------------------------------------------------------------------------------
 # report layer
+
 
 def test_tables_s1_s2_s3_captions_labels_and_values():
     from rmwork.report import stability as R
@@ -417,8 +444,9 @@ def test_tables_s1_s2_s3_captions_labels_and_values():
     assert "Table S1 — Stability" in s1 and "b<sub>1</sub>" in s1 and "-1.959e-05" in s1
     s2 = R.table_s2({"Si": si}, {"Si": tr}, lang="zh").data
     assert "表 S2" in s2 and "长期稳定性不确定度" in s2 and "0.0002843" in s2
-    joint = S.arrhenius_joint(reference("stability_arrhenius_vaccine_potency"), time_below=8,
-                              storage_temperature=5, limit=9.0)
+    joint = S.arrhenius_joint(
+        reference("stability_arrhenius_vaccine_potency"), time_below=8, storage_temperature=5, limit=9.0
+    )
     s3 = R.table_s3(joint).data
     assert "Table S3" in s3 and "39.458" in s3 and "68.583" in s3
     lin = S.arrhenius(reference("stability_arrhenius_vaccine_potency"), storage_temperature=5)
@@ -433,13 +461,18 @@ def test_figures_s1_s2_s3_return_figures_without_pyplot():
     ich = S.regression(_ich_pooled())
     pred = S.shelf_life_prediction(ich, lower=0.5, upper=4.5)
     vac = reference("stability_arrhenius_vaccine_potency")
-    figs = [R.figure_s1(None, ich, prediction=pred),
-            R.figure_s1(reference("stability_ecerto_si"),
-                        S.regression(reference("stability_ecerto_si"), shelf_life=60),
-                        certified_value=0.2337, U=0.002),
-            R.figure_s2(None, ich),
-            R.figure_s3(None, S.arrhenius(vac, storage_temperature=5)),
-            R.figure_s3(vac, S.arrhenius_joint(vac, time_below=8))]
+    figs = [
+        R.figure_s1(None, ich, prediction=pred),
+        R.figure_s1(
+            reference("stability_ecerto_si"),
+            S.regression(reference("stability_ecerto_si"), shelf_life=60),
+            certified_value=0.2337,
+            U=0.002,
+        ),
+        R.figure_s2(None, ich),
+        R.figure_s3(None, S.arrhenius(vac, storage_temperature=5)),
+        R.figure_s3(vac, S.arrhenius_joint(vac, time_below=8)),
+    ]
     assert all(isinstance(f, Figure) for f in figs)
 
 
@@ -453,9 +486,12 @@ def test_zh_figures_s1_s2_s3_carry_chinese_text_drawn_without_missing_glyphs():
     vac = reference("stability_arrhenius_vaccine_potency")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        figs = [R.figure_s1(None, ich, prediction=pred, lang="zh"), R.figure_s2(None, ich, lang="zh"),
-                R.figure_s3(None, S.arrhenius(vac, storage_temperature=5), lang="zh"),
-                R.figure_s3(vac, S.arrhenius_joint(vac, time_below=8), lang="zh")]
+        figs = [
+            R.figure_s1(None, ich, prediction=pred, lang="zh"),
+            R.figure_s2(None, ich, lang="zh"),
+            R.figure_s3(None, S.arrhenius(vac, storage_temperature=5), lang="zh"),
+            R.figure_s3(vac, S.arrhenius_joint(vac, time_below=8), lang="zh"),
+        ]
         for f in figs:
             f.savefig(io.BytesIO(), format="png")
     assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
@@ -479,6 +515,8 @@ def test_stability_statement_en_and_zh_use_the_field_values_and_terms():
     assert all(w in zh for w in ("长期稳定性", "斜率", "截距", "有效期"))
     tr = R.stability_statement(S.transport(_ich_pooled(), 0.5), lang="zh")
     assert "运输稳定性" in tr
-    acc = R.stability_statement(S.arrhenius(reference("stability_arrhenius_vaccine_potency"),
-                                            storage_temperature=5, limit=9.0), lang="zh")
+    acc = R.stability_statement(
+        S.arrhenius(reference("stability_arrhenius_vaccine_potency"), storage_temperature=5, limit=9.0),
+        lang="zh",
+    )
     assert "加速稳定性" in acc

@@ -5,12 +5,11 @@ Norris (a straight line) as the worked cases."""
 
 import itertools
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import re
-
 import pytest
 from scipy import stats
 
@@ -154,7 +153,9 @@ def test_regression_exclude_a_time_with_its_reason_and_refuse_a_time_not_in_the_
     t_last = float(g["time"].max())
     res = S.regression(g, exclude={t_last: "unit opened before measurement (lab log 7)"})
     assert res.n_points == len(g) - 1
-    assert res.excluded == (f"t = {t_last:.6g} months, value 377: unit opened before measurement (lab log 7)",)
+    assert res.excluded == (
+        f"t = {t_last:.6g} months, value 377: unit opened before measurement (lab log 7)",
+    )
     with pytest.raises(InputError, match=r"no result at time 999 months to exclude"):
         S.regression(g, exclude={999.0: "typo"})
 
@@ -170,8 +171,10 @@ def _lot(tmp_path, long_term: str) -> Path:
 
 
 def test_workbook_reads_time_max_per_analyte_and_excludes_by_date(tmp_path):
-    lt = ("long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24, "
-          "time_max: {Y: 78}, exclude: [{analyte: X, date: 2011-04-06, reason: 'vial cracked (log 12)'}]}")
+    lt = (
+        "long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24, "
+        "time_max: {Y: 78}, exclude: [{analyte: X, date: 2011-04-06, reason: 'vial cracked (log 12)'}]}"
+    )
     studies = workbook.open(_lot(tmp_path, lt)).stability()
     x, y = studies["X"].long_term, studies["Y"].long_term
     assert y.adequacy.adequate and y.adequacy.time_max == 78 and y.n_points == 46
@@ -179,16 +182,20 @@ def test_workbook_reads_time_max_per_analyte_and_excludes_by_date(tmp_path):
 
 
 def test_workbook_refuses_an_exclusion_that_matches_no_result_naming_the_key(tmp_path):
-    lt = ("long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24, "
-          "exclude: [{analyte: Y, date: 2019-01-01, reason: 'no such run'}]}")
+    lt = (
+        "long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24, "
+        "exclude: [{analyte: Y, date: 2019-01-01, reason: 'no such run'}]}"
+    )
     with pytest.raises(InputError, match=r"stability\.long_term\.exclude") as err:
         workbook.open(_lot(tmp_path, lt)).stability()
     assert "analyte 'Y' has no result at date 2019-01-01" in str(err.value)
 
 
 def test_lot_refuses_a_time_max_that_is_not_positive(tmp_path):
-    lt = ("long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24, "
-          "time_max: {Y: -5}}")
+    lt = (
+        "long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24, "
+        "time_max: {Y: -5}}"
+    )
     with pytest.raises(InputError, match="time_max must be a positive number of months"):
         workbook.open(_lot(tmp_path, lt))
 
@@ -197,8 +204,10 @@ def test_workbook_stability_without_sensitivity_runs_no_bayesian_fit(tmp_path, m
     """What validate needs: every classical stability fit (and its input checks), no sampler."""
     calls = []
     monkeypatch.setattr(workbook.Workbook, "_sensitivity", lambda self, *a: calls.append(a))
-    lt = ("long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24}\n"
-          "  bayes: true")
+    lt = (
+        "long_term: {data: " + f"{ROOT}/data/RM-DEMO-CRM001/stability.csv" + ", shelf_life: 24}\n"
+        "  bayes: true"
+    )
     wb = workbook.open(_lot(tmp_path, lt))
     assert set(wb.stability(sensitivity=False)) == {"X", "Y"} and calls == []
     wb.stability()

@@ -23,8 +23,7 @@ CITES = re.compile(r"\([^)]*(ISO|JJF|ICH|eCerto|AccelStab|ERM|Arrhenius|Swed|Dur
 
 
 def _submodules():
-    return [importlib.import_module(f"rmwork.stability.{m.name}")
-            for m in pkgutil.iter_modules(S.__path__)]
+    return [importlib.import_module(f"rmwork.stability.{m.name}") for m in pkgutil.iter_modules(S.__path__)]
 
 
 @pytest.mark.parametrize("name", FORMER_PUBLIC)

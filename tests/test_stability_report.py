@@ -92,8 +92,14 @@ def test_results_tables_carry_the_unit_in_the_header():
     assert "k<sub>T</sub> / (%·month<sup>-1</sup>)" in s3
     s3j = R.table_s3(S.arrhenius_joint(vac, time_below=8, storage_temperature=5, limit=9.0)).data
     assert "c0 / %" in s3j and "time to 9 % / month" in s3j
-    iso_df = pd.DataFrame({"time": [0.0, 3, 6, 9, 0, 0], "value": [10, 9.9, 9.8, 9.7, 10, 10.01],
-                           "temperature": [40.0] * 4 + [-20.0] * 2, "unit_of_measure": "mg/kg"})
+    iso_df = pd.DataFrame(
+        {
+            "time": [0.0, 3, 6, 9, 0, 0],
+            "value": [10, 9.9, 9.8, 9.7, 10, 10.01],
+            "temperature": [40.0] * 4 + [-20.0] * 2,
+            "unit_of_measure": "mg/kg",
+        }
+    )
     s4 = R.table_s4(S.isochronous(iso_df, -20.0, shelf_life=24)).data
     assert "u<sub>lts</sub> / mg/kg" in s4 and "Table S4" in s4
     s5 = R.table_s5(S.monitoring_check(10.0, 0.05, [10.02, 10.5], 0.03), "mg/kg").data
@@ -101,40 +107,76 @@ def test_results_tables_carry_the_unit_in_the_header():
 
 
 # ASCII allowed in a zh stability section: symbols, units, method and document names, numbers
-_ALLOWED = {"ISO", "Guide", "JJF", "eCerto", "exp", "mol", "crit", "lts", "sts", "rel", "max", "shelf",
-            "ccm", "ERM", "Application", "Note"}
+_ALLOWED = {
+    "ISO",
+    "Guide",
+    "JJF",
+    "eCerto",
+    "exp",
+    "mol",
+    "crit",
+    "lts",
+    "sts",
+    "rel",
+    "max",
+    "shelf",
+    "ccm",
+    "ERM",
+    "Application",
+    "Note",
+}
 
 
 def _zh_section() -> list[str]:
     y, x = crm001("Y"), crm001("X")
     lt = S.regression(y, shelf_life=24)
     win = S.regression(y, shelf_life=24, time_max=78, exclude={0.0: "瓶盖松动（实验记录 3）"})
-    tr = S.transport(pd.DataFrame({"time": [0, 0.25, 0.5, 0.75, 1.0, 2.0],
-                                   "value": [10, 10.01, 9.99, 10.0, 10.02, 9.9]}), 3.0, time_max=1.0)
+    tr = S.transport(
+        pd.DataFrame({"time": [0, 0.25, 0.5, 0.75, 1.0, 2.0], "value": [10, 10.01, 9.99, 10.0, 10.02, 9.9]}),
+        3.0,
+        time_max=1.0,
+    )
     vac = reference("stability_arrhenius_vaccine_potency")
     lin = S.arrhenius(vac, storage_temperature=5, limit=9.0)
     joint = S.arrhenius_joint(vac, time_below=8, storage_temperature=5, limit=9.0)
     pred = S.shelf_life_prediction(lt, 540.0, 10.0)
     mon = S.monitoring_check(10.0, 0.05, [10.02, 10.5], 0.03)
-    iso_df = pd.concat([pd.DataFrame({"time": [0.0, 3, 6, 9, 12], "value": [10, 9.9, 9.8, 9.7, 9.6],
-                                      "temperature": 40.0}),
-                        pd.DataFrame({"time": [0.0, 0, 0], "value": [10.0, 10.01, 9.99], "temperature": -20.0})])
+    iso_df = pd.concat(
+        [
+            pd.DataFrame(
+                {"time": [0.0, 3, 6, 9, 12], "value": [10, 9.9, 9.8, 9.7, 9.6], "temperature": 40.0}
+            ),
+            pd.DataFrame({"time": [0.0, 0, 0], "value": [10.0, 10.01, 9.99], "temperature": -20.0}),
+        ]
+    )
     iso = S.isochronous(iso_df.assign(unit_of_measure="mg/kg"), -20.0, shelf_life=24)
-    parts = [R.table_s1({"Y": lt, "X": S.regression(x, shelf_life=24)}, "zh").data,
-             R.table_s4(iso, "zh").data, R.table_s5(mon, "mg/kg", "zh").data,
-             R.table_s2({"Y": lt}, {"Y": tr}, {"Y": pred}, lang="zh").data,
-             R.table_s3(lin, "zh").data, R.table_s3(joint, "zh").data,
-             R.table_s6({"Y": lt, "Yw": win, "T": tr}, "zh").data]
+    parts = [
+        R.table_s1({"Y": lt, "X": S.regression(x, shelf_life=24)}, "zh").data,
+        R.table_s4(iso, "zh").data,
+        R.table_s5(mon, "mg/kg", "zh").data,
+        R.table_s2({"Y": lt}, {"Y": tr}, {"Y": pred}, lang="zh").data,
+        R.table_s3(lin, "zh").data,
+        R.table_s3(joint, "zh").data,
+        R.table_s6({"Y": lt, "Yw": win, "T": tr}, "zh").data,
+    ]
     for r in (lt, win, tr):
         parts.append(R.stability_statement(r, "zh", prediction=pred if r is lt else None))
         parts.append(R.adequacy_block(r, "zh").data)
-    parts += [R.stability_statement(lin, "zh"), R.stability_statement(joint, "zh"), R.stability_statement(iso, "zh"),
-              R.stability_statement(mon, "zh")]
+    parts += [
+        R.stability_statement(lin, "zh"),
+        R.stability_statement(joint, "zh"),
+        R.stability_statement(iso, "zh"),
+        R.stability_statement(mon, "zh"),
+    ]
     for r in (lt, win, tr, lin, joint, pred, mon, iso):
         parts += [R.note_text(n, "zh") for n in r.notes]
-    for fig in (R.figure_s1(y, lt, prediction=pred, lang="zh"), R.figure_s2(y, lt, lang="zh"),
-                R.figure_s1(y, win, lang="zh"), R.figure_s3(None, lin, lang="zh"),
-                R.figure_s3(vac, joint, lang="zh")):
+    for fig in (
+        R.figure_s1(y, lt, prediction=pred, lang="zh"),
+        R.figure_s2(y, lt, lang="zh"),
+        R.figure_s1(y, win, lang="zh"),
+        R.figure_s3(None, lin, lang="zh"),
+        R.figure_s3(vac, joint, lang="zh"),
+    ):
         ax = fig.axes[0]
         parts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
         parts += [t.get_text() for t in ax.get_legend().get_texts()]
@@ -145,7 +187,7 @@ def test_zh_stability_section_has_no_english_words():
     words = set()
     parts = _zh_section()
     assert sum("\u4e00" <= c <= "\u9fff" for p in parts for c in p) > 800
-    assert any("各时间点均无重复测量结果" in p for p in parts)      # a translated note
+    assert any("各时间点均无重复测量结果" in p for p in parts)  # a translated note
     for p in parts:
         words |= set(re.findall(r"[A-Za-z]{3,}", _text(p)))
     assert words <= _ALLOWED, sorted(words - _ALLOWED)
@@ -164,4 +206,7 @@ def test_stability_prose_has_no_code_words():
     texts += list(S.arrhenius(vac, limit=9.0).notes) + list(S.arrhenius_joint(vac, limit=9.0).notes)
     for t in texts:
         assert "()" not in t, t
-        assert set(re.findall(r"\b[a-z]+_[a-z_]+\b", t)) <= {s.lower() for s in _SYMBOLS} | {"u_lts", "t_shelf"}, t
+        assert set(re.findall(r"\b[a-z]+_[a-z_]+\b", t)) <= {s.lower() for s in _SYMBOLS} | {
+            "u_lts",
+            "t_shelf",
+        }, t

@@ -7,13 +7,12 @@ import types
 
 import numpy as np
 import pytest
+from test_workbook import lot  # noqa: F401 - the workbook test lot (long-term, isochronous, transport)
 
 import rmwork
 from rmwork import stability as S
 from rmwork import workbook
 from rmwork.stability import StabilityStudy
-
-from test_workbook import lot  # noqa: F401 - the workbook test lot (long-term, isochronous, transport)
 
 
 def test_workbook_stability_returns_a_study_per_analyte_whose_dict_is_the_results_json_entry(lot):  # noqa: F811
@@ -61,16 +60,22 @@ def test_stability_study_attaches_monitoring_once_and_only_the_right_type():
 def test_workbook_attaches_the_bayesian_sensitivity_fit_to_the_study(lot, monkeypatch):  # noqa: F811
     """Fixed draws stand in for the sampler; the fit lands on study.bayes and in to_dict()."""
     rng = np.random.default_rng(3)
-    draws = {"slope": rng.normal(0.0, 1e-3, 2000), "intercept": rng.normal(10, 0.01, 2000),
-             "sigma": np.abs(rng.normal(0.02, 1e-3, 2000))}
+    draws = {
+        "slope": rng.normal(0.0, 1e-3, 2000),
+        "intercept": rng.normal(10, 0.01, 2000),
+        "sigma": np.abs(rng.normal(0.02, 1e-3, 2000)),
+    }
     fake = types.ModuleType("rmwork.bayes")
     fake.linear_trend = lambda t, y, *, seed, settings=None: types.SimpleNamespace(
-        draws=draws, summary={}, diagnostics=types.SimpleNamespace(passed=True, messages=[]))
+        draws=draws, summary={}, diagnostics=types.SimpleNamespace(passed=True, messages=[])
+    )
     monkeypatch.setitem(sys.modules, "rmwork.bayes", fake)
     monkeypatch.setattr(rmwork, "bayes", fake, raising=False)
     monkeypatch.setattr(workbook.Workbook, "_sensitivity", lambda self, s, k, fit, attach: attach(fit()))
     text = lot.read_text().replace("stability:\n", "stability:\n  bayes: true\n")
-    text = text.replace("shelf_life: 24, unit_of_measure: mg/kg}", "shelf_life: 24, unit_of_measure: mg/kg, time_max: 24}", 1)
+    text = text.replace(
+        "shelf_life: 24, unit_of_measure: mg/kg}", "shelf_life: 24, unit_of_measure: mg/kg, time_max: 24}", 1
+    )
     lot.write_text(text)
     st = workbook.open(lot).stability()["A"]
     assert isinstance(st.bayes, S.BayesianTrendResult)

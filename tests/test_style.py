@@ -6,7 +6,6 @@ import inspect
 import re
 import subprocess
 import sys
-
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,33 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rmwork"
 EXECUTION = {"papermill", "nbclient", "jupyter_client", "multiprocessing"}
 HEAVY = ("matplotlib", "pymc", "pytensor", "nutpie", "arviz", "arviz_stats", "numba")
 
-COMPUTE = ["homogeneity", "stability", "characterization", "outliers", "robust", "certificate", "drmd",
-           "bayes.models", "bayes.diagnostics"]
+COMPUTE = [
+    "homogeneity",
+    "stability",
+    "characterization",
+    "outliers",
+    "robust",
+    "certificate",
+    "drmd",
+    "bayes.models",
+    "bayes.diagnostics",
+]
 # helpers that implement no procedure of a standard
-UTILITIES = {"conclusion", "unit_means", "by_analyte", "cache_info", "clear_cache", "config_hash", "make_fit",
-             "structure"}
-CITES = re.compile(r"\([^)]*(ISO|JJF|GUM|JCGM|NIST|eCerto|Koepke|Guide|ICH|CIPM|DIN|GB/T|Vehtari|NICOB|"
-                   r"DRMD|Linsinger|AccelStab|ERM|W3C|Grubbs|Dixon|Cochran|Mandel|Scheff|DerSimonian|Paule|"
-                   r"Welch|STYLE)")
+UTILITIES = {
+    "conclusion",
+    "unit_means",
+    "by_analyte",
+    "cache_info",
+    "clear_cache",
+    "config_hash",
+    "make_fit",
+    "structure",
+}
+CITES = re.compile(
+    r"\([^)]*(ISO|JJF|GUM|JCGM|NIST|eCerto|Koepke|Guide|ICH|CIPM|DIN|GB/T|Vehtari|NICOB|"
+    r"DRMD|Linsinger|AccelStab|ERM|W3C|Grubbs|Dixon|Cochran|Mandel|Scheff|DerSimonian|Paule|"
+    r"Welch|STYLE)"
+)
 
 
 def public_functions():
@@ -33,7 +51,9 @@ def public_functions():
                 yield f"{m}.{name}", f
 
 
-@pytest.mark.parametrize("name, func", list(public_functions()), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    "name, func", list(public_functions()), ids=lambda x: x if isinstance(x, str) else ""
+)
 def test_public_function_docstring_cites_its_source(name, func):
     first = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
     assert CITES.search(first), f"{name}: first docstring line cites no document: {first!r}"
@@ -56,7 +76,7 @@ def _imports(path: Path) -> set[str]:
             base = node.module or ""
             if node.level:
                 parts = package.split(".")
-                base = ".".join(parts[:len(parts) - node.level + 1] + ([node.module] if node.module else []))
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
             out |= {base} | {f"{base}.{a.name}" for a in node.names}
     return out
 
@@ -81,7 +101,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(v)
         for w in sorted(graph[v]):
             if state.get(w) == 1:
-                return stack[stack.index(w):] + [w]
+                return stack[stack.index(w) :] + [w]
             if w not in state and (found := visit(w)):
                 return found
         stack.pop()
@@ -118,13 +138,17 @@ def test_import_hygiene_execution_layer_apart_no_cycles_and_cheap_statistics():
             offenders.append(f"{name}: {', '.join(bad)}")
     assert offenders == []
     assert _cycle(_graph()) is None
-    code = ("import sys; import " + ", ".join(f"rmwork.{m}" for m in COMPUTE) + ", rmwork.bayes, rmwork.workbook\n"
-            f"bad = [m for m in {HEAVY!r} if m in sys.modules]\n"
-            "assert not bad, f'imported {bad}'\n"
-            "from rmwork.report import stability as R\n"
-            "from rmwork.testing import reference\n"
-            "R.figure_s2(None, rmwork.stability.regression(reference('stability_nist_norris')))\n"
-            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n")
+    code = (
+        "import sys; import "
+        + ", ".join(f"rmwork.{m}" for m in COMPUTE)
+        + ", rmwork.bayes, rmwork.workbook\n"
+        f"bad = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "assert not bad, f'imported {bad}'\n"
+        "from rmwork.report import stability as R\n"
+        "from rmwork.testing import reference\n"
+        "R.figure_s2(None, rmwork.stability.regression(reference('stability_nist_norris')))\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -143,8 +167,12 @@ def _result_classes():
             continue
         mod = importlib.import_module(info.name)
         for name, cls in inspect.getmembers(mod, inspect.isclass):
-            if (issubclass(cls, Result) and cls is not Result and cls.__module__ == mod.__name__
-                    and not name.startswith("_")):
+            if (
+                issubclass(cls, Result)
+                and cls is not Result
+                and cls.__module__ == mod.__name__
+                and not name.startswith("_")
+            ):
                 found[name] = cls
     return found
 
@@ -155,7 +183,7 @@ def test_every_result_class_is_reexported_from_rmwork_results():
     from rmwork import results
 
     classes = _result_classes()
-    assert {"HomogeneityResult", "ConsensusResult", "BayesFit"} <= set(classes)   # the walk works
+    assert {"HomogeneityResult", "ConsensusResult", "BayesFit"} <= set(classes)  # the walk works
     missing = sorted(n for n, cls in classes.items() if getattr(results, n, None) is not cls)
     assert missing == [], f"not re-exported from rmwork.results: {missing}"
     for name, cls in classes.items():

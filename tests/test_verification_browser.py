@@ -20,34 +20,50 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS, open_report, rmwork_cmd  # noq
 from test_verification import _fake_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = {"RM-DEMO-PT01": ("Proficiency", "Homogeneity", "Youden"), "RM-DEMO-PT01-ZH": ("能力", "满意", "Youden"),
-         "RM-DEMO-CRM001-V01": ("Verification", "agrees", "differs")}
+WORDS = {
+    "RM-DEMO-PT01": ("Proficiency", "Homogeneity", "Youden"),
+    "RM-DEMO-PT01-ZH": ("能力", "满意", "Youden"),
+    "RM-DEMO-CRM001-V01": ("Verification", "agrees", "differs"),
+}
 
 
 def _variants(tmp: Path) -> dict[str, Path]:
     pt = (ROOT / "parameters" / "RM-DEMO-PT01.yaml").read_text(encoding="utf-8")
     pt = pt.replace("../data/", f"{ROOT}/data/")
     zh = tmp / "RM-DEMO-PT01-ZH.yaml"
-    zh.write_text(pt.replace("lot: RM-DEMO-PT01", "lot: RM-DEMO-PT01-ZH").replace("language: en", "language: zh"),
-                  encoding="utf-8")
-    cert = _fake_report(tmp / "certified" / "RM-DEMO-CRM001", {"X": (0.0048, 0.0020, 1.96, "mg/L"),
-                                                                "Y": (534, 15, 2.03, "ccm3"),
-                                                                "Z": (1.26, 0.05, 1.96, "U")})
+    zh.write_text(
+        pt.replace("lot: RM-DEMO-PT01", "lot: RM-DEMO-PT01-ZH").replace("language: en", "language: zh"),
+        encoding="utf-8",
+    )
+    cert = _fake_report(
+        tmp / "certified" / "RM-DEMO-CRM001",
+        {"X": (0.0048, 0.0020, 1.96, "mg/L"), "Y": (534, 15, 2.03, "ccm3"), "Z": (1.26, 0.05, 1.96, "U")},
+    )
     v = (ROOT / "parameters" / "RM-DEMO-CRM001-V01.yaml").read_text(encoding="utf-8")
     v = v.replace("../data/", f"{ROOT}/data/").replace("../reports/RM-DEMO-CRM001", str(cert))
     vf = tmp / "RM-DEMO-CRM001-V01.yaml"
     vf.write_text(v, encoding="utf-8")
-    return {"RM-DEMO-PT01": ROOT / "parameters" / "RM-DEMO-PT01.yaml", "RM-DEMO-PT01-ZH": zh,
-            "RM-DEMO-CRM001-V01": vf}
+    return {
+        "RM-DEMO-PT01": ROOT / "parameters" / "RM-DEMO-PT01.yaml",
+        "RM-DEMO-PT01-ZH": zh,
+        "RM-DEMO-CRM001-V01": vf,
+    }
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("vbrowser")
     out = tmp / "reports"
-    procs = {lot: subprocess.Popen([*rmwork_cmd(), "run", str(f), "--out", str(out)], cwd=ROOT,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for lot, f in _variants(tmp).items()}
+    procs = {
+        lot: subprocess.Popen(
+            [*rmwork_cmd(), "run", str(f), "--out", str(out)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for lot, f in _variants(tmp).items()
+    }
     res = {}
     for lot, p in procs.items():
         text, _ = p.communicate(timeout=900)

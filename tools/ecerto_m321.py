@@ -23,8 +23,15 @@ for f in sorted(src.glob("Ergebnisblatt_BAM-M321_*_m.xlsx")):
         for rep, c in enumerate(range(2, 8), start=1):
             v = sheet.iloc[r, c]
             if pd.notna(v):
-                rows.append({"analyte": analyte, "lab": lab, "replicate": rep, "value": float(v),
-                             "unit_of_measure": "% (m/m)"})
+                rows.append(
+                    {
+                        "analyte": analyte,
+                        "lab": lab,
+                        "replicate": rep,
+                        "value": float(v),
+                        "unit_of_measure": "% (m/m)",
+                    }
+                )
 out = pd.DataFrame(rows)
 out.to_csv(dst, index=False)
 print(out.groupby(["analyte"])["lab"].nunique())

@@ -21,48 +21,82 @@ def code(text, *tags):
 
 
 cells = [
-    md("# Certification report of one production lot\n\n"
-       "Runs every study the lot's parameter file names (ISO Guide 35:2017, JJF 1343-2022) and "
-       "writes `results.json`. Run it top to bottom in JupyterLab (it defaults to a shipped demo lot) "
-       "or through `rmwork run parameters/<lot>.yaml`, which injects the parameters below."),
-    code('lot_file: str = "../parameters/RM-DEMO-CRM001.yaml"  # lot parameter file, validated by rmwork.params\n'
-         'output_dir: str = ""  # folder for results.json, not written when empty', "parameters"),
-    code("import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity, rmwork.report.sections, rmwork.report.summary\n"
-         "wb = rmwork.workbook.open(lot_file)\n"
-         "display(rmwork.report.lot.header(wb))\n"
-         "summary = rmwork.report.summary.Summary(wb.language).show()  # filled at the end, shown first\n"
-         "display(rmwork.report.lot.parameters(wb), rmwork.report.lot.data_as_read(wb, output_dir))"),
-    md("## 1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B\n"
-       "One-way ANOVA per analyte; u_bb = max(s_bb, u*_bb). Look at Table H1 and the unit-mean figure."),
-    code('display(rmwork.report.lot.section(wb, "homogeneity"))\n'
-         "hom = wb.homogeneity()\n"
-         "rmwork.report.homogeneity.show(hom, wb.homogeneity_data(), wb.language, wb)", "nbval-ignore-output"),
-    md("## 2 Stability — ISO Guide 35:2017, clause 8 and B.3\n"
-       "Regression of value on time per analyte; u_lts = s(b1)·t_shelf; transport and accelerated studies."),
-    code('display(rmwork.report.lot.section(wb, "stability"))\n'
-         "stab = wb.stability()\n"
-         "rmwork.report.sections.show_stability(wb, stab)", "nbval-ignore-output"),
-    md("## 3 Characterization — ISO Guide 35:2017, clause 9\n"
-       "Lab summary, advisory screening, the chosen estimator beside the others, degrees of equivalence."),
-    code('display(rmwork.report.lot.section(wb, "characterization"))\n'
-         "char = wb.characterization()\n"
-         "rmwork.report.sections.show_characterization(wb, char)", "nbval-ignore-output"),
-    md("## 4 Uncertainty budget and certificate\n"
-       "u_CRM from the studies, k from Welch–Satterthwaite, rounding, reviewer checks, validity, DRMD."),
-    code('display(rmwork.report.lot.section(wb, "certificate"))\n'
-         "cert = wb.certificate()\n"
-         "rmwork.report.sections.show_certificate(wb, cert, output_dir)", "nbval-ignore-output"),
+    md(
+        "# Certification report of one production lot\n\n"
+        "Runs every study the lot's parameter file names (ISO Guide 35:2017, JJF 1343-2022) and "
+        "writes `results.json`. Run it top to bottom in JupyterLab (it defaults to a shipped demo lot) "
+        "or through `rmwork run parameters/<lot>.yaml`, which injects the parameters below."
+    ),
+    code(
+        'lot_file: str = "../parameters/RM-DEMO-CRM001.yaml"  # lot parameter file, validated by rmwork.params\n'
+        'output_dir: str = ""  # folder for results.json, not written when empty',
+        "parameters",
+    ),
+    code(
+        "import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity, rmwork.report.sections, rmwork.report.summary\n"
+        "wb = rmwork.workbook.open(lot_file)\n"
+        "display(rmwork.report.lot.header(wb))\n"
+        "summary = rmwork.report.summary.Summary(wb.language).show()  # filled at the end, shown first\n"
+        "display(rmwork.report.lot.parameters(wb), rmwork.report.lot.data_as_read(wb, output_dir))"
+    ),
+    md(
+        "## 1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B\n"
+        "One-way ANOVA per analyte; u_bb = max(s_bb, u*_bb). Look at Table H1 and the unit-mean figure."
+    ),
+    code(
+        'display(rmwork.report.lot.section(wb, "homogeneity"))\n'
+        "hom = wb.homogeneity()\n"
+        "rmwork.report.homogeneity.show(hom, wb.homogeneity_data(), wb.language, wb)",
+        "nbval-ignore-output",
+    ),
+    md(
+        "## 2 Stability — ISO Guide 35:2017, clause 8 and B.3\n"
+        "Regression of value on time per analyte; u_lts = s(b1)·t_shelf; transport and accelerated studies."
+    ),
+    code(
+        'display(rmwork.report.lot.section(wb, "stability"))\n'
+        "stab = wb.stability()\n"
+        "rmwork.report.sections.show_stability(wb, stab)",
+        "nbval-ignore-output",
+    ),
+    md(
+        "## 3 Characterization — ISO Guide 35:2017, clause 9\n"
+        "Lab summary, advisory screening, the chosen estimator beside the others, degrees of equivalence."
+    ),
+    code(
+        'display(rmwork.report.lot.section(wb, "characterization"))\n'
+        "char = wb.characterization()\n"
+        "rmwork.report.sections.show_characterization(wb, char)",
+        "nbval-ignore-output",
+    ),
+    md(
+        "## 4 Uncertainty budget and certificate\n"
+        "u_CRM from the studies, k from Welch–Satterthwaite, rounding, reviewer checks, validity, DRMD."
+    ),
+    code(
+        'display(rmwork.report.lot.section(wb, "certificate"))\n'
+        "cert = wb.certificate()\n"
+        "rmwork.report.sections.show_certificate(wb, cert, output_dir)",
+        "nbval-ignore-output",
+    ),
     md("## 5 Provenance\nInput hashes, versions, seed; then results.json is written."),
-    code('display(rmwork.report.lot.section(wb, "provenance"), rmwork.report.lot.provenance_table(wb))\n'
-         "results = wb.record(output_dir)\n"
-         "summary.fill(results)", "nbval-ignore-output"),
+    code(
+        'display(rmwork.report.lot.section(wb, "provenance"), rmwork.report.lot.provenance_table(wb))\n'
+        "results = wb.record(output_dir)\n"
+        "summary.fill(results)",
+        "nbval-ignore-output",
+    ),
 ]
 
 for i, cell in enumerate(cells):
-    cell.id = f"cell-{i:02d}"    # fixed ids: the same cell list gives the same notebook bytes (its hash)
-nb = new_notebook(cells=cells, metadata={
-    "kernelspec": {"name": "rmwork", "display_name": "rmwork (Python 3.12)", "language": "python"},
-    "language_info": {"name": "python"}})
+    cell.id = f"cell-{i:02d}"  # fixed ids: the same cell list gives the same notebook bytes (its hash)
+nb = new_notebook(
+    cells=cells,
+    metadata={
+        "kernelspec": {"name": "rmwork", "display_name": "rmwork (Python 3.12)", "language": "python"},
+        "language_info": {"name": "python"},
+    },
+)
 out = Path(__file__).resolve().parent.parent / "notebooks" / "certification_report.ipynb"
 nbformat.write(nb, str(out))
 print(out)

@@ -14,7 +14,7 @@ rng = np.random.default_rng(20261201)
 out = Path(__file__).resolve().parent.parent / "data" / "RM-DEMO-PT01"
 out.mkdir(parents=True, exist_ok=True)
 true = {"A": 0.250, "B": 0.310}
-bias = {"P05": 0.55, "P12": -0.85, "P09": 0.12}        # relative biases of three participants
+bias = {"P05": 0.55, "P12": -0.85, "P09": 0.12}  # relative biases of three participants
 rows = ["participant,item,value,u,k"]
 for i in range(1, 17):
     code = f"P{i:02d}"
@@ -25,7 +25,7 @@ for i in range(1, 17):
         v = x * (1 + lab_effect + rng.normal(0, 0.03))
         rows.append(f"{code},{item},{v:.4f},{x * u_rel:.4f},{k:g}")
 (out / "participants.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-rows = ["analyte,group,unit,replicate,value"]   # group: the PT item studied
+rows = ["analyte,group,unit,replicate,value"]  # group: the PT item studied
 for unit in range(1, 11):
     m = true["A"] + rng.normal(0, 0.002)
     for rep in (1, 2):

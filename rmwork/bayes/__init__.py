@@ -14,12 +14,41 @@ of start-up); they are imported by the first fit.
 """
 
 from .diagnostics import ESS_BULK_MIN, ESS_TAIL_MIN, MAX_DIVERGENT, RHAT_MAX, Diagnostics, diagnose
-from .models import (EFFECTS, HierarchicalFit, RandomEffectsFit, TrendFit, build_hierarchical,
-                     build_linear_trend, build_random_effects, hierarchical, linear_trend, random_effects)
+from .models import (
+    EFFECTS,
+    HierarchicalFit,
+    RandomEffectsFit,
+    TrendFit,
+    build_hierarchical,
+    build_linear_trend,
+    build_random_effects,
+    hierarchical,
+    linear_trend,
+    random_effects,
+)
 from .sampling import BayesFit, SamplerSettings, cache_info, clear_cache, config_hash, sample
 
-__all__ = ["hierarchical", "random_effects", "linear_trend", "diagnose", "sample", "BayesFit",
-           "HierarchicalFit", "RandomEffectsFit", "TrendFit", "SamplerSettings", "Diagnostics",
-           "build_hierarchical", "build_random_effects", "build_linear_trend", "config_hash",
-           "cache_info", "clear_cache", "EFFECTS", "RHAT_MAX", "ESS_BULK_MIN", "ESS_TAIL_MIN",
-           "MAX_DIVERGENT"]
+__all__ = [
+    "hierarchical",
+    "random_effects",
+    "linear_trend",
+    "diagnose",
+    "sample",
+    "BayesFit",
+    "HierarchicalFit",
+    "RandomEffectsFit",
+    "TrendFit",
+    "SamplerSettings",
+    "Diagnostics",
+    "build_hierarchical",
+    "build_random_effects",
+    "build_linear_trend",
+    "config_hash",
+    "cache_info",
+    "clear_cache",
+    "EFFECTS",
+    "RHAT_MAX",
+    "ESS_BULK_MIN",
+    "ESS_TAIL_MIN",
+    "MAX_DIVERGENT",
+]

@@ -11,8 +11,9 @@ mean), never from ArviZ's display defaults (PITFALLS.md).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -37,14 +38,14 @@ class Diagnostics(Result):
     """
 
     passed: bool
-    rhat_max: float             # largest rank-normalised split R-hat observed
-    ess_bulk_min: float         # smallest bulk ESS observed
-    ess_tail_min: float         # smallest tail ESS observed
-    n_divergent: int            # divergent transitions after tuning, all chains
-    n_draws: int                # draws after tuning, all chains
+    rhat_max: float  # largest rank-normalised split R-hat observed
+    ess_bulk_min: float  # smallest bulk ESS observed
+    ess_tail_min: float  # smallest tail ESS observed
+    n_divergent: int  # divergent transitions after tuning, all chains
+    n_draws: int  # draws after tuning, all chains
     n_chains: int
     thresholds: Mapping[str, float]
-    table: Mapping[str, Mapping[str, float]]   # parameter -> rhat, ess_bulk, ess_tail
+    table: Mapping[str, Mapping[str, float]]  # parameter -> rhat, ess_bulk, ess_tail
     messages: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -111,8 +112,9 @@ def chain_stats(ary: np.ndarray) -> dict[str, float]:
     return {
         "rhat": float(st.rhat(ary, chain_axis=0, draw_axis=1, method="rank")),
         "ess_bulk": float(st.ess(ary, chain_axis=0, draw_axis=1, method="bulk", relative=False)),
-        "ess_tail": float(st.ess(ary, chain_axis=0, draw_axis=1, method="tail", relative=False,
-                                 prob=TAIL_PROB)),
+        "ess_tail": float(
+            st.ess(ary, chain_axis=0, draw_axis=1, method="tail", relative=False, prob=TAIL_PROB)
+        ),
         "mcse_mean": float(st.mcse(ary, chain_axis=0, draw_axis=1, method="mean")),
     }
 
@@ -139,9 +141,17 @@ def _from_idata(idata, var_names=None) -> tuple[dict[str, np.ndarray], np.ndarra
 # ---------------------------------------------------------------------------------------------
 # the gate
 
-def diagnose(fit_or_idata, *, rhat_max: float = RHAT_MAX, ess_bulk_min: float = ESS_BULK_MIN,
-             ess_tail_min: float = ESS_TAIL_MIN, max_divergent: int = MAX_DIVERGENT,
-             label: str | None = None, warn: bool = True) -> Diagnostics:
+
+def diagnose(
+    fit_or_idata,
+    *,
+    rhat_max: float = RHAT_MAX,
+    ess_bulk_min: float = ESS_BULK_MIN,
+    ess_tail_min: float = ESS_TAIL_MIN,
+    max_divergent: int = MAX_DIVERGENT,
+    label: str | None = None,
+    warn: bool = True,
+) -> Diagnostics:
     """Apply the convergence gate to an MCMC fit (Vehtari et al. 2021, Bayesian Anal. 16, 667).
 
     Checks every gated parameter for rank-normalised split R-hat <= ``rhat_max``, bulk and tail
@@ -186,8 +196,12 @@ def diagnose(fit_or_idata, *, rhat_max: float = RHAT_MAX, ess_bulk_min: float = 
     .. [2] M. Betancourt, "A conceptual introduction to Hamiltonian Monte Carlo",
            arXiv:1701.02434 (2017).
     """
-    thresholds = {"rhat_max": float(rhat_max), "ess_bulk_min": float(ess_bulk_min),
-                  "ess_tail_min": float(ess_tail_min), "max_divergent": int(max_divergent)}
+    thresholds = {
+        "rhat_max": float(rhat_max),
+        "ess_bulk_min": float(ess_bulk_min),
+        "ess_tail_min": float(ess_tail_min),
+        "max_divergent": int(max_divergent),
+    }
     if hasattr(fit_or_idata, "gated") and hasattr(fit_or_idata, "summary"):  # a BayesFit
         fit = fit_or_idata
         table = {k: {s: fit.summary[k][s] for s in ("rhat", "ess_bulk", "ess_tail")} for k in fit.gated}
@@ -202,8 +216,14 @@ def diagnose(fit_or_idata, *, rhat_max: float = RHAT_MAX, ess_bulk_min: float = 
     return _gate(table, div, thresholds, label=label or "MCMC fit", warn=warn)
 
 
-def _gate(table: Mapping[str, Mapping[str, float]], diverging: np.ndarray, thresholds: Mapping[str, Any],
-          *, label: str, warn: bool) -> Diagnostics:
+def _gate(
+    table: Mapping[str, Mapping[str, float]],
+    diverging: np.ndarray,
+    thresholds: Mapping[str, Any],
+    *,
+    label: str,
+    warn: bool,
+) -> Diagnostics:
     n_chains = int(diverging.shape[0]) if diverging.ndim == 2 else 1
     n_draws = int(diverging.size)
     n_div = int(diverging.sum())
@@ -227,30 +247,47 @@ def _gate(table: Mapping[str, Mapping[str, float]], diverging: np.ndarray, thres
     messages = []
     if k_r is not None and not (r_max <= thresholds["rhat_max"]):
         n_bad = sum(1 for v in rhat.values() if not v <= thresholds["rhat_max"])
-        messages.append(f"{label}: R-hat {r_max:.3g} > {thresholds['rhat_max']:g} for {k_r} "
-                        f"({n_bad} of {len(rhat)} parameters); the {n_chains} chains disagree, "
-                        "not used for the certificate; increase tune and draws or check the data")
+        messages.append(
+            f"{label}: R-hat {r_max:.3g} > {thresholds['rhat_max']:g} for {k_r} "
+            f"({n_bad} of {len(rhat)} parameters); the {n_chains} chains disagree, "
+            "not used for the certificate; increase tune and draws or check the data"
+        )
     if k_b is not None and not (b_min >= thresholds["ess_bulk_min"]):
-        messages.append(f"{label}: bulk ESS {b_min:.0f} < {thresholds['ess_bulk_min']:g} for {k_b} "
-                        f"({100 * b_min / max(n_draws, 1):.1f} % of {n_draws} draws); the posterior mean "
-                        "and SD are imprecise, not used for the certificate; increase draws")
+        messages.append(
+            f"{label}: bulk ESS {b_min:.0f} < {thresholds['ess_bulk_min']:g} for {k_b} "
+            f"({100 * b_min / max(n_draws, 1):.1f} % of {n_draws} draws); the posterior mean "
+            "and SD are imprecise, not used for the certificate; increase draws"
+        )
     if k_t is not None and not (t_min >= thresholds["ess_tail_min"]):
-        messages.append(f"{label}: tail ESS {t_min:.0f} < {thresholds['ess_tail_min']:g} for {k_t} "
-                        f"({100 * t_min / max(n_draws, 1):.1f} % of {n_draws} draws); the 95 % interval "
-                        "is imprecise, not used for the certificate; increase draws")
+        messages.append(
+            f"{label}: tail ESS {t_min:.0f} < {thresholds['ess_tail_min']:g} for {k_t} "
+            f"({100 * t_min / max(n_draws, 1):.1f} % of {n_draws} draws); the 95 % interval "
+            "is imprecise, not used for the certificate; increase draws"
+        )
     if n_div > thresholds["max_divergent"]:
-        messages.append(f"{label}: {n_div} of {n_draws} draws divergent ({100 * n_div / n_draws:.2f} %); "
-                        "the sampler missed part of the posterior, not used for the certificate; "
-                        "increase target_accept or check for an outlying laboratory or unit")
+        messages.append(
+            f"{label}: {n_div} of {n_draws} draws divergent ({100 * n_div / n_draws:.2f} %); "
+            "the sampler missed part of the posterior, not used for the certificate; "
+            "increase target_accept or check for an outlying laboratory or unit"
+        )
     if warn:
         for m in messages:
             warnings.warn(m, ConvergenceWarning, stacklevel=3)
     return Diagnostics(
-        passed=not messages, rhat_max=r_max, ess_bulk_min=b_min, ess_tail_min=t_min,
-        n_divergent=n_div, n_draws=n_draws, n_chains=n_chains, thresholds=dict(thresholds),
-        table={k: dict(v) for k, v in table.items()}, messages=tuple(messages),
-        clauses={"rhat_max": "Vehtari et al. 2021, section 4 (rank-normalised split R-hat)",
-                 "ess_bulk_min": "Vehtari et al. 2021, section 4 (bulk ESS)",
-                 "ess_tail_min": "Vehtari et al. 2021, section 4 (tail ESS, 5 % and 95 % quantiles)",
-                 "n_divergent": "Betancourt 2017, section 6.2 (divergent transitions)"},
+        passed=not messages,
+        rhat_max=r_max,
+        ess_bulk_min=b_min,
+        ess_tail_min=t_min,
+        n_divergent=n_div,
+        n_draws=n_draws,
+        n_chains=n_chains,
+        thresholds=dict(thresholds),
+        table={k: dict(v) for k, v in table.items()},
+        messages=tuple(messages),
+        clauses={
+            "rhat_max": "Vehtari et al. 2021, section 4 (rank-normalised split R-hat)",
+            "ess_bulk_min": "Vehtari et al. 2021, section 4 (bulk ESS)",
+            "ess_tail_min": "Vehtari et al. 2021, section 4 (tail ESS, 5 % and 95 % quantiles)",
+            "n_divergent": "Betancourt 2017, section 6.2 (divergent transitions)",
+        },
     )

@@ -26,8 +26,8 @@ Every datum is a ``pm.Data`` so that :mod:`rmwork.bayes.sampling` compiles each 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -37,13 +37,25 @@ from ..results import ConfidenceInterval
 from . import sampling
 from .sampling import BayesFit, SamplerSettings
 
-__all__ = ["hierarchical", "random_effects", "linear_trend", "HierarchicalFit", "RandomEffectsFit",
-           "TrendFit", "build_hierarchical", "build_random_effects", "build_linear_trend", "EFFECTS"]
+__all__ = [
+    "hierarchical",
+    "random_effects",
+    "linear_trend",
+    "HierarchicalFit",
+    "RandomEffectsFit",
+    "TrendFit",
+    "build_hierarchical",
+    "build_random_effects",
+    "build_linear_trend",
+    "EFFECTS",
+]
 
 EFFECTS = ("gauss", "laplace")  # NICOB "Hierarchical Gauss-Gauss" and "Hierarchical Laplace-Gauss"
 MU_PRIOR_SD = 1e5  # NICOB bayesGelman.R / bayesLaplace.R: mu ~ dnorm(0, 1E-10) (JAGS precision) = N(0, 1e5^2)
 N_PAD_MIN = 16  # labs are padded to 16, 32, 64, ...: one compiled model per size class
-PRIOR_SD_FACTOR = 10.0  # weakly informative location priors: N(centre, (10 x data SD)^2) (Gelman et al. BDA3, 2.9)
+PRIOR_SD_FACTOR = (
+    10.0  # weakly informative location priors: N(centre, (10 x data SD)^2) (Gelman et al. BDA3, 2.9)
+)
 LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -54,6 +66,7 @@ def _num(v: float) -> str:
 
 # =============================================================================================
 # hierarchical model of laboratory means (NICOB)
+
 
 def _laplace_gauss_logpdf(y, sigma, tau):
     r"""log density of Y = L + E, L ~ Laplace(0, b = tau / sqrt 2) (SD tau), E ~ N(0, sigma^2).
@@ -76,9 +89,9 @@ def _laplace_gauss_logpdf(y, sigma, tau):
     def log_erfcx(a):
         neg = pt.minimum(a, 0.0)
         pos = pt.maximum(a, 0.0)
-        return pt.switch(a < 0.0, neg ** 2 + pt.log(pt.erfc(neg)), pt.log(pt.erfcx(pos)))
+        return pt.switch(a < 0.0, neg**2 + pt.log(pt.erfc(neg)), pt.log(pt.erfcx(pos)))
 
-    return -pt.log(4.0 * b) - y ** 2 / (2.0 * sigma ** 2) + pt.logaddexp(log_erfcx(a1), log_erfcx(a2))
+    return -pt.log(4.0 * b) - y**2 / (2.0 * sigma**2) + pt.logaddexp(log_erfcx(a1), log_erfcx(a2))
 
 
 def build_hierarchical(n_pad: int, *, effects: str = "gauss"):
@@ -125,22 +138,26 @@ def build_hierarchical(n_pad: int, *, effects: str = "gauss"):
 
         mu = pm.Normal("mu", mu_mean, mu_sd)
         tau = pm.HalfCauchy("tau", tau_scale)
-        log_sigma = pm.Normal("log_sigma", 0.0, 1.0, shape=n_pad)   # base measure
+        log_sigma = pm.Normal("log_sigma", 0.0, 1.0, shape=n_pad)  # base measure
         sigma_free = pt.exp(log_sigma)
         # labs with finite dof: replace the N(0, 1) base by half-Cauchy(sigma_scale) on sigma_j
         # (density of log sigma = half-Cauchy density x sigma, the Jacobian)
-        log_hc = (math.log(2.0 / math.pi) - pt.log(sigma_scale) - pt.log1p((sigma_free / sigma_scale) ** 2)
-                  + log_sigma)
-        log_base = -0.5 * log_sigma ** 2 - 0.5 * LOG_2PI
+        log_hc = (
+            math.log(2.0 / math.pi)
+            - pt.log(sigma_scale)
+            - pt.log1p((sigma_free / sigma_scale) ** 2)
+            + log_sigma
+        )
+        log_base = -0.5 * log_sigma**2 - 0.5 * LOG_2PI
         pm.Potential("sigma_prior", pt.sum(free * (log_hc - log_base)))
         # NICOB: varmod_j = nu_j u_j^2 ~ Gamma(nu_j/2, rate 1/(2 sigma_j^2)), i.e.
         # nu_j u_j^2 / sigma_j^2 ~ chi2(nu_j); terms free of sigma_j dropped
-        pm.Potential("u_obs", pt.sum(free * (-dof * log_sigma - dof * u ** 2 / (2.0 * sigma_free ** 2))))
+        pm.Potential("u_obs", pt.sum(free * (-dof * log_sigma - dof * u**2 / (2.0 * sigma_free**2))))
         sigma = pt.switch(free > 0.5, sigma_free, u)
         resid = x - mu
         if effects == "gauss":
-            var = tau ** 2 + sigma ** 2
-            loglik = -0.5 * (LOG_2PI + pt.log(var) + resid ** 2 / var)
+            var = tau**2 + sigma**2
+            loglik = -0.5 * (LOG_2PI + pt.log(var) + resid**2 / var)
         else:
             loglik = _laplace_gauss_logpdf(resid, sigma, tau)
         pm.Potential("x_obs", pt.sum(mask * loglik))
@@ -183,17 +200,28 @@ def _lab_labels(labs, n):
         return [str(i) for i in range(n)]
     labs = [str(v) for v in labs]
     if len(labs) != n:
-        raise InputError(f"{len(labs)} laboratory names for {n} results", key="labs",
-                         hint="give one name per laboratory")
+        raise InputError(
+            f"{len(labs)} laboratory names for {n} results", key="labs", hint="give one name per laboratory"
+        )
     if len(set(labs)) != n:
         dup = next(v for v in labs if labs.count(v) > 1)
         raise InputError(f"laboratory '{dup}' appears twice", key="labs", hint="give each laboratory once")
     return labs
 
 
-def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=None,
-                 tau_prior_scale: float | None = None, sigma_prior_scale: float | None = None,
-                 labs: Sequence[str] | None = None, sampler=None) -> HierarchicalFit:
+def hierarchical(
+    x,
+    u,
+    dof=None,
+    *,
+    effects: str = "gauss",
+    seed: int,
+    settings=None,
+    tau_prior_scale: float | None = None,
+    sigma_prior_scale: float | None = None,
+    labs: Sequence[str] | None = None,
+    sampler=None,
+) -> HierarchicalFit:
     r"""Consensus value by the NICOB hierarchical Bayes model (Koepke et al. 2017, Metrologia 54 S34; NICOB hierarchical Gauss / Laplace).
 
     Fits :math:`x_j = \mu + \lambda_j + \varepsilon_j` with laboratory effects
@@ -291,11 +319,15 @@ def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=
     x = _checks.require_finite_array(x, what="laboratory means x").ravel()
     u = _checks.require_positive_array(u, what="standard uncertainties u").ravel()
     if len(x) != len(u):
-        raise InputError(f"{len(x)} laboratory means but {len(u)} uncertainties", key="u",
-                         hint="give one standard uncertainty per laboratory")
+        raise InputError(
+            f"{len(x)} laboratory means but {len(u)} uncertainties",
+            key="u",
+            hint="give one standard uncertainty per laboratory",
+        )
     n = len(x)
-    _checks.require_at_least(n, 2, what="laboratories",
-                             formula="the NICOB hierarchical model (Koepke et al. 2017)")
+    _checks.require_at_least(
+        n, 2, what="laboratories", formula="the NICOB hierarchical model (Koepke et al. 2017)"
+    )
     labs = _lab_labels(labs, n)
     notes = []
     if dof is None:
@@ -304,31 +336,46 @@ def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=
         try:
             nu = np.asarray(dof, dtype=float).ravel()
         except (TypeError, ValueError):
-            raise InputError("degrees of freedom must be numbers", key="dof", hint="check the dof column") from None
+            raise InputError(
+                "degrees of freedom must be numbers", key="dof", hint="check the dof column"
+            ) from None
         if len(nu) != n:
-            raise InputError(f"{len(nu)} degrees of freedom for {n} laboratories", key="dof",
-                             hint="give one dof per laboratory (inf where u is known exactly)")
+            raise InputError(
+                f"{len(nu)} degrees of freedom for {n} laboratories",
+                key="dof",
+                hint="give one dof per laboratory (inf where u is known exactly)",
+            )
         if np.isnan(nu).any() or (nu <= 0).any():
             i = int(np.flatnonzero(np.isnan(nu) | (nu <= 0))[0])
-            raise InputError(f"degrees of freedom must be positive or inf, got {nu[i]!r} for laboratory "
-                             f"{labs[i]}", key="dof", hint="enter a positive number, or inf if u is exact")
+            raise InputError(
+                f"degrees of freedom must be positive or inf, got {nu[i]!r} for laboratory {labs[i]}",
+                key="dof",
+                hint="enter a positive number, or inf if u is exact",
+            )
     has_dof = np.isfinite(nu)
     if dof is not None and not has_dof.all():
         inf_labs = [labs[i] for i in np.flatnonzero(~has_dof)]
-        notes.append(f"infinite dof for {', '.join(inf_labs)}: sigma_j = u_j fixed (NICOB would use dof 1000)")
+        notes.append(
+            f"infinite dof for {', '.join(inf_labs)}: sigma_j = u_j fixed (NICOB would use dof 1000)"
+        )
 
     from scipy.stats import median_abs_deviation
 
     mad_x = float(median_abs_deviation(x, scale="normal"))
     tau_scale = float(tau_prior_scale) if tau_prior_scale is not None else mad_x
     if not (math.isfinite(tau_scale) and tau_scale > 0):
-        raise InputError("the NICOB prior on tau (half-Cauchy with median mad(x)) needs mad(x) > 0; "
-                         f"got {tau_scale!r}", key="tau_prior_scale",
-                         hint="check the values, or give tau_prior_scale > 0")
+        raise InputError(
+            f"the NICOB prior on tau (half-Cauchy with median mad(x)) needs mad(x) > 0; got {tau_scale!r}",
+            key="tau_prior_scale",
+            hint="check the values, or give tau_prior_scale > 0",
+        )
     sigma_scale = float(sigma_prior_scale) if sigma_prior_scale is not None else float(np.median(u))
     if not (math.isfinite(sigma_scale) and sigma_scale > 0):
-        raise InputError(f"sigma_prior_scale must be positive, got {sigma_scale!r}", key="sigma_prior_scale",
-                         hint="give a positive number or leave it unset (median(u))")
+        raise InputError(
+            f"sigma_prior_scale must be positive, got {sigma_scale!r}",
+            key="sigma_prior_scale",
+            hint="give a positive number or leave it unset (median(u))",
+        )
 
     # centre and scale: mu and tau of order 1 for the sampler's adaptation (priors transformed exactly)
     centre, scale = float(np.median(x)), float(np.median(u))
@@ -352,41 +399,65 @@ def hierarchical(x, u, dof=None, *, effects: str = "gauss", seed: int, settings=
     for j in np.flatnonzero(has_dof):
         chain_draws[f"sigma[{labs[j]}]"] = scale * np.exp(run.draws["log_sigma"][:, :, j])
 
-    z_text = ("z_j ~ N(0, 1)" if effects == "gauss" else
-              "z_j ~ Laplace(0, 1/sqrt(2)) (SD 1; density exp(-sqrt(2)|z|)/sqrt(2))")
+    z_text = (
+        "z_j ~ N(0, 1)"
+        if effects == "gauss"
+        else "z_j ~ Laplace(0, 1/sqrt(2)) (SD 1; density exp(-sqrt(2)|z|)/sqrt(2))"
+    )
     priors = {
         "mu": f"mu ~ N(0, {_num(MU_PRIOR_SD)}^2)",
         "tau": f"tau ~ half-Cauchy(scale = median = {_num(tau_scale)})"
-               + (" [mad(x), R constant 1.4826]" if tau_prior_scale is None else " [given]"),
+        + (" [mad(x), R constant 1.4826]" if tau_prior_scale is None else " [given]"),
         "lambda": f"lambda_j = tau * z_j, {z_text}; integrated out analytically",
         "x": "x_j ~ N(mu + lambda_j, sigma_j^2)",
     }
     if has_dof.any():
-        priors["sigma"] = (f"sigma_j ~ half-Cauchy(scale = median = {_num(sigma_scale)})"
-                           + (" [median(u)]" if sigma_prior_scale is None else " [given]")
-                           + "; dof_j u_j^2 / sigma_j^2 ~ chi2(dof_j)")
+        priors["sigma"] = (
+            f"sigma_j ~ half-Cauchy(scale = median = {_num(sigma_scale)})"
+            + (" [median(u)]" if sigma_prior_scale is None else " [given]")
+            + "; dof_j u_j^2 / sigma_j^2 ~ chi2(dof_j)"
+        )
     if not has_dof.all():
         priors["sigma_fixed"] = "sigma_j = u_j for labs without finite dof"
-    notes.insert(0, "laboratory effects integrated out analytically: same posterior of mu and tau as the "
-                    "latent (non-centred) model, without its divergences")
+    notes.insert(
+        0,
+        "laboratory effects integrated out analytically: same posterior of mu and tau as the "
+        "latent (non-centred) model, without its divergences",
+    )
     mu_d = chain_draws["mu"].ravel()
     lo, hi = np.quantile(mu_d, [0.025, 0.975])
     tau_d = chain_draws["tau"].ravel()
     return sampling.make_fit(
-        HierarchicalFit, model=name, seed=seed, settings=settings,
+        HierarchicalFit,
+        model=name,
+        seed=seed,
+        settings=settings,
         extra_settings={"parameterization": "marginal", "n_pad": n_pad, "centre": centre, "scale": scale},
-        priors=priors, chain_draws=chain_draws, run=run, notes=notes,
-        clauses={"value": "Koepke et al. 2017, NICOB hierarchical Bayes: posterior mean of mu",
-                 "u": "posterior standard deviation of mu",
-                 "ci95": "2.5 % and 97.5 % posterior quantiles of mu",
-                 "tau": "posterior mean of tau (NICOB)"},
-        effects=effects, value=float(mu_d.mean()), u=float(mu_d.std(ddof=1)),
-        ci95=ConfidenceInterval(float(lo), float(hi)), tau=float(tau_d.mean()), tau_median=float(np.median(tau_d)),
-        n_labs=n, tau_prior_scale=tau_scale, sigma_prior_scale=sigma_scale)
+        priors=priors,
+        chain_draws=chain_draws,
+        run=run,
+        notes=notes,
+        clauses={
+            "value": "Koepke et al. 2017, NICOB hierarchical Bayes: posterior mean of mu",
+            "u": "posterior standard deviation of mu",
+            "ci95": "2.5 % and 97.5 % posterior quantiles of mu",
+            "tau": "posterior mean of tau (NICOB)",
+        },
+        effects=effects,
+        value=float(mu_d.mean()),
+        u=float(mu_d.std(ddof=1)),
+        ci95=ConfidenceInterval(float(lo), float(hi)),
+        tau=float(tau_d.mean()),
+        tau_median=float(np.median(tau_d)),
+        n_labs=n,
+        tau_prior_scale=tau_scale,
+        sigma_prior_scale=sigma_scale,
+    )
 
 
 # =============================================================================================
 # one-way random effects (homogeneity)
+
 
 def build_random_effects():
     r"""One-way random-effects model, unit effects integrated out (ISO Guide 35:2017, clause 7 and Annex B model).
@@ -421,9 +492,9 @@ def build_random_effects():
         mu = pm.Normal("mu", mu_mean, mu_sd)
         sigma_bb = pm.HalfCauchy("sigma_bb", bb_scale)
         sigma_w = pm.HalfCauchy("sigma_w", w_scale)
-        var = sigma_bb ** 2 + sigma_w ** 2 / n
+        var = sigma_bb**2 + sigma_w**2 / n
         pm.Potential("ybar_obs", pt.sum(-0.5 * (LOG_2PI + pt.log(var) + (ybar - mu) ** 2 / var)))
-        pm.Potential("ss_within_obs", -dof_w * pt.log(sigma_w) - ss_w / (2.0 * sigma_w ** 2))
+        pm.Potential("ss_within_obs", -dof_w * pt.log(sigma_w) - ss_w / (2.0 * sigma_w**2))
     return model
 
 
@@ -498,8 +569,9 @@ def random_effects(values, groups, *, seed: int, settings=None, sampler=None) ->
     y = _checks.require_finite_array(values, what="results").ravel()
     g = np.asarray(groups).ravel()
     if len(g) != len(y):
-        raise InputError(f"{len(y)} results but {len(g)} unit labels", key="groups",
-                         hint="give the unit of every result")
+        raise InputError(
+            f"{len(y)} results but {len(g)} unit labels", key="groups", hint="give the unit of every result"
+        )
     labels, idx = np.unique(g, return_inverse=True)
     p, n_tot = len(labels), len(y)
     formula = "the random-effects model (ISO Guide 35:2017, clause 7)"
@@ -508,38 +580,67 @@ def random_effects(values, groups, *, seed: int, settings=None, sampler=None) ->
     _checks.require_at_least(int(counts.max()), 2, what="results in one unit", formula=formula)
     centre, scale = float(y.mean()), float(y.std(ddof=1))
     if not scale > 0:
-        raise InputError(f"{formula} needs results that differ; all {n_tot} are equal", key="values",
-                         hint="check the data: s_bb = s_w = 0")
+        raise InputError(
+            f"{formula} needs results that differ; all {n_tot} are equal",
+            key="values",
+            hint="check the data: s_bb = s_w = 0",
+        )
     ys = (y - centre) / scale
     ybar = np.bincount(idx, weights=ys, minlength=p) / counts
     ss_w = float(((ys - ybar[idx]) ** 2).sum())
-    data = {"ybar": ybar, "n": counts, "ss_within": ss_w, "dof_within": float(n_tot - p),
-            "mu_prior_mean": 0.0, "mu_prior_sd": PRIOR_SD_FACTOR, "sigma_bb_prior_scale": 1.0,
-            "sigma_w_prior_scale": 1.0}
+    data = {
+        "ybar": ybar,
+        "n": counts,
+        "ss_within": ss_w,
+        "dof_within": float(n_tot - p),
+        "mu_prior_mean": 0.0,
+        "mu_prior_sd": PRIOR_SD_FACTOR,
+        "sigma_bb_prior_scale": 1.0,
+        "sigma_w_prior_scale": 1.0,
+    }
     run = _fit(RANDOM_EFFECTS_KEY, data, seed=seed, settings=settings, sampler=sampler)
-    chain_draws = {"mu": centre + scale * run.draws["mu"], "sigma_bb": scale * run.draws["sigma_bb"],
-                   "sigma_w": scale * run.draws["sigma_w"]}
-    priors = {"mu": f"mu ~ N({_num(centre)}, ({_num(PRIOR_SD_FACTOR)} * {_num(scale)})^2) [mean, 10 x SD of all results]",
-              "sigma_bb": f"sigma_bb ~ half-Cauchy(scale = {_num(scale)}) [SD of all results]",
-              "sigma_w": f"sigma_w ~ half-Cauchy(scale = {_num(scale)}) [SD of all results]",
-              "a": "a_i = sigma_bb * z_i, z_i ~ N(0, 1); integrated out analytically",
-              "x": "x_ij ~ N(mu + a_i, sigma_w^2)"}
+    chain_draws = {
+        "mu": centre + scale * run.draws["mu"],
+        "sigma_bb": scale * run.draws["sigma_bb"],
+        "sigma_w": scale * run.draws["sigma_w"],
+    }
+    priors = {
+        "mu": f"mu ~ N({_num(centre)}, ({_num(PRIOR_SD_FACTOR)} * {_num(scale)})^2) [mean, 10 x SD of all results]",
+        "sigma_bb": f"sigma_bb ~ half-Cauchy(scale = {_num(scale)}) [SD of all results]",
+        "sigma_w": f"sigma_w ~ half-Cauchy(scale = {_num(scale)}) [SD of all results]",
+        "a": "a_i = sigma_bb * z_i, z_i ~ N(0, 1); integrated out analytically",
+        "x": "x_ij ~ N(mu + a_i, sigma_w^2)",
+    }
     sb = chain_draws["sigma_bb"].ravel()
     return sampling.make_fit(
-        RandomEffectsFit, model="random-effects", seed=seed, settings=settings,
+        RandomEffectsFit,
+        model="random-effects",
+        seed=seed,
+        settings=settings,
         extra_settings={"parameterization": "marginal", "centre": centre, "scale": scale},
-        priors=priors, chain_draws=chain_draws, run=run,
-        notes=("unit effects integrated out analytically: same posterior of mu, sigma_bb and sigma_w as "
-               "the latent (non-centred) model, without its divergences",),
-        clauses={"sigma_bb": "ISO Guide 35:2017, clause 7: between-unit SD; posterior median",
-                 "sigma_bb_q95": "one-sided 95 % posterior upper bound of sigma_bb"},
-        mean=float(chain_draws["mu"].mean()), sigma_bb=float(np.median(sb)),
-        sigma_bb_q95=float(np.quantile(sb, 0.95)), sigma_w=float(np.median(chain_draws["sigma_w"])),
-        n_units=p, n_results=n_tot)
+        priors=priors,
+        chain_draws=chain_draws,
+        run=run,
+        notes=(
+            "unit effects integrated out analytically: same posterior of mu, sigma_bb and sigma_w as "
+            "the latent (non-centred) model, without its divergences",
+        ),
+        clauses={
+            "sigma_bb": "ISO Guide 35:2017, clause 7: between-unit SD; posterior median",
+            "sigma_bb_q95": "one-sided 95 % posterior upper bound of sigma_bb",
+        },
+        mean=float(chain_draws["mu"].mean()),
+        sigma_bb=float(np.median(sb)),
+        sigma_bb_q95=float(np.quantile(sb, 0.95)),
+        sigma_w=float(np.median(chain_draws["sigma_w"])),
+        n_units=p,
+        n_results=n_tot,
+    )
 
 
 # =============================================================================================
 # linear trend (stability)
+
 
 def build_linear_trend():
     r"""Linear regression of value on time (ISO Guide 35:2017, B.3), weakly informative priors.
@@ -639,28 +740,52 @@ def linear_trend(time, value, *, seed: int, settings=None, sampler=None) -> Tren
     t_mean, t_sd = float(t.mean()), float(t.std(ddof=1))
     y_mean, y_sd = float(y.mean()), float(y.std(ddof=1))
     if not y_sd > 0:
-        raise InputError(f"{formula} needs results that differ; all {len(y)} are equal", key="value",
-                         hint="check the data: slope 0, residual SD 0")
-    data = {"t": (t - t_mean) / t_sd, "y": (y - y_mean) / y_sd, "intercept_prior_sd": PRIOR_SD_FACTOR,
-            "slope_prior_sd": PRIOR_SD_FACTOR, "sigma_prior_scale": 1.0}
+        raise InputError(
+            f"{formula} needs results that differ; all {len(y)} are equal",
+            key="value",
+            hint="check the data: slope 0, residual SD 0",
+        )
+    data = {
+        "t": (t - t_mean) / t_sd,
+        "y": (y - y_mean) / y_sd,
+        "intercept_prior_sd": PRIOR_SD_FACTOR,
+        "slope_prior_sd": PRIOR_SD_FACTOR,
+        "sigma_prior_scale": 1.0,
+    }
     run = _fit(LINEAR_TREND_KEY, data, seed=seed, settings=settings, sampler=sampler)
     slope = run.draws["b1"] * (y_sd / t_sd)
     intercept = y_mean + y_sd * run.draws["b0"] - slope * t_mean
     chain_draws = {"intercept": intercept, "slope": slope, "sigma": y_sd * run.draws["sigma"]}
-    priors = {"level": f"b0 + b1 * {_num(t_mean)} ~ N({_num(y_mean)}, ({_num(PRIOR_SD_FACTOR)} * {_num(y_sd)})^2) "
-                       "[value at the mean time: mean, 10 x SD of the results]",
-              "slope": f"b1 ~ N(0, ({_num(PRIOR_SD_FACTOR)} * {_num(y_sd)} / {_num(t_sd)})^2) [10 x SD(y) / SD(t)]",
-              "sigma": f"sigma ~ half-Cauchy(scale = {_num(y_sd)}) [SD of the results]",
-              "y": "y_k ~ N(b0 + b1 t_k, sigma^2)"}
+    priors = {
+        "level": f"b0 + b1 * {_num(t_mean)} ~ N({_num(y_mean)}, ({_num(PRIOR_SD_FACTOR)} * {_num(y_sd)})^2) "
+        "[value at the mean time: mean, 10 x SD of the results]",
+        "slope": f"b1 ~ N(0, ({_num(PRIOR_SD_FACTOR)} * {_num(y_sd)} / {_num(t_sd)})^2) [10 x SD(y) / SD(t)]",
+        "sigma": f"sigma ~ half-Cauchy(scale = {_num(y_sd)}) [SD of the results]",
+        "y": "y_k ~ N(b0 + b1 t_k, sigma^2)",
+    }
     return sampling.make_fit(
-        TrendFit, model="linear-trend", seed=seed, settings=settings,
-        extra_settings={"parameterization": "centred-time", "t_centre": t_mean, "t_scale": t_sd,
-                        "y_centre": y_mean, "y_scale": y_sd},
-        priors=priors, chain_draws=chain_draws, run=run,
+        TrendFit,
+        model="linear-trend",
+        seed=seed,
+        settings=settings,
+        extra_settings={
+            "parameterization": "centred-time",
+            "t_centre": t_mean,
+            "t_scale": t_sd,
+            "y_centre": y_mean,
+            "y_scale": y_sd,
+        },
+        priors=priors,
+        chain_draws=chain_draws,
+        run=run,
         clauses={"slope": "ISO Guide 35:2017, B.3: b1, posterior mean", "se_slope": "posterior SD of b1"},
-        slope=float(slope.mean()), se_slope=float(slope.std(ddof=1)), intercept=float(intercept.mean()),
-        se_intercept=float(intercept.std(ddof=1)), residual_sd=float(chain_draws["sigma"].mean()),
-        n_results=len(y))
+        slope=float(slope.mean()),
+        se_slope=float(slope.std(ddof=1)),
+        intercept=float(intercept.mean()),
+        se_intercept=float(intercept.std(ddof=1)),
+        residual_sd=float(chain_draws["sigma"].mean()),
+        n_results=len(y),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,11 +23,12 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable, Hashable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -35,8 +36,22 @@ from ..errors import InputError
 from ..results import Result, plain
 from .diagnostics import Diagnostics, _gate, chain_stats
 
-__all__ = ["SamplerSettings", "BayesFit", "sample", "config_hash", "clear_cache", "cache_info",
-           "SAMPLER", "BACKEND", "Sampler", "sample_here", "using", "set_default_sampler", "run", "compile_structure"]
+__all__ = [
+    "SamplerSettings",
+    "BayesFit",
+    "sample",
+    "config_hash",
+    "clear_cache",
+    "cache_info",
+    "SAMPLER",
+    "BACKEND",
+    "Sampler",
+    "sample_here",
+    "using",
+    "set_default_sampler",
+    "run",
+    "compile_structure",
+]
 
 SAMPLER = "nutpie"  # nuts_sampler recorded in every fit (PyMC 6 would pick it silently; PITFALLS.md)
 BACKEND = "numba"  # nutpie.compile_pymc_model backend (jax is not installed here)
@@ -48,6 +63,7 @@ QUANTILES = {"q025": 0.025, "q975": 0.975, "q95": 0.95}  # equal-tailed 95 % int
 # ---------------------------------------------------------------------------------------------
 # settings
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SamplerSettings:
     """NUTS settings of one fit (nutpie; Hoffman & Gelman 2014 NUTS, Stan-style adaptation).
@@ -56,17 +72,23 @@ class SamplerSettings:
     so it is recorded with the run time, not hashed.
     """
 
-    draws: int = 2000          # draws kept per chain
-    tune: int = 500            # warm-up draws per chain (discarded); nutpie adapts in a few hundred (its default is 300)
-    chains: int = 4            # >= 2 for R-hat; 4 x 100 gives the ESS floor of 400 (Vehtari 2021)
+    draws: int = 2000  # draws kept per chain
+    tune: int = (
+        500  # warm-up draws per chain (discarded); nutpie adapts in a few hundred (its default is 300)
+    )
+    chains: int = 4  # >= 2 for R-hat; 4 x 100 gives the ESS floor of 400 (Vehtari 2021)
     target_accept: float = 0.9  # above nutpie's 0.8: fewer divergences on few-lab posteriors
-    maxdepth: int = 10         # nutpie default: at most 2^10 leapfrog steps per draw
-    cores: int | None = None   # parallel chains; None = min(chains, CPUs)
+    maxdepth: int = 10  # nutpie default: at most 2^10 leapfrog steps per draw
+    cores: int | None = None  # parallel chains; None = min(chains, CPUs)
 
     def __post_init__(self):
         def bad(name, rule):
-            raise InputError(f"{name} must be {rule}, got {getattr(self, name)!r}", key=f"sampler.{name}",
-                             hint=f"set sampler.{name} to {rule}")
+            raise InputError(
+                f"{name} must be {rule}, got {getattr(self, name)!r}",
+                key=f"sampler.{name}",
+                hint=f"set sampler.{name} to {rule}",
+            )
+
         for name, low in (("draws", 100), ("tune", 100), ("chains", 1), ("maxdepth", 1)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
@@ -74,12 +96,13 @@ class SamplerSettings:
         ta = self.target_accept
         if isinstance(ta, bool) or not isinstance(ta, (int, float, np.floating)) or not 0.5 < ta < 1:
             bad("target_accept", "a number in (0.5, 1)")
-        if self.cores is not None and (isinstance(self.cores, bool) or not isinstance(self.cores, (int, np.integer))
-                                       or self.cores < 1):
+        if self.cores is not None and (
+            isinstance(self.cores, bool) or not isinstance(self.cores, (int, np.integer)) or self.cores < 1
+        ):
             bad("cores", "a positive integer or null")
 
     @classmethod
-    def coerce(cls, settings=None) -> "SamplerSettings":
+    def coerce(cls, settings=None) -> SamplerSettings:
         """``None`` (defaults), a SamplerSettings, a mapping, or a pydantic model (``model_dump``)."""
         if settings is None:
             return cls()
@@ -91,10 +114,15 @@ class SamplerSettings:
             known = {f.name for f in fields(cls)}
             unknown = sorted(set(settings) - known)
             if unknown:
-                raise InputError(f"'{unknown[0]}' is not a sampler setting", key=f"sampler.{unknown[0]}",
-                                 hint=f"use one of {', '.join(sorted(known))}")
+                raise InputError(
+                    f"'{unknown[0]}' is not a sampler setting",
+                    key=f"sampler.{unknown[0]}",
+                    hint=f"use one of {', '.join(sorted(known))}",
+                )
             return cls(**{k: v for k, v in settings.items() if v is not None or k == "cores"})
-        raise TypeError(f"`settings` must be None, SamplerSettings or a mapping, got {type(settings).__name__}")
+        raise TypeError(
+            f"`settings` must be None, SamplerSettings or a mapping, got {type(settings).__name__}"
+        )
 
     def to_dict(self) -> dict:
         return plain(asdict(self))
@@ -104,9 +132,17 @@ class SamplerSettings:
 
 
 def _check_seed(seed) -> int:
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
-        raise InputError(f"an MCMC fit needs an integer seed >= 0, got {seed!r}", key="seed",
-                         hint="set the lot's seed in the parameter file")
+    if (
+        seed is None
+        or isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed < 2**63
+    ):
+        raise InputError(
+            f"an MCMC fit needs an integer seed >= 0, got {seed!r}",
+            key="seed",
+            hint="set the lot's seed in the parameter file",
+        )
     return int(seed)
 
 
@@ -116,7 +152,9 @@ def config_hash(config: Mapping[str, Any]) -> str:
     Canonical JSON here: plain types (numpy scalars to Python), sorted keys, ``","``/``":"``
     separators, ASCII, no NaN.
     """
-    text = json.dumps(plain(config), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    text = json.dumps(
+        plain(config), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -130,6 +168,7 @@ def _versions() -> dict[str, str]:
 
 # ---------------------------------------------------------------------------------------------
 # the result
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BayesFit(Result):
@@ -176,8 +215,8 @@ class BayesFit(Result):
 
     def credible_interval(self, param: str, level: float = 0.95):
         """Equal-tailed posterior interval of ``param`` (Gelman et al., BDA3, 2.3) from the draws."""
-        from ..results import ConfidenceInterval
         from .._checks import require_level
+        from ..results import ConfidenceInterval
 
         level = require_level(level)
         lo, hi = np.quantile(self._draws[param], [(1 - level) / 2, (1 + level) / 2])
@@ -237,10 +276,11 @@ def cache_info() -> dict:
 # ---------------------------------------------------------------------------------------------
 # running
 
+
 @dataclass(frozen=True, slots=True)
 class _Run:
-    draws: dict[str, np.ndarray]   # name -> (chains, draws[, ...])
-    diverging: np.ndarray          # (chains, draws) bool
+    draws: dict[str, np.ndarray]  # name -> (chains, draws[, ...])
+    diverging: np.ndarray  # (chains, draws) bool
     runtime: dict[str, Any]
     versions: dict[str, str] = field(default_factory=dict)  # pymc, pytensor, nutpie of the sampling process
 
@@ -249,7 +289,7 @@ Sampler = Callable[..., _Run]
 """``sampler(key, build, data, *, var_names, seed, settings) -> _Run`` (see the module docstring)."""
 
 _SAMPLER: ContextVar[Sampler | None] = ContextVar("rmwork_sampler", default=None)
-_DEFAULT: list[Sampler | None] = [None]    # this process's default, set by the run layer's plug-in
+_DEFAULT: list[Sampler | None] = [None]  # this process's default, set by the run layer's plug-in
 
 
 def set_default_sampler(sampler: Sampler | None) -> None:
@@ -268,8 +308,16 @@ def using(sampler: Sampler | None):
         _SAMPLER.reset(token)
 
 
-def run(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names, seed: int,
-        settings: SamplerSettings, sampler: Sampler | None = None) -> _Run:
+def run(
+    key: Hashable,
+    build: Callable[[], Any],
+    data: Mapping[str, Any],
+    *,
+    var_names,
+    seed: int,
+    settings: SamplerSettings,
+    sampler: Sampler | None = None,
+) -> _Run:
     """Sample the structure ``key`` (built by ``build()``) with ``data`` swapped in, through
     ``sampler``, else the sampler of the enclosing :func:`using` block, else the process default
     (:func:`set_default_sampler`), else :func:`sample_here`."""
@@ -283,8 +331,15 @@ def compile_structure(key: Hashable, build: Callable[[], Any], var_names) -> boo
     return not hit
 
 
-def sample_here(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any], *, var_names,
-                seed: int, settings: SamplerSettings) -> _Run:
+def sample_here(
+    key: Hashable,
+    build: Callable[[], Any],
+    data: Mapping[str, Any],
+    *,
+    var_names,
+    seed: int,
+    settings: SamplerSettings,
+) -> _Run:
     """The default sampler: sample in this process (compiling ``key`` on first use)."""
     import nutpie
     import pytensor
@@ -292,15 +347,32 @@ def sample_here(key: Hashable, build: Callable[[], Any], data: Mapping[str, Any]
     compiled, compile_s, hit = _compiled(key, build, var_names)
     cores = settings.resolved_cores()
     t0 = time.perf_counter()
-    raw = nutpie.sample(compiled.with_data(**data), draws=settings.draws, tune=settings.tune,
-                        chains=settings.chains, cores=cores, seed=seed,
-                        target_accept=float(settings.target_accept), maxdepth=settings.maxdepth,
-                        adaptation=ADAPTATION, save_warmup=False, progress_bar=False, return_raw_trace=True)
+    raw = nutpie.sample(
+        compiled.with_data(**data),
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        cores=cores,
+        seed=seed,
+        target_accept=float(settings.target_accept),
+        maxdepth=settings.maxdepth,
+        adaptation=ADAPTATION,
+        save_warmup=False,
+        progress_bar=False,
+        return_raw_trace=True,
+    )
     draws, diverging = _from_arrow(raw, var_names, settings.draws)
     sample_s = time.perf_counter() - t0
-    runtime = {"compile_seconds": compile_s, "sample_seconds": sample_s, "cache_hit": hit,
-               "cache_key": repr(key), "cores": cores, "pid": os.getpid(),
-               "pytensor_linker": str(pytensor.config.linker), "numba_cache": bool(pytensor.config.numba__cache)}
+    runtime = {
+        "compile_seconds": compile_s,
+        "sample_seconds": sample_s,
+        "cache_hit": hit,
+        "cache_key": repr(key),
+        "cores": cores,
+        "pid": os.getpid(),
+        "pytensor_linker": str(pytensor.config.linker),
+        "numba_cache": bool(pytensor.config.numba__cache),
+    }
     return _Run(draws, diverging, runtime, _versions())
 
 
@@ -317,7 +389,9 @@ def _from_arrow(raw, var_names, n_draws: int) -> tuple[dict[str, np.ndarray], np
         keep = ~np.asarray(pyarrow.array(sb.column("tuning")).to_numpy(zero_copy_only=False), dtype=bool)
         if int(keep.sum()) != n_draws:
             raise RuntimeError(f"nutpie returned {int(keep.sum())} draws of a chain, expected {n_draws}")
-        div.append(np.asarray(pyarrow.array(sb.column("diverging")).to_numpy(zero_copy_only=False), bool)[keep])
+        div.append(
+            np.asarray(pyarrow.array(sb.column("diverging")).to_numpy(zero_copy_only=False), bool)[keep]
+        )
         for name in var_names:
             col = db.column(name)
             shape = col.field.metadata.get(b"shape", b"")
@@ -341,17 +415,40 @@ def summarize(chain_draws: Mapping[str, np.ndarray]) -> dict[str, dict[str, floa
         a = np.asarray(a, dtype=float)
         flat = a.ravel()
         q = np.quantile(flat, list(QUANTILES.values()))
-        out[name] = {"mean": float(flat.mean()), "sd": float(flat.std(ddof=1)), "median": float(np.median(flat)),
-                     **{k: float(v) for k, v in zip(QUANTILES, q)}, **chain_stats(a)}
+        out[name] = {
+            "mean": float(flat.mean()),
+            "sd": float(flat.std(ddof=1)),
+            "median": float(np.median(flat)),
+            **{k: float(v) for k, v in zip(QUANTILES, q)},
+            **chain_stats(a),
+        }
     return out
 
 
-def make_fit(cls, *, model: str, seed: int, settings: SamplerSettings, extra_settings: Mapping[str, Any],
-             priors: Mapping[str, str], chain_draws: Mapping[str, np.ndarray], run: _Run,
-             notes=(), clauses=None, **fields_):
+def make_fit(
+    cls,
+    *,
+    model: str,
+    seed: int,
+    settings: SamplerSettings,
+    extra_settings: Mapping[str, Any],
+    priors: Mapping[str, str],
+    chain_draws: Mapping[str, np.ndarray],
+    run: _Run,
+    notes=(),
+    clauses=None,
+    **fields_,
+):
     """Build a :class:`BayesFit` (or subclass) from transformed (chains, draws) arrays (STYLE.md 6)."""
-    all_settings = {**settings.to_dict(), **dict(extra_settings), "nuts_sampler": SAMPLER, "backend": BACKEND,
-                    "adaptation": ADAPTATION, "numba_fastmath": NUMBA_FASTMATH, "versions": dict(run.versions) or _versions()}
+    all_settings = {
+        **settings.to_dict(),
+        **dict(extra_settings),
+        "nuts_sampler": SAMPLER,
+        "backend": BACKEND,
+        "adaptation": ADAPTATION,
+        "numba_fastmath": NUMBA_FASTMATH,
+        "versions": dict(run.versions) or _versions(),
+    }
     all_settings.pop("cores", None)  # does not change the draws (measured): see runtime
     config = {"model": model, "priors": dict(priors), "settings": all_settings, "seed": seed}
     summary = summarize(chain_draws)
@@ -363,24 +460,49 @@ def make_fit(cls, *, model: str, seed: int, settings: SamplerSettings, extra_set
         arr = np.ascontiguousarray(np.asarray(v, dtype=float).ravel())
         arr.flags.writeable = False
         draws[k] = arr
-    return cls(model=model, sampler=SAMPLER, seed=seed, settings=all_settings,
-               priors=dict(priors), config_hash=config_hash(config), summary=summary, diagnostics=diag,
-               notes=tuple(notes), clauses=dict(clauses or {}), _draws=draws, _diverging=run.diverging,
-               _runtime=dict(run.runtime), **fields_)
+    return cls(
+        model=model,
+        sampler=SAMPLER,
+        seed=seed,
+        settings=all_settings,
+        priors=dict(priors),
+        config_hash=config_hash(config),
+        summary=summary,
+        diagnostics=diag,
+        notes=tuple(notes),
+        clauses=dict(clauses or {}),
+        _draws=draws,
+        _diverging=run.diverging,
+        _runtime=dict(run.runtime),
+        **fields_,
+    )
 
 
 def _default_thresholds() -> dict:
     from .diagnostics import ESS_BULK_MIN, ESS_TAIL_MIN, MAX_DIVERGENT, RHAT_MAX
 
-    return {"rhat_max": RHAT_MAX, "ess_bulk_min": float(ESS_BULK_MIN), "ess_tail_min": float(ESS_TAIL_MIN),
-            "max_divergent": MAX_DIVERGENT}
+    return {
+        "rhat_max": RHAT_MAX,
+        "ess_bulk_min": float(ESS_BULK_MIN),
+        "ess_tail_min": float(ESS_TAIL_MIN),
+        "max_divergent": MAX_DIVERGENT,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # generic entry point
 
-def sample(model, *, seed: int, settings=None, var_names=None, name: str = "custom",
-           priors: Mapping[str, str] | None = None, sampler: Sampler | None = None) -> BayesFit:
+
+def sample(
+    model,
+    *,
+    seed: int,
+    settings=None,
+    var_names=None,
+    name: str = "custom",
+    priors: Mapping[str, str] | None = None,
+    sampler: Sampler | None = None,
+) -> BayesFit:
     """Sample any PyMC model with NUTS and gate it (Hoffman & Gelman 2014, JMLR 15, 1593; nutpie).
 
     The generic step of STYLE.md section 6 (build / sample / diagnose) for models built outside
@@ -417,8 +539,15 @@ def sample(model, *, seed: int, settings=None, var_names=None, name: str = "cust
         var_names = [rv.name for rv in model.free_RVs]
     _CUSTOM_MODELS[id(model)] = model  # keeps the object alive, so its id stays a valid cache key
     # a model object lives in this process only: it is sampled here unless a sampler is given
-    run_ = run(("custom", id(model), tuple(var_names)), lambda: model, {}, var_names=var_names, seed=seed,
-               settings=settings, sampler=sampler or sample_here)
+    run_ = run(
+        ("custom", id(model), tuple(var_names)),
+        lambda: model,
+        {},
+        var_names=var_names,
+        seed=seed,
+        settings=settings,
+        sampler=sampler or sample_here,
+    )
     chain_draws = {}
     for k, v in run_.draws.items():
         if v.ndim == 2:
@@ -427,5 +556,13 @@ def sample(model, *, seed: int, settings=None, var_names=None, name: str = "cust
             flat = v.reshape(v.shape[0], v.shape[1], -1)
             for i in range(flat.shape[2]):
                 chain_draws[f"{k}[{i}]"] = flat[:, :, i]
-    return make_fit(BayesFit, model=name, seed=seed, settings=settings, extra_settings={},
-                    priors=priors or {}, chain_draws=chain_draws, run=run_)
+    return make_fit(
+        BayesFit,
+        model=name,
+        seed=seed,
+        settings=settings,
+        extra_settings={},
+        priors=priors or {},
+        chain_draws=chain_draws,
+        run=run_,
+    )

@@ -18,21 +18,53 @@ metadata items of the certificate (ISO Guide 31:2015; JJF 1186-2018 items as lis
 from .budget import BudgetComponent, BudgetResult, Component, budget
 from .certified import CertifiedValue, certify
 from .checks import CHECK_STATUSES, STABILITY_SHARE_MAX, U_BB_RATIO_MAX, CheckItem, ChecksResult, checks
-from .coverage import DOF_RULE_DEFAULT, DOF_RULES, CoverageFactorResult, DofEffResult, coverage_factor, dof_eff
+from .coverage import (
+    DOF_RULE_DEFAULT,
+    DOF_RULES,
+    CoverageFactorResult,
+    DofEffResult,
+    coverage_factor,
+    dof_eff,
+)
 from .metadata import CertificateMetadata
-from .rounding import (ROUNDING_RULES, RoundedValue, round_certified, round_din1333, round_gum, round_jjf,
-                       round_none)
+from .rounding import (
+    ROUNDING_RULES,
+    RoundedValue,
+    round_certified,
+    round_din1333,
+    round_gum,
+    round_jjf,
+    round_none,
+)
 from .validity import ValidityPeriod, validity_period
 
-
 __all__ = [
-    "Component", "BudgetComponent", "BudgetResult", "budget",
-    "DofEffResult", "dof_eff", "CoverageFactorResult", "coverage_factor",
-    "RoundedValue", "round_gum", "round_jjf", "round_din1333", "round_none", "round_certified",
-    "CertifiedValue", "certify",
-    "CheckItem", "ChecksResult", "checks",
-    "ValidityPeriod", "validity_period",
+    "Component",
+    "BudgetComponent",
+    "BudgetResult",
+    "budget",
+    "DofEffResult",
+    "dof_eff",
+    "CoverageFactorResult",
+    "coverage_factor",
+    "RoundedValue",
+    "round_gum",
+    "round_jjf",
+    "round_din1333",
+    "round_none",
+    "round_certified",
+    "CertifiedValue",
+    "certify",
+    "CheckItem",
+    "ChecksResult",
+    "checks",
+    "ValidityPeriod",
+    "validity_period",
     "CertificateMetadata",
-    "ROUNDING_RULES", "DOF_RULES", "DOF_RULE_DEFAULT", "CHECK_STATUSES", "U_BB_RATIO_MAX",
+    "ROUNDING_RULES",
+    "DOF_RULES",
+    "DOF_RULE_DEFAULT",
+    "CHECK_STATUSES",
+    "U_BB_RATIO_MAX",
     "STABILITY_SHARE_MAX",
 ]

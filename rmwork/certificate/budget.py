@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +21,10 @@ _STUDY_COMPONENTS = {
     "u_lts": ("long-term stability", "ISO Guide 35:2017, clause 8 (u_lts)"),
     "u_sts": ("transport (short-term) stability", "ISO Guide 35:2017, clause 8 (u_sts = u_trn)"),
 }
-_CLAUSE_U_CRM = ("ISO Guide 35:2017, u_CRM = sqrt(u_char² + u_hom² + u_lts² + u_trn²); "
-                 "GUM JCGM 100:2008, 5.1.2, Formula (10)")
+_CLAUSE_U_CRM = (
+    "ISO Guide 35:2017, u_CRM = sqrt(u_char² + u_hom² + u_lts² + u_trn²); "
+    "GUM JCGM 100:2008, 5.1.2, Formula (10)"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,12 +47,12 @@ class Component:
 class BudgetComponent(Result):
     """One row of the uncertainty budget (table U1)."""
 
-    name: str           # symbol: u_char, u_bb, u_lts, u_sts or the user's name
-    source: str         # study or reason
-    u: float            # absolute standard uncertainty, analyte's unit
-    u_rel: float        # u/|value|; nan when no value was given
-    dof: float          # inf when unknown
-    share: float        # u_i²/u_CRM²
+    name: str  # symbol: u_char, u_bb, u_lts, u_sts or the user's name
+    source: str  # study or reason
+    u: float  # absolute standard uncertainty, analyte's unit
+    u_rel: float  # u/|value|; nan when no value was given
+    dof: float  # inf when unknown
+    share: float  # u_i²/u_CRM²
     dof_source: str = ""  # where ν comes from (ANOVA, regression, estimator, Type B)
 
 
@@ -58,11 +61,11 @@ class BudgetResult(Result):
     """Uncertainty budget of a certified value (ISO Guide 35:2017; GUM 5.1.2 and G.4.1)."""
 
     components: tuple[BudgetComponent, ...]
-    u: float            # u_CRM = sqrt(Σ u_i²)
-    u_rel: float        # u/|value|; nan without value
-    dof_eff: float      # Welch–Satterthwaite, GUM (G.2b); inf when every dof is infinite
-    value: float        # nan when not given
-    u_char: float       # nan when absent from the budget
+    u: float  # u_CRM = sqrt(Σ u_i²)
+    u_rel: float  # u/|value|; nan without value
+    dof_eff: float  # Welch–Satterthwaite, GUM (G.2b); inf when every dof is infinite
+    value: float  # nan when not given
+    u_char: float  # nan when absent from the budget
     u_bb: float
     u_lts: float
     u_sts: float
@@ -80,10 +83,16 @@ class BudgetResult(Result):
         import pandas as pd
 
         rows = [{k: v for k, v in c.to_dict().items()} for c in self.components]
-        rows.append({"name": "u_CRM", "source": "combined", "u": self.u,
-                     "u_rel": None if math.isnan(self.u_rel) else self.u_rel,
-                     "dof": None if math.isinf(self.dof_eff) else self.dof_eff,
-                     "share": 1.0})
+        rows.append(
+            {
+                "name": "u_CRM",
+                "source": "combined",
+                "u": self.u,
+                "u_rel": None if math.isnan(self.u_rel) else self.u_rel,
+                "dof": None if math.isinf(self.dof_eff) else self.dof_eff,
+                "share": 1.0,
+            }
+        )
         return pd.DataFrame(rows)
 
 
@@ -96,13 +105,24 @@ def _as_u(x, attrs: Sequence[str], *, key: str):
     for a in attrs:
         if hasattr(x, a) and getattr(x, a) is not None:
             return float(getattr(x, a)), x
-    raise InputError(f"{type(x).__name__} has no attribute {' or '.join(attrs)}", key=key,
-                     hint="pass a number (standard uncertainty in the analyte's unit) or the study's result")
+    raise InputError(
+        f"{type(x).__name__} has no attribute {' or '.join(attrs)}",
+        key=key,
+        hint="pass a number (standard uncertainty in the analyte's unit) or the study's result",
+    )
 
 
-def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | None = None,
-           dof: Mapping[str, float] | None = None, dof_sources: Mapping[str, str] | None = None,
-           extra: Iterable[Component | Mapping[str, Any]] = ()) -> BudgetResult:
+def budget(
+    u_char=None,
+    u_bb=None,
+    u_lts=None,
+    u_sts=None,
+    *,
+    value: float | None = None,
+    dof: Mapping[str, float] | None = None,
+    dof_sources: Mapping[str, str] | None = None,
+    extra: Iterable[Component | Mapping[str, Any]] = (),
+) -> BudgetResult:
     r"""Combined standard uncertainty of a certified value (ISO Guide 35:2017; GUM 5.1.2, Formula (10)).
 
     Combines the characterization, between-unit homogeneity, long-term and transport stability
@@ -167,8 +187,11 @@ def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | Non
     if value is not None:
         value = float(value)
         if not math.isfinite(value):
-            raise InputError(f"certified value must be finite, got {value!r}", key="value",
-                             hint="enter the certified value")
+            raise InputError(
+                f"certified value must be finite, got {value!r}",
+                key="value",
+                hint="enter the certified value",
+            )
 
     for name, x in (("u_char", u_char), ("u_bb", u_bb), ("u_lts", u_lts), ("u_sts", u_sts)):
         attrs = (name, "u") if name == "u_char" else (name,)
@@ -179,8 +202,7 @@ def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | Non
             continue
         u = _check_u(u, name)
         study_u[name] = u
-        if name not in dof and src is not None and getattr(src, "dof", None) is not None \
-                and name == "u_char":
+        if name not in dof and src is not None and getattr(src, "dof", None) is not None and name == "u_char":
             dof[name] = float(src.dof)
             notes.append(f"dof of u_char taken from the characterization result: {float(src.dof):g}")
         rows.append((name, _STUDY_COMPONENTS[name][0], u, dof.get(name)))
@@ -190,24 +212,37 @@ def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | Non
         if isinstance(comp, Mapping):
             unknown = set(comp) - {"name", "u", "u_rel", "dof", "reason"}
             if unknown:
-                raise InputError(f"unknown key(s) {', '.join(sorted(unknown))} in extra component {i + 1}",
-                                 key="extra", hint="use name, u or u_rel, dof, reason")
+                raise InputError(
+                    f"unknown key(s) {', '.join(sorted(unknown))} in extra component {i + 1}",
+                    key="extra",
+                    hint="use name, u or u_rel, dof, reason",
+                )
             comp = Component(**comp)
         name = str(comp.name).strip()
         if not name:
-            raise InputError(f"extra component {i + 1} has no name", key="extra",
-                             hint="give every component a name")
+            raise InputError(
+                f"extra component {i + 1} has no name", key="extra", hint="give every component a name"
+            )
         if name in seen:
-            raise InputError(f"component name '{name}' is used twice", key="extra",
-                             hint="give every component its own name")
+            raise InputError(
+                f"component name '{name}' is used twice",
+                key="extra",
+                hint="give every component its own name",
+            )
         seen.add(name)
         if (comp.u is None) == (comp.u_rel is None):
-            raise InputError(f"component '{name}' needs exactly one of u or u_rel", key="extra",
-                             hint="give the absolute u, or u_rel together with the certified value")
+            raise InputError(
+                f"component '{name}' needs exactly one of u or u_rel",
+                key="extra",
+                hint="give the absolute u, or u_rel together with the certified value",
+            )
         if comp.u_rel is not None:
             if value is None:
-                raise InputError(f"component '{name}' is relative (u_rel) but no certified value was given",
-                                 key="value", hint="pass value= to budget()")
+                raise InputError(
+                    f"component '{name}' is relative (u_rel) but no certified value was given",
+                    key="value",
+                    hint="pass value= to budget()",
+                )
             u = _check_u(float(comp.u_rel), name) * abs(value)
         else:
             u = _check_u(float(comp.u), name)
@@ -215,38 +250,58 @@ def budget(u_char=None, u_bb=None, u_lts=None, u_sts=None, *, value: float | Non
         rows.append((name, comp.reason or "user component", u, d))
 
     if not rows:
-        raise InputError("the budget has no component", key="budget",
-                         hint="give at least u_char, or extra components")
+        raise InputError(
+            "the budget has no component", key="budget", hint="give at least u_char, or extra components"
+        )
     names = {r[0] for r in rows}
     stray = set(dof) - names
     if stray:
-        raise InputError(f"dof given for component(s) not in the budget: {', '.join(sorted(stray))}",
-                         key="dof", hint=f"use one of {', '.join(sorted(names))}")
+        raise InputError(
+            f"dof given for component(s) not in the budget: {', '.join(sorted(stray))}",
+            key="dof",
+            hint=f"use one of {', '.join(sorted(names))}",
+        )
 
     us = np.array([r[2] for r in rows])
     dofs = np.array([_check_dof(r[3], f"dof.{r[0]}") for r in rows])
-    u_crm = float(math.sqrt(float(np.sum(us ** 2))))
+    u_crm = float(math.sqrt(float(np.sum(us**2))))
     if u_crm == 0:
-        raise InputError("every budget component is 0, so u_CRM = 0", key="budget",
-                         hint="a certified value needs an uncertainty; check the inputs")
+        raise InputError(
+            "every budget component is 0, so u_CRM = 0",
+            key="budget",
+            hint="a certified value needs an uncertainty; check the inputs",
+        )
     ws = dof_eff(us, dofs)
     notes.extend(ws.notes)
     comps = tuple(
-        BudgetComponent(name=r[0], source=r[1], u=r[2],
-                        u_rel=(r[2] / abs(value)) if value not in (None, 0.0) else math.nan,
-                        dof=float(d), share=r[2] ** 2 / u_crm ** 2,
-                        dof_source=_dof_source(r[0], float(d), dof_sources))
-        for r, d in zip(rows, dofs))
+        BudgetComponent(
+            name=r[0],
+            source=r[1],
+            u=r[2],
+            u_rel=(r[2] / abs(value)) if value not in (None, 0.0) else math.nan,
+            dof=float(d),
+            share=r[2] ** 2 / u_crm**2,
+            dof_source=_dof_source(r[0], float(d), dof_sources),
+        )
+        for r, d in zip(rows, dofs)
+    )
     if value == 0.0:
         notes.append("certified value is 0: relative uncertainties undefined (nan)")
     clauses = {"u": _CLAUSE_U_CRM, "dof_eff": _CLAUSE_WS}
     clauses.update({k: v[1] for k, v in _STUDY_COMPONENTS.items() if k in names})
     return BudgetResult(
-        components=comps, u=u_crm,
+        components=comps,
+        u=u_crm,
         u_rel=u_crm / abs(value) if value not in (None, 0.0) else math.nan,
-        dof_eff=ws.dof_eff, value=math.nan if value is None else value,
-        u_char=study_u["u_char"], u_bb=study_u["u_bb"], u_lts=study_u["u_lts"],
-        u_sts=study_u["u_sts"], notes=tuple(notes), clauses=clauses)
+        dof_eff=ws.dof_eff,
+        value=math.nan if value is None else value,
+        u_char=study_u["u_char"],
+        u_bb=study_u["u_bb"],
+        u_lts=study_u["u_lts"],
+        u_sts=study_u["u_sts"],
+        notes=tuple(notes),
+        clauses=clauses,
+    )
 
 
 def _dof_source(name: str, d: float, sources: Mapping[str, str] | None) -> str:

@@ -4,8 +4,8 @@ Formula (18); ISO Guide 35:2017; ISO Guide 31:2015)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .._checks import require_choice
 from ..errors import InputError
@@ -30,7 +30,7 @@ class CertifiedValue(Result):
     u_bb: float
     u_lts: float
     u_sts: float
-    u: float                # u_CRM
+    u: float  # u_CRM
     dof_eff: float
     k: float
     U: float
@@ -41,7 +41,7 @@ class CertifiedValue(Result):
     u_rel: float = math.nan
     U_rel: float = math.nan
     coverage: float = 0.95
-    distribution: str = "t"   # of k: "t", "normal" or "fixed"
+    distribution: str = "t"  # of k: "t", "normal" or "fixed"
     dof_used: float = math.nan
     dof_rule: str = DOF_RULE_DEFAULT
     rounding: str = "gum"
@@ -55,9 +55,17 @@ class CertifiedValue(Result):
         return self._budget
 
 
-def certify(value: float, budget: BudgetResult, *, coverage: float = 0.95, k: float | None = None,
-            rounding: str = "gum", dof_rule: str = DOF_RULE_DEFAULT, analyte: str = "",
-            unit_of_measure: str = "") -> CertifiedValue:
+def certify(
+    value: float,
+    budget: BudgetResult,
+    *,
+    coverage: float = 0.95,
+    k: float | None = None,
+    rounding: str = "gum",
+    dof_rule: str = DOF_RULE_DEFAULT,
+    analyte: str = "",
+    unit_of_measure: str = "",
+) -> CertifiedValue:
     r"""Certified value with k, U = k u_CRM and the rounded strings (GUM JCGM 100:2008, 6.2.1, Formula (18)).
 
     k follows GUM G.4.1 and the strings the chosen rounding rule (GUM 7.2.6, DIN 1333, JJF).
@@ -97,16 +105,23 @@ def certify(value: float, budget: BudgetResult, *, coverage: float = 0.95, k: fl
     Validated against GUM H.1 (U(99 %) = 93 nm): ``tests/test_certificate.py::test_budget_gum_h1_end_gauge_k99``.
     """
     if not isinstance(budget, BudgetResult):
-        raise TypeError(f"`budget` must be a BudgetResult (from rmwork.certificate.budget), got {type(budget).__name__}")
+        raise TypeError(
+            f"`budget` must be a BudgetResult (from rmwork.certificate.budget), got {type(budget).__name__}"
+        )
     value = float(value)
     if not math.isfinite(value):
-        raise InputError(f"certified value must be finite, got {value!r}", key="value",
-                         hint="check the characterization result")
+        raise InputError(
+            f"certified value must be finite, got {value!r}",
+            key="value",
+            hint="check the characterization result",
+        )
     require_choice(rounding, ROUNDING_RULES, thing="rounding rule", key="certificate.rounding")
     notes = list(budget.notes)
     if math.isfinite(budget.value) and budget.value != value:
-        notes.append(f"budget was built for value {budget.value!r}; certified value is {value!r} "
-                     "(relative components were scaled to the budget's value)")
+        notes.append(
+            f"budget was built for value {budget.value!r}; certified value is {value!r} "
+            "(relative components were scaled to the budget's value)"
+        )
     cf = coverage_factor(budget.dof_eff, coverage, k=k, dof_rule=dof_rule)
     notes.extend(cf.notes)
     U = cf.k * budget.u
@@ -120,9 +135,28 @@ def certify(value: float, budget: BudgetResult, *, coverage: float = 0.95, k: fl
     clauses.update(rv.clauses)
     rel = (lambda x: x / abs(value)) if value != 0 else (lambda x: math.nan)
     return CertifiedValue(
-        value=value, u_char=budget.u_char, u_bb=budget.u_bb, u_lts=budget.u_lts, u_sts=budget.u_sts,
-        u=budget.u, dof_eff=budget.dof_eff, k=cf.k, U=U, value_rounded=rv.value_rounded,
-        U_rounded=rv.U_rounded, analyte=str(analyte), unit_of_measure=str(unit_of_measure),
-        u_rel=rel(budget.u), U_rel=rel(U), coverage=cf.coverage, distribution=cf.distribution,
-        dof_used=cf.dof_used, dof_rule=dof_rule, rounding=rounding, decimals=rv.decimals,
-        notes=tuple(notes), clauses=clauses, _budget=budget)
+        value=value,
+        u_char=budget.u_char,
+        u_bb=budget.u_bb,
+        u_lts=budget.u_lts,
+        u_sts=budget.u_sts,
+        u=budget.u,
+        dof_eff=budget.dof_eff,
+        k=cf.k,
+        U=U,
+        value_rounded=rv.value_rounded,
+        U_rounded=rv.U_rounded,
+        analyte=str(analyte),
+        unit_of_measure=str(unit_of_measure),
+        u_rel=rel(budget.u),
+        U_rel=rel(U),
+        coverage=cf.coverage,
+        distribution=cf.distribution,
+        dof_used=cf.dof_used,
+        dof_rule=dof_rule,
+        rounding=rounding,
+        decimals=rv.decimals,
+        notes=tuple(notes),
+        clauses=clauses,
+        _budget=budget,
+    )

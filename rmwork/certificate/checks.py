@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ..errors import InputError
 from ..results import Result
@@ -19,12 +19,12 @@ CHECK_STATUSES = ("pass", "attention", "not evaluated")
 class CheckItem(Result):
     """One reviewer check: ``quantity`` compared with ``limit`` (pass when quantity ≤ limit)."""
 
-    check: str              # u_bb_vs_u_char | stability_share | method_agreement | U_rounded_not_smaller
-    status: str             # pass | attention | not evaluated
+    check: str  # u_bb_vs_u_char | stability_share | method_agreement | U_rounded_not_smaller
+    status: str  # pass | attention | not evaluated
     quantity: float
     limit: float
-    subject: str = ""       # e.g. the method name
-    reason: str = ""        # why not evaluated
+    subject: str = ""  # e.g. the method name
+    reason: str = ""  # why not evaluated
     clause: str = ""
 
 
@@ -33,7 +33,7 @@ class ChecksResult(Result):
     """Reviewer checks of a certified value (rmwork conventions; ISO 17034:2016 / Guide 35:2017 context)."""
 
     items: tuple[CheckItem, ...]
-    passed: bool            # no item with status "attention"
+    passed: bool  # no item with status "attention"
     n_attention: int
     analyte: str = ""
     notes: tuple[str, ...] = ()
@@ -62,10 +62,17 @@ def _method_pairs(method_values) -> list[tuple[str, float, float]]:
     return out
 
 
-def checks(certified: CertifiedValue, *, u_char: float | None = None, u_bb: float | None = None,
-           u_lts: float | None = None, u_sts: float | None = None, method_values=None,
-           u_bb_ratio_max: float = U_BB_RATIO_MAX,
-           stability_share_max: float = STABILITY_SHARE_MAX) -> ChecksResult:
+def checks(
+    certified: CertifiedValue,
+    *,
+    u_char: float | None = None,
+    u_bb: float | None = None,
+    u_lts: float | None = None,
+    u_sts: float | None = None,
+    method_values=None,
+    u_bb_ratio_max: float = U_BB_RATIO_MAX,
+    stability_share_max: float = STABILITY_SHARE_MAX,
+) -> ChecksResult:
     r"""Reviewer checks of homogeneity, stability share and method agreement (ISO Guide 35:2017; GUM 6.2.1).
 
     The limits are rmwork conventions (see Notes), stated with each item.
@@ -113,36 +120,89 @@ def checks(certified: CertifiedValue, *, u_char: float | None = None, u_bb: floa
 
     if math.isfinite(uc) and uc > 0 and math.isfinite(ub):
         q = ub / uc
-        items.append(CheckItem(check="u_bb_vs_u_char", status=_st(q <= u_bb_ratio_max), quantity=q,
-                               limit=u_bb_ratio_max, clause="rmwork convention (cf. ISO 13528:2022, 0.3 σ_pt)"))
+        items.append(
+            CheckItem(
+                check="u_bb_vs_u_char",
+                status=_st(q <= u_bb_ratio_max),
+                quantity=q,
+                limit=u_bb_ratio_max,
+                clause="rmwork convention (cf. ISO 13528:2022, 0.3 σ_pt)",
+            )
+        )
     else:
-        items.append(CheckItem(check="u_bb_vs_u_char", status="not evaluated", quantity=math.nan,
-                               limit=u_bb_ratio_max, reason="u_bb or u_char missing"))
+        items.append(
+            CheckItem(
+                check="u_bb_vs_u_char",
+                status="not evaluated",
+                quantity=math.nan,
+                limit=u_bb_ratio_max,
+                reason="u_bb or u_char missing",
+            )
+        )
 
     stab = [x for x in (ul, us) if math.isfinite(x)]
     if stab and certified.u > 0:
-        q = sum(x * x for x in stab) / certified.u ** 2
-        items.append(CheckItem(check="stability_share", status=_st(q <= stability_share_max), quantity=q,
-                               limit=stability_share_max, clause="rmwork convention (ISO Guide 35:2017, clause 8)"))
+        q = sum(x * x for x in stab) / certified.u**2
+        items.append(
+            CheckItem(
+                check="stability_share",
+                status=_st(q <= stability_share_max),
+                quantity=q,
+                limit=stability_share_max,
+                clause="rmwork convention (ISO Guide 35:2017, clause 8)",
+            )
+        )
     else:
-        items.append(CheckItem(check="stability_share", status="not evaluated", quantity=math.nan,
-                               limit=stability_share_max, reason="no stability component"))
+        items.append(
+            CheckItem(
+                check="stability_share",
+                status="not evaluated",
+                quantity=math.nan,
+                limit=stability_share_max,
+                reason="no stability component",
+            )
+        )
 
     for name, x, um in _method_pairs(method_values):
         if not (math.isfinite(x) and math.isfinite(um) and um >= 0):
-            raise InputError(f"method '{name}': value and u must be finite numbers (u ≥ 0)",
-                             key="method_values", hint="enter the method's result and its standard uncertainty")
+            raise InputError(
+                f"method '{name}': value and u must be finite numbers (u ≥ 0)",
+                key="method_values",
+                hint="enter the method's result and its standard uncertainty",
+            )
         d = abs(certified.value - x)
-        lim = certified.k * math.sqrt(certified.u ** 2 + um ** 2)
-        items.append(CheckItem(check="method_agreement", status=_st(d <= lim), quantity=d, limit=lim,
-                               subject=name, clause="|x_CRM − x_m| ≤ k sqrt(u_CRM² + u_m²)"))
+        lim = certified.k * math.sqrt(certified.u**2 + um**2)
+        items.append(
+            CheckItem(
+                check="method_agreement",
+                status=_st(d <= lim),
+                quantity=d,
+                limit=lim,
+                subject=name,
+                clause="|x_CRM − x_m| ≤ k sqrt(u_CRM² + u_m²)",
+            )
+        )
 
     if certified.rounding != "none":
         ur = float(certified.U_rounded)
-        items.append(CheckItem(check="U_rounded_not_smaller", status=_st(ur >= certified.U * (1 - 1e-12)),
-                               quantity=certified.U, limit=ur, clause="GUM JCGM 100:2008, 7.2.6"))
+        items.append(
+            CheckItem(
+                check="U_rounded_not_smaller",
+                status=_st(ur >= certified.U * (1 - 1e-12)),
+                quantity=certified.U,
+                limit=ur,
+                clause="GUM JCGM 100:2008, 7.2.6",
+            )
+        )
     n_att = sum(1 for i in items if i.status == "attention")
-    return ChecksResult(items=tuple(items), passed=n_att == 0, n_attention=n_att,
-                        analyte=certified.analyte,
-                        clauses={"u_bb_vs_u_char": "rmwork convention", "stability_share": "rmwork convention",
-                                 "method_agreement": "GUM JCGM 100:2008, 6.2.1 (U = k u)"})
+    return ChecksResult(
+        items=tuple(items),
+        passed=n_att == 0,
+        n_attention=n_att,
+        analyte=certified.analyte,
+        clauses={
+            "u_bb_vs_u_char": "rmwork convention",
+            "stability_share": "rmwork convention",
+            "method_agreement": "GUM JCGM 100:2008, 6.2.1 (U = k u)",
+        },
+    )

@@ -4,8 +4,8 @@ G.4.1, Formula (G.2b); 6.2.1; G.3 and Table G.2)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from scipy import stats
 
@@ -21,16 +21,22 @@ _CLAUSE_K = "GUM JCGM 100:2008, 6.2.1 Formula (18); G.3 and G.4.1 (t_p(ν_eff), 
 
 def _check_u(u: float, key: str) -> float:
     if not math.isfinite(u) or u < 0:
-        raise InputError(f"standard uncertainty must be a finite number ≥ 0, got {u!r}", key=key,
-                         hint="enter the absolute standard uncertainty in the analyte's unit")
+        raise InputError(
+            f"standard uncertainty must be a finite number ≥ 0, got {u!r}",
+            key=key,
+            hint="enter the absolute standard uncertainty in the analyte's unit",
+        )
     return u
 
 
 def _check_dof(d, key: str) -> float:
     d = math.inf if d is None else float(d)
     if math.isnan(d) or d <= 0:
-        raise InputError(f"degrees of freedom must be > 0 (or inf when unknown), got {d!r}", key=key,
-                         hint="enter a positive number, or leave it out for an infinite ν (Type B)")
+        raise InputError(
+            f"degrees of freedom must be > 0 (or inf when unknown), got {d!r}",
+            key=key,
+            hint="enter a positive number, or leave it out for an infinite ν (Type B)",
+        )
     return d
 
 
@@ -38,10 +44,10 @@ def _check_dof(d, key: str) -> float:
 class DofEffResult(Result):
     """Effective degrees of freedom by Welch–Satterthwaite (GUM JCGM 100:2008, G.4.1)."""
 
-    dof_eff: float          # inf when every component has infinite dof
-    u_c: float              # combined standard uncertainty used in the numerator
+    dof_eff: float  # inf when every component has infinite dof
+    u_c: float  # combined standard uncertainty used in the numerator
     n_components: int
-    n_infinite: int         # components with infinite dof (no term in the denominator)
+    n_infinite: int  # components with infinite dof (no term in the denominator)
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -87,32 +93,50 @@ def dof_eff(u_components, dofs, *, u_c: float | None = None) -> DofEffResult:
     us = [float(u) for u in u_components]
     ds = [math.inf if d is None else float(d) for d in dofs]
     if len(us) != len(ds):
-        raise InputError(f"{len(us)} uncertainty components but {len(ds)} degrees of freedom",
-                         key="dof", hint="give one ν per component (inf when unknown)")
+        raise InputError(
+            f"{len(us)} uncertainty components but {len(ds)} degrees of freedom",
+            key="dof",
+            hint="give one ν per component (inf when unknown)",
+        )
     for i, (u, d) in enumerate(zip(us, ds)):
         _check_u(u, f"u_components[{i}]")
         _check_dof(d, f"dofs[{i}]")
     if not us:
-        raise InputError("Welch–Satterthwaite (GUM G.4.1) needs at least 1 component, found 0",
-                         key="u_components", hint="give the uncertainty components")
+        raise InputError(
+            "Welch–Satterthwaite (GUM G.4.1) needs at least 1 component, found 0",
+            key="u_components",
+            hint="give the uncertainty components",
+        )
     notes = []
     uc = math.sqrt(sum(u * u for u in us)) if u_c is None else float(u_c)
     if u_c is not None:
-        notes.append(f"u_c supplied by the caller ({uc:g}); sqrt(Σ u_i²) = "
-                     f"{math.sqrt(sum(u * u for u in us)):g}")
+        notes.append(
+            f"u_c supplied by the caller ({uc:g}); sqrt(Σ u_i²) = {math.sqrt(sum(u * u for u in us)):g}"
+        )
     if not (math.isfinite(uc) and uc > 0):
-        raise InputError(f"Welch–Satterthwaite (GUM G.4.1) needs u_c > 0, found {uc!r}",
-                         key="u_components", hint="check the uncertainty components")
-    denom = sum(u ** 4 / d for u, d in zip(us, ds) if math.isfinite(d))
+        raise InputError(
+            f"Welch–Satterthwaite (GUM G.4.1) needs u_c > 0, found {uc!r}",
+            key="u_components",
+            hint="check the uncertainty components",
+        )
+    denom = sum(u**4 / d for u, d in zip(us, ds) if math.isfinite(d))
     n_inf = sum(1 for d in ds if math.isinf(d))
     if denom == 0:
         nu = math.inf
-        notes.append("every contribution with finite dof is 0 or every dof is infinite: ν_eff = ∞ "
-                     "(normal distribution)")
+        notes.append(
+            "every contribution with finite dof is 0 or every dof is infinite: ν_eff = ∞ "
+            "(normal distribution)"
+        )
     else:
-        nu = uc ** 4 / denom
-    return DofEffResult(dof_eff=nu, u_c=uc, n_components=len(us), n_infinite=n_inf,
-                        notes=tuple(notes), clauses={"dof_eff": _CLAUSE_WS})
+        nu = uc**4 / denom
+    return DofEffResult(
+        dof_eff=nu,
+        u_c=uc,
+        n_components=len(us),
+        n_infinite=n_inf,
+        notes=tuple(notes),
+        clauses={"dof_eff": _CLAUSE_WS},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,11 +144,11 @@ class CoverageFactorResult(Result):
     """Coverage factor k for a coverage probability p (GUM JCGM 100:2008, 6.2-6.3, G.3-G.4)."""
 
     k: float
-    coverage: float         # p (nominal when k is fixed)
-    dof_eff: float          # ν_eff as given
-    dof_used: float         # ν used for the quantile (after dof_rule); inf for the normal
-    distribution: str       # "t", "normal" or "fixed"
-    dof_rule: str           # "truncate" or "exact"
+    coverage: float  # p (nominal when k is fixed)
+    dof_eff: float  # ν_eff as given
+    dof_used: float  # ν used for the quantile (after dof_rule); inf for the normal
+    distribution: str  # "t", "normal" or "fixed"
+    dof_rule: str  # "truncate" or "exact"
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -132,8 +156,13 @@ class CoverageFactorResult(Result):
         return float(self.k)
 
 
-def coverage_factor(dof_eff: float = math.inf, coverage: float = 0.95, *, k: float | None = None,
-                    dof_rule: str = DOF_RULE_DEFAULT) -> CoverageFactorResult:
+def coverage_factor(
+    dof_eff: float = math.inf,
+    coverage: float = 0.95,
+    *,
+    k: float | None = None,
+    dof_rule: str = DOF_RULE_DEFAULT,
+) -> CoverageFactorResult:
     r"""Coverage factor k = t_p(ν_eff) (GUM JCGM 100:2008, G.4.1 step 3 and Table G.2; 6.2.1).
 
     Parameters
@@ -182,31 +211,62 @@ def coverage_factor(dof_eff: float = math.inf, coverage: float = 0.95, *, k: flo
     if k is not None:
         k = float(k)
         if not (math.isfinite(k) and k > 0):
-            raise InputError(f"coverage factor must be > 0, got {k!r}", key="k",
-                             hint="enter a positive k (e.g. 2) or leave it out to take k from ν_eff")
+            raise InputError(
+                f"coverage factor must be > 0, got {k!r}",
+                key="k",
+                hint="enter a positive k (e.g. 2) or leave it out to take k from ν_eff",
+            )
         notes.append(f"k fixed at {k:g} by the user: coverage probability approximately {coverage:g}")
-        return CoverageFactorResult(k=k, coverage=coverage, dof_eff=nu, dof_used=math.nan,
-                                    distribution="fixed", dof_rule=dof_rule, notes=tuple(notes),
-                                    clauses=clauses)
+        return CoverageFactorResult(
+            k=k,
+            coverage=coverage,
+            dof_eff=nu,
+            dof_used=math.nan,
+            distribution="fixed",
+            dof_rule=dof_rule,
+            notes=tuple(notes),
+            clauses=clauses,
+        )
     if math.isnan(nu) or nu <= 0:
-        raise InputError(f"coverage factor (GUM G.4.1) needs ν_eff > 0, found {nu!r}", key="dof_eff",
-                         hint="check the degrees of freedom of the budget components")
+        raise InputError(
+            f"coverage factor (GUM G.4.1) needs ν_eff > 0, found {nu!r}",
+            key="dof_eff",
+            hint="check the degrees of freedom of the budget components",
+        )
     q = (1.0 + coverage) / 2.0
     if math.isinf(nu):
         kk = float(stats.norm.ppf(q))
         notes.append("ν_eff infinite: k from the normal distribution")
-        return CoverageFactorResult(k=kk, coverage=coverage, dof_eff=nu, dof_used=math.inf,
-                                    distribution="normal", dof_rule=dof_rule, notes=tuple(notes),
-                                    clauses=clauses)
+        return CoverageFactorResult(
+            k=kk,
+            coverage=coverage,
+            dof_eff=nu,
+            dof_used=math.inf,
+            distribution="normal",
+            dof_rule=dof_rule,
+            notes=tuple(notes),
+            clauses=clauses,
+        )
     if dof_rule == "truncate":
         used = float(math.floor(nu))
         if used < 1:
-            raise InputError(f"coverage factor (GUM G.4.1) with truncated ν needs ν_eff ≥ 1, found {nu:g}",
-                             key="dof_eff", hint="add data, or use dof_rule='exact' or a fixed k")
+            raise InputError(
+                f"coverage factor (GUM G.4.1) with truncated ν needs ν_eff ≥ 1, found {nu:g}",
+                key="dof_eff",
+                hint="add data, or use dof_rule='exact' or a fixed k",
+            )
         if used != nu:
             notes.append(f"ν_eff = {nu:.4g} truncated to {used:g} (GUM G.4.1)")
     else:
         used = nu
     kk = float(stats.t.ppf(q, used))
-    return CoverageFactorResult(k=kk, coverage=coverage, dof_eff=nu, dof_used=used, distribution="t",
-                                dof_rule=dof_rule, notes=tuple(notes), clauses=clauses)
+    return CoverageFactorResult(
+        k=kk,
+        coverage=coverage,
+        dof_eff=nu,
+        dof_used=used,
+        distribution="t",
+        dof_rule=dof_rule,
+        notes=tuple(notes),
+        clauses=clauses,
+    )

@@ -10,8 +10,9 @@ source, certifies, runs the reviewer checks, assesses the validity period and de
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..errors import InputError
 from ..results import Result, plain
@@ -23,15 +24,15 @@ from .validity import ValidityAssessment, assess_validity
 # Which reviewer checks withhold an analyte (block) and which only ask the reviewer to look
 # (advise): the defaults a reviewer would choose (issue 14); a lot changes them in certificate.checks.
 CHECK_POLICY_DEFAULT = {
-    "characterized": "block",        # a value could be assigned at all
-    "coverage_factor": "block",      # k can be taken from ν_eff
-    "study_ran": "block",            # every study the lot names ran for the certificate
-    "transfer_unit": "block",        # every study transferred into the budget has a known unit
+    "characterized": "block",  # a value could be assigned at all
+    "coverage_factor": "block",  # k can be taken from ν_eff
+    "study_ran": "block",  # every study the lot names ran for the certificate
+    "transfer_unit": "block",  # every study transferred into the budget has a known unit
     "homogeneity_estimable": "block",  # the within-unit spread could be estimated
-    "validity_supported": "block",   # the stability data support the period of validity
-    "stability_fit": "block",        # the straight line fits the stability data
-    "stability_covered": "advise",   # the long-term study the lot names includes this analyte
-    "bayes_diagnostics": "block",    # MCMC diagnostics of a value that enters the certificate
+    "validity_supported": "block",  # the stability data support the period of validity
+    "stability_fit": "block",  # the straight line fits the stability data
+    "stability_covered": "advise",  # the long-term study the lot names includes this analyte
+    "bayes_diagnostics": "block",  # MCMC diagnostics of a value that enters the certificate
     "u_bb_vs_u_char": "advise",
     "stability_share": "advise",
     "method_agreement": "advise",
@@ -40,7 +41,9 @@ CHECK_POLICY_DEFAULT = {
 POLICIES = ("block", "advise")
 STATUSES = ("certified", "withheld")
 TRANSFERS = ("relative", "absolute")
-TRANSFER_MAX_RATIO = 1.5   # absolute transfer refused when study mean / certified value is outside [1/1.5, 1.5]
+TRANSFER_MAX_RATIO = (
+    1.5  # absolute transfer refused when study mean / certified value is outside [1/1.5, 1.5]
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +55,7 @@ class CertificateEntry(Result):
     """
 
     analyte: str
-    unit: str                                   # unit of the certified value
+    unit: str  # unit of the certified value
     status: str
     blocking: tuple[str, ...] = ()
     advice: tuple[str, ...] = ()
@@ -60,9 +63,9 @@ class CertificateEntry(Result):
     certified: CertifiedValue | None = None
     checks: ChecksResult | None = None
     validity: ValidityAssessment | None = None
-    shelf_life: Any = None                      # ShelfLifePrediction/SuggestionResult
+    shelf_life: Any = None  # ShelfLifePrediction/SuggestionResult
     monitoring: Any = None
-    notes: tuple[str, ...] = ()                 # transfer notes
+    notes: tuple[str, ...] = ()  # transfer notes
 
     # read like the dict the report sections were written for ("budget" in entry, entry["checks"])
     def __getitem__(self, key: str):
@@ -92,16 +95,16 @@ class CertificateEntry(Result):
             d["shelf_life"] = self.shelf_life.to_dict()
         if self.validity is not None:
             d["validity"] = self.validity.to_dict()
-        d.update(status=self.status, blocking=list(self.blocking), advice=list(self.advice),
-                 unit=self.unit)
+        d.update(status=self.status, blocking=list(self.blocking), advice=list(self.advice), unit=self.unit)
         return plain(d)
 
     def __str__(self) -> str:
         head = f"{self.analyte}: {self.status}"
         if self.certified is not None:
             c = self.certified
-            head += (f" — {c.value_rounded} ± {c.U_rounded} {self.unit} (k = {c.k:.3g}, "
-                     f"ν_eff = {c.dof_eff:.3g})")
+            head += (
+                f" — {c.value_rounded} ± {c.U_rounded} {self.unit} (k = {c.k:.3g}, ν_eff = {c.dof_eff:.3g})"
+            )
         lines = [head] + [f"  blocking: {b}" for b in self.blocking] + [f"  advice: {a}" for a in self.advice]
         return "\n".join(lines)
 
@@ -110,20 +113,31 @@ class CertificateEntry(Result):
 # transfer of a study's uncertainty into the certified value's unit
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Transfer:
     """A study's standard uncertainty as it enters the budget (ISO Guide 35:2017, 7.10 and 8.7: u relative)."""
 
     what: str
     u: float | None
-    how: str                    # relative | absolute | none
+    how: str  # relative | absolute | none
     study_unit: str
     note: str = ""
-    problem: str = ""           # a reason that blocks (unknown unit)
+    problem: str = ""  # a reason that blocks (unknown unit)
 
 
-def transfer(u_abs, u_rel, *, study_unit: str, certified_unit: str, value: float, study_mean: float,
-             what: str, mode: str = "relative", max_ratio: float = TRANSFER_MAX_RATIO) -> Transfer:
+def transfer(
+    u_abs,
+    u_rel,
+    *,
+    study_unit: str,
+    certified_unit: str,
+    value: float,
+    study_mean: float,
+    what: str,
+    mode: str = "relative",
+    max_ratio: float = TRANSFER_MAX_RATIO,
+) -> Transfer:
     """A study's u in the certified value's unit (ISO Guide 35:2017, 7.10 and 8.7; eCerto transfers u_rel).
 
     ``relative`` (default): u = u_rel × |certified value|, whatever the study's unit or scale.
@@ -134,32 +148,53 @@ def transfer(u_abs, u_rel, *, study_unit: str, certified_unit: str, value: float
     """
     if u_abs is None:
         return Transfer(what=what, u=None, how="none", study_unit=study_unit)
-    problem = "" if study_unit else (f"{what}: the study's values have no unit (set the lot's "
-                                     "analyte unit, the data column unit_of_measure or the study's "
-                                     "unit_of_measure; 'relative' and 'a.u.' are allowed)")
+    problem = (
+        ""
+        if study_unit
+        else (
+            f"{what}: the study's values have no unit (set the lot's "
+            "analyte unit, the data column unit_of_measure or the study's "
+            "unit_of_measure; 'relative' and 'a.u.' are allowed)"
+        )
+    )
     if mode == "absolute":
         if not (study_unit and certified_unit and study_unit == certified_unit):
-            raise InputError(f"{what}: an absolute transfer needs the study and the certified value in "
-                             f"the same unit (study '{study_unit}', certified '{certified_unit}')",
-                             key="certificate.transfer", hint="use relative (the default)")
+            raise InputError(
+                f"{what}: an absolute transfer needs the study and the certified value in "
+                f"the same unit (study '{study_unit}', certified '{certified_unit}')",
+                key="certificate.transfer",
+                hint="use relative (the default)",
+            )
         ratio = abs(study_mean / value) if value else math.inf
         if not (1 / max_ratio <= ratio <= max_ratio):
-            raise InputError(f"{what}: study mean {study_mean:.6g} differs from the certified value "
-                             f"{value:.6g} by a factor {max(ratio, 1 / ratio if ratio else math.inf):.3g} "
-                             f"(more than {max_ratio:g}); its absolute uncertainty does not describe "
-                             "the certified value", key="certificate.transfer",
-                             hint="use relative (the default), or set certificate.transfer_max_ratio")
+            raise InputError(
+                f"{what}: study mean {study_mean:.6g} differs from the certified value "
+                f"{value:.6g} by a factor {max(ratio, 1 / ratio if ratio else math.inf):.3g} "
+                f"(more than {max_ratio:g}); its absolute uncertainty does not describe "
+                "the certified value",
+                key="certificate.transfer",
+                hint="use relative (the default), or set certificate.transfer_max_ratio",
+            )
         return Transfer(what=what, u=float(u_abs), how="absolute", study_unit=study_unit, problem=problem)
-    note = (f"{what}: transferred as u_rel × value = {float(u_rel):.4g} × {abs(value):.6g}"
-            + (f" (study in {study_unit}, certified value in {certified_unit})"
-               if study_unit and study_unit != certified_unit else ""))
-    return Transfer(what=what, u=float(u_rel) * abs(value), how="relative", study_unit=study_unit,
-                    note=note, problem=problem)
+    note = f"{what}: transferred as u_rel × value = {float(u_rel):.4g} × {abs(value):.6g}" + (
+        f" (study in {study_unit}, certified value in {certified_unit})"
+        if study_unit and study_unit != certified_unit
+        else ""
+    )
+    return Transfer(
+        what=what,
+        u=float(u_rel) * abs(value),
+        how="relative",
+        study_unit=study_unit,
+        note=note,
+        problem=problem,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # degrees of freedom with their source
 # ---------------------------------------------------------------------------------------------
+
 
 def dof_u_bb(anova) -> tuple[float, str]:
     r"""ν of u_bb from the one-way ANOVA (ISO Guide 35:2017, 7.7 and B.3; GUM JCGM 100:2008, G.4).
@@ -175,9 +210,11 @@ def dof_u_bb(anova) -> tuple[float, str]:
     msb, msw = float(anova.ms_between), float(anova.ms_within)
     p, n = int(anova.n_units), int(anova.n_results)
     if anova.s_bb >= anova.u_bb_star and anova.s_bb > 0:
-        nu = (msb - msw) ** 2 / (msb ** 2 / (p - 1) + msw ** 2 / (n - p))
-        return nu, (f"Satterthwaite for s_bb from MS_between ({p - 1} dof) and MS_within ({n - p} dof) "
-                    "(ISO Guide 35:2017, 7.7; GUM G.4)")
+        nu = (msb - msw) ** 2 / (msb**2 / (p - 1) + msw**2 / (n - p))
+        return nu, (
+            f"Satterthwaite for s_bb from MS_between ({p - 1} dof) and MS_within ({n - p} dof) "
+            "(ISO Guide 35:2017, 7.7; GUM G.4)"
+        )
     return float(n - p), f"ν_w = N − p = {n - p} for u*_bb (ISO Guide 35:2017, 7.8)"
 
 
@@ -205,10 +242,12 @@ def _dof_from_interval(res) -> tuple[float, str] | None:
     k = float(k)
     z = float(stats.norm.ppf(0.975))
     if not math.isfinite(k) or k <= z * (1 + 1e-9):
-        return None                                   # no wider than the normal interval: ν = ∞
+        return None  # no wider than the normal interval: ν = ∞
     nu = optimize.brentq(lambda v: stats.t.ppf(0.975, v) - k, 1e-3, 1e9, xtol=1e-10, rtol=1e-12)
-    return float(nu), (f"ν = {nu:.3g}, the degrees of freedom for which t_0.975(ν) equals the k = {k:.4g} "
-                       f"of the {res.u_method} 95 % interval ({getattr(res, 'method', '')})")
+    return float(nu), (
+        f"ν = {nu:.3g}, the degrees of freedom for which t_0.975(ν) equals the k = {k:.4g} "
+        f"of the {res.u_method} 95 % interval ({getattr(res, 'method', '')})"
+    )
 
 
 def dof_trend(res, what: str) -> tuple[float, str]:
@@ -223,21 +262,22 @@ def dof_trend(res, what: str) -> tuple[float, str]:
 # the entry
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Studies:
     """What the lot provides for one analyte (collected by the workbook)."""
 
     analyte: str
-    characterization: Any = None                # ConsensusResult (or a "not characterized" result)
-    homogeneity: Sequence[Any] = ()             # HomogeneityStudy per sub-group
+    characterization: Any = None  # ConsensusResult (or a "not characterized" result)
+    homogeneity: Sequence[Any] = ()  # HomogeneityStudy per sub-group
     long_term: Any = None
     transport: Any = None
-    monitoring: Any = None                      # DataFrame of monitoring results (value, u)
-    missing: Sequence[str] = ()                 # studies the lot names that did not run
-    unit: str = ""                              # the lot's analyte unit (fallback for the certified unit)
+    monitoring: Any = None  # DataFrame of monitoring results (value, u)
+    missing: Sequence[str] = ()  # studies the lot names that did not run
+    unit: str = ""  # the lot's analyte unit (fallback for the certified unit)
     extra: Sequence[Component] = ()
-    bayes_failed: Sequence[str] = ()            # values entering the certificate whose MCMC gate failed
-    long_term_named: bool = False               # the lot names a long-term stability study
+    bayes_failed: Sequence[str] = ()  # values entering the certificate whose MCMC gate failed
+    long_term_named: bool = False  # the lot names a long-term stability study
 
 
 def _not_characterized(res) -> str:
@@ -251,8 +291,9 @@ def _not_characterized(res) -> str:
 
 def _item(check: str, ok: bool | None, reason: str, clause: str = "", quantity=math.nan, limit=math.nan):
     status = "not evaluated" if ok is None else ("pass" if ok else "attention")
-    return CheckItem(check=check, status=status, quantity=quantity, limit=limit,
-                     reason="" if ok else reason, clause=clause)
+    return CheckItem(
+        check=check, status=status, quantity=quantity, limit=limit, reason="" if ok else reason, clause=clause
+    )
 
 
 def decide(items: Sequence[CheckItem], policy: Mapping[str, str]) -> tuple[str, tuple, tuple]:
@@ -278,9 +319,15 @@ def _adequacy_item(res, study: str = "long-term") -> CheckItem:
         # not evaluated is shown as such, never as passed
         return replace(_item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3"), subject=study)
     finding = getattr(ad, "finding", "") or "the straight line does not fit"
-    return replace(_item("stability_fit", bool(ad.adequate), f"{study} study: {finding}",
-                         clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)"),
-                   subject=study)
+    return replace(
+        _item(
+            "stability_fit",
+            bool(ad.adequate),
+            f"{study} study: {finding}",
+            clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)",
+        ),
+        subject=study,
+    )
 
 
 def certificate_entry(st: Studies, settings, *, requested_months: float | None) -> CertificateEntry:
@@ -293,8 +340,9 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
     res = st.characterization
     why = _not_characterized(res)
     if why:
-        return CertificateEntry(analyte=st.analyte, unit=st.unit, status="withheld",
-                                blocking=(f"characterized: {why}",))
+        return CertificateEntry(
+            analyte=st.analyte, unit=st.unit, status="withheld", blocking=(f"characterized: {why}",)
+        )
     unit = getattr(res, "unit_of_measure", "") or st.unit
     mode = getattr(settings, "transfer", "relative")
     max_ratio = getattr(settings, "transfer_max_ratio", TRANSFER_MAX_RATIO)
@@ -302,19 +350,56 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
     hom_ok = [math.isfinite(h.anova.ms_within) and h.anova.ms_within > 0 for h in st.homogeneity]
     # a study whose within-unit spread is 0 has no u_bb: it blocks below and never enters as 0
     usable = [h for h, ok in zip(st.homogeneity, hom_ok) if ok]
-    transfers = [transfer(h.anova.u_bb, h.anova.u_bb_rel, study_unit=h.unit_of_measure, certified_unit=unit,
-                          value=value, study_mean=h.anova.mean, what=f"u_bb ({h.group or 'homogeneity'})",
-                          mode=mode, max_ratio=max_ratio) for h in usable]
+    transfers = [
+        transfer(
+            h.anova.u_bb,
+            h.anova.u_bb_rel,
+            study_unit=h.unit_of_measure,
+            certified_unit=unit,
+            value=value,
+            study_mean=h.anova.mean,
+            what=f"u_bb ({h.group or 'homogeneity'})",
+            mode=mode,
+            max_ratio=max_ratio,
+        )
+        for h in usable
+    ]
     u_bb, dof_bb, src_bb = None, math.inf, ""
     if transfers:
         i = max(range(len(transfers)), key=lambda j: transfers[j].u)
         u_bb = transfers[i].u
         dof_bb, src_bb = dof_u_bb(usable[i].anova)
     lt, tr = st.long_term, st.transport
-    t_lts = transfer(lt.u_lts, lt.u_lts_rel, study_unit=lt.unit_of_measure, certified_unit=unit, value=value,
-                     study_mean=lt.mean, what="u_lts", mode=mode, max_ratio=max_ratio) if lt is not None else None
-    t_sts = transfer(tr.u_sts, tr.u_sts_rel, study_unit=tr.unit_of_measure, certified_unit=unit, value=value,
-                     study_mean=tr.mean, what="u_sts", mode=mode, max_ratio=max_ratio) if tr is not None else None
+    t_lts = (
+        transfer(
+            lt.u_lts,
+            lt.u_lts_rel,
+            study_unit=lt.unit_of_measure,
+            certified_unit=unit,
+            value=value,
+            study_mean=lt.mean,
+            what="u_lts",
+            mode=mode,
+            max_ratio=max_ratio,
+        )
+        if lt is not None
+        else None
+    )
+    t_sts = (
+        transfer(
+            tr.u_sts,
+            tr.u_sts_rel,
+            study_unit=tr.unit_of_measure,
+            certified_unit=unit,
+            value=value,
+            study_mean=tr.mean,
+            what="u_sts",
+            mode=mode,
+            max_ratio=max_ratio,
+        )
+        if tr is not None
+        else None
+    )
     all_t = transfers + [t for t in (t_lts, t_sts) if t is not None]
     dofs, sources = {}, {}
     dofs["u_char"], sources["u_char"] = dof_u_char(res)
@@ -324,42 +409,82 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
         dofs["u_lts"], sources["u_lts"] = dof_trend(lt, "long-term stability")
     if t_sts is not None and t_sts.u is not None:
         dofs["u_sts"], sources["u_sts"] = dof_trend(tr, "transport stability")
-    bud = budget(u_char=res.u, u_bb=u_bb, u_lts=t_lts.u if t_lts else None, u_sts=t_sts.u if t_sts else None,
-                 value=value, dof=dofs, dof_sources=sources, extra=st.extra)
+    bud = budget(
+        u_char=res.u,
+        u_bb=u_bb,
+        u_lts=t_lts.u if t_lts else None,
+        u_sts=t_sts.u if t_sts else None,
+        value=value,
+        dof=dofs,
+        dof_sources=sources,
+        extra=st.extra,
+    )
     try:
-        cv = certify(value, bud, coverage=settings.coverage, k=settings.k, rounding=settings.rounding,
-                     dof_rule=settings.dof_rule, analyte=st.analyte, unit_of_measure=unit)
+        cv = certify(
+            value,
+            bud,
+            coverage=settings.coverage,
+            k=settings.k,
+            rounding=settings.rounding,
+            dof_rule=settings.dof_rule,
+            analyte=st.analyte,
+            unit_of_measure=unit,
+        )
     except InputError as exc:
         if exc.key != "dof_eff":
             raise
         # GUM G.4.1: with ν_eff < 1 no t quantile exists after truncation; no U can be stated
         return CertificateEntry(
-            analyte=st.analyte, unit=unit, status="withheld", budget=bud,
+            analyte=st.analyte,
+            unit=unit,
+            status="withheld",
+            budget=bud,
             notes=tuple(t.note for t in all_t if t.note),
-            blocking=(f"coverage_factor: ν_eff = {bud.dof_eff:.3g} < 1 (Welch–Satterthwaite, GUM G.4.1), "
-                      "so k cannot be taken from the t distribution; measure more units or "
-                      "replicates, or set certificate.dof_rule: exact, or certificate.k: 2 by convention",))
+            blocking=(
+                f"coverage_factor: ν_eff = {bud.dof_eff:.3g} < 1 (Welch–Satterthwaite, GUM G.4.1), "
+                "so k cannot be taken from the t distribution; measure more units or "
+                "replicates, or set certificate.dof_rule: exact, or certificate.k: 2 by convention",
+            ),
+        )
     chk = checks(cv, u_char=res.u, u_bb=u_bb, u_lts=bud.u_lts, u_sts=bud.u_sts)
     items = [
         _item("study_ran", not st.missing, "the lot names " + ", ".join(st.missing) + " but it did not run"),
-        _item("transfer_unit", not any(t.problem for t in all_t), "; ".join(t.problem for t in all_t if t.problem)),
-        _item("bayes_diagnostics", not st.bayes_failed,
-              "MCMC diagnostics failed for " + ", ".join(st.bayes_failed) + ", which enters the certificate"),
+        _item(
+            "transfer_unit",
+            not any(t.problem for t in all_t),
+            "; ".join(t.problem for t in all_t if t.problem),
+        ),
+        _item(
+            "bayes_diagnostics",
+            not st.bayes_failed,
+            "MCMC diagnostics failed for " + ", ".join(st.bayes_failed) + ", which enters the certificate",
+        ),
     ]
     if st.homogeneity:
-        items.append(_item("homogeneity_estimable", all(hom_ok),
-                           "every result of a unit is identical (MS_within = 0): the within-unit spread "
-                           "cannot be estimated, so u_bb is unknown (ISO Guide 35:2017, 7.7)"))
+        items.append(
+            _item(
+                "homogeneity_estimable",
+                all(hom_ok),
+                "every result of a unit is identical (MS_within = 0): the within-unit spread "
+                "cannot be estimated, so u_bb is unknown (ISO Guide 35:2017, 7.7)",
+            )
+        )
     sl, va = None, None
     if lt is not None:
-        sl, va = _validity(lt, value, cv, bud, requested_months, getattr(settings, "validity", "requested"),
-                           st.analyte)
+        sl, va = _validity(
+            lt, value, cv, bud, requested_months, getattr(settings, "validity", "requested"), st.analyte
+        )
         items += [_adequacy_item(lt), va.check_item()]
     elif st.long_term_named and requested_months is not None:
-        items.append(_item("stability_covered", False,
-                           f"the long-term stability study has no data for {st.analyte}: no study of this "
-                           f"analyte supports the period of validity ({requested_months:g} months)",
-                           clause="ISO Guide 35:2017, clause 8"))
+        items.append(
+            _item(
+                "stability_covered",
+                False,
+                f"the long-term stability study has no data for {st.analyte}: no study of this "
+                f"analyte supports the period of validity ({requested_months:g} months)",
+                clause="ISO Guide 35:2017, clause 8",
+            )
+        )
     if tr is not None:
         items.append(_adequacy_item(tr, "transport"))
     mon = None
@@ -367,13 +492,25 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
         from ..stability import monitoring_check
 
         g = st.monitoring
-        mon = monitoring_check(cv.value, cv.u, g["value"].to_numpy(float), g["u"].to_numpy(float), k=cv.k,
-                               analyte=st.analyte)
+        mon = monitoring_check(
+            cv.value, cv.u, g["value"].to_numpy(float), g["u"].to_numpy(float), k=cv.k, analyte=st.analyte
+        )
     chk = _with_items(chk, items)
     status, blocking, advice = decide(chk.items, policy)
-    return CertificateEntry(analyte=st.analyte, unit=unit, status=status, blocking=blocking, advice=advice,
-                            budget=bud, certified=cv, checks=chk, validity=va, shelf_life=sl, monitoring=mon,
-                            notes=tuple(t.note for t in all_t if t.note))
+    return CertificateEntry(
+        analyte=st.analyte,
+        unit=unit,
+        status=status,
+        blocking=blocking,
+        advice=advice,
+        budget=bud,
+        certified=cv,
+        checks=chk,
+        validity=va,
+        shelf_life=sl,
+        monitoring=mon,
+        notes=tuple(t.note for t in all_t if t.note),
+    )
 
 
 def _validity(lt, value: float, cv: CertifiedValue, bud: BudgetResult, requested, mode: str, analyte: str):
@@ -413,8 +550,12 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
         if e.checks is None or not any(i.check == "stability_covered" for i in e.checks.items):
             out[a] = e
             continue
-        items = tuple(replace(i, reason=f"{i.reason}, and no analyte of the long-term study supports it ({shown})")
-                      if i.check == "stability_covered" else i for i in e.checks.items)
+        items = tuple(
+            replace(i, reason=f"{i.reason}, and no analyte of the long-term study supports it ({shown})")
+            if i.check == "stability_covered"
+            else i
+            for i in e.checks.items
+        )
         chk = replace(e.checks, items=items)
         status, blocking, advice = decide(items, policy)
         out[a] = replace(e, checks=chk, status=status, blocking=blocking, advice=advice)
@@ -423,8 +564,11 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
 
 def lot_validity_months(entries: Mapping[str, CertificateEntry], requested: float | None) -> float | None:
     """Period of validity of the lot: the shortest any certified analyte supports (ISO Guide 35:2017, 8)."""
-    months = [e.validity.months for e in entries.values()
-              if e.is_certified and e.validity is not None and e.validity.months is not None]
+    months = [
+        e.validity.months
+        for e in entries.values()
+        if e.is_certified and e.validity is not None and e.validity.months is not None
+    ]
     if requested is None or (entries and not any(e.is_certified for e in entries.values())):
         return None
     return min(months + [float(requested)])
@@ -444,10 +588,12 @@ def status_lines(results: Mapping) -> list[str]:
     return lines
 
 
-EXIT_WITHHELD = 3   # rmwork run/batch: a report was written, but with an analyte withheld
+EXIT_WITHHELD = 3  # rmwork run/batch: a report was written, but with an analyte withheld
 
 
 def any_withheld(results: Mapping) -> bool:
     """Whether results.json withholds an analyte (ISO 17034:2016, 7.13; exit status 3 of the command line)."""
-    return any((e.get("certified") or {}).get("status") == "withheld"
-               for e in (results.get("analytes") or {}).values())
+    return any(
+        (e.get("certified") or {}).get("status") == "withheld"
+        for e in (results.get("analytes") or {}).values()
+    )

@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
-from typing import Mapping
 
 from .._checks import require_choice
 from ..errors import InputError
@@ -25,7 +25,7 @@ class RoundedValue(Result):
     U: float
     value_rounded: str
     U_rounded: str
-    decimals: int | None    # decimal places of both; negative = tens, hundreds...; None for "none"
+    decimals: int | None  # decimal places of both; negative = tens, hundreds...; None for "none"
     rule: str
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -58,11 +58,17 @@ def _fmt(d: Decimal) -> str:
 def _check_round_inputs(value: float, U: float) -> tuple[float, float]:
     value, U = float(value), float(U)
     if not math.isfinite(value):
-        raise InputError(f"certified value must be finite, got {value!r}", key="value",
-                         hint="check the characterization result")
+        raise InputError(
+            f"certified value must be finite, got {value!r}",
+            key="value",
+            hint="check the characterization result",
+        )
     if not (math.isfinite(U) and U > 0):
-        raise InputError(f"rounding needs an expanded uncertainty U > 0, got {U!r}", key="U",
-                         hint="check the uncertainty budget")
+        raise InputError(
+            f"rounding needs an expanded uncertainty U > 0, got {U!r}",
+            key="U",
+            hint="check the uncertainty budget",
+        )
     return value, U
 
 
@@ -75,12 +81,16 @@ def _value_dec(value: float, decimals: int) -> Decimal:
     return _dec(value, sig)
 
 
-def _round_sig_up(value: float, U: float, sig_digits: int, value_mode: str, rule: str,
-                  clauses: Mapping[str, str]) -> RoundedValue:
+def _round_sig_up(
+    value: float, U: float, sig_digits: int, value_mode: str, rule: str, clauses: Mapping[str, str]
+) -> RoundedValue:
     value, U = _check_round_inputs(value, U)
     if int(sig_digits) not in (1, 2):
-        raise InputError(f"sig_digits must be 1 or 2, got {sig_digits!r}", key="sig_digits",
-                         hint="GUM 7.2.6: U is quoted with at most two significant digits")
+        raise InputError(
+            f"sig_digits must be 1 or 2, got {sig_digits!r}",
+            key="sig_digits",
+            hint="GUM 7.2.6: U is quoted with at most two significant digits",
+        )
     du = _dec(U)
     decimals = -du.adjusted() + int(sig_digits) - 1
     ur = _quantize(du, decimals, ROUND_UP)
@@ -90,8 +100,16 @@ def _round_sig_up(value: float, U: float, sig_digits: int, value_mode: str, rule
         ur = _quantize(du, decimals, ROUND_UP)
         notes.append("rounding U up carried into a new leading digit; one decimal fewer kept")
     vr = _quantize(_value_dec(value, decimals), decimals, value_mode)
-    return RoundedValue(value=value, U=U, value_rounded=_fmt(vr), U_rounded=_fmt(ur),
-                        decimals=decimals, rule=rule, notes=tuple(notes), clauses=dict(clauses))
+    return RoundedValue(
+        value=value,
+        U=U,
+        value_rounded=_fmt(vr),
+        U_rounded=_fmt(ur),
+        decimals=decimals,
+        rule=rule,
+        notes=tuple(notes),
+        clauses=dict(clauses),
+    )
 
 
 def round_gum(value: float, U: float, *, sig_digits: int = 2) -> RoundedValue:
@@ -124,9 +142,17 @@ def round_gum(value: float, U: float, *, sig_digits: int = 2) -> RoundedValue:
     Validated against U 0.01234 → "0.013", value 1.23456 → "1.235"; U 123.4 → "130"; GUM G.4.1
     U95 2.2 %: ``tests/test_certificate.py::test_round_gum_cases``.
     """
-    return _round_sig_up(value, U, sig_digits, ROUND_HALF_UP, "gum",
-                         {"U_rounded": "GUM JCGM 100:2008, 7.2.6 (≤ 2 significant digits, rounded up)",
-                          "value_rounded": "GUM JCGM 100:2008, 7.2.6 (same decimal place as U)"})
+    return _round_sig_up(
+        value,
+        U,
+        sig_digits,
+        ROUND_HALF_UP,
+        "gum",
+        {
+            "U_rounded": "GUM JCGM 100:2008, 7.2.6 (≤ 2 significant digits, rounded up)",
+            "value_rounded": "GUM JCGM 100:2008, 7.2.6 (same decimal place as U)",
+        },
+    )
 
 
 def round_jjf(value: float, U: float, *, sig_digits: int = 2) -> RoundedValue:
@@ -143,10 +169,18 @@ def round_jjf(value: float, U: float, *, sig_digits: int = 2) -> RoundedValue:
 
     Validated against: ``tests/test_certificate.py::test_round_jjf_value_half_even``.
     """
-    return _round_sig_up(value, U, sig_digits, ROUND_HALF_EVEN, "jjf",
-                         {"U_rounded": "JJF 1059.1-2012, 5.3.8 (≤ 2 significant digits, rounded up; "
-                                       "clause text not checked)",
-                          "value_rounded": "GB/T 8170-2008, 3.3 (round half to even)"})
+    return _round_sig_up(
+        value,
+        U,
+        sig_digits,
+        ROUND_HALF_EVEN,
+        "jjf",
+        {
+            "U_rounded": "JJF 1059.1-2012, 5.3.8 (≤ 2 significant digits, rounded up; "
+            "clause text not checked)",
+            "value_rounded": "GB/T 8170-2008, 3.3 (round half to even)",
+        },
+    )
 
 
 def _decimals_din1333(du: Decimal) -> int:
@@ -187,10 +221,18 @@ def round_din1333(value: float, U: float) -> RoundedValue:
     n = _decimals_din1333(du)
     ur = _quantize(du, n, ROUND_UP)
     vr = _quantize(_value_dec(value, n), n, ROUND_HALF_UP)
-    return RoundedValue(value=value, U=U, value_rounded=_fmt(vr), U_rounded=_fmt(ur), decimals=n,
-                        rule="din1333",
-                        clauses={"U_rounded": "DIN 1333 as in eCerto digits_DIN1333/round_up (U rounded up)",
-                                 "value_rounded": "DIN 1333 as in eCerto round_DIN1333 (half-up)"})
+    return RoundedValue(
+        value=value,
+        U=U,
+        value_rounded=_fmt(vr),
+        U_rounded=_fmt(ur),
+        decimals=n,
+        rule="din1333",
+        clauses={
+            "U_rounded": "DIN 1333 as in eCerto digits_DIN1333/round_up (U rounded up)",
+            "value_rounded": "DIN 1333 as in eCerto round_DIN1333 (half-up)",
+        },
+    )
 
 
 def round_none(value: float, U: float) -> RoundedValue:
@@ -199,9 +241,16 @@ def round_none(value: float, U: float) -> RoundedValue:
     GUM 7.2.6 allows extra digits where results are used in further calculations.
     """
     value, U = float(value), float(U)
-    return RoundedValue(value=value, U=U, value_rounded=repr(value), U_rounded=repr(U), decimals=None,
-                        rule="none", notes=("not rounded: full precision shown",),
-                        clauses={"value_rounded": "GUM JCGM 100:2008, 7.2.6"})
+    return RoundedValue(
+        value=value,
+        U=U,
+        value_rounded=repr(value),
+        U_rounded=repr(U),
+        decimals=None,
+        rule="none",
+        notes=("not rounded: full precision shown",),
+        clauses={"value_rounded": "GUM JCGM 100:2008, 7.2.6"},
+    )
 
 
 def round_certified(value: float, U: float, rule: str = "gum") -> RoundedValue:

@@ -20,34 +20,70 @@ plotting, no file reading.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
 from ..errors import InputError
-from .equivalence import BilateralDoEResult, DoEResult, bilateral_degrees_of_equivalence, degrees_of_equivalence
+from .equivalence import (
+    BilateralDoEResult,
+    DoEResult,
+    bilateral_degrees_of_equivalence,
+    degrees_of_equivalence,
+)
 from .estimators import FITS, INTERVALS, ConsensusResult, consensus
 from .estimators import _dl_bootstrap as _dl_bootstrap  # the array cores, for tests that reach into them
 from .estimators import _dl_core as _dl_core
 from .estimators import _pm_core as _pm_core
 from .labs import LabSummary, lab_summary
-from .methods import (ALPHA_Q, CLAUSES, COMPARE_METHODS, DOF_INFINITE, METHOD_CLAUSES, METHODS, N_BOOT,
-                      N_POOL)
+from .methods import ALPHA_Q, CLAUSES, COMPARE_METHODS, DOF_INFINITE, METHOD_CLAUSES, METHODS, N_BOOT, N_POOL
 from .recommendation import Recommendation, recommend
 from .screening import ScreeningResult, screen
 from .studies import CharacterizationStudy, study, why_not_characterized
 
-__all__ = ["METHODS", "COMPARE_METHODS", "INTERVALS", "FITS", "ALPHA_Q", "CLAUSES", "DOF_INFINITE",
-           "METHOD_CLAUSES", "N_BOOT", "N_POOL", "LabSummary", "lab_summary", "ConsensusResult",
-           "consensus", "DoEResult", "degrees_of_equivalence", "BilateralDoEResult",
-           "bilateral_degrees_of_equivalence", "ScreeningResult", "screen", "Recommendation", "recommend",
-           "by_analyte", "CharacterizationStudy", "study",
-           "why_not_characterized"]
+__all__ = [
+    "METHODS",
+    "COMPARE_METHODS",
+    "INTERVALS",
+    "FITS",
+    "ALPHA_Q",
+    "CLAUSES",
+    "DOF_INFINITE",
+    "METHOD_CLAUSES",
+    "N_BOOT",
+    "N_POOL",
+    "LabSummary",
+    "lab_summary",
+    "ConsensusResult",
+    "consensus",
+    "DoEResult",
+    "degrees_of_equivalence",
+    "BilateralDoEResult",
+    "bilateral_degrees_of_equivalence",
+    "ScreeningResult",
+    "screen",
+    "Recommendation",
+    "recommend",
+    "by_analyte",
+    "CharacterizationStudy",
+    "study",
+    "why_not_characterized",
+]
 
 
-def by_analyte(func: Callable, df: pd.DataFrame, *, analyte: str = "analyte", lab: str = "lab",
-               value: str = "value", u: str = "u", dof: str = "dof", include: str = "include",
-               exclude: Mapping[str, Mapping[str, str]] | None = None, **kwargs) -> dict:
+def by_analyte(
+    func: Callable,
+    df: pd.DataFrame,
+    *,
+    analyte: str = "analyte",
+    lab: str = "lab",
+    value: str = "value",
+    u: str = "u",
+    dof: str = "dof",
+    include: str = "include",
+    exclude: Mapping[str, Mapping[str, str]] | None = None,
+    **kwargs,
+) -> dict:
     """Apply a characterization function to every analyte of a long table (ISO Guide 35:2017, 9).
 
     Parameters
@@ -83,8 +119,11 @@ def by_analyte(func: Callable, df: pd.DataFrame, *, analyte: str = "analyte", la
     """
     where = df.attrs.get("file") if hasattr(df, "attrs") else None
     if analyte not in df.columns:
-        raise InputError(f"required column '{analyte}' is missing", file=where,
-                         hint="add an analyte column or call the function on the table directly")
+        raise InputError(
+            f"required column '{analyte}' is missing",
+            file=where,
+            hint="add an analyte column or call the function on the table directly",
+        )
     out = {}
     for name in dict.fromkeys(df[analyte].astype(str)):
         sub = df[df[analyte].astype(str) == name].copy()
@@ -98,7 +137,6 @@ def by_analyte(func: Callable, df: pd.DataFrame, *, analyte: str = "analyte", la
         else:
             out[name] = func(lab_summary(sub, **cols, exclude=excl, analyte=name), **kwargs)
     return out
-
 
 
 # Public names live here (CONTRACT.md): say so to help(), pickle and the style checks, as numpy's

@@ -7,8 +7,8 @@ differences, and the bilateral D_ij = x_i - x_j. Compute only.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from .estimators import ConsensusResult, _dl_bootstrap, _dl_core, _half_width, _
 from .labs import LabSummary, naming
 from .methods import N_BOOT
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DoEResult(Result):
     """Unilateral degrees of equivalence d_j = x_j - x_ref with U(d_j) (CIPM MRA; NICOB)."""
@@ -28,19 +29,19 @@ class DoEResult(Result):
     analyte: str = ""
     unit_of_measure: str = ""
     method: str
-    value: float                    # the consensus value x_ref
+    value: float  # the consensus value x_ref
     tau: float
     coverage: float
     lab: tuple[str, ...]
     included: tuple[bool, ...]
-    x: tuple[float, ...]            # laboratory values
-    u_x: tuple[float, ...]          # laboratory standard uncertainties
+    x: tuple[float, ...]  # laboratory values
+    u_x: tuple[float, ...]  # laboratory standard uncertainties
     d: tuple[float, ...]
     u_d: tuple[float, ...]
-    U_d: tuple[float, ...]          # half-width at ``coverage`` (95 % by default)
+    U_d: tuple[float, ...]  # half-width at ``coverage`` (95 % by default)
     d_low: tuple[float, ...]
     d_high: tuple[float, ...]
-    d_loo: tuple[float, ...]        # x_j - consensus of the other labs (included labs)
+    d_loo: tuple[float, ...]  # x_j - consensus of the other labs (included labs)
     u_d_loo: tuple[float, ...]
     U_d_loo: tuple[float, ...]
     u_d_method: str
@@ -50,10 +51,22 @@ class DoEResult(Result):
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"lab": self.lab, "included": self.included, "x": self.x, "u_x": self.u_x,
-                             "d": self.d, "u_d": self.u_d, "U_d": self.U_d, "d_low": self.d_low,
-                             "d_high": self.d_high, "d_loo": self.d_loo, "u_d_loo": self.u_d_loo,
-                             "U_d_loo": self.U_d_loo})
+        return pd.DataFrame(
+            {
+                "lab": self.lab,
+                "included": self.included,
+                "x": self.x,
+                "u_x": self.u_x,
+                "d": self.d,
+                "u_d": self.u_d,
+                "U_d": self.U_d,
+                "d_low": self.d_low,
+                "d_high": self.d_high,
+                "d_loo": self.d_loo,
+                "u_d_loo": self.u_d_loo,
+                "U_d_loo": self.U_d_loo,
+            }
+        )
 
 
 def _loo(method: str, x: np.ndarray, u: np.ndarray):
@@ -62,24 +75,35 @@ def _loo(method: str, x: np.ndarray, u: np.ndarray):
     if method == "mean":
         return float(np.mean(x)), 0.0, float(np.std(x, ddof=1)) / math.sqrt(p)
     if method == "weighted-mean":
-        w = 1 / u ** 2
+        w = 1 / u**2
         return float((w * x).sum() / w.sum()), 0.0, float(w.sum() ** -0.5)
     if method == "dersimonian-laird":
         mu, tau2, _, wsum = (float(v) for v in _dl_core(x, u))
-        return mu, math.sqrt(tau2), wsum ** -0.5
+        return mu, math.sqrt(tau2), wsum**-0.5
     if method == "paule-mandel":
         mu, tau2, wsum = _pm_core(x, u)
-        return mu, math.sqrt(tau2), wsum ** -0.5
+        return mu, math.sqrt(tau2), wsum**-0.5
     if method == "linear-pool":  # exact moments of the equal-weight mixture
         m = float(np.mean(x))
-        return m, 0.0, math.sqrt(float(np.mean(u ** 2) + np.mean((x - m) ** 2)))
+        return m, 0.0, math.sqrt(float(np.mean(u**2) + np.mean((x - m) ** 2)))
     return math.nan, math.nan, math.nan
 
 
-def degrees_of_equivalence(values, u=None, result: ConsensusResult | None = None, *, labs=None,
-                           include=None, dof=None, method: str | None = None, seed: int | None = None,
-                           leave_one_out: bool = True, coverage: float = 0.95, n_boot: int = N_BOOT,
-                           bootstrap: bool | None = None) -> DoEResult:
+def degrees_of_equivalence(
+    values,
+    u=None,
+    result: ConsensusResult | None = None,
+    *,
+    labs=None,
+    include=None,
+    dof=None,
+    method: str | None = None,
+    seed: int | None = None,
+    leave_one_out: bool = True,
+    coverage: float = 0.95,
+    n_boot: int = N_BOOT,
+    bootstrap: bool | None = None,
+) -> DoEResult:
     r"""Unilateral degrees of equivalence and leave-one-out differences (CIPM MRA-D-05; NICOB).
 
     Parameters
@@ -149,52 +173,60 @@ def degrees_of_equivalence(values, u=None, result: ConsensusResult | None = None
         d = _inputs(values, u, dof, labs, include, need_u=True)
     inc = d["include"]
     if result is None:
-        result = consensus(values if isinstance(values, LabSummary) else d["x"],
-                           None if isinstance(values, LabSummary) else d["u"],
-                           None if isinstance(values, LabSummary) else d["dof"],
-                           method=method or "dersimonian-laird", seed=seed,
-                           labs=None if isinstance(values, LabSummary) else d["labs"],
-                           include=None if isinstance(values, LabSummary) else inc)
+        result = consensus(
+            values if isinstance(values, LabSummary) else d["x"],
+            None if isinstance(values, LabSummary) else d["u"],
+            None if isinstance(values, LabSummary) else d["dof"],
+            method=method or "dersimonian-laird",
+            seed=seed,
+            labs=None if isinstance(values, LabSummary) else d["labs"],
+            include=None if isinstance(values, LabSummary) else inc,
+        )
     elif method is not None and method != result.method:
         raise ValueError(f"`method` {method!r} differs from the result's method {result.method!r}")
     labs_in = [lab for lab, f in zip(d["labs"], inc) if f]
     if list(result.labs) != labs_in:
-        raise InputError(f"the consensus value was computed from labs {', '.join(result.labs)}, "
-                         f"not from the included labs {', '.join(labs_in)}",
-                         hint="pass the same labs and include flags to consensus and "
-                              "degrees_of_equivalence")
+        raise InputError(
+            f"the consensus value was computed from labs {', '.join(result.labs)}, "
+            f"not from the included labs {', '.join(labs_in)}",
+            hint="pass the same labs and include flags to consensus and degrees_of_equivalence",
+        )
     x, uu, dd = d["x"], d["u"], d["dof"]
     value, tau = result.value, result.tau
-    tau2 = 0.0 if not math.isfinite(tau) else tau ** 2
+    tau2 = 0.0 if not math.isfinite(tau) else tau**2
     dj = x - value
     c = np.zeros(len(x))
     c[inc] = np.nan_to_num(np.asarray(result.weights, float), nan=0.0)
     notes: list[str] = []
     z = float(stats.norm.ppf((1 + coverage) / 2))
     k = float(stats.t.ppf((1 + coverage) / 2, result.dof)) if math.isfinite(result.dof) else z
-    sigma2 = uu ** 2 + tau2
-    u_d = np.sqrt(np.where(inc, np.maximum(sigma2 * (1 - 2 * c) + result.u ** 2, 0.0),
-                           sigma2 + result.u ** 2))
+    sigma2 = uu**2 + tau2
+    u_d = np.sqrt(np.where(inc, np.maximum(sigma2 * (1 - 2 * c) + result.u**2, 0.0), sigma2 + result.u**2))
     U_d = k * u_d
     u_d_method, n_used = f"closed form, k = {k:.4g}", 0
     boot_seed = seed if seed is not None else result.seed
     if result.u_method == "bootstrap" and bootstrap is not False:
         if boot_seed is None:
-            raise InputError("the bootstrap for U(d_j) needs a seed", key="seed",
-                             hint="pass seed=<the lot's seed> or bootstrap=False")
+            raise InputError(
+                "the bootstrap for U(d_j) needs a seed",
+                key="seed",
+                hint="pass seed=<the lot's seed> or bootstrap=False",
+            )
         rng = np.random.default_rng(boot_seed)
         xi, ui, di = x[inc], uu[inc], dd[inc]
         mub, xb, _ = _dl_bootstrap(xi, ui, di, value, int(n_boot), rng, return_x=True)
         D = xb - mub[:, None]
-        D = D - D.mean(axis=0) + dj[inc]           # NICOB: centre each column on d_j
+        D = D - D.mean(axis=0) + dj[inc]  # NICOB: centre each column on d_j
         hw = np.array([_half_width(D[:, j], dj[inc][j], coverage) for j in range(D.shape[1])])
         u_d[inc], U_d[inc] = D.std(axis=0, ddof=1), hw
         ex = ~inc
         u_d[ex] = np.sqrt(uu[ex] ** 2 + float(np.var(mub, ddof=1)) + tau2)
         U_d[ex] = z * u_d[ex]
         u_d_method, n_used = "bootstrap (NICOB DoEUnilateralDL, MRA)", int(n_boot)
-        notes.append(f"U(d) of included labs from NICOB's bootstrap ({n_boot} replicates, seed "
-                     f"{boot_seed}), symmetric half-width; excluded labs: z u(d)")
+        notes.append(
+            f"U(d) of included labs from NICOB's bootstrap ({n_boot} replicates, seed "
+            f"{boot_seed}), symmetric half-width; excluded labs: z u(d)"
+        )
     d_loo = dj.copy()
     u_loo, U_loo = u_d.copy(), U_d.copy()
     if leave_one_out:
@@ -210,25 +242,45 @@ def degrees_of_equivalence(values, u=None, result: ConsensusResult | None = None
                 rest = idx[idx != j]
                 mu_j, tau_j, u_j = _loo(result.method, x[rest], uu[rest])
                 d_loo[j] = x[j] - mu_j
-                u_loo[j] = math.sqrt(uu[j] ** 2 + tau_j ** 2 + u_j ** 2)
-                U_loo[j] = z * u_loo[j] if result.method != "mean" else \
-                    float(stats.t.ppf((1 + coverage) / 2, len(rest) - 1)) * u_loo[j]
+                u_loo[j] = math.sqrt(uu[j] ** 2 + tau_j**2 + u_j**2)
+                U_loo[j] = (
+                    z * u_loo[j]
+                    if result.method != "mean"
+                    else float(stats.t.ppf((1 + coverage) / 2, len(rest) - 1)) * u_loo[j]
+                )
             if (~inc).any():
                 notes.append("excluded labs: leave-one-out difference = d (they are not in the value)")
     return DoEResult(
-        analyte=result.analyte, unit_of_measure=result.unit_of_measure, method=result.method,
-        value=value, tau=tau, coverage=float(coverage), lab=tuple(d["labs"]),
-        included=tuple(bool(v) for v in inc), x=tuple(map(float, x)), u_x=tuple(map(float, uu)),
-        d=tuple(map(float, dj)), u_d=tuple(map(float, u_d)), U_d=tuple(map(float, U_d)),
-        d_low=tuple(map(float, dj - U_d)), d_high=tuple(map(float, dj + U_d)),
-        d_loo=tuple(map(float, d_loo)), u_d_loo=tuple(map(float, u_loo)),
-        U_d_loo=tuple(map(float, U_loo)), u_d_method=u_d_method, n_boot=n_used,
-        seed=boot_seed if n_used else None, notes=tuple(notes),
-        clauses={"d": "CIPM MRA-D-05: d_j = x_j - x_ref",
-                 "U_d": "NICOB DoEUnilateralDL (Koepke et al. 2017)" if n_used else
-                        "var(x_j - mu) with x_j's weight in mu",
-                 "d_loo": "NICOB leave-one-out DoE (Koepke et al. 2017)"})
-
+        analyte=result.analyte,
+        unit_of_measure=result.unit_of_measure,
+        method=result.method,
+        value=value,
+        tau=tau,
+        coverage=float(coverage),
+        lab=tuple(d["labs"]),
+        included=tuple(bool(v) for v in inc),
+        x=tuple(map(float, x)),
+        u_x=tuple(map(float, uu)),
+        d=tuple(map(float, dj)),
+        u_d=tuple(map(float, u_d)),
+        U_d=tuple(map(float, U_d)),
+        d_low=tuple(map(float, dj - U_d)),
+        d_high=tuple(map(float, dj + U_d)),
+        d_loo=tuple(map(float, d_loo)),
+        u_d_loo=tuple(map(float, u_loo)),
+        U_d_loo=tuple(map(float, U_loo)),
+        u_d_method=u_d_method,
+        n_boot=n_used,
+        seed=boot_seed if n_used else None,
+        notes=tuple(notes),
+        clauses={
+            "d": "CIPM MRA-D-05: d_j = x_j - x_ref",
+            "U_d": "NICOB DoEUnilateralDL (Koepke et al. 2017)"
+            if n_used
+            else "var(x_j - mu) with x_j's weight in mu",
+            "d_loo": "NICOB leave-one-out DoE (Koepke et al. 2017)",
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,21 +289,26 @@ class BilateralDoEResult(Result):
 
     analyte: str = ""
     lab: tuple[str, ...]
-    d: tuple[tuple[float, ...], ...]        # d[i][j] = x_i - x_j
-    U_d: tuple[tuple[float, ...], ...]      # k sqrt(u_i^2 + u_j^2)
+    d: tuple[tuple[float, ...], ...]  # d[i][j] = x_i - x_j
+    U_d: tuple[tuple[float, ...], ...]  # k sqrt(u_i^2 + u_j^2)
     k: float
     coverage: float
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [{"lab_i": a, "lab_j": b, "d": self.d[i][j], "U_d": self.U_d[i][j]}
-                for i, a in enumerate(self.lab) for j, b in enumerate(self.lab) if i != j]
+        rows = [
+            {"lab_i": a, "lab_j": b, "d": self.d[i][j], "U_d": self.U_d[i][j]}
+            for i, a in enumerate(self.lab)
+            for j, b in enumerate(self.lab)
+            if i != j
+        ]
         return pd.DataFrame(rows)
 
 
-def bilateral_degrees_of_equivalence(values, u, *, labs=None, coverage: float = 0.95,
-                                     analyte: str = "") -> BilateralDoEResult:
+def bilateral_degrees_of_equivalence(
+    values, u, *, labs=None, coverage: float = 0.95, analyte: str = ""
+) -> BilateralDoEResult:
     r"""Bilateral degrees of equivalence between every pair of labs (CIPM MRA-D-05; Koepke et al. 2017).
 
     .. math::  D_{ij} = x_i - x_j, \qquad U(D_{ij}) = k \sqrt{u_i^2 + u_j^2}
@@ -269,7 +326,12 @@ def bilateral_degrees_of_equivalence(values, u, *, labs=None, coverage: float = 
     k = float(stats.norm.ppf(0.5 + coverage / 2))
     d = x[:, None] - x[None, :]
     U = k * np.sqrt(uu[:, None] ** 2 + uu[None, :] ** 2)
-    return BilateralDoEResult(analyte=analyte, lab=names, d=tuple(map(tuple, d.tolist())),
-                              U_d=tuple(map(tuple, U.tolist())), k=k, coverage=coverage,
-                              clauses={"bilateral": "CIPM MRA-D-05 (2015); D_ij = x_i - x_j, "
-                                                    "U = k sqrt(u_i^2 + u_j^2)"})
+    return BilateralDoEResult(
+        analyte=analyte,
+        lab=names,
+        d=tuple(map(tuple, d.tolist())),
+        U_d=tuple(map(tuple, U.tolist())),
+        k=k,
+        coverage=coverage,
+        clauses={"bilateral": "CIPM MRA-D-05 (2015); D_ij = x_i - x_j, U = k sqrt(u_i^2 + u_j^2)"},
+    )

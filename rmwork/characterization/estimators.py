@@ -12,8 +12,8 @@ Compute only: no rounding, no plotting, no file reading.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,19 +23,31 @@ from .. import _checks, outliers
 from ..errors import InputError
 from ..results import ConfidenceInterval, Result
 from .labs import LabSummary, _norm_include, naming
-from .methods import (ALPHA_Q, BAYES, CLAUSES, DOF_INFINITE, INTERVAL_CHOICES, METHOD_CLAUSES, METHODS,
-                      N_BOOT, N_POOL, PHI_A, PHI_B, RANDOM_EFFECTS)
+from .methods import (
+    ALPHA_Q,
+    BAYES,
+    CLAUSES,
+    DOF_INFINITE,
+    INTERVAL_CHOICES,
+    METHOD_CLAUSES,
+    METHODS,
+    N_BOOT,
+    N_POOL,
+    PHI_A,
+    PHI_B,
+    RANDOM_EFFECTS,
+)
 
 
 def _dl_core(x: np.ndarray, u: np.ndarray):
     """DerSimonian-Laird along the last axis: (mu, tau2, Q, sum of weights)."""
-    w0 = 1.0 / u ** 2
+    w0 = 1.0 / u**2
     s1 = w0.sum(-1)
     xw = (w0 * x).sum(-1) / s1
     q = (w0 * (x - xw[..., None]) ** 2).sum(-1)
-    c = s1 - (w0 ** 2).sum(-1) / s1
-    tau2 = np.maximum(0.0, (q - (x.shape[-1] - 1)) / c)       # DL (1986): truncate at zero
-    w = 1.0 / (u ** 2 + tau2[..., None])
+    c = s1 - (w0**2).sum(-1) / s1
+    tau2 = np.maximum(0.0, (q - (x.shape[-1] - 1)) / c)  # DL (1986): truncate at zero
+    w = 1.0 / (u**2 + tau2[..., None])
     return (w * x).sum(-1) / w.sum(-1), tau2, q, w.sum(-1)
 
 
@@ -44,36 +56,36 @@ def _pm_core(x: np.ndarray, u: np.ndarray):
     p = len(x)
 
     def f(t2):
-        w = 1.0 / (u ** 2 + t2)
+        w = 1.0 / (u**2 + t2)
         m = (w * x).sum() / w.sum()
         return float((w * (x - m) ** 2).sum() - (p - 1))
 
     if f(0.0) <= 0:
         tau2 = 0.0
     else:
-        hi = max(float(np.var(x, ddof=1)), float(np.max(u ** 2)), 1e-300)
+        hi = max(float(np.var(x, ddof=1)), float(np.max(u**2)), 1e-300)
         while f(hi) > 0:
             hi *= 4
         tau2 = optimize.brentq(f, 0.0, hi, xtol=1e-15 * hi, rtol=1e-15, maxiter=500)
-    w = 1.0 / (u ** 2 + tau2)
+    w = 1.0 / (u**2 + tau2)
     return float((w * x).sum() / w.sum()), tau2, float(w.sum())
 
 
 def _sample_tau2(x, u, size, rng):
     """NICOB sampleFromTau2Dist: tau2 via a gamma approximation to Cochran's Q (Biggerstaff &
     Tweedie 1997, Formulas (5) and (7)), fitted at the untruncated moment estimate."""
-    w = 1.0 / u ** 2
-    s1, s2, s3 = w.sum(), (w ** 2).sum(), (w ** 3).sum()
+    w = 1.0 / u**2
+    s1, s2, s3 = w.sum(), (w**2).sum(), (w**3).sum()
     p = len(x)
     c = s1 - s2 / s1
     xw = (w * x).sum() / s1
     q = (w * (x - xw) ** 2).sum()
     t2m = (q - (p - 1)) / c
     e_q = (p - 1) + c * t2m
-    v_q = 2 * (p - 1) + 4 * c * t2m + 2 * (s2 - 2 * s3 / s1 + s2 ** 2 / s1 ** 2) * t2m ** 2
+    v_q = 2 * (p - 1) + 4 * c * t2m + 2 * (s2 - 2 * s3 / s1 + s2**2 / s1**2) * t2m**2
     if not (v_q > 0 and e_q > 0):
         return np.full(size, max(0.0, t2m))
-    qs = rng.gamma(e_q ** 2 / v_q, v_q / e_q, size)
+    qs = rng.gamma(e_q**2 / v_q, v_q / e_q, size)
     return np.maximum(0.0, (qs - (p - 1)) / c)
 
 
@@ -84,8 +96,11 @@ def _scaled_t(nu: np.ndarray, rng, shape) -> np.ndarray:
     out = rng.standard_normal(shape)
     if finite.any():
         nf = nu[finite]
-        phi = np.where(nf > 2, np.sqrt(nf / np.where(nf > 2, nf - 2, 1.0)),
-                       1.5 * (1 - 0.75 * (PHI_A - 4 * PHI_B * (nf ** -0.75 - 1) / 3)) ** (-4 / 3))
+        phi = np.where(
+            nf > 2,
+            np.sqrt(nf / np.where(nf > 2, nf - 2, 1.0)),
+            1.5 * (1 - 0.75 * (PHI_A - 4 * PHI_B * (nf**-0.75 - 1) / 3)) ** (-4 / 3),
+        )
         out[finite] = rng.standard_t(nf) / phi
     return out
 
@@ -95,7 +110,7 @@ def _dl_bootstrap(x, u, dof, mu, n_boot, rng, *, return_x=False):
     u* = u sqrt(nu/chi2_nu) (labs with finite dof), mu* = DL(x*, u*)."""
     p = len(x)
     tau2b = _sample_tau2(x, u, n_boot, rng)
-    xb = mu + rng.standard_normal((n_boot, p)) * np.sqrt(tau2b[:, None] + u ** 2)
+    xb = mu + rng.standard_normal((n_boot, p)) * np.sqrt(tau2b[:, None] + u**2)
     finite = dof <= DOF_INFINITE
     ub = np.broadcast_to(u, (n_boot, p)).copy()
     if finite.any():
@@ -115,9 +130,9 @@ def _half_width(draws, center, level):
     return float(np.quantile(np.abs(draws - center), level, method="inverted_cdf"))
 
 
-
 # ---------------------------------------------------------------------------------------------
 # consensus
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConsensusResult(Result):
@@ -127,13 +142,13 @@ class ConsensusResult(Result):
     unit_of_measure: str = ""
     method: str
     value: float
-    u: float                        # standard uncertainty of the consensus value (u_char)
-    tau: float                      # between-laboratory SD (dark uncertainty); NaN if not modelled
-    ci95: ConfidenceInterval        # 95 % interval
-    ci: ConfidenceInterval          # interval at ``coverage``
+    u: float  # standard uncertainty of the consensus value (u_char)
+    tau: float  # between-laboratory SD (dark uncertainty); NaN if not modelled
+    ci95: ConfidenceInterval  # 95 % interval
+    ci: ConfidenceInterval  # interval at ``coverage``
     coverage: float
-    dof: float                      # degrees of freedom of u (inf: normal)
-    n_labs: int                     # labs in the value
+    dof: float  # degrees of freedom of u (inf: normal)
+    n_labs: int  # labs in the value
     labs: tuple[str, ...]
     excluded: tuple[tuple[str, str], ...] = ()
     weights: tuple[float, ...] = ()  # normalised weights of the included labs (NaN where undefined)
@@ -142,29 +157,33 @@ class ConsensusResult(Result):
     q_p_value: float = math.nan
     i2: float = math.nan
     u_closed_form: float = math.nan  # (sum w)^-1/2 (weighted, DL, PM) or s/sqrt(p) (mean)
-    u_method: str = ""              # how u and the interval were obtained
-    dof_source: str = ""            # in words: where dof (or k) comes from
-    interval: str = ""              # random-effects estimators: the choice of INTERVALS used
-    interval_reason: str = ""       # why that choice (the default, or the lot's key)
-    k: float = math.nan             # coverage factor of ``ci``: its half-width / u
-    kh_factor: float = math.nan     # Knapp-Hartung variance factor q (before truncation at 1)
+    u_method: str = ""  # how u and the interval were obtained
+    dof_source: str = ""  # in words: where dof (or k) comes from
+    interval: str = ""  # random-effects estimators: the choice of INTERVALS used
+    interval_reason: str = ""  # why that choice (the default, or the lot's key)
+    k: float = math.nan  # coverage factor of ``ci``: its half-width / u
+    kh_factor: float = math.nan  # Knapp-Hartung variance factor q (before truncation at 1)
     knapp_hartung: bool = False
-    n_boot: int = 0                 # bootstrap / pool sample size (0: none)
+    n_boot: int = 0  # bootstrap / pool sample size (0: none)
     seed: int | None = None
-    diagnostics_passed: bool | None = None   # Bayesian methods: the MCMC gate
+    diagnostics_passed: bool | None = None  # Bayesian methods: the MCMC gate
     bayes_summary: Mapping | None = None
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _draws: object = field(default=None, repr=False, compare=False)     # bootstrap / pool / posterior draws of mu
-    _data: object = field(default=None, repr=False, compare=False)      # dict of included x, u, dof
+    _draws: object = field(
+        default=None, repr=False, compare=False
+    )  # bootstrap / pool / posterior draws of mu
+    _data: object = field(default=None, repr=False, compare=False)  # dict of included x, u, dof
     _fit: object = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         unit = f" {self.unit_of_measure}" if self.unit_of_measure else ""
         who = f"{self.analyte}: " if self.analyte else ""
-        return (f"ConsensusResult {who}{self.method}, {self.value:.6g}{unit}, u = {self.u:.3g}{unit}, "
-                f"95 % [{self.ci95.low:.6g}, {self.ci95.high:.6g}], k = {self.k:.3g}, {self.n_labs} labs; "
-                f"{self.dof_source}")
+        return (
+            f"ConsensusResult {who}{self.method}, {self.value:.6g}{unit}, u = {self.u:.3g}{unit}, "
+            f"95 % [{self.ci95.low:.6g}, {self.ci95.high:.6g}], k = {self.k:.3g}, {self.n_labs} labs; "
+            f"{self.dof_source}"
+        )
 
     def confidence_interval(self, level: float = 0.95) -> ConfidenceInterval:
         """Interval at ``level`` from the same draws or distribution as ``ci``."""
@@ -196,8 +215,11 @@ def _inputs(values, u, dof, labs, include, *, need_u: bool):
         excluded = list(summary.excluded)
         where = summary._where
     else:
-        x = np.asarray(values, dtype=float).ravel() if not isinstance(values, pd.Series) \
+        x = (
+            np.asarray(values, dtype=float).ravel()
+            if not isinstance(values, pd.Series)
             else values.to_numpy(float)
+        )
         if labs is None and isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
             labs = [str(i) for i in values.index]
     p_all = len(x)
@@ -208,8 +230,11 @@ def _inputs(values, u, dof, labs, include, *, need_u: bool):
     x = _checks.require_lab_finite(x, labs, what="value", where=where)
     if u is None:
         if need_u:
-            raise InputError("this estimator needs the labs' standard uncertainties u", file=where,
-                             hint="give u, or use method='mean'")
+            raise InputError(
+                "this estimator needs the labs' standard uncertainties u",
+                file=where,
+                hint="give u, or use method='mean'",
+            )
         uu = np.full(p_all, np.nan)
     else:
         uu = np.asarray(u, dtype=float).ravel()
@@ -234,14 +259,18 @@ def _inputs(values, u, dof, labs, include, *, need_u: bool):
     if u is not None:
         # u > 0 for the labs in the value; an excluded lab only needs a u its DoE can use (>= 0)
         _checks.require_lab_positive(uu[inc], [n for n, f in zip(labs, inc) if f], what="u", where=where)
-        _checks.require_lab_positive(np.where(uu[~inc] == 0, 1.0, uu[~inc]),
-                                     [n for n, f in zip(labs, inc) if not f], what="u", where=where)
-    return dict(x=x, u=uu, dof=dd, labs=labs, include=inc, excluded=excluded, where=where,
-                summary=summary)
+        _checks.require_lab_positive(
+            np.where(uu[~inc] == 0, 1.0, uu[~inc]),
+            [n for n, f in zip(labs, inc) if not f],
+            what="u",
+            where=where,
+        )
+    return dict(x=x, u=uu, dof=dd, labs=labs, include=inc, excluded=excluded, where=where, summary=summary)
 
 
 # ---------------------------------------------------------------------------------------------
 # one function per estimator
+
 
 @dataclass(slots=True, kw_only=True)
 class _Fit:
@@ -251,7 +280,7 @@ class _Fit:
     u: float
     weights: np.ndarray
     tau: float = math.nan
-    tau2: float = math.nan          # kept unrounded: tau**2 need not give back tau2's last bit
+    tau2: float = math.nan  # kept unrounded: tau**2 need not give back tau2's last bit
     dof: float = math.inf
     u_closed_form: float = math.nan
     u_method: str = "closed form"
@@ -286,37 +315,49 @@ def _fit_mean(x, u, dof, ctx) -> _Fit:
     """Mean of laboratory means, u = s/sqrt(p), t on p - 1 (ISO Guide 35:2017, 9.5.2)."""
     p = len(x)
     u_out = float(np.std(x, ddof=1)) / math.sqrt(p)
-    notes = ["mean of laboratory means: u = s/sqrt(p), t on p - 1 degrees of freedom; "
-             "the labs' own uncertainties are not used"]
+    notes = [
+        "mean of laboratory means: u = s/sqrt(p), t on p - 1 degrees of freedom; "
+        "the labs' own uncertainties are not used"
+    ]
     if u_out == 0:
         notes.append("all laboratory means are equal: u = 0")
-    return _Fit(value=float(np.mean(x)), u=u_out, u_closed_form=u_out, dof=float(p - 1),
-                weights=np.full(p, 1.0 / p), notes=notes,
-                dof_source=f"ν = p − 1 = {p - 1}: mean of {p} laboratory means, u = s/√p "
-                           "(ISO Guide 35:2017, 9.5.2)")
+    return _Fit(
+        value=float(np.mean(x)),
+        u=u_out,
+        u_closed_form=u_out,
+        dof=float(p - 1),
+        weights=np.full(p, 1.0 / p),
+        notes=notes,
+        dof_source=f"ν = p − 1 = {p - 1}: mean of {p} laboratory means, u = s/√p (ISO Guide 35:2017, 9.5.2)",
+    )
 
 
 def _fit_weighted_mean(x, u, dof, ctx) -> _Fit:
     """Weighted mean with Welch-Satterthwaite dof from the labs' dof (ISO Guide 35:2017, 9.5.3; GUM G.4.1)."""
-    w = 1.0 / u ** 2
+    w = 1.0 / u**2
     u_out = float(w.sum() ** -0.5)
     weights = w / w.sum()
-    out = _Fit(value=float((w * x).sum() / w.sum()), u=u_out, u_closed_form=u_out, tau=0.0,
-               weights=weights)
+    out = _Fit(value=float((w * x).sum() / w.sum()), u=u_out, u_closed_form=u_out, tau=0.0, weights=weights)
     finite = np.isfinite(dof)
     if finite.any():
         terms = np.where(finite, (weights * u) ** 4 / np.where(finite, dof, 1.0), 0.0)
-        out.dof = float(u_out ** 4 / terms.sum())
+        out.dof = float(u_out**4 / terms.sum())
         out.notes.append(f"degrees of freedom by Welch-Satterthwaite (GUM G.4.1): {out.dof:.4g}")
-        out.dof_source = (f"ν_eff = {out.dof:.4g}: Welch–Satterthwaite from the laboratories' ν_j "
-                          "(GUM G.4.1); labs without ν_j count as ν_j = ∞")
+        out.dof_source = (
+            f"ν_eff = {out.dof:.4g}: Welch–Satterthwaite from the laboratories' ν_j "
+            "(GUM G.4.1); labs without ν_j count as ν_j = ∞"
+        )
     else:
-        out.dof_source = ("ν = ∞: u = (Σ 1/u_j²)^−1/2 rests on the laboratories' stated uncertainties, "
-                          "none of which gives degrees of freedom (ISO Guide 35:2017, 9.5.3)")
+        out.dof_source = (
+            "ν = ∞: u = (Σ 1/u_j²)^−1/2 rests on the laboratories' stated uncertainties, "
+            "none of which gives degrees of freedom (ISO Guide 35:2017, 9.5.3)"
+        )
     if ctx.q_p < ALPHA_Q:
-        out.notes.append(f"Cochran's Q p = {ctx.q_p:.3g} < {ALPHA_Q}: the labs are mutually "
-                         "inconsistent and the weighted mean understates u; consider "
-                         "dersimonian-laird or a Bayesian model")
+        out.notes.append(
+            f"Cochran's Q p = {ctx.q_p:.3g} < {ALPHA_Q}: the labs are mutually "
+            "inconsistent and the weighted mean understates u; consider "
+            "dersimonian-laird or a Bayesian model"
+        )
     return out
 
 
@@ -325,8 +366,9 @@ def _fit_dersimonian_laird(x, u, dof, ctx) -> _Fit:
     mu, tau2, _, wsum = (float(v) for v in _dl_core(x, u))
     out = _random_effects(x, u, mu, tau2, wsum)
     if tau2 == 0:
-        out.notes.append(f"Q = {ctx.q:.4g} <= p - 1 = {len(x) - 1}: tau = 0, dersimonian-laird "
-                         "equals the weighted mean")
+        out.notes.append(
+            f"Q = {ctx.q:.4g} <= p - 1 = {len(x) - 1}: tau = 0, dersimonian-laird equals the weighted mean"
+        )
     return INTERVALS[ctx.interval](out, x, u, dof, ctx, "dersimonian-laird")
 
 
@@ -335,35 +377,55 @@ def _fit_paule_mandel(x, u, dof, ctx) -> _Fit:
     mu, tau2, wsum = _pm_core(x, u)
     out = _random_effects(x, u, mu, tau2, wsum)
     if tau2 == 0:
-        out.notes.append("sum of weighted squared deviations <= p - 1 at tau = 0: tau = 0, "
-                         "Paule-Mandel equals the weighted mean")
+        out.notes.append(
+            "sum of weighted squared deviations <= p - 1 at tau = 0: tau = 0, "
+            "Paule-Mandel equals the weighted mean"
+        )
     return INTERVALS[ctx.interval](out, x, u, dof, ctx, "paule-mandel")
 
 
 def _random_effects(x, u, mu, tau2, wsum) -> _Fit:
-    w = 1.0 / (u ** 2 + tau2)
-    return _Fit(value=mu, tau=math.sqrt(tau2), tau2=tau2, u=wsum ** -0.5, u_closed_form=wsum ** -0.5,
-                weights=w / w.sum())
+    w = 1.0 / (u**2 + tau2)
+    return _Fit(
+        value=mu, tau=math.sqrt(tau2), tau2=tau2, u=wsum**-0.5, u_closed_form=wsum**-0.5, weights=w / w.sum()
+    )
 
 
 def _fit_linear_pool(x, u, dof, ctx) -> _Fit:
     """Equal-weight linear opinion pool of the labs' t distributions (NICOB; Toman 2007)."""
     p = len(x)
     draws = _pool_sample(x, u, dof, ctx.n_pool, ctx.rng)
-    return _Fit(value=float(np.mean(draws)), u=float(np.std(draws, ddof=1)), u_method="mixture",
-                draws=draws, n_draws=ctx.n_pool, weights=np.full(p, 1.0 / p),
-                notes=[f"linear pool of {p} labs with equal weights, {ctx.n_pool} draws (seed {ctx.seed}); "
-                       "interval from the 2.5 % and 97.5 % quantiles"],
-                dof_source=("no ν: u and the 95 % interval from the 2.5 % and 97.5 % quantiles of the "
-                            f"linear pool ({ctx.n_pool} draws), as NICOB reports them; k = half-width/u"))
+    return _Fit(
+        value=float(np.mean(draws)),
+        u=float(np.std(draws, ddof=1)),
+        u_method="mixture",
+        draws=draws,
+        n_draws=ctx.n_pool,
+        weights=np.full(p, 1.0 / p),
+        notes=[
+            f"linear pool of {p} labs with equal weights, {ctx.n_pool} draws (seed {ctx.seed}); "
+            "interval from the 2.5 % and 97.5 % quantiles"
+        ],
+        dof_source=(
+            "no ν: u and the 95 % interval from the 2.5 % and 97.5 % quantiles of the "
+            f"linear pool ({ctx.n_pool} draws), as NICOB reports them; k = half-width/u"
+        ),
+    )
 
 
 def _fit_bayes(x, u, dof, ctx, effects: str) -> _Fit:
     """Posterior mean and SD of mu in NICOB's hierarchical model (Koepke et al. 2017)."""
     from .. import bayes  # heavy (PyMC): imported only when a Bayesian method is asked for
 
-    fit = bayes.hierarchical(x, u, None if np.isinf(dof).all() else dof, effects=effects, seed=ctx.seed,
-                             settings=ctx.bayes_settings, labs=ctx.labs)
+    fit = bayes.hierarchical(
+        x,
+        u,
+        None if np.isinf(dof).all() else dof,
+        effects=effects,
+        seed=ctx.seed,
+        settings=ctx.bayes_settings,
+        labs=ctx.labs,
+    )
     smu = fit.summary["mu"]
     tau = float(fit.summary["tau"]["mean"])
     draws = np.asarray(fit.draws["mu"], dtype=float).ravel()
@@ -372,13 +434,24 @@ def _fit_bayes(x, u, dof, ctx, effects: str) -> _Fit:
     if not diag:
         notes.extend(str(m) for m in fit.diagnostics.messages)
         notes.append("MCMC diagnostics failed: not for the certificate")
-    w = 1.0 / (u ** 2 + tau ** 2)
-    return _Fit(value=float(smu["mean"]), u=float(smu["sd"]), tau=tau, u_method="posterior",
-                draws=draws, n_draws=int(draws.size), weights=w / w.sum(),  # approximate weights
-                notes=notes, fit=fit, diagnostics_passed=diag,
-                dof_source=("no ν: k and U from the posterior 95 % interval of μ (equal-tailed), as NICOB "
-                            "reports them; k = half-width/u"),
-                bayes_summary={"mu": dict(smu), "tau": dict(fit.summary["tau"])})
+    w = 1.0 / (u**2 + tau**2)
+    return _Fit(
+        value=float(smu["mean"]),
+        u=float(smu["sd"]),
+        tau=tau,
+        u_method="posterior",
+        draws=draws,
+        n_draws=int(draws.size),
+        weights=w / w.sum(),  # approximate weights
+        notes=notes,
+        fit=fit,
+        diagnostics_passed=diag,
+        dof_source=(
+            "no ν: k and U from the posterior 95 % interval of μ (equal-tailed), as NICOB "
+            "reports them; k = half-width/u"
+        ),
+        bayes_summary={"mu": dict(smu), "tau": dict(fit.summary["tau"])},
+    )
 
 
 def _fit_bayes_gauss(x, u, dof, ctx) -> _Fit:
@@ -391,18 +464,24 @@ def _fit_bayes_laplace(x, u, dof, ctx) -> _Fit:
     return _fit_bayes(x, u, dof, ctx, "laplace")
 
 
-FITS = {"mean": _fit_mean, "weighted-mean": _fit_weighted_mean,
-        "dersimonian-laird": _fit_dersimonian_laird, "paule-mandel": _fit_paule_mandel,
-        "bayes-gauss": _fit_bayes_gauss, "bayes-laplace": _fit_bayes_laplace,
-        "linear-pool": _fit_linear_pool}
+FITS = {
+    "mean": _fit_mean,
+    "weighted-mean": _fit_weighted_mean,
+    "dersimonian-laird": _fit_dersimonian_laird,
+    "paule-mandel": _fit_paule_mandel,
+    "bayes-gauss": _fit_bayes_gauss,
+    "bayes-laplace": _fit_bayes_laplace,
+    "linear-pool": _fit_linear_pool,
+}
 assert tuple(FITS) == METHODS
 
 
 # ---------------------------------------------------------------------------------------------
 # u and the interval of a random-effects estimate: one function per choice
 
+
 def _kh(out: _Fit, x, u, truncate: bool) -> _Fit:
-    w = 1.0 / (u ** 2 + out.tau2)
+    w = 1.0 / (u**2 + out.tau2)
     p = len(x)
     q = float((w * (x - out.value) ** 2).sum()) / (p - 1)
     out.kh_factor = q
@@ -419,12 +498,16 @@ def _u_knapp_hartung(out: _Fit, x, u, dof, ctx, method) -> _Fit:
     """
     out = _kh(out, x, u, truncate=True)
     q, p = out.kh_factor, len(x)
-    out.clauses["u"] = ("Knapp & Hartung (2003), variance factor truncated at 1 (Röver, Knapp & Friede, "
-                        "BMC Med Res Methodol 15 (2015) 99): u^2 = max(1, q)/sum w, t on p - 1")
-    out.dof_source = (f"ν = p − 1 = {p - 1}: Knapp–Hartung with t on p − 1 laboratories; variance factor "
-                      f"q = {q:.4g}" + (" < 1, truncated at 1: u is the plain (Σw)^−1/2"
-                                        if q < 1 else " ≥ 1: u = √q·(Σw)^−1/2")
-                      + " (Röver, Knapp & Friede 2015)")
+    out.clauses["u"] = (
+        "Knapp & Hartung (2003), variance factor truncated at 1 (Röver, Knapp & Friede, "
+        "BMC Med Res Methodol 15 (2015) 99): u^2 = max(1, q)/sum w, t on p - 1"
+    )
+    out.dof_source = (
+        f"ν = p − 1 = {p - 1}: Knapp–Hartung with t on p − 1 laboratories; variance factor "
+        f"q = {q:.4g}"
+        + (" < 1, truncated at 1: u is the plain (Σw)^−1/2" if q < 1 else " ≥ 1: u = √q·(Σw)^−1/2")
+        + " (Röver, Knapp & Friede 2015)"
+    )
     return out
 
 
@@ -433,24 +516,32 @@ def _u_knapp_hartung_untruncated(out: _Fit, x, u, dof, ctx, method) -> _Fit:
     out = _kh(out, x, u, truncate=False)
     q, p = out.kh_factor, len(x)
     out.clauses["u"] = "Knapp & Hartung (2003): u^2 = sum w (x - mu)^2 / ((p-1) sum w), t on p-1"
-    out.dof_source = (f"ν = p − 1 = {p - 1}: Knapp–Hartung with t on p − 1 laboratories, variance factor "
-                      f"q = {q:.4g} not truncated" + (" (the interval is narrower than the plain one)"
-                                                     if q < 1 else ""))
+    out.dof_source = (
+        f"ν = p − 1 = {p - 1}: Knapp–Hartung with t on p − 1 laboratories, variance factor "
+        f"q = {q:.4g} not truncated" + (" (the interval is narrower than the plain one)" if q < 1 else "")
+    )
     return out
 
 
 def _u_bootstrap(out: _Fit, x, u, dof, ctx, method) -> _Fit:
     """NICOB's parametric bootstrap of DerSimonian-Laird (Koepke et al. 2017, A.2)."""
     if method != "dersimonian-laird":
-        raise InputError(f"NICOB's bootstrap is defined for dersimonian-laird, not for {method}",
-                         key="characterization.interval", hint="use knapp-hartung or normal")
+        raise InputError(
+            f"NICOB's bootstrap is defined for dersimonian-laird, not for {method}",
+            key="characterization.interval",
+            hint="use knapp-hartung or normal",
+        )
     out.draws = _dl_bootstrap(x, u, dof, out.value, ctx.n_boot, ctx.rng)
     out.u, out.u_method, out.n_draws = float(np.std(out.draws, ddof=1)), "bootstrap", ctx.n_boot
     out.clauses["u"] = "NICOB parametric bootstrap (Koepke et al. 2017, A.2); symmetric interval"
-    out.notes.append(f"u and the interval from NICOB's parametric bootstrap ({ctx.n_boot} replicates, "
-                     f"seed {ctx.seed}); closed-form (sum w)^-1/2 = {out.u_closed_form:.6g}")
-    out.dof_source = ("no ν: u and the symmetric 95 % interval from NICOB's parametric bootstrap "
-                      f"({ctx.n_boot} replicates); k = half-width/u")
+    out.notes.append(
+        f"u and the interval from NICOB's parametric bootstrap ({ctx.n_boot} replicates, "
+        f"seed {ctx.seed}); closed-form (sum w)^-1/2 = {out.u_closed_form:.6g}"
+    )
+    out.dof_source = (
+        "no ν: u and the symmetric 95 % interval from NICOB's parametric bootstrap "
+        f"({ctx.n_boot} replicates); k = half-width/u"
+    )
     return out
 
 
@@ -460,12 +551,18 @@ def _u_normal(out: _Fit, x, u, dof, ctx, method) -> _Fit:
     return out
 
 
-INTERVALS = {"knapp-hartung": _u_knapp_hartung, "knapp-hartung-untruncated": _u_knapp_hartung_untruncated,
-             "normal": _u_normal, "bootstrap": _u_bootstrap}
+INTERVALS = {
+    "knapp-hartung": _u_knapp_hartung,
+    "knapp-hartung-untruncated": _u_knapp_hartung_untruncated,
+    "normal": _u_normal,
+    "bootstrap": _u_bootstrap,
+}
 assert tuple(INTERVALS) == INTERVAL_CHOICES
 DEFAULT_INTERVAL = "knapp-hartung"
-_DEFAULT_REASON = ("default: Knapp–Hartung with t on p − 1, variance factor truncated at 1, so that the "
-                   "interval is never narrower than the plain one (Röver, Knapp & Friede 2015)")
+_DEFAULT_REASON = (
+    "default: Knapp–Hartung with t on p − 1, variance factor truncated at 1, so that the "
+    "interval is never narrower than the plain one (Röver, Knapp & Friede 2015)"
+)
 
 
 def _resolve_interval(method, interval, knapp_hartung, bootstrap, reason) -> tuple[str, str]:
@@ -473,12 +570,17 @@ def _resolve_interval(method, interval, knapp_hartung, bootstrap, reason) -> tup
     if interval is not None:
         _checks.require_choice(interval, tuple(INTERVALS), thing="interval", key="characterization.interval")
         if interval == "bootstrap" and method != "dersimonian-laird":
-            raise InputError(f"NICOB's bootstrap is defined for dersimonian-laird, not for {method}",
-                             key="characterization.interval", hint="use knapp-hartung or normal")
+            raise InputError(
+                f"NICOB's bootstrap is defined for dersimonian-laird, not for {method}",
+                key="characterization.interval",
+                hint="use knapp-hartung or normal",
+            )
         if interval == DEFAULT_INTERVAL:
             return interval, reason or _DEFAULT_REASON
-        return interval, (f"interval '{interval}' chosen by the lot (characterization.interval)"
-                          + (f": {reason}" if reason else "; no reason given"))
+        return interval, (
+            f"interval '{interval}' chosen by the lot (characterization.interval)"
+            + (f": {reason}" if reason else "; no reason given")
+        )
     if bootstrap is True and method == "dersimonian-laird" and not knapp_hartung:
         return "bootstrap", "bootstrap=True: NICOB's parametric bootstrap asked for"
     if bootstrap is False and not knapp_hartung:
@@ -497,11 +599,27 @@ def _k(f: _Fit, ci: ConfidenceInterval, coverage: float) -> float:
 # ---------------------------------------------------------------------------------------------
 # the public function
 
-def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed: int | None = None, *,
-              labs=None, include=None, coverage: float = 0.95, interval: str | None = None,
-              interval_reason: str = "", knapp_hartung: bool = False, bootstrap: bool | None = None,
-              n_boot: int = N_BOOT, n_pool: int = N_POOL,
-              bayes_settings=None, analyte: str = "", unit_of_measure: str = "") -> ConsensusResult:
+
+def consensus(
+    values,
+    u=None,
+    dof=None,
+    method: str = "dersimonian-laird",
+    seed: int | None = None,
+    *,
+    labs=None,
+    include=None,
+    coverage: float = 0.95,
+    interval: str | None = None,
+    interval_reason: str = "",
+    knapp_hartung: bool = False,
+    bootstrap: bool | None = None,
+    n_boot: int = N_BOOT,
+    n_pool: int = N_POOL,
+    bayes_settings=None,
+    analyte: str = "",
+    unit_of_measure: str = "",
+) -> ConsensusResult:
     r"""Consensus value, u_char and 95 % interval from laboratory results (ISO Guide 35:2017, 9.5).
 
     Parameters
@@ -614,8 +732,9 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
     labs_in = [lab for lab, f in zip(d["labs"], inc) if f]
     p = len(x)
     loc = ", ".join(part for part in (d["where"], f"analyte '{analyte}'" if analyte else None) if part)
-    _checks.require_at_least(p, 2, what="included laboratories", formula=f"consensus ({method})",
-                             where=loc or None)
+    _checks.require_at_least(
+        p, 2, what="included laboratories", formula=f"consensus ({method})", where=loc or None
+    )
     if bool(np.isfinite(uu).all()):
         qres = outliers.cochran_q(x, uu, labs_in)
         q, q_p, i2 = qres.statistic, qres.p_value, qres.i2
@@ -627,33 +746,73 @@ def consensus(values, u=None, dof=None, method: str = "dersimonian-laird", seed:
         choice, reason = "", ""
     random_needed = method in ("linear-pool", *BAYES) or (method in RANDOM_EFFECTS and choice == "bootstrap")
     if random_needed and seed is None:
-        raise InputError(f"consensus method '{method}' draws random numbers and needs a seed",
-                         key="seed", hint="set the lot's seed (or characterization.interval: "
-                                          "knapp-hartung instead of the bootstrap)")
-    ctx = _Context(q=q, q_p=q_p, seed=seed, rng=np.random.default_rng(seed) if seed is not None else None,
-                   interval=choice, interval_reason=reason, n_boot=int(n_boot), n_pool=int(n_pool),
-                   bayes_settings=bayes_settings, labs=labs_in)
+        raise InputError(
+            f"consensus method '{method}' draws random numbers and needs a seed",
+            key="seed",
+            hint="set the lot's seed (or characterization.interval: knapp-hartung instead of the bootstrap)",
+        )
+    ctx = _Context(
+        q=q,
+        q_p=q_p,
+        seed=seed,
+        rng=np.random.default_rng(seed) if seed is not None else None,
+        interval=choice,
+        interval_reason=reason,
+        n_boot=int(n_boot),
+        n_pool=int(n_pool),
+        bayes_settings=bayes_settings,
+        labs=labs_in,
+    )
     f = FITS[method](x, uu, dd, ctx)
     notes = f.notes
     if method in RANDOM_EFFECTS:
         notes.append(f"u and the interval: {reason}")
     elif interval is not None:
-        notes.append(f"interval '{interval}' applies to dersimonian-laird and paule-mandel only; "
-                     f"{method} has its own basis (dof_source)")
+        notes.append(
+            f"interval '{interval}' applies to dersimonian-laird and paule-mandel only; "
+            f"{method} has its own basis (dof_source)"
+        )
     if q_p < ALPHA_Q and method != "mean" and method != "weighted-mean":
-        notes.append(f"Cochran's Q = {q:.4g} on {p - 1} dof (p = {q_p:.3g}), I² = {100 * i2:.3g} %: "
-                     "dark uncertainty is present")
+        notes.append(
+            f"Cochran's Q = {q:.4g} on {p - 1} dof (p = {q_p:.3g}), I² = {100 * i2:.3g} %: "
+            "dark uncertainty is present"
+        )
     interval_c = _interval(f.u_method, f.value, f.u, f.dof, f.draws, coverage)
     interval95 = _interval(f.u_method, f.value, f.u, f.dof, f.draws, 0.95)
     return ConsensusResult(
-        analyte=str(analyte), unit_of_measure=str(unit_of_measure), method=method, value=float(f.value),
-        u=float(f.u), tau=float(f.tau), ci95=interval95, ci=interval_c, coverage=float(coverage),
-        dof=float(f.dof), n_labs=p, labs=tuple(labs_in), excluded=tuple(d["excluded"]),
-        weights=tuple(float(v) for v in f.weights), q_statistic=float(q), q_dof=p - 1,
-        q_p_value=float(q_p), i2=float(i2), u_closed_form=float(f.u_closed_form), u_method=f.u_method,
-        dof_source=f.dof_source, interval=choice if method in RANDOM_EFFECTS else f.u_method,
-        interval_reason=reason if method in RANDOM_EFFECTS else "", k=_k(f, interval_c, coverage),
-        kh_factor=f.kh_factor, knapp_hartung=f.u_method == "knapp-hartung", n_boot=f.n_draws, seed=seed,
-        diagnostics_passed=f.diagnostics_passed, bayes_summary=f.bayes_summary, notes=tuple(notes),
-        clauses=dict(CLAUSES, method=METHOD_CLAUSES[method], **f.clauses), _draws=f.draws,
-        _data={"x": x, "u": uu, "dof": dd}, _fit=f.fit)
+        analyte=str(analyte),
+        unit_of_measure=str(unit_of_measure),
+        method=method,
+        value=float(f.value),
+        u=float(f.u),
+        tau=float(f.tau),
+        ci95=interval95,
+        ci=interval_c,
+        coverage=float(coverage),
+        dof=float(f.dof),
+        n_labs=p,
+        labs=tuple(labs_in),
+        excluded=tuple(d["excluded"]),
+        weights=tuple(float(v) for v in f.weights),
+        q_statistic=float(q),
+        q_dof=p - 1,
+        q_p_value=float(q_p),
+        i2=float(i2),
+        u_closed_form=float(f.u_closed_form),
+        u_method=f.u_method,
+        dof_source=f.dof_source,
+        interval=choice if method in RANDOM_EFFECTS else f.u_method,
+        interval_reason=reason if method in RANDOM_EFFECTS else "",
+        k=_k(f, interval_c, coverage),
+        kh_factor=f.kh_factor,
+        knapp_hartung=f.u_method == "knapp-hartung",
+        n_boot=f.n_draws,
+        seed=seed,
+        diagnostics_passed=f.diagnostics_passed,
+        bayes_summary=f.bayes_summary,
+        notes=tuple(notes),
+        clauses=dict(CLAUSES, method=METHOD_CLAUSES[method], **f.clauses),
+        _draws=f.draws,
+        _data={"x": x, "u": uu, "dof": dd},
+        _fit=f.fit,
+    )

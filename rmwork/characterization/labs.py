@@ -6,9 +6,9 @@ laboratory; the include flag and the lot's exclusions. Compute only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -17,24 +17,27 @@ from .. import _checks
 from ..errors import InputError
 from ..results import Result
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LabSummary(Result):
     """Per-laboratory summary of a characterization table (ISO Guide 35:2017, 9.2)."""
 
     analyte: str = ""
     unit_of_measure: str = ""
-    layout: str                     # "per-lab" (u given) or "replicates"
+    layout: str  # "per-lab" (u given) or "replicates"
     lab: tuple[str, ...]
-    value: tuple[float, ...]        # laboratory mean (or the reported value)
-    u: tuple[float, ...]            # standard uncertainty of the laboratory value
-    dof: tuple[float, ...]          # inf when not given
-    n: tuple[int, ...]              # results per laboratory
-    sd: tuple[float, ...]           # SD of the replicates (NaN in the per-lab layout)
+    value: tuple[float, ...]  # laboratory mean (or the reported value)
+    u: tuple[float, ...]  # standard uncertainty of the laboratory value
+    dof: tuple[float, ...]  # inf when not given
+    n: tuple[int, ...]  # results per laboratory
+    sd: tuple[float, ...]  # SD of the replicates (NaN in the per-lab layout)
     include: tuple[bool, ...]
-    excluded: tuple[tuple[str, str], ...] = ()   # (lab, reason)
+    excluded: tuple[tuple[str, str], ...] = ()  # (lab, reason)
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _replicates: object = field(default=None, repr=False, compare=False)   # DataFrame lab/value (replicate layout)
+    _replicates: object = field(
+        default=None, repr=False, compare=False
+    )  # DataFrame lab/value (replicate layout)
     _where: str | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -42,8 +45,17 @@ class LabSummary(Result):
         return len(self.lab)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"lab": self.lab, "n": self.n, "value": self.value, "sd": self.sd,
-                             "u": self.u, "dof": self.dof, "include": self.include})
+        return pd.DataFrame(
+            {
+                "lab": self.lab,
+                "n": self.n,
+                "value": self.value,
+                "sd": self.sd,
+                "u": self.u,
+                "dof": self.dof,
+                "include": self.include,
+            }
+        )
 
 
 @contextmanager
@@ -69,9 +81,18 @@ def _norm_include(v) -> bool:
     raise InputError(f"include value '{v}' is not yes or no", column="include", hint="write yes or no")
 
 
-def lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: str = "u", dof: str = "dof",
-                include: str = "include", *, exclude: Mapping[str, str] | None = None,
-                analyte: str | None = None, unit_of_measure: str = "") -> LabSummary:
+def lab_summary(
+    df: pd.DataFrame,
+    lab: str = "lab",
+    value: str = "value",
+    u: str = "u",
+    dof: str = "dof",
+    include: str = "include",
+    *,
+    exclude: Mapping[str, str] | None = None,
+    analyte: str | None = None,
+    unit_of_measure: str = "",
+) -> LabSummary:
     r"""Per-laboratory values, uncertainties and degrees of freedom (ISO Guide 35:2017, 9.2).
 
     Parameters
@@ -115,27 +136,44 @@ def lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: str
     else:
         who = analyte
     with naming(who):
-        return _lab_summary(df, lab, value, u, dof, include, exclude=exclude, analyte=analyte,
-                            unit_of_measure=unit_of_measure)
+        return _lab_summary(
+            df, lab, value, u, dof, include, exclude=exclude, analyte=analyte, unit_of_measure=unit_of_measure
+        )
 
 
-def _lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: str = "u", dof: str = "dof",
-                include: str = "include", *, exclude: Mapping[str, str] | None = None,
-                analyte: str | None = None, unit_of_measure: str = "") -> LabSummary:
+def _lab_summary(
+    df: pd.DataFrame,
+    lab: str = "lab",
+    value: str = "value",
+    u: str = "u",
+    dof: str = "dof",
+    include: str = "include",
+    *,
+    exclude: Mapping[str, str] | None = None,
+    analyte: str | None = None,
+    unit_of_measure: str = "",
+) -> LabSummary:
     where = df.attrs.get("file") if hasattr(df, "attrs") else None
     if lab not in df.columns or value not in df.columns:
         missing = lab if lab not in df.columns else value
-        raise InputError(f"required column '{missing}' is missing", file=where,
-                         hint=f"the table has {', '.join(map(str, df.columns))}")
+        raise InputError(
+            f"required column '{missing}' is missing",
+            file=where,
+            hint=f"the table has {', '.join(map(str, df.columns))}",
+        )
     notes: list[str] = []
     if "analyte" in df.columns and df["analyte"].nunique() > 1:
         if analyte is None:
-            raise InputError(f"the table holds analytes {', '.join(map(str, df['analyte'].unique()))}",
-                             file=where, hint="pass analyte=... or use by_analyte(...)")
+            raise InputError(
+                f"the table holds analytes {', '.join(map(str, df['analyte'].unique()))}",
+                file=where,
+                hint="pass analyte=... or use by_analyte(...)",
+            )
         df = df[df["analyte"].astype(str) == str(analyte)]
         if df.empty:
-            raise InputError(f"analyte '{analyte}' is not in the table", file=where,
-                             hint="check the analyte name")
+            raise InputError(
+                f"analyte '{analyte}' is not in the table", file=where, hint="check the analyte name"
+            )
     if analyte is None and "analyte" in df.columns and len(df):
         analyte = str(df["analyte"].iloc[0])
     if not unit_of_measure and "unit_of_measure" in df.columns and len(df):
@@ -145,14 +183,19 @@ def _lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: st
     try:
         vals = np.asarray(df[value], dtype=float)
     except (TypeError, ValueError):
-        raise InputError("values must be numbers", file=where, column=value,
-                         hint="check the column for text") from None
+        raise InputError(
+            "values must be numbers", file=where, column=value, hint="check the column for text"
+        ) from None
     bad = ~np.isfinite(vals)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"lab '{labs_all[i]}': the value is {vals[i]!r}, not a finite number",
-                         file=where, row=None if rows is None else rows[i], column=value,
-                         hint="enter a result or delete the row")
+        raise InputError(
+            f"lab '{labs_all[i]}': the value is {vals[i]!r}, not a finite number",
+            file=where,
+            row=None if rows is None else rows[i],
+            column=value,
+            hint="enter a result or delete the row",
+        )
     has_u = u in df.columns and df[u].notna().any()
     if not has_u and {"U", "k"} <= set(df.columns) and df["U"].notna().any():
         df = df.assign(**{u: np.asarray(df["U"], float) / np.asarray(df["k"], float)})
@@ -163,17 +206,25 @@ def _lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: st
     inc_lab = {}
     for name, flag in zip(labs_all, inc_rows):
         if inc_lab.setdefault(name, flag) != flag:
-            raise InputError(f"lab '{name}': include is yes on some rows and no on others", file=where,
-                             column=include, hint="use one include value per laboratory")
+            raise InputError(
+                f"lab '{name}': include is yes on some rows and no on others",
+                file=where,
+                column=include,
+                hint="use one include value per laboratory",
+            )
     if has_u:
         layout = "per-lab"
         _checks.require_unique_labels(labs_all, what="lab", where=where)
         uu = np.asarray(df[u], dtype=float)
         if np.isnan(uu).any():
             i = int(np.flatnonzero(np.isnan(uu))[0])
-            raise InputError(f"lab '{labs_all[i]}': u is empty", file=where,
-                             row=None if rows is None else rows[i], column=u,
-                             hint="enter the lab's standard uncertainty")
+            raise InputError(
+                f"lab '{labs_all[i]}': u is empty",
+                file=where,
+                row=None if rows is None else rows[i],
+                column=u,
+                hint="enter the lab's standard uncertainty",
+            )
         # u = 0 is read (the study withholds the analyte, naming the lab); u < 0 is a typing error
         _checks.require_lab_positive(np.where(uu == 0, 1.0, uu), labs_all, what="u", where=where)
         for name in (n for n, v in zip(labs_all, uu) if v == 0):
@@ -193,8 +244,11 @@ def _lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: st
         n_t = g.count().reindex(order).to_numpy(int)
         single = [name for name, k in zip(order, n_t) if k < 2]
         if single:
-            raise InputError(f"lab '{single[0]}' has 1 result and the table gives no u", file=where,
-                             hint="give u (one row per lab) or at least 2 replicates per lab")
+            raise InputError(
+                f"lab '{single[0]}' has 1 result and the table gives no u",
+                file=where,
+                hint="give u (one row per lab) or at least 2 replicates per lab",
+            )
         value_t = g.mean().reindex(order).to_numpy(float)
         sd_t = g.std(ddof=1).reindex(order).to_numpy(float)
         u_t = sd_t / np.sqrt(n_t)
@@ -202,25 +256,40 @@ def _lab_summary(df: pd.DataFrame, lab: str = "lab", value: str = "value", u: st
         reps = frame
         zero = [name for name, s in zip(order, sd_t) if s == 0]
         if zero:
-            notes.append(f"lab '{zero[0]}' has identical replicates: u = 0; weighted estimators "
-                         "cannot use it")
+            notes.append(
+                f"lab '{zero[0]}' has identical replicates: u = 0; weighted estimators cannot use it"
+            )
     include_t = np.array([inc_lab[name] for name in order])
     excluded = [(name, "include = no in the data table") for name, f in zip(order, include_t) if not f]
     for name, reason in (exclude or {}).items():
         if name not in order:
-            raise InputError(f"excluded lab '{name}' is not in the table", file=where, key="exclude",
-                             hint=f"labs are {', '.join(order)}")
+            raise InputError(
+                f"excluded lab '{name}' is not in the table",
+                file=where,
+                key="exclude",
+                hint=f"labs are {', '.join(order)}",
+            )
         if include_t[order.index(name)]:
             include_t[order.index(name)] = False
             excluded.append((name, str(reason)))
     for name, reason in excluded:
-        notes.append(f"lab '{name}' kept out of the consensus value ({reason}); it still gets a "
-                     "degree of equivalence")
-    return LabSummary(analyte="" if analyte is None else str(analyte), unit_of_measure=unit_of_measure,
-                      layout=layout, lab=tuple(order), value=tuple(float(v) for v in value_t),
-                      u=tuple(float(v) for v in u_t), dof=tuple(float(v) for v in dof_t),
-                      n=tuple(int(v) for v in n_t), sd=tuple(float(v) for v in sd_t),
-                      include=tuple(bool(v) for v in include_t), excluded=tuple(excluded),
-                      notes=tuple(notes), _replicates=reps, _where=where,
-                      clauses={"u": "ISO Guide 35:2017, 9.2: u_j = s_j/sqrt(n_j) for replicates"})
-
+        notes.append(
+            f"lab '{name}' kept out of the consensus value ({reason}); it still gets a degree of equivalence"
+        )
+    return LabSummary(
+        analyte="" if analyte is None else str(analyte),
+        unit_of_measure=unit_of_measure,
+        layout=layout,
+        lab=tuple(order),
+        value=tuple(float(v) for v in value_t),
+        u=tuple(float(v) for v in u_t),
+        dof=tuple(float(v) for v in dof_t),
+        n=tuple(int(v) for v in n_t),
+        sd=tuple(float(v) for v in sd_t),
+        include=tuple(bool(v) for v in include_t),
+        excluded=tuple(excluded),
+        notes=tuple(notes),
+        _replicates=reps,
+        _where=where,
+        clauses={"u": "ISO Guide 35:2017, 9.2: u_j = s_j/sqrt(n_j) for replicates"},
+    )

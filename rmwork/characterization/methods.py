@@ -5,18 +5,25 @@ The one list of method names in rmwork (CONTRACT.md); :mod:`rmwork.params` check
 pull in the statistics.
 """
 
-METHODS = ("mean", "weighted-mean", "dersimonian-laird", "paule-mandel", "bayes-gauss",
-           "bayes-laplace", "linear-pool")                  # CONTRACT.md
+METHODS = (
+    "mean",
+    "weighted-mean",
+    "dersimonian-laird",
+    "paule-mandel",
+    "bayes-gauss",
+    "bayes-laplace",
+    "linear-pool",
+)  # CONTRACT.md
 COMPARE_METHODS = ("mean", "weighted-mean", "dersimonian-laird", "paule-mandel", "linear-pool")
 RANDOM_EFFECTS = ("dersimonian-laird", "paule-mandel")
 # how u and the interval of a random-effects estimate are obtained (characterization.interval)
 INTERVAL_CHOICES = ("knapp-hartung", "knapp-hartung-untruncated", "normal", "bootstrap")
 BAYES = ("bayes-gauss", "bayes-laplace")
-N_BOOT = 10_000        # NICOB's default number of bootstrap replicates (server.R, DoEbootrep)
-N_POOL = 100_000       # NICOB linearOP sample size m = 1e5
+N_BOOT = 10_000  # NICOB's default number of bootstrap replicates (server.R, DoEbootrep)
+N_POOL = 100_000  # NICOB linearOP sample size m = 1e5
 DOF_INFINITE = 10_000  # NICOB treats nu > 10000 as infinitely many degrees of freedom
 PHI_A, PHI_B = 0.4668994, -0.3998882  # NICOB: scale of Student t with nu <= 2 (no finite variance)
-ALPHA_Q = 0.05         # brief / NIST Decision Tree test of consistency (the DT itself uses 0.10)
+ALPHA_Q = 0.05  # brief / NIST Decision Tree test of consistency (the DT itself uses 0.10)
 
 CLAUSES = {
     "value": "ISO Guide 35:2017, 9.3-9.5; JJF 1343-2022, 6.3",

@@ -7,8 +7,8 @@ Cochran's Q and Shapiro-Wilk of (x - median)/u decide the recommendation; every 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from ..results import Result
 from .estimators import ConsensusResult, _inputs, consensus
 from .labs import LabSummary
 from .methods import ALPHA_Q, COMPARE_METHODS, N_BOOT
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Recommendation(Result):
@@ -33,23 +34,46 @@ class Recommendation(Result):
     q_statistic: float
     q_p_value: float
     i2: float
-    shapiro_p: float                # Shapiro-Wilk of (x - median)/u
+    shapiro_p: float  # Shapiro-Wilk of (x - median)/u
     alpha: float
     comparison: tuple[ConsensusResult, ...]
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"method": r.method, "value": r.value, "u": r.u, "tau": r.tau,
-                              "ci95_low": r.ci95.low, "ci95_high": r.ci95.high, "dof": r.dof,
-                              "n_labs": r.n_labs, "u_method": r.u_method,
-                              "recommended": r.method == self.method} for r in self.comparison])
+        return pd.DataFrame(
+            [
+                {
+                    "method": r.method,
+                    "value": r.value,
+                    "u": r.u,
+                    "tau": r.tau,
+                    "ci95_low": r.ci95.low,
+                    "ci95_high": r.ci95.high,
+                    "dof": r.dof,
+                    "n_labs": r.n_labs,
+                    "u_method": r.u_method,
+                    "recommended": r.method == self.method,
+                }
+                for r in self.comparison
+            ]
+        )
 
 
-def recommend(values, u=None, dof=None, *, labs=None, include=None, alpha: float = ALPHA_Q,
-              alpha_normality: float = 0.05, seed: int | None = None,
-              methods: tuple[str, ...] = COMPARE_METHODS, n_boot: int = N_BOOT,
-              bayes_settings=None) -> Recommendation:
+def recommend(
+    values,
+    u=None,
+    dof=None,
+    *,
+    labs=None,
+    include=None,
+    alpha: float = ALPHA_Q,
+    alpha_normality: float = 0.05,
+    seed: int | None = None,
+    methods: tuple[str, ...] = COMPARE_METHODS,
+    n_boot: int = N_BOOT,
+    bayes_settings=None,
+) -> Recommendation:
     r"""Recommend a consensus estimator and compare all of them (after the NIST Decision Tree, 2021).
 
     Parameters
@@ -121,44 +145,69 @@ def recommend(values, u=None, dof=None, *, labs=None, include=None, alpha: float
     if normal is None:
         notes.append("Shapiro-Wilk needs at least 3 labs that differ: normality not tested")
     q_txt = f"Cochran's Q = {cq.statistic:.4g} on {cq.dof} dof, p = {cq.p_value:.3g}"
-    sw_txt = "normality not tested" if normal is None else \
-        f"Shapiro-Wilk of (x - median)/u p = {sw_p:.3g}"
+    sw_txt = "normality not tested" if normal is None else f"Shapiro-Wilk of (x - median)/u p = {sw_p:.3g}"
     if consistent and normal is not False:
         method, alts = "weighted-mean", ("dersimonian-laird",)
-        reason = (f"{q_txt} >= {alpha}: no evidence of dark uncertainty; {sw_txt}. The weighted "
-                  "mean (DerSimonian-Laird gives the same value when tau = 0).")
+        reason = (
+            f"{q_txt} >= {alpha}: no evidence of dark uncertainty; {sw_txt}. The weighted "
+            "mean (DerSimonian-Laird gives the same value when tau = 0)."
+        )
     elif consistent:
         method, alts = "bayes-laplace", ("linear-pool",)
-        reason = (f"{q_txt} >= {alpha}, but {sw_txt} < {alpha_normality}: heavy tails or an odd lab; "
-                  "Laplace laboratory effects resist it (the NIST Decision Tree's weighted median "
-                  "is not in rmwork).")
+        reason = (
+            f"{q_txt} >= {alpha}, but {sw_txt} < {alpha_normality}: heavy tails or an odd lab; "
+            "Laplace laboratory effects resist it (the NIST Decision Tree's weighted median "
+            "is not in rmwork)."
+        )
     elif normal is not False:
         method, alts = "dersimonian-laird", ("bayes-gauss", "paule-mandel")
-        reason = (f"{q_txt} < {alpha}: the labs disagree beyond their uncertainties (dark "
-                  f"uncertainty); {sw_txt}: Gaussian laboratory effects. DerSimonian-Laird with "
-                  "the Knapp–Hartung interval (t on p − 1); the Decision Tree's own choice is "
-                  "hierarchical Bayes (Gauss).")
+        reason = (
+            f"{q_txt} < {alpha}: the labs disagree beyond their uncertainties (dark "
+            f"uncertainty); {sw_txt}: Gaussian laboratory effects. DerSimonian-Laird with "
+            "the Knapp–Hartung interval (t on p − 1); the Decision Tree's own choice is "
+            "hierarchical Bayes (Gauss)."
+        )
     else:
         method, alts = "bayes-laplace", ("dersimonian-laird", "linear-pool")
-        reason = (f"{q_txt} < {alpha} and {sw_txt} < {alpha_normality}: dark uncertainty with "
-                  "non-Gaussian laboratory effects; hierarchical Bayes with Laplace effects.")
+        reason = (
+            f"{q_txt} < {alpha} and {sw_txt} < {alpha_normality}: dark uncertainty with "
+            "non-Gaussian laboratory effects; hierarchical Bayes with Laplace effects."
+        )
     comparison = []
     for m in methods:
         if seed is None and m in ("linear-pool", "bayes-gauss", "bayes-laplace"):
             notes.append(f"{m} left out of the comparison: it needs a seed")
             continue
-        comparison.append(consensus(values if isinstance(values, LabSummary) else d["x"],
-                                    None if isinstance(values, LabSummary) else d["u"],
-                                    None if isinstance(values, LabSummary) else d["dof"],
-                                    method=m, seed=seed,
-                                    labs=None if isinstance(values, LabSummary) else d["labs"],
-                                    include=None if isinstance(values, LabSummary) else inc,
-                                    n_boot=n_boot, bayes_settings=bayes_settings))
-    return Recommendation(analyte=values.analyte if isinstance(values, LabSummary) else "",
-                          method=method, reason=reason, alternatives=alts, consistent=bool(consistent),
-                          normal=normal, q_statistic=cq.statistic, q_p_value=cq.p_value, i2=cq.i2,
-                          shapiro_p=sw_p, alpha=alpha, comparison=tuple(comparison), notes=tuple(notes),
-                          clauses={"method": "NIST Decision Tree (Possolo et al. 2021), adapted",
-                                   "q_p_value": "Cochran (1954)",
-                                   "shapiro_p": "NIST Decision Tree: Shapiro-Wilk of (x - median)/u"})
-
+        comparison.append(
+            consensus(
+                values if isinstance(values, LabSummary) else d["x"],
+                None if isinstance(values, LabSummary) else d["u"],
+                None if isinstance(values, LabSummary) else d["dof"],
+                method=m,
+                seed=seed,
+                labs=None if isinstance(values, LabSummary) else d["labs"],
+                include=None if isinstance(values, LabSummary) else inc,
+                n_boot=n_boot,
+                bayes_settings=bayes_settings,
+            )
+        )
+    return Recommendation(
+        analyte=values.analyte if isinstance(values, LabSummary) else "",
+        method=method,
+        reason=reason,
+        alternatives=alts,
+        consistent=bool(consistent),
+        normal=normal,
+        q_statistic=cq.statistic,
+        q_p_value=cq.p_value,
+        i2=cq.i2,
+        shapiro_p=sw_p,
+        alpha=alpha,
+        comparison=tuple(comparison),
+        notes=tuple(notes),
+        clauses={
+            "method": "NIST Decision Tree (Possolo et al. 2021), adapted",
+            "q_p_value": "Cochran (1954)",
+            "shapiro_p": "NIST Decision Tree: Shapiro-Wilk of (x - median)/u",
+        },
+    )

@@ -7,8 +7,8 @@ included laboratories, from :mod:`rmwork.outliers`. Nothing is removed. Compute 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..results import Result
 from .labs import LabSummary, lab_summary
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScreeningResult(Result):
     """Advisory screening of laboratory results (ISO 5725-2:2019, 7.3; eCerto Tables C1/C2)."""
@@ -25,8 +26,8 @@ class ScreeningResult(Result):
     analyte: str = ""
     n_labs: int
     labs: tuple[str, ...]
-    rows: tuple[dict, ...]          # per-lab: means, SD, letters and p-values
-    flags: tuple[str, ...]          # sentences: which lab, which test, which level
+    rows: tuple[dict, ...]  # per-lab: means, SD, letters and p-values
+    flags: tuple[str, ...]  # sentences: which lab, which test, which level
     grubbs: object = None
     grubbs_double: object = None
     dixon: object = None
@@ -52,10 +53,20 @@ def _try(notes: list, name: str, fn: Callable, *args, **kw):
         return None
 
 
-def screen(data, lab: str = "lab", value: str = "value", u: str = "u", dof: str = "dof",
-           include: str = "include", *, alpha: float = 0.05, seed: int = outliers.DEFAULT_SEED,
-           n_sim: int = outliers.N_SIM, analyte: str | None = None,
-           exclude: Mapping[str, str] | None = None) -> ScreeningResult:
+def screen(
+    data,
+    lab: str = "lab",
+    value: str = "value",
+    u: str = "u",
+    dof: str = "dof",
+    include: str = "include",
+    *,
+    alpha: float = 0.05,
+    seed: int = outliers.DEFAULT_SEED,
+    n_sim: int = outliers.N_SIM,
+    analyte: str | None = None,
+    exclude: Mapping[str, str] | None = None,
+) -> ScreeningResult:
     r"""Advisory outlier and consistency screening of the included labs (ISO 5725-2:2019, 7.3).
 
     Runs on the laboratory means: Grubbs single and double, Dixon, Mandel's h, normality
@@ -95,8 +106,13 @@ def screen(data, lab: str = "lab", value: str = "value", u: str = "u", dof: str 
 
     Validated against eCerto SR3 (Si): ``tests/test_characterization.py``.
     """
-    s = data if isinstance(data, LabSummary) else lab_summary(
-        data, lab=lab, value=value, u=u, dof=dof, include=include, exclude=exclude, analyte=analyte)
+    s = (
+        data
+        if isinstance(data, LabSummary)
+        else lab_summary(
+            data, lab=lab, value=value, u=u, dof=dof, include=include, exclude=exclude, analyte=analyte
+        )
+    )
     inc = np.asarray(s.include, bool)
     labs_in = [name for name, f in zip(s.lab, inc) if f]
     means = np.asarray(s.value, float)[inc]
@@ -104,8 +120,16 @@ def screen(data, lab: str = "lab", value: str = "value", u: str = "u", dof: str 
     if (~inc).any():
         notes.append("excluded labs are not screened: " + ", ".join(n for n, f in zip(s.lab, inc) if not f))
     g = _try(notes, "Grubbs' test", outliers.grubbs, means, labs_in, alpha=alpha)
-    g2 = _try(notes, "the double Grubbs test", outliers.grubbs_double, means, labs_in, alpha=alpha,
-              n_sim=n_sim, seed=seed)
+    g2 = _try(
+        notes,
+        "the double Grubbs test",
+        outliers.grubbs_double,
+        means,
+        labs_in,
+        alpha=alpha,
+        n_sim=n_sim,
+        seed=seed,
+    )
     dx = _try(notes, "Dixon's test", outliers.dixon, means, labs_in, alpha=alpha, n_sim=n_sim, seed=seed)
     mh = _try(notes, "Mandel's h", outliers.mandel_h, means, labs_in)
     nm = _try(notes, "normality tests", outliers.normality, means, labs_in)
@@ -120,26 +144,41 @@ def screen(data, lab: str = "lab", value: str = "value", u: str = "u", dof: str 
         reps = s._replicates[s._replicates["lab"].isin(labs_in)]
         sd = np.asarray(s.sd, float)[inc]
         nn = np.asarray(s.n, float)[inc]
-        cc = _try(notes, "Cochran's C", outliers.cochran, sd ** 2, nn, labs_in, alpha=alpha)
+        cc = _try(notes, "Cochran's C", outliers.cochran, sd**2, nn, labs_in, alpha=alpha)
         mk = _try(notes, "Mandel's k", outliers.mandel_k, sd, nn, labs_in)
         sch = _try(notes, "Scheffé's comparison", outliers.scheffe, reps["value"], reps["lab"])
     else:
         notes.append("one row per lab: Cochran's C, Mandel's k and Scheffé need replicates")
     rows = []
     for i, name in enumerate(labs_in):
-        row = {"lab": name, "n": s.n[s.lab.index(name)], "mean": float(means[i]),
-               "sd": s.sd[s.lab.index(name)], "u": float(uu[i])}
+        row = {
+            "lab": name,
+            "n": s.n[s.lab.index(name)],
+            "mean": float(means[i]),
+            "sd": s.sd[s.lab.index(name)],
+            "u": float(uu[i]),
+        }
         if sch is not None:
             j = sch.labs.index(name)
             row["scheffe_05"], row["scheffe_01"] = sch.groups_05[j], sch.groups_01[j]
-        row["dixon_p"] = (dx.p_value_low if name == dx.lab_low else dx.p_value_high
-                          if name == dx.lab_high else math.nan) if dx else math.nan
-        row["grubbs_p"] = (g.p_value_low if name == g.lab_low else g.p_value_high
-                           if name == g.lab_high else math.nan) if g else math.nan
-        row["grubbs2_p"] = (g2.p_value_low if name in g2.labs_low else g2.p_value_high
-                            if name in g2.labs_high else math.nan) if g2 else math.nan
-        row["cochran_p"] = next((r["p_value"] for r in cc.rounds if r["lab"] == name), math.nan) \
-            if cc else math.nan
+        row["dixon_p"] = (
+            (dx.p_value_low if name == dx.lab_low else dx.p_value_high if name == dx.lab_high else math.nan)
+            if dx
+            else math.nan
+        )
+        row["grubbs_p"] = (
+            (g.p_value_low if name == g.lab_low else g.p_value_high if name == g.lab_high else math.nan)
+            if g
+            else math.nan
+        )
+        row["grubbs2_p"] = (
+            (g2.p_value_low if name in g2.labs_low else g2.p_value_high if name in g2.labs_high else math.nan)
+            if g2
+            else math.nan
+        )
+        row["cochran_p"] = (
+            next((r["p_value"] for r in cc.rounds if r["lab"] == name), math.nan) if cc else math.nan
+        )
         row["mandel_h"] = mh.values[i] if mh else math.nan
         row["mandel_k"] = mk.values[i] if mk else math.nan
         rows.append(row)
@@ -163,11 +202,26 @@ def screen(data, lab: str = "lab", value: str = "value", u: str = "u", dof: str 
     if nm and nm.shapiro_p < alpha:
         flags.append(f"lab means not normal by Shapiro-Wilk (p = {nm.shapiro_p:.3g})")
     if cq and cq.p_value < alpha:
-        flags.append(f"results inconsistent with their uncertainties: Cochran's Q p = {cq.p_value:.3g}, "
-                     f"I² = {100 * cq.i2:.3g} %")
-    return ScreeningResult(analyte=s.analyte, n_labs=len(labs_in), labs=tuple(labs_in), rows=tuple(rows),
-                           flags=tuple(flags), grubbs=g, grubbs_double=g2, dixon=dx, cochran=cc,
-                           mandel_h=mh, mandel_k=mk, scheffe=sch, normality=nm, cochran_q=cq,
-                           alpha=alpha, notes=tuple(notes),
-                           clauses={"screening": "ISO 5725-2:2019, 7.3 (advisory; nothing removed)"})
-
+        flags.append(
+            f"results inconsistent with their uncertainties: Cochran's Q p = {cq.p_value:.3g}, "
+            f"I² = {100 * cq.i2:.3g} %"
+        )
+    return ScreeningResult(
+        analyte=s.analyte,
+        n_labs=len(labs_in),
+        labs=tuple(labs_in),
+        rows=tuple(rows),
+        flags=tuple(flags),
+        grubbs=g,
+        grubbs_double=g2,
+        dixon=dx,
+        cochran=cc,
+        mandel_h=mh,
+        mandel_k=mk,
+        scheffe=sch,
+        normality=nm,
+        cochran_q=cq,
+        alpha=alpha,
+        notes=tuple(notes),
+        clauses={"screening": "ISO 5725-2:2019, 7.3 (advisory; nothing removed)"},
+    )

@@ -9,21 +9,33 @@ Compute only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import pandas as pd
 
 from ..results import Result
-from .equivalence import BilateralDoEResult, DoEResult, bilateral_degrees_of_equivalence, degrees_of_equivalence
+from .equivalence import (
+    BilateralDoEResult,
+    DoEResult,
+    bilateral_degrees_of_equivalence,
+    degrees_of_equivalence,
+)
 from .estimators import ConsensusResult, consensus
 from .labs import LabSummary, lab_summary
 from .recommendation import Recommendation, recommend
 from .screening import ScreeningResult, screen
 
 # the keys of the dict each analyte used to be, for code that still reads them by key
-_LEGACY_KEYS = {"summary": "summary", "consensus": "consensus", "doe": "doe", "screening": "screening",
-                "recommendation": "recommendation", "bilateral": "bilateral", "frame": "_frame"}
+_LEGACY_KEYS = {
+    "summary": "summary",
+    "consensus": "consensus",
+    "doe": "doe",
+    "screening": "screening",
+    "recommendation": "recommendation",
+    "bilateral": "bilateral",
+    "frame": "_frame",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,9 +46,9 @@ class CharacterizationStudy(Result):
 
     analyte: str
     unit_of_measure: str = ""
-    method: str                                   # the lot's estimator
+    method: str  # the lot's estimator
     summary: LabSummary
-    reason: str = ""                              # why not characterized ("" when it is)
+    reason: str = ""  # why not characterized ("" when it is)
     screening: ScreeningResult | None = None
     consensus: ConsensusResult | None = None
     doe: DoEResult | None = None
@@ -44,7 +56,7 @@ class CharacterizationStudy(Result):
     recommendation: Recommendation | None = None
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _frame: object = field(default=None, repr=False, compare=False)    # the analyte's data rows
+    _frame: object = field(default=None, repr=False, compare=False)  # the analyte's data rows
 
     @property
     def characterized(self) -> bool:
@@ -83,9 +95,15 @@ class CharacterizationStudy(Result):
     def to_dict(self) -> dict:
         labs = self.summary.to_frame().to_dict(orient="list")
         if not self.characterized:
-            return {"status": self.status, "reason": self.reason, "method": self.method,
-                    "n_labs": sum(self.summary.include), "labs_table": labs,
-                    "excluded": [list(e) for e in self.summary.excluded], "notes": list(self.notes)}
+            return {
+                "status": self.status,
+                "reason": self.reason,
+                "method": self.method,
+                "n_labs": sum(self.summary.include),
+                "labs_table": labs,
+                "excluded": [list(e) for e in self.summary.excluded],
+                "notes": list(self.notes),
+            }
         d = self.consensus.to_dict()
         d["status"] = self.status
         d["labs_table"] = labs
@@ -100,8 +118,10 @@ class CharacterizationStudy(Result):
             return f"CharacterizationStudy {self.analyte}: not characterized: {self.reason}"
         r = self.consensus
         unit = f" {self.unit_of_measure}" if self.unit_of_measure else ""
-        return (f"CharacterizationStudy {self.analyte}: {r.method}, {r.value:.6g}{unit}, "
-                f"u_char = {r.u:.3g}{unit} (ν {r.dof:g}), {r.n_labs} labs")
+        return (
+            f"CharacterizationStudy {self.analyte}: {r.method}, {r.value:.6g}{unit}, "
+            f"u_char = {r.u:.3g}{unit} (ν {r.dof:g}), {r.n_labs} labs"
+        )
 
 
 def why_not_characterized(summary: LabSummary, method: str) -> str:
@@ -113,27 +133,43 @@ def why_not_characterized(summary: LabSummary, method: str) -> str:
     s, a = summary, summary.analyte
     labs_in = [name for name, f in zip(s.lab, s.include) if f]
     if len(s.lab) == 1:
-        return (f"analyte '{a}': only laboratory '{s.lab[0]}' reports results; a consensus value "
-                "needs at least 2 laboratories (ISO Guide 35:2017, 9.5)")
+        return (
+            f"analyte '{a}': only laboratory '{s.lab[0]}' reports results; a consensus value "
+            "needs at least 2 laboratories (ISO Guide 35:2017, 9.5)"
+        )
     if not labs_in:
         why = "; ".join(f"{lab}: {reason}" for lab, reason in s.excluded)
         return f"analyte '{a}': every laboratory is excluded ({why}); no result is left for the value"
     if len(labs_in) == 1:
-        return (f"analyte '{a}': only laboratory '{labs_in[0]}' is left after the exclusions; a "
-                "consensus value needs at least 2 laboratories (ISO Guide 35:2017, 9.5)")
+        return (
+            f"analyte '{a}': only laboratory '{labs_in[0]}' is left after the exclusions; a "
+            "consensus value needs at least 2 laboratories (ISO Guide 35:2017, 9.5)"
+        )
     zero = [name for name, u, f in zip(s.lab, s.u, s.include) if f and u == 0]
     if zero:
         what = "identical replicates" if s.layout == "replicates" else "u = 0 in the table"
-        return (f"analyte '{a}': laboratory '{zero[0]}' has u = 0 ({what}); {method} and the "
-                "consistency checks cannot weigh it. Exclude the lab with its reason "
-                "(characterization.exclude) or give its standard uncertainty")
+        return (
+            f"analyte '{a}': laboratory '{zero[0]}' has u = 0 ({what}); {method} and the "
+            "consistency checks cannot weigh it. Exclude the lab with its reason "
+            "(characterization.exclude) or give its standard uncertainty"
+        )
     return ""
 
 
-def study(df: pd.DataFrame, *, analyte: str, method: str = "dersimonian-laird", seed: int | None = None,
-          exclude: Mapping[str, str] | None = None, unit_of_measure: str = "", knapp_hartung: bool = False,
-          interval: str | None = None, interval_reason: str = "", alpha: float = 0.05,
-          bayes_settings=None) -> CharacterizationStudy:
+def study(
+    df: pd.DataFrame,
+    *,
+    analyte: str,
+    method: str = "dersimonian-laird",
+    seed: int | None = None,
+    exclude: Mapping[str, str] | None = None,
+    unit_of_measure: str = "",
+    knapp_hartung: bool = False,
+    interval: str | None = None,
+    interval_reason: str = "",
+    alpha: float = 0.05,
+    bayes_settings=None,
+) -> CharacterizationStudy:
     """Complete characterization of one analyte from its table (ISO Guide 35:2017, clause 9).
 
     Parameters
@@ -160,18 +196,42 @@ def study(df: pd.DataFrame, *, analyte: str, method: str = "dersimonian-laird", 
     summ = lab_summary(df, exclude=exclude, analyte=analyte, unit_of_measure=unit_of_measure)
     reason = why_not_characterized(summ, method)
     if reason:
-        return CharacterizationStudy(analyte=analyte, unit_of_measure=summ.unit_of_measure, method=method,
-                                     summary=summ, reason=reason, notes=summ.notes, _frame=df,
-                                     clauses={"reason": "ISO Guide 35:2017, 9.5"})
+        return CharacterizationStudy(
+            analyte=analyte,
+            unit_of_measure=summ.unit_of_measure,
+            method=method,
+            summary=summ,
+            reason=reason,
+            notes=summ.notes,
+            _frame=df,
+            clauses={"reason": "ISO Guide 35:2017, 9.5"},
+        )
     # the summary itself goes in, so the excluded labs keep their reasons in every result
-    res = consensus(summ, method=method, seed=seed, knapp_hartung=knapp_hartung, interval=interval,
-                    interval_reason=interval_reason, bayes_settings=bayes_settings, analyte=analyte,
-                    unit_of_measure=summ.unit_of_measure)
+    res = consensus(
+        summ,
+        method=method,
+        seed=seed,
+        knapp_hartung=knapp_hartung,
+        interval=interval,
+        interval_reason=interval_reason,
+        bayes_settings=bayes_settings,
+        analyte=analyte,
+        unit_of_measure=summ.unit_of_measure,
+    )
     doe = degrees_of_equivalence(summ, result=res, method=method, seed=seed)
     scr = screen(summ, alpha=alpha, seed=seed)
     rec = recommend(summ, seed=seed, bayes_settings=bayes_settings)
     bil = bilateral_degrees_of_equivalence(summ.value, summ.u, labs=list(summ.lab), analyte=analyte)
-    return CharacterizationStudy(analyte=analyte, unit_of_measure=summ.unit_of_measure, method=method,
-                                 summary=summ, screening=scr, consensus=res, doe=doe, bilateral=bil,
-                                 recommendation=rec, clauses={"study": "ISO Guide 35:2017, clause 9"},
-                                 _frame=df)
+    return CharacterizationStudy(
+        analyte=analyte,
+        unit_of_measure=summ.unit_of_measure,
+        method=method,
+        summary=summ,
+        screening=scr,
+        consensus=res,
+        doe=doe,
+        bilateral=bil,
+        recommendation=rec,
+        clauses={"study": "ISO Guide 35:2017, clause 9"},
+        _frame=df,
+    )

@@ -24,9 +24,13 @@ NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
 CENSORED = re.compile(
     r"^\s*(?:(?:<|>|≤|≥|<=|>=)\s*\S.*|<|"
     r"n\.?\s*d\.?|n\.?\s*n\.?|n\.?\s*q\.?|b\.?\s*d\.?\s*l\.?|not\s+detected|below\s+.*|"
-    r"lod|loq|dl|ql|nwg|bg)\s*$", re.IGNORECASE)
-CENSORED_HINT = ("censored results are not used by default: enter the number, delete the row, or set "
-                 "'censored: exclude' for this data source to record each as excluded with its reason")
+    r"lod|loq|dl|ql|nwg|bg)\s*$",
+    re.IGNORECASE,
+)
+CENSORED_HINT = (
+    "censored results are not used by default: enter the number, delete the row, or set "
+    "'censored: exclude' for this data source to record each as excluded with its reason"
+)
 # bidirectional controls are category Cf too; listed so that the message can call them so
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -45,27 +49,42 @@ def number(v, *, column: str, name: str, sheet, row, decimal: str) -> float:
     else:
         s = "" if v is None else str(v).strip()
         if s == "" or s.lower() in ("nan", "na", "n/a"):
-            raise InputError("the cell is empty" if s == "" else f"'{s}' is not a number", **where,
-                             hint="enter a number or delete the row")
+            raise InputError(
+                "the cell is empty" if s == "" else f"'{s}' is not a number",
+                **where,
+                hint="enter a number or delete the row",
+            )
         if s.lower() in ("inf", "+inf", "-inf", "infinity", "-infinity"):
-            raise InputError(f"'{s}' is not a finite number", **where,
-                             hint="enter a finite number or delete the row")
+            raise InputError(
+                f"'{s}' is not a finite number", **where, hint="enter a finite number or delete the row"
+            )
         if is_censored(s):
-            raise InputError(f"'{s}' is a censored result (below or above a limit, or not detected)",
-                             **where, hint=CENSORED_HINT)
+            raise InputError(
+                f"'{s}' is a censored result (below or above a limit, or not detected)",
+                **where,
+                hint=CENSORED_HINT,
+            )
         if not NUMBER.match(s):
             raise InputError(f"'{s}' is not a number", **where, hint="enter a number or delete the row")
         if decimal == ",":
             s = s.replace(",", ".")
         elif "," in s:
-            raise InputError(f"'{s}' has a decimal comma but the file uses '.'", **where,
-                             hint="set 'decimal: \",\"' in the parameter file or fix the cell")
+            raise InputError(
+                f"'{s}' has a decimal comma but the file uses '.'",
+                **where,
+                hint="set 'decimal: \",\"' in the parameter file or fix the cell",
+            )
         x = float(s)
     if not np.isfinite(x):
-        raise InputError(f"'{v}' is not a finite number", **where, hint="enter a finite number or delete the row")
+        raise InputError(
+            f"'{v}' is not a finite number", **where, hint="enter a finite number or delete the row"
+        )
     if abs(x) > HUGE:
-        raise InputError(f"'{v}' is too large to analyse (squares overflow above {HUGE:.0e})", **where,
-                         hint="express the results in a larger unit")
+        raise InputError(
+            f"'{v}' is too large to analyse (squares overflow above {HUGE:.0e})",
+            **where,
+            hint="express the results in a larger unit",
+        )
     return x
 
 
@@ -78,11 +97,21 @@ def identifier(v, *, column: str, name: str, sheet=None, row=None) -> str:
     for ch in s:
         cat = unicodedata.category(ch)
         if cat in ("Cf", "Cc", "Co", "Cs") or ch in BIDI:
-            kind = ("a bidirectional control character" if ch in BIDI else
-                    "an invisible character" if cat == "Cf" else "a control character")
+            kind = (
+                "a bidirectional control character"
+                if ch in BIDI
+                else "an invisible character"
+                if cat == "Cf"
+                else "a control character"
+            )
             label = unicodedata.name(ch, "")
-            raise InputError(f"{s.encode('unicode_escape').decode('ascii')!r} contains {kind} "
-                             f"U+{ord(ch):04X}{' ' + label if label else ''}", file=name, sheet=sheet,
-                             row=row, column=column,
-                             hint="retype the identifier; it would read as another name than it shows")
+            raise InputError(
+                f"{s.encode('unicode_escape').decode('ascii')!r} contains {kind} "
+                f"U+{ord(ch):04X}{' ' + label if label else ''}",
+                file=name,
+                sheet=sheet,
+                row=row,
+                column=column,
+                hint="retype the identifier; it would read as another name than it shows",
+            )
     return s

@@ -27,6 +27,7 @@ from ..errors import InputError
 @dataclass
 class Book:
     """A workbook read twice: formulas (``f``) and the values Excel cached (``v``)."""
+
     name: str
     f: object
     v: object
@@ -40,9 +41,10 @@ class Book:
     def hidden(self) -> list[str]:
         return [t for t, s in self.states().items() if s != "visible"]
 
-    def sheet(self, title: str) -> "Sheet":
-        return Sheet(book=self.name, title=title, f=self.f[title], v=self.v[title],
-                     state=self.states()[title])
+    def sheet(self, title: str) -> Sheet:
+        return Sheet(
+            book=self.name, title=title, f=self.f[title], v=self.v[title], state=self.states()[title]
+        )
 
 
 @dataclass
@@ -69,18 +71,26 @@ class Sheet:
         if _is_formula(raw):
             ref = f"{get_column_letter(col)}{row}"
             if cached is None:
-                raise InputError(f"cell {ref} holds a formula without a cached value ({str(raw)[:40]})",
-                                 file=self.book, sheet=self.title, row=row,
-                                 hint="open the file in a spreadsheet program, let it calculate and "
-                                      "save it, or replace the formula by its value")
+                raise InputError(
+                    f"cell {ref} holds a formula without a cached value ({str(raw)[:40]})",
+                    file=self.book,
+                    sheet=self.title,
+                    row=row,
+                    hint="open the file in a spreadsheet program, let it calculate and "
+                    "save it, or replace the formula by its value",
+                )
             self.formulas.append(ref)
         return cached
 
     def merged_in(self, min_row, max_row, min_col, max_col) -> list[str]:
         out = []
         for rng in self.f.merged_cells.ranges:
-            if rng.max_row >= min_row and rng.min_row <= max_row and rng.max_col >= min_col \
-                    and rng.min_col <= max_col:
+            if (
+                rng.max_row >= min_row
+                and rng.min_row <= max_row
+                and rng.max_col >= min_col
+                and rng.min_col <= max_col
+            ):
                 out.append(rng.coord)
         return sorted(out)
 
@@ -94,12 +104,16 @@ class Sheet:
     def notes(self) -> list[str]:
         out = []
         if self.state != "visible":
-            out.append(f"sheet '{self.title}' is {self.state.replace('veryHidden', 'very hidden')} "
-                       "and was read because the parameter file names it")
+            out.append(
+                f"sheet '{self.title}' is {self.state.replace('veryHidden', 'very hidden')} "
+                "and was read because the parameter file names it"
+            )
         if self.formulas:
             shown = ", ".join(self.formulas[:8]) + (" …" if len(self.formulas) > 8 else "")
-            out.append(f"sheet '{self.title}': {len(self.formulas)} cells are formulas; the values "
-                       f"Excel cached when the file was saved were used ({shown})")
+            out.append(
+                f"sheet '{self.title}': {len(self.formulas)} cells are formulas; the values "
+                f"Excel cached when the file was saved were used ({shown})"
+            )
         return out
 
 
@@ -114,19 +128,25 @@ def open_book(raw: bytes, name: str) -> Book:
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")      # print areas, data validation extensions
+            warnings.simplefilter("ignore")  # print areas, data validation extensions
             f = openpyxl.load_workbook(_io.BytesIO(raw), data_only=False)
             v = openpyxl.load_workbook(_io.BytesIO(raw), data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, TypeError) as exc:
-        raise InputError(f"is not a readable Excel file ({exc.__class__.__name__})", file=name,
-                         hint="open it in a spreadsheet program and save it again as .xlsx") from None
+        raise InputError(
+            f"is not a readable Excel file ({exc.__class__.__name__})",
+            file=name,
+            hint="open it in a spreadsheet program and save it again as .xlsx",
+        ) from None
     return Book(name=name, f=f, v=v)
 
 
 def named_sheet(book: Book, sheet: str) -> Sheet:
     if sheet not in book.states():
-        raise InputError(f"has no sheet '{sheet}'", file=book.name,
-                         hint=f"its sheets are {', '.join(repr(s) for s in book.states())}")
+        raise InputError(
+            f"has no sheet '{sheet}'",
+            file=book.name,
+            hint=f"its sheets are {', '.join(repr(s) for s in book.states())}",
+        )
     return book.sheet(sheet)
 
 
@@ -138,18 +158,21 @@ def one_sheet(book: Book, sheet: str | None) -> Sheet:
     if len(vis) == 1:
         return book.sheet(vis[0])
     if not vis:
-        raise InputError("has no visible sheet", file=book.name,
-                         hint="name the sheet to read with 'sheet:'")
-    raise InputError(f"has {len(vis)} visible sheets ({', '.join(repr(s) for s in vis)})", file=book.name,
-                     hint="name the one to read with 'sheet:' in the parameter file")
+        raise InputError("has no visible sheet", file=book.name, hint="name the sheet to read with 'sheet:'")
+    raise InputError(
+        f"has {len(vis)} visible sheets ({', '.join(repr(s) for s in vis)})",
+        file=book.name,
+        hint="name the one to read with 'sheet:' in the parameter file",
+    )
 
 
 def skipped_note(book: Book, read: list[str]) -> list[str]:
     """Which sheets were not read: the report names every one."""
     hidden = [s for s in book.hidden() if s not in read]
     other = [s for s in book.visible() if s not in read]
-    return ([f"hidden sheets not read: {', '.join(repr(s) for s in hidden)}"] if hidden else []) + \
-        ([f"other sheets not read: {', '.join(repr(s) for s in other)}"] if other else [])
+    return ([f"hidden sheets not read: {', '.join(repr(s) for s in hidden)}"] if hidden else []) + (
+        [f"other sheets not read: {', '.join(repr(s) for s in other)}"] if other else []
+    )
 
 
 def table(sh: Sheet) -> list[dict]:
@@ -163,19 +186,31 @@ def table(sh: Sheet) -> list[dict]:
         return []
     merged = sh.merged_in(1, nrow, 1, ncol)
     if merged:
-        raise InputError(f"merged cells {', '.join(merged)} in the table", file=sh.book, sheet=sh.title,
-                         hint="unmerge them so that each column has its own name in row 1 and each "
-                              "row its own values")
+        raise InputError(
+            f"merged cells {', '.join(merged)} in the table",
+            file=sh.book,
+            sheet=sh.title,
+            hint="unmerge them so that each column has its own name in row 1 and each row its own values",
+        )
     seen: dict[str, str] = {}
     for c, h in enumerate(header, start=1):
         col = get_column_letter(c)
         if h is None or str(h).strip() == "":
-            raise InputError(f"column {col} has no name in row 1", file=sh.book,
-                             sheet=sh.title, row=1, hint="name every column of the table")
+            raise InputError(
+                f"column {col} has no name in row 1",
+                file=sh.book,
+                sheet=sh.title,
+                row=1,
+                hint="name every column of the table",
+            )
         key = str(h).strip().lower()
         if key in seen:
-            raise InputError(f"column '{key}' appears twice (columns {seen[key]} and {col})", file=sh.book,
-                             sheet=sh.title, hint="column names are case-insensitive; rename one")
+            raise InputError(
+                f"column '{key}' appears twice (columns {seen[key]} and {col})",
+                file=sh.book,
+                sheet=sh.title,
+                hint="column names are case-insensitive; rename one",
+            )
         seen[key] = col
     rows = []
     for r in range(2, nrow + 1):

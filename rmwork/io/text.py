@@ -31,8 +31,11 @@ def decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, str, str |
         try:
             return raw.decode(encoding), encoding, f"read as {encoding} (named in the parameter file)"
         except (UnicodeDecodeError, LookupError) as exc:
-            raise InputError(f"cannot be read as {encoding} ({exc.__class__.__name__})", file=name,
-                             hint="set 'encoding' to the file's real encoding") from None
+            raise InputError(
+                f"cannot be read as {encoding} ({exc.__class__.__name__})",
+                file=name,
+                hint="set 'encoding' to the file's real encoding",
+            ) from None
     try:
         return raw.decode("utf-8-sig"), "utf-8", None
     except UnicodeDecodeError:
@@ -48,12 +51,18 @@ def decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, str, str |
         label, (enc, text) = next(iter(cands.items()))
         return text, enc, f"not UTF-8; read as {label} ({enc}), the only plausible encoding"
     if not cands:
-        raise InputError("is not UTF-8 text and no other encoding reads it plausibly", file=name,
-                         hint="save it as UTF-8 CSV or set 'encoding' for this data source")
+        raise InputError(
+            "is not UTF-8 text and no other encoding reads it plausibly",
+            file=name,
+            hint="save it as UTF-8 CSV or set 'encoding' for this data source",
+        )
     shown = "; ".join(f"{label} reads {_sample(t)!r}" for label, (_, t) in cands.items())
-    raise InputError(f"is not UTF-8 and its encoding is ambiguous ({shown})", file=name,
-                     hint="save it as UTF-8 or set 'encoding' for this data source (e.g. "
-                          "'encoding: latin-1' or 'encoding: gb18030')")
+    raise InputError(
+        f"is not UTF-8 and its encoding is ambiguous ({shown})",
+        file=name,
+        hint="save it as UTF-8 or set 'encoding' for this data source (e.g. "
+        "'encoding: latin-1' or 'encoding: gb18030')",
+    )
 
 
 def _try(raw: bytes, enc: str) -> str | None:

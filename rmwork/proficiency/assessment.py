@@ -9,8 +9,8 @@ homogeneity and stability checks.  Compute only.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,8 @@ from ..results import Result
 from .assigned import AssignedValue, assigned_value
 from .items import ItemStability
 from .scores import SCORES, ParticipantScore, UncertaintyCheck, participant_scores, uncertainty_check
-from .sigma import SigmaPt, sigma_pt as _sigma_pt
+from .sigma import SigmaPt
+from .sigma import sigma_pt as _sigma_pt
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,9 +35,9 @@ class ItemAssessment(Result):
     assigned: AssignedValue
     sigma: SigmaPt
     check: UncertaintyCheck
-    scores: tuple[str, ...]              # scores computed: z, z_prime, zeta, en
+    scores: tuple[str, ...]  # scores computed: z, z_prime, zeta, en
     participants: tuple[ParticipantScore, ...]
-    homogeneity: object | None = None    # rmwork.homogeneity.SufficientHomogeneityResult
+    homogeneity: object | None = None  # rmwork.homogeneity.SufficientHomogeneityResult
     stability: ItemStability | None = None
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -50,14 +51,23 @@ class ItemAssessment(Result):
     def to_dict(self) -> dict:
         """results.json keys: assigned_value, u_assigned, sigma_pt, participants.<code>.{z, z_prime, zeta, en, class}."""
         return {
-            "item": self.item, "analyte": self.analyte, "unit": self.unit_of_measure,
+            "item": self.item,
+            "analyte": self.analyte,
+            "unit": self.unit_of_measure,
             "n_participants": self.n_participants,
-            "assigned_value": self.assigned.x_pt, "u_assigned": self.assigned.u_x_pt,
-            "U_assigned": self.assigned.U_x_pt, "k_assigned": self.assigned.k,
-            "assigned_method": self.assigned.method, "assigned_detail": self.assigned.to_dict(),
-            "sigma_pt": self.sigma.sigma_pt, "sigma_pt_rel": self.sigma.sigma_pt_rel,
-            "sigma_pt_method": self.sigma.method, "sigma_pt_detail": self.sigma.to_dict(),
-            "u_check": self.check.to_dict(), "scores": list(self.scores), "counts": self.counts(),
+            "assigned_value": self.assigned.x_pt,
+            "u_assigned": self.assigned.u_x_pt,
+            "U_assigned": self.assigned.U_x_pt,
+            "k_assigned": self.assigned.k,
+            "assigned_method": self.assigned.method,
+            "assigned_detail": self.assigned.to_dict(),
+            "sigma_pt": self.sigma.sigma_pt,
+            "sigma_pt_rel": self.sigma.sigma_pt_rel,
+            "sigma_pt_method": self.sigma.method,
+            "sigma_pt_detail": self.sigma.to_dict(),
+            "u_check": self.check.to_dict(),
+            "scores": list(self.scores),
+            "counts": self.counts(),
             "participants": {p.participant: p.to_dict() for p in self.participants},
             **({"homogeneity": self.homogeneity.to_dict()} if self.homogeneity is not None else {}),
             **({"stability": self.stability.to_dict()} if self.stability is not None else {}),
@@ -88,10 +98,21 @@ def _column(df: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(df[name], errors="coerce").to_numpy(float)
 
 
-def assess_item(df: pd.DataFrame, *, analyte: str = "", item: str = "", assigned: str = "algorithm-a",
-                sigma_pt="robust", certified: Mapping | None = None, experts: Sequence[str] = (),
-                k: float = 2.0, scores: Sequence[str] | None = None, unit_of_measure: str = "",
-                mass_fraction_factor: float | None = None, where: str | None = None) -> ItemAssessment:
+def assess_item(
+    df: pd.DataFrame,
+    *,
+    analyte: str = "",
+    item: str = "",
+    assigned: str = "algorithm-a",
+    sigma_pt="robust",
+    certified: Mapping | None = None,
+    experts: Sequence[str] = (),
+    k: float = 2.0,
+    scores: Sequence[str] | None = None,
+    unit_of_measure: str = "",
+    mass_fraction_factor: float | None = None,
+    where: str | None = None,
+) -> ItemAssessment:
     """Score one PT item's participants (ISO 13528:2022, 7, 8, 9.2.1, 9.4-9.7).
 
     ``df`` has one row per participant (``participant``, ``value``, optional ``u``, ``k``).
@@ -107,25 +128,64 @@ def assess_item(df: pd.DataFrame, *, analyte: str = "", item: str = "", assigned
     for s in want:
         _checks.require_choice(s, SCORES, thing="score", key="proficiency.scores", file=where)
     av = assigned_value(x, codes, assigned, certified=certified, experts=experts, k=k, where=where)
-    sg = _sigma_pt(sigma_pt, x_pt=av.x_pt, values=x, codes=codes, unit=unit_of_measure,
-                   factor=mass_fraction_factor, where=where)
+    sg = _sigma_pt(
+        sigma_pt,
+        x_pt=av.x_pt,
+        values=x,
+        codes=codes,
+        unit=unit_of_measure,
+        factor=mass_fraction_factor,
+        where=where,
+    )
     chk = uncertainty_check(av.u_x_pt, sg.sigma_pt)
-    parts = tuple(participant_scores(c, float(xi), x_pt=av.x_pt, u_x_pt=av.u_x_pt, U_x_pt=av.U_x_pt,
-                                     sigma_pt=sg.sigma_pt, headline=chk.score, want=want, u=float(ui),
-                                     k=float(ki), item=item, where=where)
-                  for c, xi, ui, ki in zip(codes, x, u, kk))
+    parts = tuple(
+        participant_scores(
+            c,
+            float(xi),
+            x_pt=av.x_pt,
+            u_x_pt=av.u_x_pt,
+            U_x_pt=av.U_x_pt,
+            sigma_pt=sg.sigma_pt,
+            headline=chk.score,
+            want=want,
+            u=float(ui),
+            k=float(ki),
+            item=item,
+            where=where,
+        )
+        for c, xi, ui, ki in zip(codes, x, u, kk)
+    )
     notes = []
     if not chk.negligible:
-        notes.append(f"u(x_pt) = {av.u_x_pt:.4g} > 0.3 sigma_pt = {chk.limit:.4g}: performance is "
-                     "judged on z' (ISO 13528:2022, 9.2.1 and 9.5)")
-    return ItemAssessment(analyte=str(analyte), item=str(item), unit_of_measure=str(unit_of_measure),
-                          n_participants=len(codes), assigned=av, sigma=sg, check=chk, scores=want,
-                          participants=parts, notes=tuple(notes), clauses={"scores": "ISO 13528:2022, 9"})
+        notes.append(
+            f"u(x_pt) = {av.u_x_pt:.4g} > 0.3 sigma_pt = {chk.limit:.4g}: performance is "
+            "judged on z' (ISO 13528:2022, 9.2.1 and 9.5)"
+        )
+    return ItemAssessment(
+        analyte=str(analyte),
+        item=str(item),
+        unit_of_measure=str(unit_of_measure),
+        n_participants=len(codes),
+        assigned=av,
+        sigma=sg,
+        check=chk,
+        scores=want,
+        participants=parts,
+        notes=tuple(notes),
+        clauses={"scores": "ISO 13528:2022, 9"},
+    )
 
 
-def assess_round(df: pd.DataFrame, *, analyte: str = "", homogeneity: Mapping | None = None,
-                 stability: Mapping | None = None, alpha: float = 0.05, where: str | None = None,
-                 **kw) -> ProficiencyRound:
+def assess_round(
+    df: pd.DataFrame,
+    *,
+    analyte: str = "",
+    homogeneity: Mapping | None = None,
+    stability: Mapping | None = None,
+    alpha: float = 0.05,
+    where: str | None = None,
+    **kw,
+) -> ProficiencyRound:
     """Every PT item of a round (ISO 13528:2022, 7 to 9; items' homogeneity B.2 and stability B.5).
 
     ``homogeneity`` maps an item ("" for all items) to its homogeneity frame; ``stability`` maps
@@ -137,23 +197,30 @@ def assess_round(df: pd.DataFrame, *, analyte: str = "", homogeneity: Mapping | 
     from .items import item_homogeneity, item_stability
 
     items = {}
-    groups = [("", df)] if "item" not in df.columns else \
-        [(str(k), g) for k, g in df.groupby(df["item"].astype(str), sort=False)]
+    groups = (
+        [("", df)]
+        if "item" not in df.columns
+        else [(str(k), g) for k, g in df.groupby(df["item"].astype(str), sort=False)]
+    )
     for name, g in groups:
         res = assess_item(g.reset_index(drop=True), analyte=analyte, item=name, where=where, **kw)
         hom = (homogeneity or {}).get(name, (homogeneity or {}).get(""))
         st = (stability or {}).get(name, (stability or {}).get(""))
         extra = {}
         if hom is not None:
-            extra["homogeneity"] = item_homogeneity(hom, res.sigma.sigma_pt, alpha=alpha, item=name, where=where)
+            extra["homogeneity"] = item_homogeneity(
+                hom, res.sigma.sigma_pt, alpha=alpha, item=name, where=where
+            )
         if st is not None:
             first, second, basis = st
-            extra["stability"] = item_stability(first, second, res.sigma.sigma_pt, item=name, basis=basis,
-                                                where=where)
+            extra["stability"] = item_stability(
+                first, second, res.sigma.sigma_pt, item=name, basis=basis, where=where
+            )
         if extra:
             from dataclasses import replace
 
             res = replace(res, **extra)
         items[name] = res
-    return ProficiencyRound(analyte=str(analyte), unit_of_measure=str(kw.get("unit_of_measure", "")),
-                            items=items)
+    return ProficiencyRound(
+        analyte=str(analyte), unit_of_measure=str(kw.get("unit_of_measure", "")), items=items
+    )

@@ -9,21 +9,21 @@ same for z' and zeta), |E_n| <= 1 satisfactory, |E_n| > 1 unsatisfactory.  Compu
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ..errors import InputError
 from ..results import Result
 
 SCORES = ("z", "z_prime", "zeta", "en")
-NEGLIGIBLE = 0.3          # ISO 13528:2022, 9.2.1: u(x_pt) <= 0.3 sigma_pt
+NEGLIGIBLE = 0.3  # ISO 13528:2022, 9.2.1: u(x_pt) <= 0.3 sigma_pt
 CLAUSES = {
     "z": "ISO 13528:2022, 9.4: z = (x - x_pt)/sigma_pt",
     "z_prime": "ISO 13528:2022, 9.5: z' = (x - x_pt)/sqrt(sigma_pt^2 + u^2(x_pt))",
     "zeta": "ISO 13528:2022, 9.6: zeta = (x - x_pt)/sqrt(u^2(x) + u^2(x_pt))",
     "en": "ISO 13528:2022, 9.7: E_n = (x - x_pt)/sqrt(U^2(x) + U^2(x_pt))",
     "class": "ISO 13528:2022, 9.4 to 9.7: |z| <= 2 satisfactory, 2 < |z| < 3 questionable, "
-             "|z| >= 3 unsatisfactory; |E_n| <= 1 satisfactory",
+    "|z| >= 3 unsatisfactory; |E_n| <= 1 satisfactory",
 }
 
 
@@ -63,9 +63,9 @@ class UncertaintyCheck(Result):
 
     u_x_pt: float
     sigma_pt: float
-    limit: float              # 0.3 sigma_pt
-    negligible: bool          # u(x_pt) <= 0.3 sigma_pt
-    score: str                # "z" when negligible, else "z_prime"
+    limit: float  # 0.3 sigma_pt
+    negligible: bool  # u(x_pt) <= 0.3 sigma_pt
+    score: str  # "z" when negligible, else "z_prime"
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -77,9 +77,14 @@ def uncertainty_check(u_x_pt: float, sigma_pt: float) -> UncertaintyCheck:
     """
     limit = NEGLIGIBLE * sigma_pt
     ok = bool(u_x_pt <= limit)
-    return UncertaintyCheck(u_x_pt=float(u_x_pt), sigma_pt=float(sigma_pt), limit=limit, negligible=ok,
-                            score="z" if ok else "z_prime",
-                            clauses={"check": "ISO 13528:2022, 9.2.1: u(x_pt) <= 0.3 sigma_pt"})
+    return UncertaintyCheck(
+        u_x_pt=float(u_x_pt),
+        sigma_pt=float(sigma_pt),
+        limit=limit,
+        negligible=ok,
+        score="z" if ok else "z_prime",
+        clauses={"check": "ISO 13528:2022, 9.2.1: u(x_pt) <= 0.3 sigma_pt"},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,14 +94,14 @@ class ParticipantScore(Result):
     participant: str
     item: str = ""
     x: float
-    u: float = math.nan        # standard uncertainty reported (nan: none)
-    k: float = math.nan        # coverage factor reported (nan: none)
+    u: float = math.nan  # standard uncertainty reported (nan: none)
+    k: float = math.nan  # coverage factor reported (nan: none)
     z: float
     z_prime: float
-    zeta: float = math.nan     # nan when not asked for
+    zeta: float = math.nan  # nan when not asked for
     en: float = math.nan
-    score: str                 # the score the class is taken from: z or z_prime
-    class_: str                # classification of that score
+    score: str  # the score the class is taken from: z or z_prime
+    class_: str  # classification of that score
     class_zeta: str = ""
     class_en: str = ""
     notes: tuple[str, ...] = ()
@@ -107,9 +112,21 @@ class ParticipantScore(Result):
         return d
 
 
-def participant_scores(code: str, x: float, *, x_pt: float, u_x_pt: float, U_x_pt: float,
-                       sigma_pt: float, headline: str, want=("z", "z_prime"), u: float = math.nan,
-                       k: float = math.nan, item: str = "", where=None) -> ParticipantScore:
+def participant_scores(
+    code: str,
+    x: float,
+    *,
+    x_pt: float,
+    u_x_pt: float,
+    U_x_pt: float,
+    sigma_pt: float,
+    headline: str,
+    want=("z", "z_prime"),
+    u: float = math.nan,
+    k: float = math.nan,
+    item: str = "",
+    where=None,
+) -> ParticipantScore:
     """All asked-for scores of one participant (ISO 13528:2022, 9.4 to 9.7).
 
     zeta and E_n need the participant's u (E_n also k, default 2 with a note); asking for them
@@ -119,11 +136,15 @@ def participant_scores(code: str, x: float, *, x_pt: float, u_x_pt: float, U_x_p
     zeta = en = math.nan
     if ("zeta" in want or "en" in want) and not (math.isfinite(u) and u > 0):
         asked = [s for s in ("zeta", "en") if s in want]
-        raise InputError(f"participant '{code}'" + (f", item '{item}'" if item else "")
-                         + f": {' and '.join(asked)} need{'s' if len(asked) == 1 else ''} the participant's "
-                           "standard uncertainty u, which is missing",
-                         file=where, column="u",
-                         hint="enter u for this participant, or leave zeta/en out of proficiency.scores")
+        raise InputError(
+            f"participant '{code}'"
+            + (f", item '{item}'" if item else "")
+            + f": {' and '.join(asked)} need{'s' if len(asked) == 1 else ''} the participant's "
+            "standard uncertainty u, which is missing",
+            file=where,
+            column="u",
+            hint="enter u for this participant, or leave zeta/en out of proficiency.scores",
+        )
     if "zeta" in want:
         zeta = zeta_score(x, u, x_pt, u_x_pt)
     if "en" in want:
@@ -133,8 +154,19 @@ def participant_scores(code: str, x: float, *, x_pt: float, u_x_pt: float, U_x_p
         en = en_score(x, kk * u, x_pt, U_x_pt)
     z, zp = z_score(x, x_pt, sigma_pt), z_prime_score(x, x_pt, sigma_pt, u_x_pt)
     main = z if headline == "z" else zp
-    return ParticipantScore(participant=str(code), item=str(item), x=float(x), u=float(u), k=float(k),
-                            z=z, z_prime=zp, zeta=zeta, en=en, score=headline,
-                            class_=classify(main, "z"),
-                            class_zeta=classify(zeta, "z") if "zeta" in want else "",
-                            class_en=classify(en, "en") if "en" in want else "", notes=tuple(notes))
+    return ParticipantScore(
+        participant=str(code),
+        item=str(item),
+        x=float(x),
+        u=float(u),
+        k=float(k),
+        z=z,
+        z_prime=zp,
+        zeta=zeta,
+        en=en,
+        score=headline,
+        class_=classify(main, "z"),
+        class_zeta=classify(zeta, "z") if "zeta" in want else "",
+        class_en=classify(en, "en") if "en" in want else "",
+        notes=tuple(notes),
+    )

@@ -11,30 +11,42 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from ..certificate import (BudgetResult, CertificateMetadata, CertifiedValue, ChecksResult)
+from ..certificate import BudgetResult, CertificateMetadata, CertifiedValue, ChecksResult
 from ..errors import InputError, RmworkError
 from .display import HTML, fmt, table_html
 from .usertext import literal
 
-__all__ = ["CAPTIONS", "setup_cjk_font", "table_u1", "figure_u1", "table_u2", "checks_table",
-           "certificate_page", "CJK_FONT_PACKAGE"]
+__all__ = [
+    "CAPTIONS",
+    "setup_cjk_font",
+    "table_u1",
+    "figure_u1",
+    "table_u2",
+    "checks_table",
+    "certificate_page",
+    "CJK_FONT_PACKAGE",
+]
 
-CJK_FONT_PACKAGE = "fonts-noto-cjk"  # Debian package that provides Noto Sans CJK (alternative: fonts-wqy-zenhei)
+CJK_FONT_PACKAGE = (
+    "fonts-noto-cjk"  # Debian package that provides Noto Sans CJK (alternative: fonts-wqy-zenhei)
+)
 
 CAPTIONS = {
     # table/figure id: (English, Chinese)
-    "U1": ("Table U1 — Uncertainty budget of the certified value (ISO Guide 35:2017; GUM G.4.1)",
-           "表 U1 — 标准值的不确定度分量 (ISO Guide 35:2017；GUM G.4.1)"),
-    "U2": ("Table U2 — Certified values and expanded uncertainties",
-           "表 U2 — 标准值及其扩展不确定度"),
-    "R1": ("Table R1 — Reviewer checks (advisory; not part of the certificate)",
-           "表 R1 — 审核检查（仅供审核，不属于证书内容）"),
-    "FU1": ("Figure U1 — Contributions to u_CRM² (share, %)",
-            "图 U1 — 各不确定度分量对 u_CRM² 的贡献（%）"),
+    "U1": (
+        "Table U1 — Uncertainty budget of the certified value (ISO Guide 35:2017; GUM G.4.1)",
+        "表 U1 — 标准值的不确定度分量 (ISO Guide 35:2017；GUM G.4.1)",
+    ),
+    "U2": ("Table U2 — Certified values and expanded uncertainties", "表 U2 — 标准值及其扩展不确定度"),
+    "R1": (
+        "Table R1 — Reviewer checks (advisory; not part of the certificate)",
+        "表 R1 — 审核检查（仅供审核，不属于证书内容）",
+    ),
+    "FU1": ("Figure U1 — Contributions to u_CRM² (share, %)", "图 U1 — 各不确定度分量对 u_CRM² 的贡献（%）"),
 }
 
 # certificate headings (ISO Guide 31:2015 items; Chinese per GLOSSARY.md)
@@ -62,11 +74,13 @@ HEADINGS = {
     "approver": ("Approved by", "批准人"),
     "checks": ("Reviewer checks", "审核检查"),
     "draft": ("DRAFT — required certificate items missing: ", "草稿 — 缺少必需的证书项目："),
-    "approval_pending": ("DRAFT — not an issued certificate: approval pending. The certificate is issued "
-                         "by the approver's electronic signature as certificate.signed.drmd.xml "
-                         "(rmwork sign --meaning approved); check it with rmwork verify --trust.",
-                         "草稿 — 非正式证书：待批准。证书由批准人电子签名后以 certificate.signed.drmd.xml 发布"
-                         "（rmwork sign --meaning approved）；可用 rmwork verify --trust 核验。"),
+    "approval_pending": (
+        "DRAFT — not an issued certificate: approval pending. The certificate is issued "
+        "by the approver's electronic signature as certificate.signed.drmd.xml "
+        "(rmwork sign --meaning approved); check it with rmwork verify --trust.",
+        "草稿 — 非正式证书：待批准。证书由批准人电子签名后以 certificate.signed.drmd.xml 发布"
+        "（rmwork sign --meaning approved）；可用 rmwork verify --trust 核验。",
+    ),
     "approver_pending": ("pending (taken from the approver's signature)", "待定（取自批准人的电子签名）"),
 }
 
@@ -80,30 +94,51 @@ _SOURCES_ZH = {
 }
 
 _CHECK_LABELS = {
-    "u_bb_vs_u_char": ("u_bb / u_char ≤ 1/3 (homogeneity small against characterization)",
-                       "瓶间不均匀性 u_bb / u_char ≤ 1/3"),
-    "stability_share": ("(u_lts² + u_sts²) / u_CRM² (share of stability)",
-                        "稳定性分量占 u_CRM² 的比例"),
-    "method_agreement": ("|x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²) (independent method)",
-                         "与独立方法的一致性 |x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²)"),
+    "u_bb_vs_u_char": (
+        "u_bb / u_char ≤ 1/3 (homogeneity small against characterization)",
+        "瓶间不均匀性 u_bb / u_char ≤ 1/3",
+    ),
+    "stability_share": ("(u_lts² + u_sts²) / u_CRM² (share of stability)", "稳定性分量占 u_CRM² 的比例"),
+    "method_agreement": (
+        "|x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²) (independent method)",
+        "与独立方法的一致性 |x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²)",
+    ),
     "U_rounded_not_smaller": ("printed U ≥ computed U", "修约后 U 不小于计算值"),
     "validity_supported": ("the stability data support the period of validity", "稳定性数据支持有效期"),
     "stability_fit": ("the straight line fits the stability data", "稳定性数据符合直线模型"),
     "study_ran": ("every study the lot names has run", "参数文件所列研究均已完成"),
     "transfer_unit": ("every transferred study has a unit", "传递的各项研究均有单位"),
     "homogeneity_estimable": ("within-unit spread can be estimated", "瓶内标准偏差可估计"),
-    "bayes_diagnostics": ("MCMC diagnostics of values entering the certificate", "进入证书的量值的 MCMC 诊断"),
+    "bayes_diagnostics": (
+        "MCMC diagnostics of values entering the certificate",
+        "进入证书的量值的 MCMC 诊断",
+    ),
     "characterized": ("a value could be assigned", "可赋值"),
     "stability_covered": ("the long-term study includes the analyte", "长期稳定性研究包含该特性量"),
     "coverage_factor": ("k from ν_eff (GUM G.4.1)", "由有效自由度确定包含因子"),
 }
-_STATUS = {"pass": ("pass", "通过"), "attention": ("attention", "需关注"),
-           "not evaluated": ("not evaluated", "未评估")}
+_STATUS = {
+    "pass": ("pass", "通过"),
+    "attention": ("attention", "需关注"),
+    "not evaluated": ("not evaluated", "未评估"),
+}
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-                "Noto Sans CJK TC", "Noto Sans CJK JP", "Source Han Sans CN", "Noto Serif CJK SC",
-                "AR PL UMing CN", "AR PL UKai CN", "SimHei", "Microsoft YaHei", "PingFang SC",
-                "Droid Sans Fallback")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Source Han Sans CN",
+    "Noto Serif CJK SC",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Droid Sans Fallback",
+)
 _CJK_PROBE = "标准值扩展不确定度包含因子有效期"
 
 
@@ -126,6 +161,7 @@ def _lang(lang: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # CJK font
 # ---------------------------------------------------------------------------------------------
+
 
 def _covers(entry, text: str) -> bool:
     from matplotlib import ft2font
@@ -187,19 +223,22 @@ def setup_cjk_font() -> str:
                     continue
         name = _find_cjk_entry()
     if name is None:
-        raise RmworkError(f"no font with Chinese glyphs is installed, so Chinese figures cannot be drawn; "
-                          f"install the Debian package {CJK_FONT_PACKAGE} (or fonts-wqy-zenhei)")
+        raise RmworkError(
+            f"no font with Chinese glyphs is installed, so Chinese figures cannot be drawn; "
+            f"install the Debian package {CJK_FONT_PACKAGE} (or fonts-wqy-zenhei)"
+        )
     rest = [f for f in mpl.rcParams["font.sans-serif"] if f != name]
     if "DejaVu Sans" not in rest:
         rest.insert(0, "DejaVu Sans")
     mpl.rcParams["font.sans-serif"] = [name] + rest
-    mpl.rcParams["font.family"] = [name, "DejaVu Sans"]   # a list: per-glyph fallback (not "sans-serif")
+    mpl.rcParams["font.family"] = [name, "DejaVu Sans"]  # a list: per-glyph fallback (not "sans-serif")
     return name
 
 
 # ---------------------------------------------------------------------------------------------
 # Tables and figure
 # ---------------------------------------------------------------------------------------------
+
 
 def _source(src: str, lang: str) -> str:
     return _SOURCES_ZH.get(src, src) if lang == "zh" else src
@@ -213,13 +252,42 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML
     """
     lang = _lang(lang)
     zh = lang == "zh"
-    cols = (["分量", "来源", "标准不确定度 u", "相对标准不确定度 u<sub>rel</sub>", "自由度 &nu;", "&nu; 的来源", "贡献率 %"]
-            if zh else ["Component", "Source study", "u", "u<sub>rel</sub>", "&nu;", "Source of &nu;",
-                        "Share of u<sub>CRM</sub>² (%)"])
-    rows = [[c.name, _source(c.source, lang), c.u, c.u_rel, c.dof, c.dof_source, 100.0 * c.share]
-            for c in budget.components]
-    rows.append(["u_CRM", _source("combined", lang), budget.u, budget.u_rel, budget.dof_eff,
-                 "Welch–Satterthwaite (GUM G.4.1)", 100.0])
+    cols = (
+        [
+            "分量",
+            "来源",
+            "标准不确定度 u",
+            "相对标准不确定度 u<sub>rel</sub>",
+            "自由度 &nu;",
+            "&nu; 的来源",
+            "贡献率 %",
+        ]
+        if zh
+        else [
+            "Component",
+            "Source study",
+            "u",
+            "u<sub>rel</sub>",
+            "&nu;",
+            "Source of &nu;",
+            "Share of u<sub>CRM</sub>² (%)",
+        ]
+    )
+    rows = [
+        [c.name, _source(c.source, lang), c.u, c.u_rel, c.dof, c.dof_source, 100.0 * c.share]
+        for c in budget.components
+    ]
+    rows.append(
+        [
+            "u_CRM",
+            _source("combined", lang),
+            budget.u,
+            budget.u_rel,
+            budget.dof_eff,
+            "Welch–Satterthwaite (GUM G.4.1)",
+            100.0,
+        ]
+    )
     df = pd.DataFrame(rows, columns=cols)
     return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits))
 
@@ -234,18 +302,26 @@ def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
     if not held:
         return None
     zh = lang == "zh"
-    head = "以下特性量不予认定（未出现在证书页和 DRMD 中）：" if zh else \
-        "Withheld from the certificate (not on the certificate page or in the DRMD):"
+    head = (
+        "以下特性量不予认定（未出现在证书页和 DRMD 中）："
+        if zh
+        else "Withheld from the certificate (not on the certificate page or in the DRMD):"
+    )
+
     def reason(text: str) -> str:
         # "check: detail" -> the check's label in the report's language, then the detail
         check, _, detail = text.partition(": ")
         label = _CHECK_LABELS.get(check)
         return f"{label[1 if zh else 0]} — {detail}" if label else text
 
-    items = "".join(f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(reason(b) for b in e.blocking))}</li>"
-                    for e in held)
-    return HTML(f'<div class="rmwork-withheld" style="border:2px solid #c00;padding:.5em">'
-                f"<p><strong>{_e(head)}</strong></p><ul>{items}</ul></div>")
+    items = "".join(
+        f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(reason(b) for b in e.blocking))}</li>"
+        for e in held
+    )
+    return HTML(
+        f'<div class="rmwork-withheld" style="border:2px solid #c00;padding:.5em">'
+        f"<p><strong>{_e(head)}</strong></p><ul>{items}</ul></div>"
+    )
 
 
 def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
@@ -265,14 +341,22 @@ def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
         ax = fig.subplots()
     else:
         fig = ax.figure
-    labels = [literal(f"{_source(c.source, lang)} {c.name}" if lang == "zh" else f"{c.name} ({c.source})")
-              for c in comps][::-1]
+    labels = [
+        literal(f"{_source(c.source, lang)} {c.name}" if lang == "zh" else f"{c.name} ({c.source})")
+        for c in comps
+    ][::-1]
     shares = [100.0 * c.share for c in comps][::-1]
     bars = ax.barh(range(len(comps)), shares, color="#4C72B0")
     ax.set_yticks(range(len(comps)), labels)
     for b, s in zip(bars, shares):
-        ax.annotate(f"{s:.1f} %", (b.get_width(), b.get_y() + b.get_height() / 2),
-                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(
+            f"{s:.1f} %",
+            (b.get_width(), b.get_y() + b.get_height() / 2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlim(0, max(105.0, max(shares) * 1.15))
     ax.set_xlabel("贡献率 (%)" if lang == "zh" else "share of u_CRM² (%)")
     ax.set_title(_cap("FU1", lang), fontsize=10)
@@ -296,10 +380,15 @@ def _as_values(certified) -> list[CertifiedValue]:
 
 def _u2_frame(vals: Sequence[CertifiedValue], lang: str, names: Mapping[str, str]) -> pd.DataFrame:
     zh = lang == "zh"
-    cols = (["analyte", "标准值", "扩展不确定度 U", "包含因子 k", "单位"] if zh
-            else ["analyte", "Certified value", "Expanded uncertainty U", "Coverage factor k", "Unit"])
-    rows = [[names.get(v.analyte, v.analyte), v.value_rounded, v.U_rounded, _k_text(v.k), v.unit_of_measure]
-            for v in vals]
+    cols = (
+        ["analyte", "标准值", "扩展不确定度 U", "包含因子 k", "单位"]
+        if zh
+        else ["analyte", "Certified value", "Expanded uncertainty U", "Coverage factor k", "Unit"]
+    )
+    rows = [
+        [names.get(v.analyte, v.analyte), v.value_rounded, v.U_rounded, _k_text(v.k), v.unit_of_measure]
+        for v in vals
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -326,13 +415,25 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
     """
     lang = _lang(lang)
     zh = lang == "zh"
-    cols = (["analyte", "检查项", "对象", "结论", "量值", "限值", "说明"] if zh
-            else ["analyte", "Check", "Subject", "Status", "Quantity", "Limit", "Remark"])
+    cols = (
+        ["analyte", "检查项", "对象", "结论", "量值", "限值", "说明"]
+        if zh
+        else ["analyte", "Check", "Subject", "Status", "Quantity", "Limit", "Remark"]
+    )
     rows = []
     for i in checks.items:
         st = _STATUS.get(i.status, (i.status, i.status))
-        rows.append([checks.analyte, _check_label(i, lang), i.subject, st[1] if zh else st[0], i.quantity,
-                     i.limit, i.reason or i.clause])
+        rows.append(
+            [
+                checks.analyte,
+                _check_label(i, lang),
+                i.subject,
+                st[1] if zh else st[0],
+                i.quantity,
+                i.limit,
+                i.reason or i.clause,
+            ]
+        )
     df = pd.DataFrame(rows, columns=cols)
     return HTML(table_html(df, _cap("R1", lang), lang=lang, digits=digits))
 
@@ -370,19 +471,33 @@ def _u_sentence(vals: Sequence[CertifiedValue], lang: str) -> str:
         k_txt = "包含因子 k 见上表" if zh else "coverage factor k as given in the table"
     if zh:
         how = "包含因子由有效自由度按 t 分布确定（GUM G.4.1）；" if any_t else ""
-        return (f"标准值的扩展不确定度 U = k·u<sub>CRM</sub>，u<sub>CRM</sub> 由定值、瓶间不均匀性、长期稳定性及运输稳定性的"
-                f"标准不确定度合成；{how}{k_txt}，包含概率约为 {_e(ps)} %。")
-    how = " Unless fixed, k is the t-quantile for the effective degrees of freedom (GUM G.4.1)." \
-        if any_t else ""
-    return (f"The expanded uncertainty U = k·u<sub>CRM</sub> combines the standard uncertainties of "
-            f"characterization, between-unit inhomogeneity, long-term and transport stability "
-            f"(ISO Guide 35:2017); {k_txt}, coverage probability about {_e(ps)} %.{how}")
+        return (
+            f"标准值的扩展不确定度 U = k·u<sub>CRM</sub>，u<sub>CRM</sub> 由定值、瓶间不均匀性、长期稳定性及运输稳定性的"
+            f"标准不确定度合成；{how}{k_txt}，包含概率约为 {_e(ps)} %。"
+        )
+    how = (
+        " Unless fixed, k is the t-quantile for the effective degrees of freedom (GUM G.4.1)."
+        if any_t
+        else ""
+    )
+    return (
+        f"The expanded uncertainty U = k·u<sub>CRM</sub> combines the standard uncertainties of "
+        f"characterization, between-unit inhomogeneity, long-term and transport stability "
+        f"(ISO Guide 35:2017); {k_txt}, coverage probability about {_e(ps)} %.{how}"
+    )
 
 
-def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "en",
-                     checks: ChecksResult | Iterable[ChecksResult] | None = None,
-                     analyte_names: Mapping[str, str] | None = None, draft: bool = False,
-                     standalone: bool = False, approval_pending: bool = False) -> str:
+def certificate_page(
+    certified,
+    metadata: CertificateMetadata,
+    *,
+    lang: str = "en",
+    checks: ChecksResult | Iterable[ChecksResult] | None = None,
+    analyte_names: Mapping[str, str] | None = None,
+    draft: bool = False,
+    standalone: bool = False,
+    approval_pending: bool = False,
+) -> str:
     """Certificate page in English or Chinese (ISO Guide 31:2015 items; JJF 1186-2018 terms).
 
     Parameters
@@ -424,25 +539,40 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
     vals = _as_values(certified)
     missing = m.missing()
     if missing and not draft:
-        raise InputError(f"the certificate needs the item(s) {', '.join(missing)}", key="certificate",
-                         hint="add them to the certificate section of the parameter file, or make a draft")
+        raise InputError(
+            f"the certificate needs the item(s) {', '.join(missing)}",
+            key="certificate",
+            hint="add them to the certificate section of the parameter file, or make a draft",
+        )
     out = [f'<div class="rmwork-certificate" lang="{"zh-CN" if zh else "en"}">']
     if missing:
         out.append(f'<div class="rmwork-draft">{_e(_t("draft", lang))}{_e(", ".join(missing))}</div>')
     if approval_pending:
-        out.append(f'<div class="rmwork-draft rmwork-approval-pending">{_e(_t("approval_pending", lang))}</div>')
+        out.append(
+            f'<div class="rmwork-draft rmwork-approval-pending">{_e(_t("approval_pending", lang))}</div>'
+        )
     out.append(f"<h1>{_e(_t('title', lang))}</h1>")
 
     meta_rows = []
-    for key in ("material", "rm_number", "lot", "certificate_id", "producer", "producer_address",
-                "certification_date"):
+    for key in (
+        "material",
+        "rm_number",
+        "lot",
+        "certificate_id",
+        "producer",
+        "producer_address",
+        "certification_date",
+    ):
         v = getattr(m, key)
         if v and str(v).strip():
             meta_rows.append((_t(key, lang), str(v)))
     if m.validity is not None:
         meta_rows.append((_t("valid_until", lang), m.validity.expiry))
-    out.append('<table class="rmwork-meta"><tbody>' + "".join(
-        f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta_rows) + "</tbody></table>")
+    out.append(
+        '<table class="rmwork-meta"><tbody>'
+        + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta_rows)
+        + "</tbody></table>"
+    )
 
     def section(key: str, body_html: str):
         out.append(f"<h2>{_e(_t(key, lang))}</h2>{body_html}")
@@ -452,9 +582,11 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
     if m.intended_use.strip():
         section("intended_use", _para(m.intended_use))
     names = analyte_names or {}
-    section("certified_values",
-            table_html(_u2_frame(vals, lang, names), _cap("U2", lang), lang=lang)
-            + f"<p>{_u_sentence(vals, lang)}</p>")
+    section(
+        "certified_values",
+        table_html(_u2_frame(vals, lang, names), _cap("U2", lang), lang=lang)
+        + f"<p>{_u_sentence(vals, lang)}</p>",
+    )
     if m.methods.strip():
         section("methods", _para(m.methods))
     if m.traceability.strip():
@@ -462,18 +594,23 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
     if m.homogeneity_stability.strip():
         section("homogeneity_stability", _para(m.homogeneity_stability))
     if m.minimum_sample_intake is not None:
-        section("minimum_sample_intake",
-                f"<p>{_e(fmt(m.minimum_sample_intake))} {_e(m.minimum_sample_intake_unit)}</p>")
+        section(
+            "minimum_sample_intake",
+            f"<p>{_e(fmt(m.minimum_sample_intake))} {_e(m.minimum_sample_intake_unit)}</p>",
+        )
     if m.storage.strip():
         section("storage", _para(m.storage))
     if m.instructions.strip():
         section("instructions", _para(m.instructions))
     if m.validity is not None:
         v = m.validity
-        head = f"{_t('valid_until', lang)} {v.expiry}" + (f"（{v.shelf_life_months} 个月）" if zh
-                                                          else f" ({v.shelf_life_months} months)")
-        section("validity", f"<p><strong>{_e(head)}</strong></p>"
-                + _para(v.justification_zh if zh else v.justification))
+        head = f"{_t('valid_until', lang)} {v.expiry}" + (
+            f"（{v.shelf_life_months} 个月）" if zh else f" ({v.shelf_life_months} months)"
+        )
+        section(
+            "validity",
+            f"<p><strong>{_e(head)}</strong></p>" + _para(v.justification_zh if zh else v.justification),
+        )
     if m.safety.strip():
         section("safety", _para(m.safety))
     if approval_pending:
@@ -492,5 +629,7 @@ def certificate_page(certified, metadata: CertificateMetadata, *, lang: str = "e
     if not standalone:
         return frag
     title = f"{_t('title', lang)} — {m.material}"
-    return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8">'
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n{frag}\n</body></html>")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n{frag}\n</body></html>"
+    )

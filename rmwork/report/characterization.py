@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -19,23 +19,50 @@ from .display import HTML, figure, heading, note, paragraph, table_html, warning
 from .usertext import literal, literals
 
 CAPTIONS = {
-    "C1": ("Table C1 — Characterization: laboratory results as read (ISO Guide 35:2017, 9.2)",
-           "表 C1 — 定值：各实验室结果（ISO Guide 35:2017, 9.2）"),
-    "C2": ("Table C2 — Characterization: screening of laboratory results (advisory; nothing removed)",
-           "表 C2 — 定值：实验室结果离群值筛查（仅供参考，未剔除数据）"),
-    "C2b": ("Table C2b — Characterization: distribution of laboratory means and consistency",
-            "表 C2b — 定值：实验室平均值的分布与一致性检验"),
-    "C3": ("Table C3 — Characterization: comparison of consensus estimators (ISO Guide 35:2017, 9.5)",
-           "表 C3 — 定值：各定值方法结果比较（ISO Guide 35:2017, 9.5）"),
-    "C4": ("Table C4 — Characterization: unilateral degrees of equivalence (CIPM MRA; NICOB)",
-           "表 C4 — 定值：单边等效度（CIPM MRA；NICOB）"),
-    "C5": ("Table C5 — Characterization: bilateral degrees of equivalence D<sub>ij</sub> ± U(D<sub>ij</sub>), "
-           "k = {k} (* not equivalent; CIPM MRA-D-05)",
-           "表 C5 — 定值：双边等效度 D<sub>ij</sub> ± U(D<sub>ij</sub>)，k = {k}（* 表示不等效；CIPM MRA-D-05）"),
+    "C1": (
+        "Table C1 — Characterization: laboratory results as read (ISO Guide 35:2017, 9.2)",
+        "表 C1 — 定值：各实验室结果（ISO Guide 35:2017, 9.2）",
+    ),
+    "C2": (
+        "Table C2 — Characterization: screening of laboratory results (advisory; nothing removed)",
+        "表 C2 — 定值：实验室结果离群值筛查（仅供参考，未剔除数据）",
+    ),
+    "C2b": (
+        "Table C2b — Characterization: distribution of laboratory means and consistency",
+        "表 C2b — 定值：实验室平均值的分布与一致性检验",
+    ),
+    "C3": (
+        "Table C3 — Characterization: comparison of consensus estimators (ISO Guide 35:2017, 9.5)",
+        "表 C3 — 定值：各定值方法结果比较（ISO Guide 35:2017, 9.5）",
+    ),
+    "C4": (
+        "Table C4 — Characterization: unilateral degrees of equivalence (CIPM MRA; NICOB)",
+        "表 C4 — 定值：单边等效度（CIPM MRA；NICOB）",
+    ),
+    "C5": (
+        "Table C5 — Characterization: bilateral degrees of equivalence D<sub>ij</sub> ± U(D<sub>ij</sub>), "
+        "k = {k} (* not equivalent; CIPM MRA-D-05)",
+        "表 C5 — 定值：双边等效度 D<sub>ij</sub> ± U(D<sub>ij</sub>)，k = {k}（* 表示不等效；CIPM MRA-D-05）",
+    ),
 }
 # columns that carry the analyte's unit in their header
-UNIT_COLUMNS = {"value", "mean", "sd", "u", "x_ref", "u_c", "tau", "ci_low", "ci_high", "x", "u_x", "d",
-                "U_d", "d_loo", "U_d_loo"}
+UNIT_COLUMNS = {
+    "value",
+    "mean",
+    "sd",
+    "u",
+    "x_ref",
+    "u_c",
+    "tau",
+    "ci_low",
+    "ci_high",
+    "x",
+    "u_x",
+    "d",
+    "U_d",
+    "d_loo",
+    "U_d_loo",
+}
 
 # column -> (English, Chinese) header; HTML markup allowed (headers are not user data)
 LABELS = {
@@ -97,16 +124,22 @@ def _cap(tid: str, lang: str) -> str:
 def _relabel(df: pd.DataFrame, lang: str, unit: str = "") -> pd.DataFrame:
     i = 1 if lang == "zh" else 0
     tail = f" [{html.escape(unit)}]" if unit else ""
-    return df.rename(columns={c: LABELS[c][i] + (tail if c in UNIT_COLUMNS else "")
-                              for c in df.columns if c in LABELS})
+    return df.rename(
+        columns={c: LABELS[c][i] + (tail if c in UNIT_COLUMNS else "") for c in df.columns if c in LABELS}
+    )
 
 
 def _html(df: pd.DataFrame, tid: str, lang: str, digits: int = 5, unit: str = "") -> str:
     return table_html(_relabel(df, lang, unit), _cap(tid, lang), lang=lang, digits=digits)
 
 
-_ZH_U_METHOD = {"closed form": "解析公式", "knapp-hartung": "Knapp–Hartung 方法", "bootstrap": "参数自助法",
-                "mixture": "线性意见池抽样", "posterior": "后验分布"}
+_ZH_U_METHOD = {
+    "closed form": "解析公式",
+    "knapp-hartung": "Knapp–Hartung 方法",
+    "bootstrap": "参数自助法",
+    "mixture": "线性意见池抽样",
+    "posterior": "后验分布",
+}
 
 
 def _u_method(text: str, lang: str) -> str:
@@ -142,6 +175,7 @@ def _num(v: float, dec: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # tables
 
+
 def table_c1(summary, lang: str = "en") -> HTML:
     """Table C1: laboratory results as read (one row per lab; ``LabSummary``), unit in the headers."""
     df = summary.to_frame()
@@ -161,8 +195,24 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
     "excluded" with their reason and no test result: they take part in no check.
     """
     df = screening.to_frame()
-    keep = [c for c in ("lab", "n", "mean", "sd", "scheffe_05", "scheffe_01", "dixon_p", "grubbs_p",
-                        "grubbs2_p", "cochran_p", "mandel_h", "mandel_k") if c in df.columns]
+    keep = [
+        c
+        for c in (
+            "lab",
+            "n",
+            "mean",
+            "sd",
+            "scheffe_05",
+            "scheffe_01",
+            "dixon_p",
+            "grubbs_p",
+            "grubbs2_p",
+            "cochran_p",
+            "mandel_h",
+            "mandel_k",
+        )
+        if c in df.columns
+    ]
     df = df[keep]
     unit = unit or (summary.unit_of_measure if summary is not None else "")
     if summary is not None and summary.excluded:
@@ -171,8 +221,16 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
         extra = []
         for lab, why in summary.excluded:
             i = summary.lab.index(lab)
-            extra.append({"lab": lab, "n": summary.n[i], "mean": summary.value[i], "sd": summary.sd[i],
-                          "status": "否，已剔除" if zh else "no, excluded", "reason": _reason(why, lang)})
+            extra.append(
+                {
+                    "lab": lab,
+                    "n": summary.n[i],
+                    "mean": summary.value[i],
+                    "sd": summary.sd[i],
+                    "status": "否，已剔除" if zh else "no, excluded",
+                    "reason": _reason(why, lang),
+                }
+            )
         df = pd.concat([df, pd.DataFrame(extra)], ignore_index=True)
         df = df[[c for c in df.columns if c not in ("status", "reason")] + ["status", "reason"]]
         df = df.astype(object).where(df.notna(), None)
@@ -181,16 +239,29 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
     zh = lang == "zh"
     nm, cq = screening.normality, screening.cochran_q
     if nm is not None:
-        rows += [{"test": "Shapiro–Wilk", "statistic": nm.shapiro_w, "p_value": nm.shapiro_p},
-                 {"test": "Kolmogorov–Smirnov", "statistic": nm.ks_statistic, "p_value": nm.ks_p},
-                 {"test": "偏度 g1 (D'Agostino)" if zh else "Skewness g1 (D'Agostino)",
-                  "statistic": nm.skewness, "p_value": nm.agostino_p},
-                 {"test": "峰度 b2 (Anscombe–Glynn)" if zh else "Kurtosis b2 (Anscombe–Glynn)",
-                  "statistic": nm.kurtosis, "p_value": nm.anscombe_p}]
+        rows += [
+            {"test": "Shapiro–Wilk", "statistic": nm.shapiro_w, "p_value": nm.shapiro_p},
+            {"test": "Kolmogorov–Smirnov", "statistic": nm.ks_statistic, "p_value": nm.ks_p},
+            {
+                "test": "偏度 g1 (D'Agostino)" if zh else "Skewness g1 (D'Agostino)",
+                "statistic": nm.skewness,
+                "p_value": nm.agostino_p,
+            },
+            {
+                "test": "峰度 b2 (Anscombe–Glynn)" if zh else "Kurtosis b2 (Anscombe–Glynn)",
+                "statistic": nm.kurtosis,
+                "p_value": nm.anscombe_p,
+            },
+        ]
     if cq is not None:
-        rows += [{"test": "科克伦 Q 检验" if zh else "Cochran's Q", "statistic": cq.statistic,
-                  "p_value": cq.p_value},
-                 {"test": "I²", "statistic": cq.i2, "p_value": None}]
+        rows += [
+            {
+                "test": "科克伦 Q 检验" if zh else "Cochran's Q",
+                "statistic": cq.statistic,
+                "p_value": cq.p_value,
+            },
+            {"test": "I²", "statistic": cq.i2, "p_value": None},
+        ]
     if rows:
         parts.append(_html(pd.DataFrame(rows), "C2b", lang, digits=4))
     return HTML("".join(parts))
@@ -211,11 +282,21 @@ def table_c3(results, lang: str = "en", *, chosen: str | None = None) -> HTML:
     items = _as_results(results)
     if chosen is None and hasattr(results, "method") and hasattr(results, "comparison"):
         chosen = results.method
-    rows = [{"method": _method_name(r.method, lang), "x_ref": r.value, "u_c": r.u, "tau": r.tau,
-             "ci_low": r.ci95.low, "ci_high": r.ci95.high, "dof_c": r.dof, "n_labs": r.n_labs,
-             "u_method": _u_method(r.u_method, lang),
-             **({"chosen": _yes(r.method == chosen, lang)} if chosen else {})}
-            for r in items]
+    rows = [
+        {
+            "method": _method_name(r.method, lang),
+            "x_ref": r.value,
+            "u_c": r.u,
+            "tau": r.tau,
+            "ci_low": r.ci95.low,
+            "ci_high": r.ci95.high,
+            "dof_c": r.dof,
+            "n_labs": r.n_labs,
+            "u_method": _u_method(r.u_method, lang),
+            **({"chosen": _yes(r.method == chosen, lang)} if chosen else {}),
+        }
+        for r in items
+    ]
     unit = next((r.unit_of_measure for r in items if getattr(r, "unit_of_measure", "")), "")
     return HTML(_html(pd.DataFrame(rows), "C3", lang, digits=6, unit=unit))
 
@@ -232,23 +313,30 @@ def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
     b = bilateral
     labs = [html.escape(str(lab)) for lab in b.lab]
     tail = f" [{html.escape(unit)}]" if unit else ""
-    head = (f'<th class="text">x<sub>i</sub> − x<sub>j</sub>{tail}</th>'
-            + "".join(f'<th class="text">{lab}</th>' for lab in labs))
+    head = f'<th class="text">x<sub>i</sub> − x<sub>j</sub>{tail}</th>' + "".join(
+        f'<th class="text">{lab}</th>' for lab in labs
+    )
     body = []
     for i, lab in enumerate(labs):
         cells = [f'<td class="text">{lab}</td>']
         for j in range(len(labs)):
-            text = "—" if i == j else (f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}"
-                                       + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else ""))
+            text = (
+                "—"
+                if i == j
+                else (f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}" + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else ""))
+            )
             cells.append(f'<td class="text">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     caption = _cap("C5", lang).format(k=f"{b.k:.2f}")
-    return HTML(f'<table class="rmwork"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(body)}</tbody></table>")
+    return HTML(
+        f'<table class="rmwork"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # the section
+
 
 def section(studies: Mapping, lang: str = "en") -> list:
     """Display objects of the characterization section, in order: per analyte (a
@@ -256,7 +344,7 @@ def section(studies: Mapping, lang: str = "en") -> list:
     if not studies:
         return [note("This lot has no characterization study." if lang == "en" else "本批次无定值研究。")]
     out: list = []
-    for a, st in studies.items():
+    for _a, st in studies.items():
         out += analyte_section(st, lang)
     return out
 
@@ -264,21 +352,35 @@ def section(studies: Mapping, lang: str = "en") -> list:
 def analyte_section(study, lang: str = "en") -> list:
     """Display objects for one ``CharacterizationStudy``."""
     if not study.characterized:
-        return [heading(study.analyte, 3), warning(not_characterized_text(study, lang)),
-                table_c1(study.summary, lang)]
+        return [
+            heading(study.analyte, 3),
+            warning(not_characterized_text(study, lang)),
+            table_c1(study.summary, lang),
+        ]
     res, rec = study.consensus, study.recommendation
-    out = [heading(study.analyte, 3), table_c1(study.summary, lang),
-           table_c2(study.screening, lang, summary=study.summary),
-           table_c3(rec, lang, chosen=res.method),
-           paragraph(characterization_statement(res, lang, doe=study.doe, screening=study.screening))]
+    out = [
+        heading(study.analyte, 3),
+        table_c1(study.summary, lang),
+        table_c2(study.screening, lang, summary=study.summary),
+        table_c3(rec, lang, chosen=res.method),
+        paragraph(characterization_statement(res, lang, doe=study.doe, screening=study.screening)),
+    ]
     if getattr(rec, "reason", None):
         out.append(paragraph(method_choice_text(rec, lang)))
     out += [note(n) for n in (res.notes if lang != "zh" else zh_notes(res))]
     if res.diagnostics_passed is False:
-        out.append(warning("MCMC diagnostics failed: this value must not be used for the certificate"
-                           if lang == "en" else "MCMC 诊断未通过：该值不得用于证书"))
-    out += [table_c4(study.doe, lang), table_c5(study.bilateral, lang, unit=study.unit_of_measure),
-            figure(figure_c1(study.doe, res, lang=lang))]
+        out.append(
+            warning(
+                "MCMC diagnostics failed: this value must not be used for the certificate"
+                if lang == "en"
+                else "MCMC 诊断未通过：该值不得用于证书"
+            )
+        )
+    out += [
+        table_c4(study.doe, lang),
+        table_c5(study.bilateral, lang, unit=study.unit_of_measure),
+        figure(figure_c1(study.doe, res, lang=lang)),
+    ]
     return out
 
 
@@ -286,19 +388,27 @@ def method_choice_text(rec, lang: str = "en") -> str:
     """The method-choice aid in words, from the ``Recommendation``'s fields (English or Chinese)."""
     if lang != "zh":
         return f"Method-choice aid (NIST Decision Tree style): {rec.method} — {rec.reason}"
-    q = (f"科克伦 Q 检验 Q = {rec.q_statistic:.4g}，p = {rec.q_p_value:.3g}"
-         + ("，各实验室结果与其不确定度一致" if rec.consistent else "，各实验室结果与其不确定度不一致（存在暗不确定度）"))
+    q = f"科克伦 Q 检验 Q = {rec.q_statistic:.4g}，p = {rec.q_p_value:.3g}" + (
+        "，各实验室结果与其不确定度一致"
+        if rec.consistent
+        else "，各实验室结果与其不确定度不一致（存在暗不确定度）"
+    )
     if rec.normal is None:
         sw = "未做正态性检验（至少需要 3 个结果不同的实验室）"
     else:
-        sw = (f"(x − 中位数)/u 的 Shapiro–Wilk 检验 p = {rec.shapiro_p:.3g}，"
-              + ("可按正态分布处理" if rec.normal else "不服从正态分布"))
-    why = {"weighted-mean": "无暗不确定度，采用加权平均值",
-           "dersimonian-laird": "存在暗不确定度且实验室效应近似正态，采用 DerSimonian–Laird 随机效应模型"
-                                "（NIST 决策树本身推荐分层贝叶斯模型（高斯））",
-           "bayes-laplace": "实验室效应不服从正态分布，采用拉普拉斯实验室效应的分层贝叶斯模型"}.get(rec.method, "")
-    return (f"方法选择建议（参照 NIST 决策树）：{_method_name(rec.method, 'zh')}。{q}；{sw}；{why}。"
-            "该建议仅供参考，定值方法由分析人员在参数文件中确定。")
+        sw = f"(x − 中位数)/u 的 Shapiro–Wilk 检验 p = {rec.shapiro_p:.3g}，" + (
+            "可按正态分布处理" if rec.normal else "不服从正态分布"
+        )
+    why = {
+        "weighted-mean": "无暗不确定度，采用加权平均值",
+        "dersimonian-laird": "存在暗不确定度且实验室效应近似正态，采用 DerSimonian–Laird 随机效应模型"
+        "（NIST 决策树本身推荐分层贝叶斯模型（高斯））",
+        "bayes-laplace": "实验室效应不服从正态分布，采用拉普拉斯实验室效应的分层贝叶斯模型",
+    }.get(rec.method, "")
+    return (
+        f"方法选择建议（参照 NIST 决策树）：{_method_name(rec.method, 'zh')}。{q}；{sw}；{why}。"
+        "该建议仅供参考，定值方法由分析人员在参数文件中确定。"
+    )
 
 
 def zh_notes(res) -> list[str]:
@@ -309,22 +419,30 @@ def zh_notes(res) -> list[str]:
     if res.method in ("dersimonian-laird", "paule-mandel") and res.tau == 0:
         out.append(f"τ = 0：{_method_name(res.method, 'zh')}与加权平均值相同。")
     if res.u_method == "bootstrap":
-        out.append(f"u 与包含区间由 NICOB 参数自助法求得（{res.n_boot} 次，随机种子 {res.seed}）；"
-                   f"解析公式 (Σw)^−1/2 = {res.u_closed_form:.6g}。")
+        out.append(
+            f"u 与包含区间由 NICOB 参数自助法求得（{res.n_boot} 次，随机种子 {res.seed}）；"
+            f"解析公式 (Σw)^−1/2 = {res.u_closed_form:.6g}。"
+        )
     if res.u_method == "mixture":
-        out.append(f"线性意见池，各实验室等权，抽样 {res.n_boot} 次（随机种子 {res.seed}）；"
-                   "包含区间取 2.5 % 与 97.5 % 分位数。")
+        out.append(
+            f"线性意见池，各实验室等权，抽样 {res.n_boot} 次（随机种子 {res.seed}）；"
+            "包含区间取 2.5 % 与 97.5 % 分位数。"
+        )
     if res.u_method == "posterior":
         out.append("u 为 μ 的后验标准偏差，τ 为后验平均值；k 与 U 由后验 95 % 区间求得（与 NICOB 相同）。")
     if res.interval_reason:
         out.append("u 与包含区间：" + _zh_interval_reason(res))
     out.append("自由度来源：" + zh_dof_source(res))
     if math.isfinite(res.q_p_value) and res.q_p_value < 0.05 and res.method not in ("mean", "weighted-mean"):
-        out.append(f"科克伦 Q = {res.q_statistic:.4g}（自由度 {res.q_dof}，p = {res.q_p_value:.3g}），"
-                   f"I² = {100 * res.i2:.3g} %：存在暗不确定度。")
+        out.append(
+            f"科克伦 Q = {res.q_statistic:.4g}（自由度 {res.q_dof}，p = {res.q_p_value:.3g}），"
+            f"I² = {100 * res.i2:.3g} %：存在暗不确定度。"
+        )
     if res.method == "weighted-mean" and math.isfinite(res.q_p_value) and res.q_p_value < 0.05:
-        out.append(f"科克伦 Q 检验 p = {res.q_p_value:.3g} < 0.05：各实验室结果相互不一致，加权平均值低估 u；"
-                   "可考虑 DerSimonian–Laird 或贝叶斯模型。")
+        out.append(
+            f"科克伦 Q 检验 p = {res.q_p_value:.3g} < 0.05：各实验室结果相互不一致，加权平均值低估 u；"
+            "可考虑 DerSimonian–Laird 或贝叶斯模型。"
+        )
     if res.diagnostics_passed is False:
         out.append("MCMC 收敛诊断未通过：该结果不得用于证书。")
     return out
@@ -332,11 +450,17 @@ def zh_notes(res) -> list[str]:
 
 def _zh_interval_reason(res) -> str:
     if res.interval == "knapp-hartung" and "chosen by the lot" not in res.interval_reason:
-        return ("默认采用 Knapp–Hartung 方法，t 分布自由度 p − 1，方差因子截断于 1，"
-                "包含区间不窄于常规区间（Röver, Knapp & Friede 2015）。")
+        return (
+            "默认采用 Knapp–Hartung 方法，t 分布自由度 p − 1，方差因子截断于 1，"
+            "包含区间不窄于常规区间（Röver, Knapp & Friede 2015）。"
+        )
     user = res.interval_reason.split(": ", 1)[1] if ": " in res.interval_reason else ""
-    names = {"knapp-hartung": "Knapp–Hartung 方法（截断）", "knapp-hartung-untruncated": "Knapp–Hartung 方法（不截断）",
-             "normal": "正态区间", "bootstrap": "NICOB 参数自助法"}
+    names = {
+        "knapp-hartung": "Knapp–Hartung 方法（截断）",
+        "knapp-hartung-untruncated": "Knapp–Hartung 方法（不截断）",
+        "normal": "正态区间",
+        "bootstrap": "NICOB 参数自助法",
+    }
     text = f"由参数文件选择{names.get(res.interval, res.interval)}"
     if res.interval_reason.startswith("bootstrap=") or not res.interval_reason.startswith("interval"):
         text = f"调用时选择{names.get(res.interval, res.interval)}"
@@ -355,9 +479,13 @@ def zh_dof_source(res) -> str:
     if res.u_method == "knapp-hartung":
         q = res.kh_factor
         trunc = "truncated" in res.dof_source and "not truncated" not in res.dof_source
-        return (f"ν = p − 1 = {p - 1}（Knapp–Hartung 方法，t 分布）；方差因子 q = {q:.4g}"
-                + ("，截断于 1，u 取常规 (Σw)^−1/2" if trunc and q < 1 else
-                   "，未截断" if not trunc else "，u = √q·(Σw)^−1/2"))
+        return f"ν = p − 1 = {p - 1}（Knapp–Hartung 方法，t 分布）；方差因子 q = {q:.4g}" + (
+            "，截断于 1，u 取常规 (Σw)^−1/2"
+            if trunc and q < 1
+            else "，未截断"
+            if not trunc
+            else "，u = √q·(Σw)^−1/2"
+        )
     if res.u_method == "bootstrap":
         return f"无自由度：u 与对称 95 % 区间由 NICOB 参数自助法（{res.n_boot} 次）求得；k = 半宽/u"
     if res.u_method == "mixture":
@@ -380,13 +508,16 @@ def not_characterized_text(study, lang: str = "en") -> str:
         why = "剔除后仅剩 1 个实验室，定值至少需要 2 个实验室（ISO Guide 35:2017, 9.5）"
     else:
         lab = next(lab for lab, u, f in zip(s.lab, s.u, s.include) if f and u == 0)
-        why = (f"实验室 {lab} 的标准不确定度 u = 0，无法加权；请在 characterization.exclude 中剔除该实验室"
-               "并说明理由，或给出其标准不确定度")
+        why = (
+            f"实验室 {lab} 的标准不确定度 u = 0，无法加权；请在 characterization.exclude 中剔除该实验室"
+            "并说明理由，或给出其标准不确定度"
+        )
     return f"{study.analyte} 未能定值，不列入证书：{why}。"
 
 
 # ---------------------------------------------------------------------------------------------
 # figure
+
 
 def figure_c1(doe, result=None, *, lang: str = "en"):
     """Figure C1: lab values x_j ± 2u(x_j) with the consensus value and its 95 % interval (top),
@@ -414,8 +545,14 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
     colour, grey = "#1f4e79", "#9a9a9a"
     value = doe.value if result is None else result.value
     if result is not None:
-        ax1.axhspan(result.ci95.low, result.ci95.high, color="#cc6600", alpha=0.18, lw=0,
-                    label="95 % 包含区间" if zh else "95 % interval of the value")
+        ax1.axhspan(
+            result.ci95.low,
+            result.ci95.high,
+            color="#cc6600",
+            alpha=0.18,
+            lw=0,
+            label="95 % 包含区间" if zh else "95 % interval of the value",
+        )
     ax1.axhline(value, color="#cc6600", lw=1.2, label="定值结果" if zh else "consensus value")
     if math.isfinite(doe.tau) and doe.tau > 0:
         for sgn in (-1, 1):
@@ -425,15 +562,26 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
             continue
         c = colour if filled else grey
         kw = dict(fmt="o", ms=5, capsize=3, color=c, mfc=c if filled else "white", mec=c)
-        ax1.errorbar(pos[mask], x[mask], yerr=2 * ux[mask], **kw,
-                     label=(("参与定值" if zh else "in the value") if filled else
-                            ("未参与定值" if zh else "kept out of the value")))
+        ax1.errorbar(
+            pos[mask],
+            x[mask],
+            yerr=2 * ux[mask],
+            **kw,
+            label=(
+                ("参与定值" if zh else "in the value")
+                if filled
+                else ("未参与定值" if zh else "kept out of the value")
+            ),
+        )
         ax2.errorbar(pos[mask], d[mask], yerr=Ud[mask], **kw)
     ax2.axhline(0.0, color="grey", lw=1)
-    ax1.set_ylabel(r"$x_j \pm 2u(x_j)$" + (f" [{literal(doe.unit_of_measure)}]" if doe.unit_of_measure else ""),
-                   fontsize=8)
-    ax2.set_ylabel(r"$d_j \pm U(d_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""),
-                   fontsize=8)
+    ax1.set_ylabel(
+        r"$x_j \pm 2u(x_j)$" + (f" [{literal(doe.unit_of_measure)}]" if doe.unit_of_measure else ""),
+        fontsize=8,
+    )
+    ax2.set_ylabel(
+        r"$d_j \pm U(d_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""), fontsize=8
+    )
     ax2.set_xticks(pos)
     ax2.set_xticklabels(literals(labs), rotation=90, fontsize=7)
     ax1.tick_params(labelbottom=False, labelsize=7)
@@ -443,12 +591,25 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
     if not excluded and (~inc).any():
         excluded = [(lab, "") for lab, f in zip(labs, inc) if not f]
     if excluded:
-        why = ("；".join(f"{lab}（{_reason(r, lang)}）" if r else lab for lab, r in excluded) if zh else
-               "; ".join(f"{lab} ({r})" if r else lab for lab, r in excluded))
-        ax2.annotate(("未参与定值（空心灰色）：" if zh else "Kept out of the value (hollow grey): ") + why,
-                     xy=(0, -0.42), xycoords="axes fraction", fontsize=7, ha="left", va="top", wrap=True)
-    title = (f"图 C1 — {doe.analyte}：{_method_name(doe.method, lang)}；点线：定值结果 ± 2τ" if zh else
-             f"Figure C1 — {doe.analyte}: {_method_name(doe.method, 'en')}; dotted: value ± 2τ")
+        why = (
+            "；".join(f"{lab}（{_reason(r, lang)}）" if r else lab for lab, r in excluded)
+            if zh
+            else "; ".join(f"{lab} ({r})" if r else lab for lab, r in excluded)
+        )
+        ax2.annotate(
+            ("未参与定值（空心灰色）：" if zh else "Kept out of the value (hollow grey): ") + why,
+            xy=(0, -0.42),
+            xycoords="axes fraction",
+            fontsize=7,
+            ha="left",
+            va="top",
+            wrap=True,
+        )
+    title = (
+        f"图 C1 — {doe.analyte}：{_method_name(doe.method, lang)}；点线：定值结果 ± 2τ"
+        if zh
+        else f"Figure C1 — {doe.analyte}: {_method_name(doe.method, 'en')}; dotted: value ± 2τ"
+    )
     ax1.set_title(literal(title), fontsize=9)
     fig.tight_layout()
     return fig
@@ -456,6 +617,7 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
 
 # ---------------------------------------------------------------------------------------------
 # prose
+
 
 def _require(obj, *names):
     for n in names:
@@ -470,8 +632,20 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
     (``ScreeningResult``) add sentences on degrees of equivalence and on the advisory screening.
     A missing field raises; it never becomes 0.
     """
-    _require(result, "value", "u", "tau", "ci95", "method", "n_labs", "q_p_value", "i2", "excluded",
-             "u_method", "n_boot")
+    _require(
+        result,
+        "value",
+        "u",
+        "tau",
+        "ci95",
+        "method",
+        "n_labs",
+        "q_p_value",
+        "i2",
+        "excluded",
+        "u_method",
+        "n_boot",
+    )
     dec = _decimals(result.u)
     unit = f" {result.unit_of_measure}" if result.unit_of_measure else ""
     val, u = _num(result.value, dec), _num(result.u, dec + 1 if dec < 6 else dec)
@@ -481,43 +655,65 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
     zh = lang == "zh"
     s = []
     if zh:
-        how = {"bootstrap": f"参数自助法，{result.n_boot} 次", "mixture": f"线性意见池抽样，{result.n_boot} 次",
-               "posterior": "后验分布", "knapp-hartung": "Knapp–Hartung 方法"}.get(result.u_method, "解析公式")
-        s.append(f"{who}的标准值由 {result.n_labs} 个实验室的结果按{name}定值：{val}{unit}，"
-                 f"定值标准不确定度 u_char = {u}{unit}（{how}），95 % 包含区间为 [{lo}, {hi}]{unit}。")
+        how = {
+            "bootstrap": f"参数自助法，{result.n_boot} 次",
+            "mixture": f"线性意见池抽样，{result.n_boot} 次",
+            "posterior": "后验分布",
+            "knapp-hartung": "Knapp–Hartung 方法",
+        }.get(result.u_method, "解析公式")
+        s.append(
+            f"{who}的标准值由 {result.n_labs} 个实验室的结果按{name}定值：{val}{unit}，"
+            f"定值标准不确定度 u_char = {u}{unit}（{how}），95 % 包含区间为 [{lo}, {hi}]{unit}。"
+        )
         if math.isfinite(result.tau):
             s.append(f"实验室间标准偏差 τ = {_num(result.tau, dec + 1)}{unit}。")
         if getattr(result, "dof_source", ""):
             s.append(f"自由度来源：{zh_dof_source(result)}。")
         if math.isfinite(result.q_p_value):
-            verdict = "各实验室结果与其不确定度不一致（存在暗不确定度）" if result.q_p_value < 0.05 \
+            verdict = (
+                "各实验室结果与其不确定度不一致（存在暗不确定度）"
+                if result.q_p_value < 0.05
                 else "各实验室结果与其不确定度一致"
+            )
             s.append(f"科克伦 Q 检验 p = {result.q_p_value:.3g}，I² = {100 * result.i2:.3g} %，{verdict}。")
         if result.excluded:
-            s.append("未参与定值的实验室：" + "；".join(f"{lab}（{_ZH_REASONS.get(why, why)}）"
-                                                   for lab, why in result.excluded) + "。")
+            s.append(
+                "未参与定值的实验室："
+                + "；".join(f"{lab}（{_ZH_REASONS.get(why, why)}）" for lab, why in result.excluded)
+                + "。"
+            )
         if result.diagnostics_passed is False:
             s.append("MCMC 收敛诊断未通过，该结果不得用于证书。")
     else:
-        how = {"bootstrap": f"NICOB's parametric bootstrap, {result.n_boot} replicates",
-               "mixture": f"{result.n_boot} draws from the linear pool", "posterior": "posterior SD",
-               "knapp-hartung": "Knapp–Hartung"}.get(result.u_method, "closed form")
-        s.append(f"{who}: the value assigned from {result.n_labs} laboratories by the {name} estimator "
-                 f"is {val}{unit} with standard uncertainty u_char = {u}{unit} ({how}); the 95 % "
-                 f"interval is [{lo}, {hi}]{unit}.")
+        how = {
+            "bootstrap": f"NICOB's parametric bootstrap, {result.n_boot} replicates",
+            "mixture": f"{result.n_boot} draws from the linear pool",
+            "posterior": "posterior SD",
+            "knapp-hartung": "Knapp–Hartung",
+        }.get(result.u_method, "closed form")
+        s.append(
+            f"{who}: the value assigned from {result.n_labs} laboratories by the {name} estimator "
+            f"is {val}{unit} with standard uncertainty u_char = {u}{unit} ({how}); the 95 % "
+            f"interval is [{lo}, {hi}]{unit}."
+        )
         if math.isfinite(result.tau):
-            s.append(f"The between-laboratory standard deviation (dark uncertainty) is "
-                     f"τ = {_num(result.tau, dec + 1)}{unit}.")
+            s.append(
+                f"The between-laboratory standard deviation (dark uncertainty) is "
+                f"τ = {_num(result.tau, dec + 1)}{unit}."
+            )
         if math.isfinite(result.q_p_value):
-            verdict = ("the laboratories disagree beyond their stated uncertainties"
-                       if result.q_p_value < 0.05 else
-                       "the results are consistent with their stated uncertainties")
+            verdict = (
+                "the laboratories disagree beyond their stated uncertainties"
+                if result.q_p_value < 0.05
+                else "the results are consistent with their stated uncertainties"
+            )
             s.append(f"Cochran's Q p = {result.q_p_value:.3g}, I² = {100 * result.i2:.3g} %: {verdict}.")
         if getattr(result, "dof_source", ""):
             s.append(f"Degrees of freedom: {result.dof_source}.")
         if result.excluded:
-            s.append("Kept out of the value: " + "; ".join(f"{lab} ({why})" for lab, why in result.excluded)
-                     + ".")
+            s.append(
+                "Kept out of the value: " + "; ".join(f"{lab} ({why})" for lab, why in result.excluded) + "."
+            )
         if result.diagnostics_passed is False:
             s.append("The MCMC diagnostics failed: this result is not for the certificate.")
     if doe is not None:
@@ -530,24 +726,41 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
     if screening is not None:
         _require(screening, "flags")
         if zh:
-            s.append("离群值筛查（格拉布斯检验、狄克逊检验、科克伦检验、曼德尔 h/k）仅供参考，未剔除数据"
-                     + ("：" + "；".join(_zh_flag(f) for f in screening.flags) if screening.flags else "，无标记")
-                     + "。")
+            s.append(
+                "离群值筛查（格拉布斯检验、狄克逊检验、科克伦检验、曼德尔 h/k）仅供参考，未剔除数据"
+                + ("：" + "；".join(_zh_flag(f) for f in screening.flags) if screening.flags else "，无标记")
+                + "。"
+            )
         else:
-            s.append("Screening (Grubbs, Dixon, Cochran, Mandel h/k) is advisory and removed nothing"
-                     + (": " + "; ".join(screening.flags) if screening.flags else "; no flags") + ".")
+            s.append(
+                "Screening (Grubbs, Dixon, Cochran, Mandel h/k) is advisory and removed nothing"
+                + (": " + "; ".join(screening.flags) if screening.flags else "; no flags")
+                + "."
+            )
     return " ".join(s) if not zh else "".join(s)
 
 
-_ZH_REASONS = {"include = no in the data table": "数据表中标记为不参与定值", "include = no": "标记为不参与定值"}
-_ZH_TERMS = (("Grubbs", "格拉布斯检验"), ("double Grubbs flag", "双格拉布斯检验标记"),
-             ("Dixon", "狄克逊检验"), ("Cochran C", "科克伦检验"), ("outlier", "离群值"),
-             ("straggler", "歧离值"), ("Mandel h beyond the 1 % limit", "曼德尔 h 超出 1 % 临界值"),
-             ("Mandel k beyond the 1 % limit", "曼德尔 k 超出 1 % 临界值"), ("lab(s)", "实验室"),
-             ("labs", "实验室"), ("lab", "实验室"),
-             ("lab means not normal by Shapiro-Wilk", "实验室平均值经 Shapiro-Wilk 检验不服从正态分布"),
-             ("results inconsistent with their uncertainties", "结果与其不确定度不一致"),
-             ("Cochran's Q", "科克伦 Q 检验"), ("flag", "标记"))
+_ZH_REASONS = {
+    "include = no in the data table": "数据表中标记为不参与定值",
+    "include = no": "标记为不参与定值",
+}
+_ZH_TERMS = (
+    ("Grubbs", "格拉布斯检验"),
+    ("double Grubbs flag", "双格拉布斯检验标记"),
+    ("Dixon", "狄克逊检验"),
+    ("Cochran C", "科克伦检验"),
+    ("outlier", "离群值"),
+    ("straggler", "歧离值"),
+    ("Mandel h beyond the 1 % limit", "曼德尔 h 超出 1 % 临界值"),
+    ("Mandel k beyond the 1 % limit", "曼德尔 k 超出 1 % 临界值"),
+    ("lab(s)", "实验室"),
+    ("labs", "实验室"),
+    ("lab", "实验室"),
+    ("lab means not normal by Shapiro-Wilk", "实验室平均值经 Shapiro-Wilk 检验不服从正态分布"),
+    ("results inconsistent with their uncertainties", "结果与其不确定度不一致"),
+    ("Cochran's Q", "科克伦 Q 检验"),
+    ("flag", "标记"),
+)
 
 
 def _zh_flag(text: str) -> str:

@@ -59,14 +59,24 @@ def fmt(value, digits: int = 6) -> str:
     return str(value)
 
 
-def table_html(df: pd.DataFrame, caption: str, *, lang: str = "en", digits: int = 6,
-               labels: bool = True, index: bool = False) -> str:
+def table_html(
+    df: pd.DataFrame,
+    caption: str,
+    *,
+    lang: str = "en",
+    digits: int = 6,
+    labels: bool = True,
+    index: bool = False,
+) -> str:
     """An escaped HTML table; headers from the symbol map, cells escaped."""
     cols = list(df.columns)
-    head = "".join(f'<th class="{"text" if df[c].dtype == object else ""}">'
-                   f'{label(str(c), lang) if labels else html.escape(str(c))}</th>' for c in cols)
+    head = "".join(
+        f'<th class="{"text" if df[c].dtype == object else ""}">'
+        f"{label(str(c), lang) if labels else html.escape(str(c))}</th>"
+        for c in cols
+    )
     if index:
-        head = f"<th class=\"text\">{html.escape(str(df.index.name or ''))}</th>" + head
+        head = f'<th class="text">{html.escape(str(df.index.name or ""))}</th>' + head
     body = []
     for idx, row in df.iterrows():
         cells = []
@@ -78,8 +88,10 @@ def table_html(df: pd.DataFrame, caption: str, *, lang: str = "en", digits: int 
             cls = "text" if isinstance(v, str) else ""
             cells.append(f'<td class="{cls}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="rmwork"><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return (
+        f'<table class="rmwork"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def table(df: pd.DataFrame, caption: str, **kw) -> HTML:

@@ -30,8 +30,15 @@ PAGE_HEIGHT_CM = 29.7
 MARGIN_CM = 2.0
 FIGURE_WIDTH_CM = 16.0
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5}
-_INLINE_STYLE = {"sub": "subscript", "sup": "superscript", "b": "bold", "strong": "bold",
-                 "i": "italic", "em": "italic", "code": "code"}
+_INLINE_STYLE = {
+    "sub": "subscript",
+    "sup": "superscript",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "code": "code",
+}
 
 
 def _new_document(lang: str) -> Document:
@@ -115,8 +122,11 @@ def _block(doc, el) -> None:
         text = el.text_content().strip()
         if text:
             p = doc.add_paragraph()
-            _runs(p, el, frozenset({"bold"}) if ("rmwork-warning" in cls or "rmwork-draft" in cls)
-                  else frozenset())
+            _runs(
+                p,
+                el,
+                frozenset({"bold"}) if ("rmwork-warning" in cls or "rmwork-draft" in cls) else frozenset(),
+            )
     elif tag == "img" and (el.get("src") or "").startswith("data:image/png;base64,"):
         _picture(doc, base64.b64decode(el.get("src").split(",", 1)[1]))
     else:  # a container (div, ul, section, …): its children in order, loose text as a paragraph

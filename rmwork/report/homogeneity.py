@@ -10,14 +10,22 @@ from .display import HTML, figure, fmt, heading, join, later, note, paragraph, t
 from .usertext import category_ticks, literal
 
 CAPTIONS = {
-    "H1": ("Table H1 — Homogeneity: one-way ANOVA (ISO Guide 35:2017, 7.7/B.3; JJF 1343-2022)",
-           "表 H1 — 均匀性：单因子方差分析 (ISO Guide 35:2017, 7.7/B.3；JJF 1343-2022)"),
-    "H2": ("Table H2 — Homogeneity: ISO 13528:2022 Annex B criteria",
-           "表 H2 — 均匀性：ISO 13528:2022 附录 B 判据"),
-    "H3": ("Table H3 — Homogeneity: trends and screening (advisory; nothing removed)",
-           "表 H3 — 均匀性：趋势检验与离群值筛查（仅供参考，未剔除数据）"),
-    "H4": ("Table H4 — Homogeneity: Bayesian random-effects model (sensitivity analysis)",
-           "表 H4 — 均匀性：贝叶斯随机效应模型（敏感性分析）"),
+    "H1": (
+        "Table H1 — Homogeneity: one-way ANOVA (ISO Guide 35:2017, 7.7/B.3; JJF 1343-2022)",
+        "表 H1 — 均匀性：单因子方差分析 (ISO Guide 35:2017, 7.7/B.3；JJF 1343-2022)",
+    ),
+    "H2": (
+        "Table H2 — Homogeneity: ISO 13528:2022 Annex B criteria",
+        "表 H2 — 均匀性：ISO 13528:2022 附录 B 判据",
+    ),
+    "H3": (
+        "Table H3 — Homogeneity: trends and screening (advisory; nothing removed)",
+        "表 H3 — 均匀性：趋势检验与离群值筛查（仅供参考，未剔除数据）",
+    ),
+    "H4": (
+        "Table H4 — Homogeneity: Bayesian random-effects model (sensitivity analysis)",
+        "表 H4 — 均匀性：贝叶斯随机效应模型（敏感性分析）",
+    ),
 }
 
 
@@ -34,11 +42,24 @@ def table_h1(studies: dict, lang: str = "en") -> HTML:
     rows = []
     for st in studies.values():
         r = st.anova
-        rows.append({"analyte": _key(st), "n_units": r.n_units,
-                     "n_results": r.n_results, "mean": r.mean, "ms_between": r.ms_between,
-                     "ms_within": r.ms_within, "f_statistic": r.f_statistic,
-                     "f_critical": r.f_critical, "p_value": r.p_value, "n0": r.n0, "s_bb": r.s_bb,
-                     "u_bb_star": r.u_bb_star, "u_bb": r.u_bb, "u_bb_rel": r.u_bb_rel})
+        rows.append(
+            {
+                "analyte": _key(st),
+                "n_units": r.n_units,
+                "n_results": r.n_results,
+                "mean": r.mean,
+                "ms_between": r.ms_between,
+                "ms_within": r.ms_within,
+                "f_statistic": r.f_statistic,
+                "f_critical": r.f_critical,
+                "p_value": r.p_value,
+                "n0": r.n0,
+                "s_bb": r.s_bb,
+                "u_bb_star": r.u_bb_star,
+                "u_bb": r.u_bb,
+                "u_bb_rel": r.u_bb_rel,
+            }
+        )
     return table(pd.DataFrame(rows), _cap("H1", lang), lang=lang, digits=4)
 
 
@@ -48,9 +69,21 @@ def table_h2(studies: dict, lang: str = "en") -> HTML | None:
         c = st.criterion
         if c is None:
             continue
-        rows.append({"analyte": _key(st), "sigma_pt": c.sigma_pt, "s_x": c.s_x, "s_w": c.s_w,
-                     "s_s": c.s_s, "0.3 sigma_pt": c.limit, "passed": c.passed, "F1": c.f1,
-                     "F2": c.f2, "sqrt(c)": c.sqrt_c, "passed (expanded)": c.passed_expanded})
+        rows.append(
+            {
+                "analyte": _key(st),
+                "sigma_pt": c.sigma_pt,
+                "s_x": c.s_x,
+                "s_w": c.s_w,
+                "s_s": c.s_s,
+                "0.3 sigma_pt": c.limit,
+                "passed": c.passed,
+                "F1": c.f1,
+                "F2": c.f2,
+                "sqrt(c)": c.sqrt_c,
+                "passed (expanded)": c.passed_expanded,
+            }
+        )
     if not rows:
         return None
     return table(pd.DataFrame(rows), _cap("H2", lang), lang=lang, digits=5)
@@ -60,20 +93,34 @@ def table_h3(studies: dict, lang: str = "en") -> HTML | None:
     rows = []
     for st in studies.values():
         for t in st.trends:
-            rows.append({"analyte": _key(st), "test": f"trend vs {t.order} ({t.on})",
-                         "statistic": t.t_statistic, "p_value": t.p_value,
-                         "flag": "significant" if t.significant else "—"})
-        for name, res in (("Cochran C (within-unit variances)", st.cochran),
-                          ("Grubbs (unit means)", st.grubbs)):
+            rows.append(
+                {
+                    "analyte": _key(st),
+                    "test": f"trend vs {t.order} ({t.on})",
+                    "statistic": t.t_statistic,
+                    "p_value": t.p_value,
+                    "flag": "significant" if t.significant else "—",
+                }
+            )
+        for name, res in (
+            ("Cochran C (within-unit variances)", st.cochran),
+            ("Grubbs (unit means)", st.grubbs),
+        ):
             if res is None:
                 continue
             d = res.to_dict()
             stat = d.get("statistic", d.get("c", d.get("g")))
             p = d.get("p_value")
             flagged = d.get("flagged") or d.get("outliers") or d.get("suspect")
-            rows.append({"analyte": _key(st), "test": name, "statistic": stat, "p_value": p,
-                         "flag": ", ".join(map(str, flagged)) if isinstance(flagged, list) and flagged
-                         else "—"})
+            rows.append(
+                {
+                    "analyte": _key(st),
+                    "test": name,
+                    "statistic": stat,
+                    "p_value": p,
+                    "flag": ", ".join(map(str, flagged)) if isinstance(flagged, list) and flagged else "—",
+                }
+            )
     if not rows:
         return None
     return table(pd.DataFrame(rows), _cap("H3", lang), lang=lang, digits=4)
@@ -86,12 +133,19 @@ def table_h4(studies: dict, lang: str = "en") -> HTML | None:
         if fit is None:
             continue
         s = fit.summary["sigma_bb"]
-        rows.append({"analyte": _key(st), "s_bb (ANOVA)": st.anova.s_bb,
-                     "sigma_bb median": s["median"], "sigma_bb 95 % upper": s.get("q95"),
-                     "R-hat max": fit.diagnostics.rhat_max, "ESS bulk min": fit.diagnostics.ess_bulk_min,
-                     "ESS tail min": fit.diagnostics.ess_tail_min,
-                     "divergences": fit.diagnostics.n_divergent,
-                     "diagnostics": "passed" if fit.diagnostics.passed else "FAILED"})
+        rows.append(
+            {
+                "analyte": _key(st),
+                "s_bb (ANOVA)": st.anova.s_bb,
+                "sigma_bb median": s["median"],
+                "sigma_bb 95 % upper": s.get("q95"),
+                "R-hat max": fit.diagnostics.rhat_max,
+                "ESS bulk min": fit.diagnostics.ess_bulk_min,
+                "ESS tail min": fit.diagnostics.ess_tail_min,
+                "divergences": fit.diagnostics.n_divergent,
+                "diagnostics": "passed" if fit.diagnostics.passed else "FAILED",
+            }
+        )
     if not rows:
         return None
     return table(pd.DataFrame(rows), _cap("H4", lang), lang=lang, digits=4)
@@ -99,8 +153,12 @@ def table_h4(studies: dict, lang: str = "en") -> HTML | None:
 
 def bayes_block(studies: dict, lang: str = "en") -> HTML | None:
     """Table H4 and, below it, the diagnostic warnings of any fit that failed its gate."""
-    warnings_ = [warning(f"{_key(st)}: {m}") for st in studies.values()
-                 if st.bayes is not None and not st.bayes.diagnostics.passed for m in st.bayes.diagnostics.messages]
+    warnings_ = [
+        warning(f"{_key(st)}: {m}")
+        for st in studies.values()
+        if st.bayes is not None and not st.bayes.diagnostics.passed
+        for m in st.bayes.diagnostics.messages
+    ]
     return join(table_h4(studies, lang), *warnings_)
 
 
@@ -122,11 +180,19 @@ def figure_h1(df: pd.DataFrame, st, lang: str = "en"):
         ax.axhline(r.mean + sgn * 2 * r.u_bb, color="#cc6600", lw=0.8, ls="--")
     category_ticks(ax, um["unit"].astype(str))
     zh = lang == "zh"
-    ax.set_xlabel(("单元（灌装顺序）" if zh else "unit (fill order)") if order else ("单元" if zh else "unit"),
-                  fontsize=8)
-    ax.set_ylabel(literal(f"{st.analyte} [{st.unit_of_measure}]" if st.unit_of_measure else st.analyte), fontsize=8)
-    ax.set_title(f"图 H1 — {literal(_key(st))}：单元平均值 ± 95 % 置信区间；总平均值 ± 2 u_bb" if zh else
-                 f"Figure H1 — {literal(_key(st))}: unit means ± 95 % CI; mean ± 2 u_bb", fontsize=9)
+    ax.set_xlabel(
+        ("单元（灌装顺序）" if zh else "unit (fill order)") if order else ("单元" if zh else "unit"),
+        fontsize=8,
+    )
+    ax.set_ylabel(
+        literal(f"{st.analyte} [{st.unit_of_measure}]" if st.unit_of_measure else st.analyte), fontsize=8
+    )
+    ax.set_title(
+        f"图 H1 — {literal(_key(st))}：单元平均值 ± 95 % 置信区间；总平均值 ± 2 u_bb"
+        if zh
+        else f"Figure H1 — {literal(_key(st))}: unit means ± 95 % CI; mean ± 2 u_bb",
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 
@@ -159,16 +225,24 @@ def homogeneity_statement(st, lang: str = "en") -> str:
     """Sentences built from the result fields (a missing field raises, never becomes 0)."""
     r = st.anova
     if not r.ms_within > 0:
-        return (f"{_key(st)}：所有单元的结果完全相同（MS_within = 0），无法估计瓶内标准偏差，F 检验和 u*_bb 无定义，"
-                "u_bb 不用于证书。" if lang == "zh" else f"{_key(st)}: {st.conclusion}")
+        return (
+            f"{_key(st)}：所有单元的结果完全相同（MS_within = 0），无法估计瓶内标准偏差，F 检验和 u*_bb 无定义，"
+            "u_bb 不用于证书。"
+            if lang == "zh"
+            else f"{_key(st)}: {st.conclusion}"
+        )
     if lang == "zh":
-        verdict = ("组间差异显著" if r.significant else "组间差异不显著")
+        verdict = "组间差异显著" if r.significant else "组间差异不显著"
         basis = "s<sub>bb</sub>" if r.s_bb >= r.u_bb_star else "u*<sub>bb</sub>"
-        return (f"{_key(st)}：F = {fmt(r.f_statistic, 4)}，临界值 F = {fmt(r.f_critical, 4)}"
-                f"（α = {r.alpha:g}），{verdict}；u_bb = {fmt(r.u_bb, 4)} {st.unit_of_measure}"
-                f"（相对 {fmt(100 * r.u_bb_rel, 3)} %），取 {basis.replace('<sub>', '_').replace('</sub>', '')}。")
-    return (f"{_key(st)}: {st.conclusion} u_bb = {fmt(r.u_bb, 4)} {st.unit_of_measure} "
-            f"({fmt(100 * r.u_bb_rel, 3)} % relative).")
+        return (
+            f"{_key(st)}：F = {fmt(r.f_statistic, 4)}，临界值 F = {fmt(r.f_critical, 4)}"
+            f"（α = {r.alpha:g}），{verdict}；u_bb = {fmt(r.u_bb, 4)} {st.unit_of_measure}"
+            f"（相对 {fmt(100 * r.u_bb_rel, 3)} %），取 {basis.replace('<sub>', '_').replace('</sub>', '')}。"
+        )
+    return (
+        f"{_key(st)}: {st.conclusion} u_bb = {fmt(r.u_bb, 4)} {st.unit_of_measure} "
+        f"({fmt(100 * r.u_bb_rel, 3)} % relative)."
+    )
 
 
 def show(studies: dict, data: dict, lang: str = "en", wb=None):

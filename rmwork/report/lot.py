@@ -14,33 +14,44 @@ from .display import note as _note
 
 SECTIONS = {
     # key: (English heading, Chinese heading, English intro, Chinese intro)
-    "homogeneity": ("1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B; JJF 1343-2022",
-                    "1 均匀性评估 — ISO Guide 35:2017 第 7 章及附录 B；JJF 1343-2022",
-                    "One-way ANOVA of the results nested in units. s_bb is the between-unit standard "
-                    "deviation; u*_bb is the heterogeneity the method's repeatability could hide; "
-                    "u_bb = max(s_bb, u*_bb) enters the uncertainty budget.",
-                    "对单元内结果进行单因子方差分析。s_bb 为瓶间标准偏差；u*_bb 为测量重复性可能掩盖的不均匀性；"
-                    "u_bb = max(s_bb, u*_bb) 计入不确定度评定。"),
-    "stability": ("2 Stability — ISO Guide 35:2017, clause 8 and B.3",
-                  "2 稳定性评估 — ISO Guide 35:2017 第 8 章及 B.3",
-                  "Linear regression of the value on time; u_lts = s(b1)·t_shelf and u_sts = s(b1)·t_transport.",
-                  "以量值对时间作线性回归；u_lts = s(b1)·t_shelf，u_sts = s(b1)·t_transport。"),
-    "characterization": ("3 Characterization — ISO Guide 35:2017, clause 9",
-                         "3 定值 — ISO Guide 35:2017 第 9 章",
-                         "Value assignment from the laboratories' or methods' results; screening is advisory "
-                         "and every exclusion is recorded with its reason.",
-                         "由各实验室或方法的结果赋值；离群值筛查仅供参考，任何剔除均记录理由。"),
-    "certificate": ("4 Uncertainty budget and certificate — ISO Guide 35:2017, clause 9; GUM",
-                    "4 不确定度评定与证书 — ISO Guide 35:2017 第 9 章；GUM",
-                    "u_CRM = sqrt(u_char² + u_bb² + u_lts² + u_sts²); k from the Welch–Satterthwaite "
-                    "effective degrees of freedom; U = k·u_CRM.",
-                    "u_CRM = sqrt(u_char² + u_bb² + u_lts² + u_sts²)；由 Welch–Satterthwaite 有效自由度确定包含因子 k；"
-                    "U = k·u_CRM。"),
-    "provenance": ("5 Provenance", "5 溯源信息 (数据来源与版本)",
-                   "Hashes of every input, versions and settings. manifest.json in the report folder "
-                   "also lists the SHA-256 of every output; `rmwork verify` checks them.",
-                   "所有输入文件的哈希值、软件版本与设置。报告目录中的 manifest.json 还记录所有输出文件的 SHA-256，"
-                   "可用 `rmwork verify` 校验。"),
+    "homogeneity": (
+        "1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B; JJF 1343-2022",
+        "1 均匀性评估 — ISO Guide 35:2017 第 7 章及附录 B；JJF 1343-2022",
+        "One-way ANOVA of the results nested in units. s_bb is the between-unit standard "
+        "deviation; u*_bb is the heterogeneity the method's repeatability could hide; "
+        "u_bb = max(s_bb, u*_bb) enters the uncertainty budget.",
+        "对单元内结果进行单因子方差分析。s_bb 为瓶间标准偏差；u*_bb 为测量重复性可能掩盖的不均匀性；"
+        "u_bb = max(s_bb, u*_bb) 计入不确定度评定。",
+    ),
+    "stability": (
+        "2 Stability — ISO Guide 35:2017, clause 8 and B.3",
+        "2 稳定性评估 — ISO Guide 35:2017 第 8 章及 B.3",
+        "Linear regression of the value on time; u_lts = s(b1)·t_shelf and u_sts = s(b1)·t_transport.",
+        "以量值对时间作线性回归；u_lts = s(b1)·t_shelf，u_sts = s(b1)·t_transport。",
+    ),
+    "characterization": (
+        "3 Characterization — ISO Guide 35:2017, clause 9",
+        "3 定值 — ISO Guide 35:2017 第 9 章",
+        "Value assignment from the laboratories' or methods' results; screening is advisory "
+        "and every exclusion is recorded with its reason.",
+        "由各实验室或方法的结果赋值；离群值筛查仅供参考，任何剔除均记录理由。",
+    ),
+    "certificate": (
+        "4 Uncertainty budget and certificate — ISO Guide 35:2017, clause 9; GUM",
+        "4 不确定度评定与证书 — ISO Guide 35:2017 第 9 章；GUM",
+        "u_CRM = sqrt(u_char² + u_bb² + u_lts² + u_sts²); k from the Welch–Satterthwaite "
+        "effective degrees of freedom; U = k·u_CRM.",
+        "u_CRM = sqrt(u_char² + u_bb² + u_lts² + u_sts²)；由 Welch–Satterthwaite 有效自由度确定包含因子 k；"
+        "U = k·u_CRM。",
+    ),
+    "provenance": (
+        "5 Provenance",
+        "5 溯源信息 (数据来源与版本)",
+        "Hashes of every input, versions and settings. manifest.json in the report folder "
+        "also lists the SHA-256 of every output; `rmwork verify` checks them.",
+        "所有输入文件的哈希值、软件版本与设置。报告目录中的 manifest.json 还记录所有输出文件的 SHA-256，"
+        "可用 `rmwork verify` 校验。",
+    ),
 }
 
 
@@ -48,8 +59,9 @@ def section(wb, key: str) -> HTML:
     en, zh, ien, izh = SECTIONS[key]
     zh_ = wb.language == "zh"
     # the id is the anchor the summary's contents and checks overview link to (report/summary.py)
-    return HTML(f'<h2 id="sec-{key}">{html.escape(zh if zh_ else en)}</h2>'
-                f"<p>{html.escape(izh if zh_ else ien)}</p>")
+    return HTML(
+        f'<h2 id="sec-{key}">{html.escape(zh if zh_ else en)}</h2><p>{html.escape(izh if zh_ else ien)}</p>'
+    )
 
 
 def header(wb) -> HTML:
@@ -62,31 +74,41 @@ def header(wb) -> HTML:
     title = "标准物质研制报告" if zh_ else "Reference material certification report"
     rows = [("批号" if zh_ else "Lot", p.lot), ("标准物质名称" if zh_ else "Material", p.material)]
     c = p.certificate
-    for k_en, k_zh, v in (("Producer", "研制单位", c.producer), ("RM number", "标准物质编号", c.rm_number),
-                          ("Description", "标准物质描述", c.description)):
+    for k_en, k_zh, v in (
+        ("Producer", "研制单位", c.producer),
+        ("RM number", "标准物质编号", c.rm_number),
+        ("Description", "标准物质描述", c.description),
+    ):
         if v:
             rows.append((k_zh if zh_ else k_en, v))
-    body = "".join(f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>"
-                   for k, v in rows)
+    body = "".join(
+        f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>"
+        for k, v in rows
+    )
     draft = ""
-    if wb.approval_pending():                  # certificate.approval: required (docs/signing.md)
+    if wb.approval_pending():  # certificate.approval: required (docs/signing.md)
         from .certificate import HEADINGS
 
         text = HEADINGS["approval_pending"][1 if zh_ else 0]
         draft = f"<p class='rmwork-draft' style='border:2px solid #c00;color:#c00;padding:.5em'>{html.escape(text)}</p>"
-    return HTML(f"<h1>{html.escape(title)}: {html.escape(p.lot)}</h1>{draft}"
-                f"<table class='rmwork'><tbody>{body}</tbody></table>")
+    return HTML(
+        f"<h1>{html.escape(title)}: {html.escape(p.lot)}</h1>{draft}"
+        f"<table class='rmwork'><tbody>{body}</tbody></table>"
+    )
 
 
 def parameters(wb) -> HTML:
     cap = "表 P1 — 参数文件" if wb.language == "zh" else "Table P1 — Parameters of the lot (as validated)"
-    return HTML(f"<details><summary>{html.escape(cap)}</summary>"
-                + table_html(wb.parameters_frame(), cap, labels=False) + "</details>")
+    return HTML(
+        f"<details><summary>{html.escape(cap)}</summary>"
+        + table_html(wb.parameters_frame(), cap, labels=False)
+        + "</details>"
+    )
 
 
-PREVIEW_ROWS = 20         # rows of a large table shown on the page (its first ones)
-FULL_ROWS = 200           # a table up to this size is shown whole
-DATA_FOLDER = "data"      # the full tables, as read, in the report folder (hashed in manifest.json)
+PREVIEW_ROWS = 20  # rows of a large table shown on the page (its first ones)
+FULL_ROWS = 200  # a table up to this size is shown whole
+DATA_FOLDER = "data"  # the full tables, as read, in the report folder (hashed in manifest.json)
 
 
 def data_as_read(wb, output_dir: str | Path | None = None) -> HTML:
@@ -129,19 +151,28 @@ def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: st
     if zh_:
         cap = f"{study}: {file} — {n:,} 行"
     else:
-        cap = (f"Data as read — {study}: {file} ({n:,} rows; layout {df.attrs.get('layout', 'long')}; "
-               "source_file, source_sheet, source_row = where each row was read)")
+        cap = (
+            f"Data as read — {study}: {file} ({n:,} rows; layout {df.attrs.get('layout', 'long')}; "
+            "source_file, source_sheet, source_row = where each row was read)"
+        )
     whole = n <= FULL_ROWS
     preview = shown if whole else shown.head(PREVIEW_ROWS)
     notes = "".join(f"<li>{html.escape(x)}</li>" for x in df.attrs.get("notes", []))
     body = f"<ul>{notes}</ul>" if notes else ""
     excluded = df.attrs.get("excluded", [])
     if excluded:
-        ecap = (f"{study}: 剔除的结果 ({len(excluded)})" if zh_ else
-                f"Excluded results — {study} ({len(excluded)}; not used in any statistic)")
+        ecap = (
+            f"{study}: 剔除的结果 ({len(excluded)})"
+            if zh_
+            else f"Excluded results — {study} ({len(excluded)}; not used in any statistic)"
+        )
         body += table_html(pd.DataFrame(excluded).astype(object), ecap, labels=False)
-    body += table_html(column_summary(shown, zh_), ("列摘要" if zh_ else "Column summary") + f" — {study}",
-                      labels=False, digits=10)
+    body += table_html(
+        column_summary(shown, zh_),
+        ("列摘要" if zh_ else "Column summary") + f" — {study}",
+        labels=False,
+        digits=10,
+    )
     if not whole:
         body += _note(_preview_note(n, csv_name, zh_)).data
     body += table_html(preview.astype(object), cap, labels=False, digits=10)
@@ -150,11 +181,17 @@ def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: st
 
 def _preview_note(n: int, csv_name: str | None, zh_: bool) -> str:
     if zh_:
-        where = f"完整数据表见报告目录中的 {csv_name}（其 SHA-256 记录于 manifest.json）" if csv_name else \
-            "完整数据表见数据文件"
+        where = (
+            f"完整数据表见报告目录中的 {csv_name}（其 SHA-256 记录于 manifest.json）"
+            if csv_name
+            else "完整数据表见数据文件"
+        )
         return f"显示前 {PREVIEW_ROWS} 行，共 {n:,} 行；{where}。"
-    where = (f"the full table is {csv_name} in the report folder (its SHA-256 is in manifest.json)"
-             if csv_name else "the full table is the data file itself")
+    where = (
+        f"the full table is {csv_name} in the report folder (its SHA-256 is in manifest.json)"
+        if csv_name
+        else "the full table is the data file itself"
+    )
     return f"Showing the first {PREVIEW_ROWS} of {n:,} rows; {where}."
 
 
@@ -170,8 +207,11 @@ def column_summary(shown: pd.DataFrame, zh_: bool = False) -> pd.DataFrame:
         else:
             t = s.astype(str)
             rows.append((c, "text", len(s), t.nunique(), t.min(), "–", t.max()))
-    cols = (["列", "类型", "个数", "不同值", "最小", "平均", "最大"] if zh_ else
-            ["column", "type", "count", "distinct", "min", "mean", "max"])
+    cols = (
+        ["列", "类型", "个数", "不同值", "最小", "平均", "最大"]
+        if zh_
+        else ["column", "type", "count", "distinct", "min", "mean", "max"]
+    )
     return pd.DataFrame(rows, columns=cols).astype(object)
 
 
@@ -189,12 +229,36 @@ def provenance_table(wb) -> HTML:
     v = provenance.versions()
     t2 = pd.DataFrame({"package": list(v), "version": [str(x) for x in v.values()]})
     s = wb.p.sampler
-    t3 = pd.DataFrame({"setting": ["seed", "python", "platform", "git commit", "sampler", "draws", "tune",
-                                   "chains", "target_accept", "started (UTC)"],
-                       "value": [str(wb.p.seed), platform.python_version(), platform.platform(),
-                                 str(provenance.git_commit(Path(__file__).parent) or "n/a"), "nutpie (NUTS)",
-                                 str(s.draws), str(s.tune), str(s.chains), str(s.target_accept),
-                                 provenance.now_utc()]})
-    return HTML(table_html(t1, "Table P2 — Input files", labels=False)
-                + table_html(t3, "Table P3 — Seed, environment and sampler settings", labels=False)
-                + table_html(t2, "Table P4 — Package versions", labels=False))
+    t3 = pd.DataFrame(
+        {
+            "setting": [
+                "seed",
+                "python",
+                "platform",
+                "git commit",
+                "sampler",
+                "draws",
+                "tune",
+                "chains",
+                "target_accept",
+                "started (UTC)",
+            ],
+            "value": [
+                str(wb.p.seed),
+                platform.python_version(),
+                platform.platform(),
+                str(provenance.git_commit(Path(__file__).parent) or "n/a"),
+                "nutpie (NUTS)",
+                str(s.draws),
+                str(s.tune),
+                str(s.chains),
+                str(s.target_accept),
+                provenance.now_utc(),
+            ],
+        }
+    )
+    return HTML(
+        table_html(t1, "Table P2 — Input files", labels=False)
+        + table_html(t3, "Table P3 — Seed, environment and sampler settings", labels=False)
+        + table_html(t2, "Table P4 — Package versions", labels=False)
+    )

@@ -10,19 +10,43 @@ from .display import figure, heading, note, paragraph, table, warning
 
 BASIS_ZH = {"first time point": "第一个时间点", "homogeneity study": "均匀性研究"}
 CLASS_ZH = {"satisfactory": "满意", "questionable": "可疑", "unsatisfactory": "不满意", "": ""}
-METHOD = {"certified": ("certified value of the RM (ISO 13528:2022, 7.4)", "标准物质的标准值 (ISO 13528:2022, 7.4)"),
-          "algorithm-a": ("robust mean x*, Algorithm A (ISO 13528:2022, C.3.1)", "稳健平均值 x*，算法 A (ISO 13528:2022, C.3.1)"),
-          "experts": ("mean of expert laboratories (ISO 13528:2022, 7.6)", "专家实验室平均值 (ISO 13528:2022, 7.6)"),
-          "given": ("fitness for purpose (ISO 13528:2022, 8.2)", "按预期用途规定 (ISO 13528:2022, 8.2)"),
-          "horwitz": ("Horwitz–Thompson (ISO 13528:2022, 8.4)", "Horwitz–Thompson 公式 (ISO 13528:2022, 8.4)"),
-          "robust": ("robust s*, Algorithm A (ISO 13528:2022, 8.6)", "稳健标准差 s*，算法 A (ISO 13528:2022, 8.6)")}
+METHOD = {
+    "certified": (
+        "certified value of the RM (ISO 13528:2022, 7.4)",
+        "标准物质的标准值 (ISO 13528:2022, 7.4)",
+    ),
+    "algorithm-a": (
+        "robust mean x*, Algorithm A (ISO 13528:2022, C.3.1)",
+        "稳健平均值 x*，算法 A (ISO 13528:2022, C.3.1)",
+    ),
+    "experts": (
+        "mean of expert laboratories (ISO 13528:2022, 7.6)",
+        "专家实验室平均值 (ISO 13528:2022, 7.6)",
+    ),
+    "given": ("fitness for purpose (ISO 13528:2022, 8.2)", "按预期用途规定 (ISO 13528:2022, 8.2)"),
+    "horwitz": ("Horwitz–Thompson (ISO 13528:2022, 8.4)", "Horwitz–Thompson 公式 (ISO 13528:2022, 8.4)"),
+    "robust": ("robust s*, Algorithm A (ISO 13528:2022, 8.6)", "稳健标准差 s*，算法 A (ISO 13528:2022, 8.6)"),
+}
 
 
-ZH_COLUMNS = {"item": "样品", "x_pt from": "指定值来源", "σ_pt from": "σ_pt 来源", "score used": "评定所用统计量",
-              "p": "参加者数 p", "participant": "参加者代码", "x": "结果 x", "u": "标准不确定度 u",
-              "class ζ": "ζ 评定", "class E_n": "E_n 评定", "check": "检查项", "quantity": "统计量",
-              "limit": "限值", "passed": "通过", "expanded limit √c": "扩展限值 √c",
-              "passed (expanded)": "通过（扩展判据）"}
+ZH_COLUMNS = {
+    "item": "样品",
+    "x_pt from": "指定值来源",
+    "σ_pt from": "σ_pt 来源",
+    "score used": "评定所用统计量",
+    "p": "参加者数 p",
+    "participant": "参加者代码",
+    "x": "结果 x",
+    "u": "标准不确定度 u",
+    "class ζ": "ζ 评定",
+    "class E_n": "E_n 评定",
+    "check": "检查项",
+    "quantity": "统计量",
+    "limit": "限值",
+    "passed": "通过",
+    "expanded limit √c": "扩展限值 √c",
+    "passed (expanded)": "通过（扩展判据）",
+}
 
 
 def _frame(rows, lang):
@@ -51,14 +75,28 @@ def _item(it) -> str:
 def table_pt1(rnd, lang: str = "en"):
     """Table PT1: x_pt, u(x_pt), sigma_pt and the u(x_pt) <= 0.3 sigma_pt check per item."""
     zh = lang == "zh"
-    rows = [{"item": it.item or "–", "x_pt": it.assigned.x_pt, "u(x_pt)": it.assigned.u_x_pt,
-             "x_pt from": _m(it.assigned.method, lang), "σ_pt": it.sigma.sigma_pt,
-             "σ_pt from": _m(it.sigma.method, lang), "0.3 σ_pt": it.check.limit,
-             "u(x_pt) ≤ 0.3 σ_pt": ("是" if it.check.negligible else "否") if zh else
-             ("yes" if it.check.negligible else "no"), "score used": it.check.score.replace("_prime", "′"),
-             "p": it.n_participants} for it in rnd.items.values()]
-    cap = "表 PT1 — 指定值、能力评定标准差及 u(x_pt) 检查 (ISO 13528:2022, 7–9.2)" if zh else \
-        "Table PT1 — Assigned value, σ_pt and the u(x_pt) check (ISO 13528:2022, 7, 8, 9.2.1)"
+    rows = [
+        {
+            "item": it.item or "–",
+            "x_pt": it.assigned.x_pt,
+            "u(x_pt)": it.assigned.u_x_pt,
+            "x_pt from": _m(it.assigned.method, lang),
+            "σ_pt": it.sigma.sigma_pt,
+            "σ_pt from": _m(it.sigma.method, lang),
+            "0.3 σ_pt": it.check.limit,
+            "u(x_pt) ≤ 0.3 σ_pt": ("是" if it.check.negligible else "否")
+            if zh
+            else ("yes" if it.check.negligible else "no"),
+            "score used": it.check.score.replace("_prime", "′"),
+            "p": it.n_participants,
+        }
+        for it in rnd.items.values()
+    ]
+    cap = (
+        "表 PT1 — 指定值、能力评定标准差及 u(x_pt) 检查 (ISO 13528:2022, 7–9.2)"
+        if zh
+        else "Table PT1 — Assigned value, σ_pt and the u(x_pt) check (ISO 13528:2022, 7, 8, 9.2.1)"
+    )
     return table(_frame(rows, lang), cap, lang=lang, digits=5, labels=False)
 
 
@@ -75,9 +113,12 @@ def table_pt2(it, lang: str = "en"):
             r.update({"E_n": p.en, "class E_n": cls(p.class_en)})
         r["class" if not zh else "评定结果"] = cls(p.class_)
         rows.append(r)
-    cap = (f"表 PT2 — 参加者结果与能力评定{('，样品 ' + it.item) if it.item else ''}（|z| ≤ 2 满意，2 < |z| < 3 可疑，|z| ≥ 3 不满意；|E_n| ≤ 1 满意）"
-           if zh else f"Table PT2 — Participants' scores{_item(it)} (ISO 13528:2022, 9.4–9.7: |z| ≤ 2 "
-           "satisfactory, 2 < |z| < 3 questionable, |z| ≥ 3 unsatisfactory; |E_n| ≤ 1 satisfactory)")
+    cap = (
+        f"表 PT2 — 参加者结果与能力评定{('，样品 ' + it.item) if it.item else ''}（|z| ≤ 2 满意，2 < |z| < 3 可疑，|z| ≥ 3 不满意；|E_n| ≤ 1 满意）"
+        if zh
+        else f"Table PT2 — Participants' scores{_item(it)} (ISO 13528:2022, 9.4–9.7: |z| ≤ 2 "
+        "satisfactory, 2 < |z| < 3 questionable, |z| ≥ 3 unsatisfactory; |E_n| ≤ 1 satisfactory)"
+    )
     return table(_frame(rows, lang), cap, lang=lang, digits=4, labels=False)
 
 
@@ -88,18 +129,40 @@ def table_pt3(rnd, lang: str = "en"):
     for it in rnd.items.values():
         h, s = it.homogeneity, it.stability
         if h is not None:
-            rows.append({"item": it.item or "–", "check": "均匀性 s_s ≤ 0.3σ_pt (B.2)" if zh else
-                         "Homogeneity s_s ≤ 0.3σ_pt (B.2)", "quantity": h.s_s, "limit": h.limit,
-                         "passed": h.passed, "expanded limit √c": h.sqrt_c, "passed (expanded)": h.passed_expanded})
+            rows.append(
+                {
+                    "item": it.item or "–",
+                    "check": "均匀性 s_s ≤ 0.3σ_pt (B.2)" if zh else "Homogeneity s_s ≤ 0.3σ_pt (B.2)",
+                    "quantity": h.s_s,
+                    "limit": h.limit,
+                    "passed": h.passed,
+                    "expanded limit √c": h.sqrt_c,
+                    "passed (expanded)": h.passed_expanded,
+                }
+            )
         if s is not None:
-            rows.append({"item": it.item or "–", "check": ("稳定性 |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5)，ȳ1：" + BASIS_ZH[s.basis] if zh else
-                                                          f"Stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5), ȳ1: {s.basis}"),
-                         "quantity": s.difference, "limit": s.limit, "passed": s.passed,
-                         "expanded limit √c": np.nan, "passed (expanded)": None})
+            rows.append(
+                {
+                    "item": it.item or "–",
+                    "check": (
+                        "稳定性 |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5)，ȳ1：" + BASIS_ZH[s.basis]
+                        if zh
+                        else f"Stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5), ȳ1: {s.basis}"
+                    ),
+                    "quantity": s.difference,
+                    "limit": s.limit,
+                    "passed": s.passed,
+                    "expanded limit √c": np.nan,
+                    "passed (expanded)": None,
+                }
+            )
     if not rows:
         return None
-    cap = "表 PT3 — 样品均匀性与稳定性 (ISO 13528:2022 附录 B)" if zh else \
-        "Table PT3 — PT items' homogeneity and stability (ISO 13528:2022, Annex B)"
+    cap = (
+        "表 PT3 — 样品均匀性与稳定性 (ISO 13528:2022 附录 B)"
+        if zh
+        else "Table PT3 — PT items' homogeneity and stability (ISO 13528:2022, Annex B)"
+    )
     return table(_frame(rows, lang), cap, lang=lang, digits=5, labels=False)
 
 
@@ -126,8 +189,14 @@ def figure_pt1(it, lang: str = "en"):
     ax.set_ylabel(name, fontsize=8)
     lim = max(3.5, float(np.nanmax(np.abs(v))) * 1.1 if v.size else 3.5)
     ax.set_ylim(-lim, lim)
-    ax.set_title((f"图 PT1 — {name} 值（由小到大）{('，样品 ' + it.item) if it.item else ''}；±2 与 ±3 线" if zh else
-                  f"Figure PT1 — {name} scores, sorted{_item(it)}; lines at ±2 and ±3"), fontsize=9)
+    ax.set_title(
+        (
+            f"图 PT1 — {name} 值（由小到大）{('，样品 ' + it.item) if it.item else ''}；±2 与 ±3 线"
+            if zh
+            else f"Figure PT1 — {name} scores, sorted{_item(it)}; lines at ±2 and ±3"
+        ),
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 
@@ -145,19 +214,37 @@ def figure_pt2(rnd, lang: str = "en"):
     fig = Figure(figsize=(4.8, 4.6))
     ax = fig.add_subplot(1, 1, 1)
     for m, col in ((3, "#b2182b"), (2, "#ef8a62")):
-        ax.add_patch(Rectangle((a.assigned.x_pt - m * a.sigma.sigma_pt, b.assigned.x_pt - m * b.sigma.sigma_pt),
-                               2 * m * a.sigma.sigma_pt, 2 * m * b.sigma.sigma_pt, fill=False, ec=col, lw=1,
-                               ls="-" if m == 3 else "--"))
+        ax.add_patch(
+            Rectangle(
+                (a.assigned.x_pt - m * a.sigma.sigma_pt, b.assigned.x_pt - m * b.sigma.sigma_pt),
+                2 * m * a.sigma.sigma_pt,
+                2 * m * b.sigma.sigma_pt,
+                fill=False,
+                ec=col,
+                lw=1,
+                ls="-" if m == 3 else "--",
+            )
+        )
     ax.axvline(a.assigned.x_pt, color="grey", lw=0.8)
     ax.axhline(b.assigned.x_pt, color="grey", lw=0.8)
     ax.plot([xa[c] for c in both], [xb[c] for c in both], "o", ms=4, color="#1f4e79")
     for c in both:
         ax.annotate(c, (xa[c], xb[c]), fontsize=6, xytext=(2, 2), textcoords="offset points")
     zh = lang == "zh"
-    ax.set_xlabel(f"{'样品' if zh else 'item'} {a.item}" + (f" [{a.unit_of_measure}]" if a.unit_of_measure else ""), fontsize=8)
-    ax.set_ylabel(f"{'样品' if zh else 'item'} {b.item}" + (f" [{b.unit_of_measure}]" if b.unit_of_measure else ""), fontsize=8)
-    ax.set_title("图 PT2 — Youden 图：x_pt ± 2σ_pt 与 ± 3σ_pt" if zh else
-                 "Figure PT2 — Youden plot; x_pt ± 2σ_pt and ± 3σ_pt", fontsize=9)
+    ax.set_xlabel(
+        f"{'样品' if zh else 'item'} {a.item}" + (f" [{a.unit_of_measure}]" if a.unit_of_measure else ""),
+        fontsize=8,
+    )
+    ax.set_ylabel(
+        f"{'样品' if zh else 'item'} {b.item}" + (f" [{b.unit_of_measure}]" if b.unit_of_measure else ""),
+        fontsize=8,
+    )
+    ax.set_title(
+        "图 PT2 — Youden 图：x_pt ± 2σ_pt 与 ± 3σ_pt"
+        if zh
+        else "Figure PT2 — Youden plot; x_pt ± 2σ_pt and ± 3σ_pt",
+        fontsize=9,
+    )
     ax.tick_params(labelsize=7)
     fig.tight_layout()
     return fig
@@ -168,12 +255,16 @@ def statement(it, lang: str = "en") -> str:
     n = it.counts()
     name = "z′" if it.check.score == "z_prime" else "z"
     if lang == "zh":
-        return (f"{it.analyte}{('（样品 ' + it.item + '）') if it.item else ''}：按 {name} 值评定，满意 "
-                f"{n['satisfactory']} 个，可疑 {n['questionable']} 个，不满意 {n['unsatisfactory']} 个（共 "
-                f"{it.n_participants} 个参加者）。")
-    return (f"{it.analyte}{_item(it)}: judged on {name}, {n['satisfactory']} satisfactory, "
-            f"{n['questionable']} questionable and {n['unsatisfactory']} unsatisfactory of "
-            f"{it.n_participants} participants.")
+        return (
+            f"{it.analyte}{('（样品 ' + it.item + '）') if it.item else ''}：按 {name} 值评定，满意 "
+            f"{n['satisfactory']} 个，可疑 {n['questionable']} 个，不满意 {n['unsatisfactory']} 个（共 "
+            f"{it.n_participants} 个参加者）。"
+        )
+    return (
+        f"{it.analyte}{_item(it)}: judged on {name}, {n['satisfactory']} satisfactory, "
+        f"{n['questionable']} questionable and {n['unsatisfactory']} unsatisfactory of "
+        f"{it.n_participants} participants."
+    )
 
 
 def show(wb, rnd) -> None:
@@ -196,9 +287,14 @@ def show(wb, rnd) -> None:
             _display(note(n))
         _display(table_pt2(it, lang), paragraph(statement(it, lang)), figure(figure_pt1(it, lang)))
     if len(rnd.items) >= 2:
-        _display(figure(figure_pt2(rnd, lang)), paragraph(
-            "图 PT2（Youden 图）：沿对角线远离中心的点（两个样品偏差同号）提示该实验室存在系统误差；"
-            "偏离对角线的点提示随机误差较大。" if lang == "zh" else
-            "Figure PT2 (Youden plot): points far from the centre along the diagonal (both items biased the "
-            "same way) point to a systematic error of that laboratory; points off the diagonal to a large "
-            "random error."))
+        _display(
+            figure(figure_pt2(rnd, lang)),
+            paragraph(
+                "图 PT2（Youden 图）：沿对角线远离中心的点（两个样品偏差同号）提示该实验室存在系统误差；"
+                "偏离对角线的点提示随机误差较大。"
+                if lang == "zh"
+                else "Figure PT2 (Youden plot): points far from the centre along the diagonal (both items biased the "
+                "same way) point to a systematic error of that laboratory; points off the diagonal to a large "
+                "random error."
+            ),
+        )

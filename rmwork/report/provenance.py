@@ -18,17 +18,33 @@ import re
 import socket
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("rmwork", "numpy", "scipy", "pandas", "pymc", "pytensor", "nutpie", "arviz", "papermill",
-            "nbconvert", "nbformat", "matplotlib", "pydantic", "openpyxl", "lxml", "ipykernel")
+PACKAGES = (
+    "rmwork",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pymc",
+    "pytensor",
+    "nutpie",
+    "arviz",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "matplotlib",
+    "pydantic",
+    "openpyxl",
+    "lxml",
+    "ipykernel",
+)
 MANIFEST = "manifest.json"
 HISTORY = "history"
 # added to a report folder after its manifest, by ``rmwork sign``; their own signatures cover them
 SIGNED_LATER = ("signatures.jsonl", "certificate.signed.drmd.xml")
-SIGNATURE_FILES = SIGNED_LATER          # the name rmwork.signing uses
+SIGNATURE_FILES = SIGNED_LATER  # the name rmwork.signing uses
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 VOLATILE_KEYS = ("started_utc", "finished_utc", "duration_s", "run_by", "reason", "previous_manifest_sha256")
 
@@ -53,10 +69,16 @@ def versions() -> dict:
 
 def git_commit(start: Path) -> str | None:
     try:
-        r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=start, capture_output=True, text=True,
-                           timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=start,
-                               capture_output=True, text=True, timeout=10)
+        r = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=start, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=start,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if r.returncode != 0:
@@ -65,7 +87,7 @@ def git_commit(start: Path) -> str | None:
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def who(run_by: str | None = None) -> str:
@@ -81,17 +103,32 @@ def who(run_by: str | None = None) -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def build_manifest(*, lot: str, report_dir: Path, inputs: dict[str, Path], parameter_file: Path,
-                   notebooks: dict[str, Path], seed: int, started: str, finished: str,
-                   run_by: str | None, reason: str | None, previous: str | None,
-                   environment: dict, kernel_start: dict[str, str] | None = None) -> dict:
+def build_manifest(
+    *,
+    lot: str,
+    report_dir: Path,
+    inputs: dict[str, Path],
+    parameter_file: Path,
+    notebooks: dict[str, Path],
+    seed: int,
+    started: str,
+    finished: str,
+    run_by: str | None,
+    reason: str | None,
+    previous: str | None,
+    environment: dict,
+    kernel_start: dict[str, str] | None = None,
+) -> dict:
     """Assemble the manifest; ``outputs`` lists every file in ``report_dir`` except the manifest.
     ``kernel_start``: per notebook, "fresh" (a new interpreter, ``rmwork run``) or "forked" (from a
     batch worker's fork server that had imported the kernel's modules; same numbers)."""
-    outputs = {p.relative_to(report_dir).as_posix(): sha256_file(p)
-               for p in sorted(report_dir.rglob("*"))
-               if p.is_file() and p.relative_to(report_dir).as_posix() != MANIFEST
-               and p.relative_to(report_dir).parts[0] != HISTORY}
+    outputs = {
+        p.relative_to(report_dir).as_posix(): sha256_file(p)
+        for p in sorted(report_dir.rglob("*"))
+        if p.is_file()
+        and p.relative_to(report_dir).as_posix() != MANIFEST
+        and p.relative_to(report_dir).parts[0] != HISTORY
+    }
     return {
         "manifest_version": 1,
         "lot": lot,
@@ -122,11 +159,13 @@ def write_manifest(report_dir: Path, manifest: dict) -> Path:
 
 def fingerprint(manifest: dict) -> dict:
     """What decides whether a lot must be rerun: inputs, parameters, notebooks, rmwork version."""
-    return {"parameter_file": manifest["parameter_file"]["sha256"],
-            "inputs": {k: v["sha256"] for k, v in manifest["inputs"].items()},
-            "notebooks": {k: v["sha256"] for k, v in manifest["notebooks"].items()},
-            "rmwork": manifest["versions"].get("rmwork"),
-            "git_commit": manifest.get("git_commit")}
+    return {
+        "parameter_file": manifest["parameter_file"]["sha256"],
+        "inputs": {k: v["sha256"] for k, v in manifest["inputs"].items()},
+        "notebooks": {k: v["sha256"] for k, v in manifest["notebooks"].items()},
+        "rmwork": manifest["versions"].get("rmwork"),
+        "git_commit": manifest.get("git_commit"),
+    }
 
 
 def verify(report_dir: Path) -> list[str]:
@@ -189,8 +228,9 @@ def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
         return None, f"{path}: malformed (a JSON object is expected, found {type(m).__name__})"
     outputs = m.get("outputs")
     if not isinstance(outputs, dict):
-        return None, (f"{path}: malformed ('outputs' must map each file to its SHA-256, found "
-                      f"{type(outputs).__name__})")
+        return None, (
+            f"{path}: malformed ('outputs' must map each file to its SHA-256, found {type(outputs).__name__})"
+        )
     bad = [k for k, v in outputs.items() if not isinstance(v, str) or not SHA256_RE.match(v)]
     if bad:
         return None, f"{path}: malformed ('outputs' entry '{bad[0]}' is not a SHA-256)"
@@ -202,8 +242,14 @@ def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
 
 def _outside(rel: str) -> bool:
     parts = Path(rel).parts
-    return (not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts
-            or "\\" in rel or rel != Path(rel).as_posix())
+    return (
+        not rel
+        or Path(rel).is_absolute()
+        or rel.startswith(("/", "\\"))
+        or ".." in parts
+        or "\\" in rel
+        or rel != Path(rel).as_posix()
+    )
 
 
 def _link_on_the_way(folder: Path, rel: str) -> Path | None:
@@ -283,8 +329,10 @@ def _check_table_p2(folder: Path, m: dict) -> list[str]:
         elif b is None:
             problems.append(f"{page}: Table P2 shows input '{key}', which {folder / MANIFEST} does not list")
         elif a != b:
-            problems.append(f"{page}: Table P2 shows SHA-256 {a[:12]}… for input '{key}', "
-                            f"{folder / MANIFEST} {b[:12]}…; the report and its manifest disagree")
+            problems.append(
+                f"{page}: Table P2 shows SHA-256 {a[:12]}… for input '{key}', "
+                f"{folder / MANIFEST} {b[:12]}…; the report and its manifest disagree"
+            )
     return problems
 
 
@@ -307,7 +355,9 @@ def _manifest_inputs(m: dict) -> dict[str, str]:
         out["parameter file"] = str(pf.get("sha256"))
     inputs = m.get("inputs")
     if isinstance(inputs, dict):
-        out.update({str(k): str(v.get("sha256")) if isinstance(v, dict) else str(v) for k, v in inputs.items()})
+        out.update(
+            {str(k): str(v.get("sha256")) if isinstance(v, dict) else str(v) for k, v in inputs.items()}
+        )
     return out
 
 
@@ -319,9 +369,13 @@ def _check_link(chain: list[Path], i: int, m: dict) -> list[str]:
     name = folder.name if i else "current report"
     if older is not None:
         if prev != sha256_file(older / MANIFEST):
-            return [f"history chain broken between {name} and {older.name}: previous_manifest_sha256 "
-                    f"does not match {older / MANIFEST}"]
+            return [
+                f"history chain broken between {name} and {older.name}: previous_manifest_sha256 "
+                f"does not match {older / MANIFEST}"
+            ]
     elif prev is not None:
-        return [f"history chain broken after {name}: the previous report (manifest {prev[:12]}…) is "
-                "missing from history/"]
+        return [
+            f"history chain broken after {name}: the previous report (manifest {prev[:12]}…) is "
+            "missing from history/"
+        ]
     return []

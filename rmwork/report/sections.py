@@ -22,18 +22,33 @@ def show_stability(wb, stab: dict):
     rs.show(long_term, frames, transport=transport or None, lang=lang)
     for a, e in stab.items():
         if "bayes" in e or wb.pending("stability", a):
-            later(wb, lambda e=e: _bayes_trend_block(e.get("bayes"), lang), pending=wb.pending("stability", a))
+            later(
+                wb, lambda e=e: _bayes_trend_block(e.get("bayes"), lang), pending=wb.pending("stability", a)
+            )
         if "isochronous" in e:
             iso = e["isochronous"]
             frame = iso.to_frame()[["temperature", "n_points", "slope", "se_slope", "p_value", "u_lts"]]
-            _display(table(frame, f"Table S4 — {a}: isochronous study, one regression per storage "
-                                  f"temperature against the reference {iso.reference_temperature:g} °C "
-                                  "(ISO Guide 35:2017, clause 8)", labels=False))
+            _display(
+                table(
+                    frame,
+                    f"Table S4 — {a}: isochronous study, one regression per storage "
+                    f"temperature against the reference {iso.reference_temperature:g} °C "
+                    "(ISO Guide 35:2017, clause 8)",
+                    labels=False,
+                )
+            )
             for n in iso.notes:
                 _display(note(n))
         if "accelerated" in e:
             r = e["accelerated"]
-            _display(heading(f"{a} — accelerated study (Arrhenius)" if lang == "en" else f"{a} — 加速稳定性（Arrhenius）", 4))
+            _display(
+                heading(
+                    f"{a} — accelerated study (Arrhenius)"
+                    if lang == "en"
+                    else f"{a} — 加速稳定性（Arrhenius）",
+                    4,
+                )
+            )
             _display(rs.table_s3(r, lang))
             for n in r.notes:
                 _display(warning(n) if "extrapolat" in n.lower() else note(n))
@@ -55,12 +70,16 @@ def _bayes_trend_text(b, lang):
     slope = d.get("slope_median", d.get("slope_mean"))
     u = d.get("u_lts")
     if lang == "zh":
-        return (f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope:.4g}，"
-                f"u_lts（后验）= {u:.4g}。" if slope is not None and u is not None else
-                f"{b.analyte}：贝叶斯回归（敏感性分析）已完成。")
+        return (
+            f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope:.4g}，u_lts（后验）= {u:.4g}。"
+            if slope is not None and u is not None
+            else f"{b.analyte}：贝叶斯回归（敏感性分析）已完成。"
+        )
     if slope is not None and u is not None:
-        return (f"{b.analyte}: Bayesian regression (sensitivity analysis, priors in results.json): "
-                f"posterior median slope {slope:.4g} per month, u_lts from the slope posterior {u:.4g}.")
+        return (
+            f"{b.analyte}: Bayesian regression (sensitivity analysis, priors in results.json): "
+            f"posterior median slope {slope:.4g} per month, u_lts from the slope posterior {u:.4g}."
+        )
     return f"{b.analyte}: Bayesian regression (sensitivity analysis) done; see results.json."
 
 
@@ -76,8 +95,13 @@ def show_certificate(wb, certs: dict, output_dir=""):
 
     lang = wb.language
     if not certs:
-        _display(note("No analyte is characterized: no certified values." if lang == "en"
-                      else "无定值结果，不给出标准值。"))
+        _display(
+            note(
+                "No analyte is characterized: no certified values."
+                if lang == "en"
+                else "无定值结果，不给出标准值。"
+            )
+        )
         return
     withheld = rcert.withheld_block(certs, lang=lang)
     if withheld is not None:
@@ -94,34 +118,62 @@ def show_certificate(wb, certs: dict, output_dir=""):
         _display(rcert.checks_table(e["checks"], lang=lang))
         if "monitoring" in e:
             m = e["monitoring"]
-            _display(table(m.to_frame(), f"Table S5 — {a}: post-certification monitoring, "
-                                         f"|x_m − x_c| ≤ k·sqrt(u_c² + u_m²), k = {m.k:.3g} "
-                                         "(ERM Application Note 1)", labels=False))
+            _display(
+                table(
+                    m.to_frame(),
+                    f"Table S5 — {a}: post-certification monitoring, "
+                    f"|x_m − x_c| ≤ k·sqrt(u_c² + u_m²), k = {m.k:.3g} "
+                    "(ERM Application Note 1)",
+                    labels=False,
+                )
+            )
         sl = e.get("shelf_life")
         stab = (wb.results.get("stability") or {}).get(a, {})
         if sl is not None and "long_term" in stab:
             pred = sl if type(sl).__name__ == "ShelfLifePredictionResult" else None
             sugg = sl if pred is None else None
-            _display(paragraph(rs.stability_statement(stab["long_term"], lang, prediction=pred,
-                                                      suggestion=sugg)))
+            _display(
+                paragraph(rs.stability_statement(stab["long_term"], lang, prediction=pred, suggestion=sugg))
+            )
             cv = e["certified"]
-            fig = rs.figure_s1(stab.get("frame"), stab["long_term"], certified_value=cv.value,
-                               U=cv.U, prediction=pred, lang=lang)
+            fig = rs.figure_s1(
+                stab.get("frame"),
+                stab["long_term"],
+                certified_value=cv.value,
+                U=cv.U,
+                prediction=pred,
+                lang=lang,
+            )
             _add_monitoring_points(fig, wb, a, stab.get("frame"))
             _display(figure(fig))
     certs = {a: e for a, e in certs.items() if e.is_certified}
     if not certs:
-        _display(warning("No analyte is certified: no certificate page." if lang == "en"
-                         else "没有可认定的特性量：不出具证书页。"))
+        _display(
+            warning(
+                "No analyte is certified: no certificate page."
+                if lang == "en"
+                else "没有可认定的特性量：不出具证书页。"
+            )
+        )
         _display(note(wb.write_drmd(output_dir)))
         return
-    _display(rcert.table_u2([e["certified"] for e in certs.values()], lang=lang,
-                            analyte_names=wb.p.certificate.analyte_names or None))
+    _display(
+        rcert.table_u2(
+            [e["certified"] for e in certs.values()],
+            lang=lang,
+            analyte_names=wb.p.certificate.analyte_names or None,
+        )
+    )
     meta = wb.metadata()
-    page = rcert.certificate_page([e["certified"] for e in certs.values()], meta, lang=lang,
-                                  checks=[e["checks"] for e in certs.values()],
-                                  analyte_names=wb.p.certificate.analyte_names or None,
-                                  draft=bool(meta.missing()), approval_pending=wb.approval_pending())
+    page = rcert.certificate_page(
+        [e["certified"] for e in certs.values()],
+        meta,
+        lang=lang,
+        checks=[e["checks"] for e in certs.values()],
+        analyte_names=wb.p.certificate.analyte_names or None,
+        draft=bool(meta.missing()),
+        approval_pending=wb.approval_pending(),
+    )
     _display(HTML(page))
     _display(note(wb.write_drmd(output_dir)))
 
@@ -141,6 +193,7 @@ def _add_monitoring_points(fig, wb, analyte: str, frame):
     else:
         return
     ax = fig.axes[0]
-    ax.errorbar(t, g["value"], yerr=2 * g["u"], fmt="s", color="#aa3377", ms=5, capsize=3,
-                label="monitoring (± 2u)")
+    ax.errorbar(
+        t, g["value"], yerr=2 * g["u"], fmt="s", color="#aa3377", ms=5, capsize=3, label="monitoring (± 2u)"
+    )
     ax.legend(fontsize=7, loc="best")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -21,18 +21,25 @@ from .stability_notes import note_text
 from .usertext import literal
 
 CAPTIONS = {
-    "S1": ("Table S1 — Stability: regression of the value on time (ISO Guide 35:2017, B.3)",
-           "表 S1 — 稳定性：特性值对时间的线性回归 (ISO Guide 35:2017, B.3；JJF 1343-2022)"),
-    "S2": ("Table S2 — Stability: uncertainties and shelf life (ISO Guide 35:2017, 8.7.3)",
-           "表 S2 — 稳定性：不确定度与有效期 (ISO Guide 35:2017, 8.7.3)"),
-    "S3": ("Table S3 — Accelerated stability: Arrhenius evaluation",
-           "表 S3 — 加速稳定性：阿伦尼乌斯评价"),
-    "S6": ("Table S6 — Stability: does the straight line fit? (lack of fit; curvature and runs of the "
-           "residual signs in time order; ISO Guide 35:2017, B.3)",
-           "表 S6 — 稳定性：直线模型是否适用（失拟检验；二次项检验及按时间顺序的残差符号游程检验；"
-           "ISO Guide 35:2017, B.3）"),
-    "S3p": ("Table S3 (continued) — Arrhenius parameters and prediction at the storage temperature",
-            "表 S3（续）— 阿伦尼乌斯参数及贮存温度下的预测"),
+    "S1": (
+        "Table S1 — Stability: regression of the value on time (ISO Guide 35:2017, B.3)",
+        "表 S1 — 稳定性：特性值对时间的线性回归 (ISO Guide 35:2017, B.3；JJF 1343-2022)",
+    ),
+    "S2": (
+        "Table S2 — Stability: uncertainties and shelf life (ISO Guide 35:2017, 8.7.3)",
+        "表 S2 — 稳定性：不确定度与有效期 (ISO Guide 35:2017, 8.7.3)",
+    ),
+    "S3": ("Table S3 — Accelerated stability: Arrhenius evaluation", "表 S3 — 加速稳定性：阿伦尼乌斯评价"),
+    "S6": (
+        "Table S6 — Stability: does the straight line fit? (lack of fit; curvature and runs of the "
+        "residual signs in time order; ISO Guide 35:2017, B.3)",
+        "表 S6 — 稳定性：直线模型是否适用（失拟检验；二次项检验及按时间顺序的残差符号游程检验；"
+        "ISO Guide 35:2017, B.3）",
+    ),
+    "S3p": (
+        "Table S3 (continued) — Arrhenius parameters and prediction at the storage temperature",
+        "表 S3（续）— 阿伦尼乌斯参数及贮存温度下的预测",
+    ),
 }
 
 # column labels of the stability tables: field -> (HTML, zh)
@@ -75,7 +82,10 @@ LABELS = {
     "n_excluded": ("left out", "剔除点数"),
     "predicted": ("shelf life from band / month", "由区间推算的有效期 / 月"),
     "criterion": ("band", "区间"),
-    "t_max": ("t<sub>max</sub> (u<sub>lts</sub> &lt; U/3) / month", "t<sub>max</sub>（u<sub>lts</sub> &lt; U/3）/ 月"),
+    "t_max": (
+        "t<sub>max</sub> (u<sub>lts</sub> &lt; U/3) / month",
+        "t<sub>max</sub>（u<sub>lts</sub> &lt; U/3）/ 月",
+    ),
     "k": ("k<sub>T</sub> / month<sup>-1</sup>", "速率常数 k<sub>T</sub> / 月<sup>-1</sup>"),
     "se_k": ("s(k<sub>T</sub>)", "s(k<sub>T</sub>)"),
     "inverse_temperature": ("1/T / K<sup>-1</sup>", "1/T / K<sup>-1</sup>"),
@@ -165,16 +175,31 @@ def _study(r, lang):
 # ---------------------------------------------------------------------------------------------
 # tables
 
+
 def table_s1(results, lang: str = "en", digits: int = 4) -> HTML:
     """Table S1: regression per analyte and temperature (b1, s(b1), b0, s(b0), s, t, p, lack of fit)."""
     rows = []
     for key, r in _items(results):
-        rows.append({"analyte": key, "study": _study(r, lang), "temperature": r.temperature,
-                     "n_points": r.n_points, "n_times": r.n_times, "slope": r.slope,
-                     "se_slope": r.se_slope, "intercept": r.intercept, "se_intercept": r.se_intercept,
-                     "residual_sd": r.residual_sd, "dof": r.dof, "t_statistic": r.t_statistic,
-                     "p_value": r.p_value, "significant": _yes(r.significant, lang),
-                     "f_lack_of_fit": r.f_lack_of_fit, "p_lack_of_fit": r.p_lack_of_fit})
+        rows.append(
+            {
+                "analyte": key,
+                "study": _study(r, lang),
+                "temperature": r.temperature,
+                "n_points": r.n_points,
+                "n_times": r.n_times,
+                "slope": r.slope,
+                "se_slope": r.se_slope,
+                "intercept": r.intercept,
+                "se_intercept": r.se_intercept,
+                "residual_sd": r.residual_sd,
+                "dof": r.dof,
+                "t_statistic": r.t_statistic,
+                "p_value": r.p_value,
+                "significant": _yes(r.significant, lang),
+                "f_lack_of_fit": r.f_lack_of_fit,
+                "p_lack_of_fit": r.p_lack_of_fit,
+            }
+        )
     df = pd.DataFrame(rows)
     if not df.empty and df["temperature"].isna().all():
         df = df.drop(columns="temperature")
@@ -182,8 +207,9 @@ def table_s1(results, lang: str = "en", digits: int = 4) -> HTML:
     return HTML(_html(df, _cap("S1", lang), lang, digits, units))
 
 
-def table_s2(long_term, transport=None, predictions=None, suggestions=None, lang: str = "en",
-             digits: int = 4) -> HTML:
+def table_s2(
+    long_term, transport=None, predictions=None, suggestions=None, lang: str = "en", digits: int = 4
+) -> HTML:
     """Table S2: u_lts, u_sts (absolute and relative), shelf life from a band, eCerto t_max.
 
     ``long_term``, ``transport``, ``predictions`` and ``suggestions`` are results or dicts of
@@ -198,14 +224,28 @@ def table_s2(long_term, transport=None, predictions=None, suggestions=None, lang
         r, t, p, s = lt.get(key), tr.get(key), pr.get(key), sg.get(key)
         row = {"analyte": key}
         if lt:
-            row.update({"shelf_life": getattr(r, "shelf_life", None), "u_lts": getattr(r, "u_lts", None),
-                        "u_lts_rel": getattr(r, "u_lts_rel", None)})
+            row.update(
+                {
+                    "shelf_life": getattr(r, "shelf_life", None),
+                    "u_lts": getattr(r, "u_lts", None),
+                    "u_lts_rel": getattr(r, "u_lts_rel", None),
+                }
+            )
         if tr:
-            row.update({"duration": getattr(t, "duration", None), "u_sts": getattr(t, "u_sts", None),
-                        "u_sts_rel": getattr(t, "u_sts_rel", None)})
+            row.update(
+                {
+                    "duration": getattr(t, "duration", None),
+                    "u_sts": getattr(t, "u_sts", None),
+                    "u_sts_rel": getattr(t, "u_sts_rel", None),
+                }
+            )
         if pr:
-            row.update({"predicted": None if p is None else p.shelf_life,
-                        "criterion": None if p is None else _criterion(p, lang)})
+            row.update(
+                {
+                    "predicted": None if p is None else p.shelf_life,
+                    "criterion": None if p is None else _criterion(p, lang),
+                }
+            )
         if sg:
             row["t_max"] = None if s is None else s.t_max
         rows.append(row)
@@ -222,13 +262,26 @@ def _criterion(p, lang: str) -> str:
 def table_s4(result, lang: str = "en", digits: int = 4) -> HTML:
     """Table S4: isochronous study, one regression per test temperature (units in the headers)."""
     r = result
-    df = pd.DataFrame([{"temperature": f.temperature, "n_points": f.n_points, "slope": f.slope,
-                        "se_slope": f.se_slope, "p_value": f.p_value, "u_lts": f.u_lts}
-                       for f in r.fits.values()])
-    cap = (f"表 S4 — {r.analyte}：同步稳定性研究，各试验温度相对参比温度 {r.reference_temperature:g} °C "
-           "分别回归 (ISO Guide 35:2017, 8)" if lang == "zh" else
-           f"Table S4 — {r.analyte}: isochronous study, one regression per storage temperature against "
-           f"the reference {r.reference_temperature:g} °C (ISO Guide 35:2017, clause 8)")
+    df = pd.DataFrame(
+        [
+            {
+                "temperature": f.temperature,
+                "n_points": f.n_points,
+                "slope": f.slope,
+                "se_slope": f.se_slope,
+                "p_value": f.p_value,
+                "u_lts": f.u_lts,
+            }
+            for f in r.fits.values()
+        ]
+    )
+    cap = (
+        f"表 S4 — {r.analyte}：同步稳定性研究，各试验温度相对参比温度 {r.reference_temperature:g} °C "
+        "分别回归 (ISO Guide 35:2017, 8)"
+        if lang == "zh"
+        else f"Table S4 — {r.analyte}: isochronous study, one regression per storage temperature against "
+        f"the reference {r.reference_temperature:g} °C (ISO Guide 35:2017, clause 8)"
+    )
     return HTML(_html(df, cap, lang, digits, [r.unit_of_measure] * len(df)))
 
 
@@ -236,16 +289,24 @@ def table_s5(result, unit: str = "", lang: str = "en", digits: int = 4) -> HTML:
     """Table S5: post-certification monitoring, |x_m - x_c| <= k sqrt(u_c^2 + u_m^2) (ERM Application Note 1)."""
     r = result
     u = html.escape(unit) if unit else ("[单位]" if lang == "zh" else "[unit]")
-    heads = {"measured": ("x<sub>m</sub>", "监测结果 x<sub>m</sub>"), "u_m": ("u<sub>m</sub>", "u<sub>m</sub>"),
-             "d": ("x<sub>m</sub> − x<sub>c</sub>", "x<sub>m</sub> − x<sub>c</sub>"),
-             "U_d": ("U<sub>d</sub>", "U<sub>d</sub>"), "passed": ("within U<sub>d</sub>", "在 U<sub>d</sub> 之内")}
+    heads = {
+        "measured": ("x<sub>m</sub>", "监测结果 x<sub>m</sub>"),
+        "u_m": ("u<sub>m</sub>", "u<sub>m</sub>"),
+        "d": ("x<sub>m</sub> − x<sub>c</sub>", "x<sub>m</sub> − x<sub>c</sub>"),
+        "U_d": ("U<sub>d</sub>", "U<sub>d</sub>"),
+        "passed": ("within U<sub>d</sub>", "在 U<sub>d</sub> 之内"),
+    }
     df = r.to_frame().assign(passed=[_yes(p, lang) for p in r.passed])
-    df = df.rename(columns={c: f"{heads[c][lang == 'zh']}" + ("" if c == "passed" else f" / {u}")
-                            for c in df.columns})
-    cap = (f"表 S5 — {r.analyte}：定值后监测，|x_m − x_c| ≤ k·√(u_c² + u_m²)，k = {fmt(r.k, 3)}"
-           "（ERM Application Note 1）" if lang == "zh" else
-           f"Table S5 — {r.analyte}: post-certification monitoring, |x_m − x_c| ≤ k·√(u_c² + u_m²), "
-           f"k = {fmt(r.k, 3)} (ERM Application Note 1)")
+    df = df.rename(
+        columns={c: f"{heads[c][lang == 'zh']}" + ("" if c == "passed" else f" / {u}") for c in df.columns}
+    )
+    cap = (
+        f"表 S5 — {r.analyte}：定值后监测，|x_m − x_c| ≤ k·√(u_c² + u_m²)，k = {fmt(r.k, 3)}"
+        "（ERM Application Note 1）"
+        if lang == "zh"
+        else f"Table S5 — {r.analyte}: post-certification monitoring, |x_m − x_c| ≤ k·√(u_c² + u_m²), "
+        f"k = {fmt(r.k, 3)} (ERM Application Note 1)"
+    )
     return HTML(_html(df, cap, lang, digits))
 
 
@@ -260,22 +321,35 @@ def table_s6(results, lang: str = "en", digits: int = 3) -> HTML:
         if a is None:
             continue
         lof, cur, run = a.lack_of_fit, a.curvature, a.runs
-        rows.append({"analyte": key, "study": _study(r, lang),
-                     "basis": _BASIS_ZH.get(a.basis, a.basis) if lang == "zh" else a.basis,
-                     "f_lof": None if lof is None else lof.statistic,
-                     "p_lof": None if lof is None else lof.p_value,
-                     "t_quad": None if cur is None else cur.statistic,
-                     "p_quad": None if cur is None else cur.p_value,
-                     "runs": None if run is None else run.statistic,
-                     "runs_expected": None if run is None else run.expected,
-                     "p_runs": None if run is None else run.p_value,
-                     "window": a.time_max, "n_excluded": a.n_excluded,
-                     "adequate": _yes(a.adequate, lang)})
+        rows.append(
+            {
+                "analyte": key,
+                "study": _study(r, lang),
+                "basis": _BASIS_ZH.get(a.basis, a.basis) if lang == "zh" else a.basis,
+                "f_lof": None if lof is None else lof.statistic,
+                "p_lof": None if lof is None else lof.p_value,
+                "t_quad": None if cur is None else cur.statistic,
+                "p_quad": None if cur is None else cur.p_value,
+                "runs": None if run is None else run.statistic,
+                "runs_expected": None if run is None else run.expected,
+                "p_runs": None if run is None else run.p_value,
+                "window": a.time_max,
+                "n_excluded": a.n_excluded,
+                "adequate": _yes(a.adequate, lang),
+            }
+        )
     df = pd.DataFrame(rows)
     for c in ("f_lof", "t_quad", "runs", "window"):
         if not df.empty and df[c].isna().all():
-            df = df.drop(columns=[c] + {"f_lof": ["p_lof"], "t_quad": ["p_quad"],
-                                        "runs": ["runs_expected", "p_runs"], "window": []}[c])
+            df = df.drop(
+                columns=[c]
+                + {
+                    "f_lof": ["p_lof"],
+                    "t_quad": ["p_quad"],
+                    "runs": ["runs_expected", "p_runs"],
+                    "window": [],
+                }[c]
+            )
     return HTML(_html(df, _cap("S6", lang), lang, digits))
 
 
@@ -286,11 +360,16 @@ _S3 = {
     "k_at": ("k at {T:g} °C / {u}month⁻¹", "{T:g} °C 下的 k / {u}月⁻¹"),
     "ci": ("|k| {p:g} % confidence interval", "|k| 的 {p:g} % 置信区间"),
     "time_to": ("time to {L} / month", "达到 {L} 的时间 / 月"),
-    "time_to_upper": ("time to the limit (upper bound of |k|) / month", "达到限值的时间（按 |k| 置信上限）/ 月"),
+    "time_to_upper": (
+        "time to the limit (upper bound of |k|) / month",
+        "达到限值的时间（按 |k| 置信上限）/ 月",
+    ),
     "extrapolated": ("extrapolated", "外推"),
     "c0": ("c0 / {u}", "c0 / {u}"),
-    "joint": ("Table S3 — Accelerated stability: joint Arrhenius model y = c0 − c0·t·exp(k1 − k2/T)",
-              "表 S3 — 加速稳定性：联合阿伦尼乌斯模型 y = c0 − c0·t·exp(k1 − k2/T)"),
+    "joint": (
+        "Table S3 — Accelerated stability: joint Arrhenius model y = c0 − c0·t·exp(k1 − k2/T)",
+        "表 S3 — 加速稳定性：联合阿伦尼乌斯模型 y = c0 − c0·t·exp(k1 − k2/T)",
+    ),
 }
 
 
@@ -307,10 +386,15 @@ def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
     unit_h = html.escape(unit)
     if isinstance(result, smod.ArrheniusJointResult):
         lim = f"{fmt(r.limit)} {unit}"
-        rows = [(_s3("c0", lang, u=unit), r.c0, r.se_c0), ("k1", r.k1, r.se_k1),
-                ("k2 = E_a/R / K", r.k2, r.se_k2), ("E_a / (J/mol)", r.e_a, r.se_k2 * smod.GAS_CONSTANT),
-                (f"{_s3('resid', lang)} / {unit}", r.residual_sd, None), ("ν", r.dof, None),
-                ("n", r.n_points, None)]
+        rows = [
+            (_s3("c0", lang, u=unit), r.c0, r.se_c0),
+            ("k1", r.k1, r.se_k1),
+            ("k2 = E_a/R / K", r.k2, r.se_k2),
+            ("E_a / (J/mol)", r.e_a, r.se_k2 * smod.GAS_CONSTANT),
+            (f"{_s3('resid', lang)} / {unit}", r.residual_sd, None),
+            ("ν", r.dof, None),
+            ("n", r.n_points, None),
+        ]
         if r.storage_temperature is not None:
             rows.append((_s3("k_at", lang, T=r.storage_temperature, u=""), r.k_storage, None))
         if r.time_to_limit is not None:
@@ -320,22 +404,41 @@ def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
     # zero order: k in the values' unit per month; first order: ln units per month
     k_unit = f"{unit}·" if r.order == "zero" else ""
     k_unit_h = f"{unit_h}·" if r.order == "zero" else ""
-    per_t = pd.DataFrame({"temperature": r.temperatures, "n_points": r.n_points,
-                          "k": r.rate_constants, "se_k": r.se_rate_constants,
-                          "inverse_temperature": r.inverse_temperatures, "ln_k": r.ln_k})
+    per_t = pd.DataFrame(
+        {
+            "temperature": r.temperatures,
+            "n_points": r.n_points,
+            "k": r.rate_constants,
+            "se_k": r.se_rate_constants,
+            "inverse_temperature": r.inverse_temperatures,
+            "ln_k": r.ln_k,
+        }
+    )
     per_month = f"({k_unit_h}{'月' if lang == 'zh' else 'month'}<sup>-1</sup>)"
-    per_t = per_t.rename(columns={"k": f"{_lab('k', lang).split(' / ')[0]} / {per_month}",
-                                  "se_k": f"{_lab('se_k', lang)} / {per_month}"})
-    rows = [("ln A", r.intercept_ln_k, r.se_intercept_ln_k),
-            ("−E_a/R / K", r.slope_ln_k, r.se_slope_ln_k), ("E_a / (J/mol)", r.e_a, r.se_e_a),
-            (_s3("s_lnk", lang), r.residual_sd, None), ("ν", r.dof, None)]
+    per_t = per_t.rename(
+        columns={
+            "k": f"{_lab('k', lang).split(' / ')[0]} / {per_month}",
+            "se_k": f"{_lab('se_k', lang)} / {per_month}",
+        }
+    )
+    rows = [
+        ("ln A", r.intercept_ln_k, r.se_intercept_ln_k),
+        ("−E_a/R / K", r.slope_ln_k, r.se_slope_ln_k),
+        ("E_a / (J/mol)", r.e_a, r.se_e_a),
+        (_s3("s_lnk", lang), r.residual_sd, None),
+        ("ν", r.dof, None),
+    ]
     if r.storage_temperature is not None:
         ci = r.k_storage_ci
-        rows += [(_s3("k_at", lang, T=r.storage_temperature, u=k_unit), r.k_storage, None),
-                 (_s3("ci", lang, p=100 * r.level), f"{fmt(ci.low, digits)} – {fmt(ci.high, digits)}", None)]
+        rows += [
+            (_s3("k_at", lang, T=r.storage_temperature, u=k_unit), r.k_storage, None),
+            (_s3("ci", lang, p=100 * r.level), f"{fmt(ci.low, digits)} – {fmt(ci.high, digits)}", None),
+        ]
     if r.time_to_limit is not None:
-        rows += [(_s3("time_to", lang, L=f"{fmt(r.limit)} {unit}"), r.time_to_limit, None),
-                 (_s3("time_to_upper", lang), r.time_to_limit_conservative, None)]
+        rows += [
+            (_s3("time_to", lang, L=f"{fmt(r.limit)} {unit}"), r.time_to_limit, None),
+            (_s3("time_to_upper", lang), r.time_to_limit_conservative, None),
+        ]
     if r.extrapolated:
         rows.append((_s3("extrapolated", lang), _yes(True, lang), None))
     par = pd.DataFrame(rows, columns=["parameter", "value", "u"])
@@ -357,7 +460,10 @@ _FIG = {
     "leaves": ("band leaves limits: {t} months", "带超出限值：{t} 月"),
     "fit_window": ("fit window", "拟合窗口"),
     "left_out": ("left out of the fit", "未参与拟合"),
-    "leaves_beyond": ("band leaves limits: {t} months (beyond the axis)", "带超出限值：{t} 月（超出坐标范围）"),
+    "leaves_beyond": (
+        "band leaves limits: {t} months (beyond the axis)",
+        "带超出限值：{t} 月（超出坐标范围）",
+    ),
     "quadratic": ("quadratic, curvature p = {p}", "二次曲线，二次项 p = {p}"),
     "above": ("above the line", "高于直线"),
     "below": ("below the line", "低于直线"),
@@ -366,11 +472,20 @@ _FIG = {
     "storage": ("storage {T:g} °C", "储存温度 {T:g} °C"),
     "extrapolated": (" (extrapolated)", "（外推）"),
     "ln_k": ("ln|k| (k per month)", "ln|k|（k 以每月计）"),
-    "s1": ("Figure S1 — {name}{temp}: b1 = {b1} /month, p = {p}", "图 S1 — {name}{temp}：b1 = {b1} /月，p = {p}"),
+    "s1": (
+        "Figure S1 — {name}{temp}: b1 = {b1} /month, p = {p}",
+        "图 S1 — {name}{temp}：b1 = {b1} /月，p = {p}",
+    ),
     "at": (" at {T:g} °C", "（{T:g} °C）"),
     "s2": ("Figure S2 — {name}: residuals (s = {s})", "图 S2 — {name}：残差（s = {s}）"),
-    "s3_joint": ("Figure S3 — {name}: y = c0 − c0·t·exp(k1 − k2/T)", "图 S3 — {name}：y = c0 − c0·t·exp(k1 − k2/T)"),
-    "s3": ("Figure S3 — {name}: Arrhenius plot, E_a = {ea} kJ/mol", "图 S3 — {name}：阿伦尼乌斯图，E_a = {ea} kJ/mol"),
+    "s3_joint": (
+        "Figure S3 — {name}: y = c0 − c0·t·exp(k1 − k2/T)",
+        "图 S3 — {name}：y = c0 − c0·t·exp(k1 − k2/T)",
+    ),
+    "s3": (
+        "Figure S3 — {name}: Arrhenius plot, E_a = {ea} kJ/mol",
+        "图 S3 — {name}：阿伦尼乌斯图，E_a = {ea} kJ/mol",
+    ),
 }
 _KIND_ZH = {"prediction": "预测", "confidence": "置信", "tolerance": "容许"}
 _SIDED_ZH = {"one": "单", "two": "双"}
@@ -379,8 +494,14 @@ _SIDED_ZH = {"one": "单", "two": "双"}
 def _f(key: str, lang: str, **kw) -> str:
     en, zh = _FIG[key]
     if lang == "zh":
-        kw = {**kw, **{k: table.get(kw[k], kw[k]) for k, table in (("kind", _KIND_ZH), ("sided", _SIDED_ZH))
-                       if k in kw}}
+        kw = {
+            **kw,
+            **{
+                k: table.get(kw[k], kw[k])
+                for k, table in (("kind", _KIND_ZH), ("sided", _SIDED_ZH))
+                if k in kw
+            },
+        }
     return (zh if lang == "zh" else en).format(**kw)
 
 
@@ -397,9 +518,19 @@ def _axes(ax, size=(7, 3.4), lang: str = "en"):
     return fig, fig.add_subplot(1, 1, 1)
 
 
-def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None = None,
-              U: float | None = None, prediction=None, level: float = 0.95, time: str = "time",
-              value: str = "value", lang: str = "en", ax=None):
+def figure_s1(
+    df: pd.DataFrame | None,
+    result,
+    *,
+    certified_value: float | None = None,
+    U: float | None = None,
+    prediction=None,
+    level: float = 0.95,
+    time: str = "time",
+    value: str = "value",
+    lang: str = "en",
+    ax=None,
+):
     """Figure S1: data, fitted line with its confidence band, mu_c +- U, shelf life marked.
 
     ``df`` (optional) adds the single results when the fit used time-point means.  With a
@@ -408,34 +539,72 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
     """
     fig, ax = _axes(ax, lang=lang)
     pts = result.fitted_data()
-    if result.use_means and df is not None and time in df.columns and value in df.columns \
-            and pd.api.types.is_numeric_dtype(df[time]):
+    if (
+        result.use_means
+        and df is not None
+        and time in df.columns
+        and value in df.columns
+        and pd.api.types.is_numeric_dtype(df[time])
+    ):
         ax.scatter(df[time], df[value], s=10, color="#9aa7b4", label=_f("results", lang), zorder=2)
-    ax.scatter(pts["time"], pts["value"], s=14, color="#1f4e79", zorder=3,
-               label=_f("means" if result.use_means else "results", lang))
+    ax.scatter(
+        pts["time"],
+        pts["value"],
+        s=14,
+        color="#1f4e79",
+        zorder=3,
+        label=_f("means" if result.use_means else "results", lang),
+    )
     out = result.excluded_data()
     if len(out):
-        ax.scatter(out["time"], out["value"], s=16, facecolors="none", edgecolors="#c00000", zorder=3,
-                   label=_f("left_out", lang))
+        ax.scatter(
+            out["time"],
+            out["value"],
+            s=16,
+            facecolors="none",
+            edgecolors="#c00000",
+            zorder=3,
+            label=_f("left_out", lang),
+        )
     # the time axis holds the data and the shelf life (or transport duration), never a far
     # extrapolated band crossing (one such figure ran to about 3,300 months)
     t_end = _time_end(result)
     grid = np.linspace(min(0.0, result.time_min), t_end, 200)
     band = result.band(grid, level=level)
     ax.plot(grid, band["fit"], color="#1f4e79", lw=1.2, label="b0 + b1 t")
-    ax.fill_between(grid, band["low"], band["high"], color="#1f4e79", alpha=0.15, lw=0,
-                    label=_f("band", lang, p=100 * level))
+    ax.fill_between(
+        grid,
+        band["low"],
+        band["high"],
+        color="#1f4e79",
+        alpha=0.15,
+        lw=0,
+        label=_f("band", lang, p=100 * level),
+    )
     if prediction is not None and prediction.kind != "line":
         pb = result.band(grid, level=prediction.level, kind=prediction.kind, sided=prediction.sided)
         ax.plot(grid, pb["low"], color="#7f6000", lw=0.8, ls=":")
-        ax.plot(grid, pb["high"], color="#7f6000", lw=0.8, ls=":",
-                label=_f("pred_band", lang, kind=prediction.kind, sided=prediction.sided, p=100 * prediction.level))
+        ax.plot(
+            grid,
+            pb["high"],
+            color="#7f6000",
+            lw=0.8,
+            ls=":",
+            label=_f(
+                "pred_band", lang, kind=prediction.kind, sided=prediction.sided, p=100 * prediction.level
+            ),
+        )
     if certified_value is not None:
         ax.axhline(certified_value, color="#c00000", lw=1, label="μc")
         if U is not None:
             for sgn in (-1, 1):
-                ax.axhline(certified_value + sgn * U, color="#2e7d32", lw=0.9, ls="--",
-                           label="μc ± U" if sgn > 0 else None)
+                ax.axhline(
+                    certified_value + sgn * U,
+                    color="#2e7d32",
+                    lw=0.9,
+                    ls="--",
+                    label="μc ± U" if sgn > 0 else None,
+                )
     elif prediction is not None:
         for lim in (prediction.lower, prediction.upper):
             if lim is not None:
@@ -445,18 +614,26 @@ def figure_s1(df: pd.DataFrame | None, result, *, certified_value: float | None 
         ax.axvline(sl, color="#555555", lw=0.9, ls="-.", label=_f("t_shelf", lang, t=fmt(sl, 4)))
     if prediction is not None and math.isfinite(prediction.shelf_life):
         if prediction.shelf_life <= t_end:
-            ax.axvline(prediction.shelf_life, color="#7f6000", lw=0.9, ls="--",
-                       label=_f("leaves", lang, t=fmt(prediction.shelf_life, 4)))
+            ax.axvline(
+                prediction.shelf_life,
+                color="#7f6000",
+                lw=0.9,
+                ls="--",
+                label=_f("leaves", lang, t=fmt(prediction.shelf_life, 4)),
+            )
         else:
             ax.plot([], [], " ", label=_f("leaves_beyond", lang, t=fmt(prediction.shelf_life, 4)))
     _draw_inadequacy(ax, result, grid, lang)
     ax.set_xlim(grid[0], t_end)
     name = literal(result.analyte) or ("特性值" if lang == "zh" else "value")
     ax.set_xlabel(_f("time", lang), fontsize=8)
-    ax.set_ylabel(f"{name} [{literal(result.unit_of_measure)}]" if result.unit_of_measure else name, fontsize=8)
+    ax.set_ylabel(
+        f"{name} [{literal(result.unit_of_measure)}]" if result.unit_of_measure else name, fontsize=8
+    )
     temp = _f("at", lang, T=result.temperature) if result.temperature is not None else ""
-    ax.set_title(_f("s1", lang, name=name, temp=temp, b1=fmt(result.slope, 4), p=fmt(result.p_value, 3)),
-                 fontsize=9)
+    ax.set_title(
+        _f("s1", lang, name=name, temp=temp, b1=fmt(result.slope, 4), p=fmt(result.p_value, 3)), fontsize=9
+    )
     ax.legend(fontsize=7, loc="best")
     ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -480,8 +657,14 @@ def _draw_inadequacy(ax, result, grid, lang: str) -> None:
         return
     ca, cb, cc = a.curvature.coefficients
     d = grid - a.curvature.time_centre
-    ax.plot(grid, ca + cb * d + cc * d * d, color="#c00000", lw=1.1, ls="--",
-            label=_f("quadratic", lang, p=fmt(a.curvature.p_value, 2)))
+    ax.plot(
+        grid,
+        ca + cb * d + cc * d * d,
+        color="#c00000",
+        lw=1.1,
+        ls="--",
+        label=_f("quadratic", lang, p=fmt(a.curvature.p_value, 2)),
+    )
 
 
 def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
@@ -491,22 +674,28 @@ def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
     pts = result.fitted_data().sort_values("time", kind="stable")
     ax.axhline(0.0, color="grey", lw=1)
     for sgn in (-1, 1):
-        ax.axhline(sgn * 2 * result.residual_sd, color="#cc6600", lw=0.8, ls="--",
-                   label="± 2 s" if sgn > 0 else None)
+        ax.axhline(
+            sgn * 2 * result.residual_sd, color="#cc6600", lw=0.8, ls="--", label="± 2 s" if sgn > 0 else None
+        )
     ax.plot(pts["time"], pts["residual"], color="#9aa7b4", lw=0.6, zorder=2)
     above = pts["residual"] > 0
-    ax.scatter(pts["time"][above], pts["residual"][above], s=14, color="#1f4e79", zorder=3,
-               label=_f("above", lang))
-    ax.scatter(pts["time"][~above], pts["residual"][~above], s=14, color="#cc6600", zorder=3,
-               label=_f("below", lang))
+    ax.scatter(
+        pts["time"][above], pts["residual"][above], s=14, color="#1f4e79", zorder=3, label=_f("above", lang)
+    )
+    ax.scatter(
+        pts["time"][~above], pts["residual"][~above], s=14, color="#cc6600", zorder=3, label=_f("below", lang)
+    )
     ax.set_xlim(min(0.0, result.time_min), _time_end(result))
     name = literal(result.analyte) or ("特性值" if lang == "zh" else "value")
     ax.set_xlabel(_f("time", lang), fontsize=8)
     unit = f" [{result.unit_of_measure}]" if result.unit_of_measure else ""
     ax.set_ylabel(_f("residual", lang) + unit, fontsize=8)
     a = getattr(result, "adequacy", None)
-    runs = "" if a is None or a.runs is None else _f(
-        "runs", lang, r=a.runs.statistic, e=f"{a.runs.expected:.0f}", p=fmt(a.runs.p_value, 2))
+    runs = (
+        ""
+        if a is None or a.runs is None
+        else _f("runs", lang, r=a.runs.statistic, e=f"{a.runs.expected:.0f}", p=fmt(a.runs.p_value, 2))
+    )
     ax.set_title(_f("s2", lang, name=name, s=fmt(result.residual_sd, 4)) + runs, fontsize=9)
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
@@ -514,8 +703,16 @@ def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
     return fig
 
 
-def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperature",
-              time: str = "time", value: str = "value", lang: str = "en", ax=None):
+def figure_s3(
+    df: pd.DataFrame | None,
+    result,
+    *,
+    temperature: str = "temperature",
+    time: str = "time",
+    value: str = "value",
+    lang: str = "en",
+    ax=None,
+):
     """Figure S3: Arrhenius plot ln|k| against 1/T with its confidence band and the storage
     temperature (extrapolation dashed); for the joint model, data and fitted curves per
     temperature (``df`` required)."""
@@ -553,15 +750,27 @@ def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperatur
         ax.plot(grid[inside], band["fit"][inside], color="#1f4e79", lw=1.2, label="ln A − E_a/(R T)")
         ax.plot(grid, band["fit"], color="#1f4e79", lw=0.8, ls="--")
         if r.dof > 0:
-            ax.fill_between(grid, band["low"], band["high"], color="#1f4e79", alpha=0.15, lw=0,
-                            label=_f("band", lang, p=100 * r.level))
+            ax.fill_between(
+                grid,
+                band["low"],
+                band["high"],
+                color="#1f4e79",
+                alpha=0.15,
+                lw=0,
+                label=_f("band", lang, p=100 * r.level),
+            )
         ax.scatter(x, r.ln_k, s=18, color="#1f4e79", zorder=3)
         for xi, zi, T in zip(x, r.ln_k, r.temperatures):
             ax.annotate(f"{T:g} °C", (xi, zi), fontsize=7, xytext=(3, 3), textcoords="offset points")
         if xs:
-            ax.axvline(xs[0], color="#c00000", lw=0.9, ls="--" if r.extrapolated else "-",
-                       label=_f("storage", lang, T=r.storage_temperature)
-                             + (_f("extrapolated", lang) if r.extrapolated else ""))
+            ax.axvline(
+                xs[0],
+                color="#c00000",
+                lw=0.9,
+                ls="--" if r.extrapolated else "-",
+                label=_f("storage", lang, T=r.storage_temperature)
+                + (_f("extrapolated", lang) if r.extrapolated else ""),
+            )
         ax.set_xlabel("1/T / K⁻¹", fontsize=8)
         ax.set_ylabel(_f("ln_k", lang), fontsize=8)
         ax.set_title(_f("s3", lang, name=name, ea=fmt(r.e_a / 1000, 4)), fontsize=9)
@@ -573,6 +782,7 @@ def figure_s3(df: pd.DataFrame | None, result, *, temperature: str = "temperatur
 
 # ---------------------------------------------------------------------------------------------
 # prose
+
 
 def _u(x, unit):
     return f"{fmt(x, 4)} {unit}".strip()
@@ -589,106 +799,161 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     r = result
     if isinstance(r, smod.IsochronousResult):
         parts = [stability_statement(f, lang) for f in r.fits.values()]
-        head = (f"同步（等时）稳定性研究，参比温度 {r.reference_temperature:g} °C：" if zh else
-                f"Isochronous study against {r.reference_temperature:g} °C: ")
+        head = (
+            f"同步（等时）稳定性研究，参比温度 {r.reference_temperature:g} °C："
+            if zh
+            else f"Isochronous study against {r.reference_temperature:g} °C: "
+        )
         return head + " ".join(parts)
     if isinstance(r, smod.ArrheniusJointResult):
-        t = ("" if r.time_to_limit is None else
-             (f"在 {r.storage_temperature:g} °C 下降至 {fmt(r.limit)} 需 {fmt(r.time_to_limit, 4)} 个月"
-              f"（标准误差 {fmt(r.se_time_to_limit, 3)}）。" if zh else
-              f" At {r.storage_temperature:g} °C the model reaches {fmt(r.limit)} after "
-              f"{fmt(r.time_to_limit, 4)} months (standard error {fmt(r.se_time_to_limit, 3)}, delta method)."))
-        ex = ("（外推，超出试验温度范围）" if zh else " This is an extrapolation beyond the temperatures "
-              "tested.") if r.extrapolated else ""
+        t = (
+            ""
+            if r.time_to_limit is None
+            else (
+                f"在 {r.storage_temperature:g} °C 下降至 {fmt(r.limit)} 需 {fmt(r.time_to_limit, 4)} 个月"
+                f"（标准误差 {fmt(r.se_time_to_limit, 3)}）。"
+                if zh
+                else f" At {r.storage_temperature:g} °C the model reaches {fmt(r.limit)} after "
+                f"{fmt(r.time_to_limit, 4)} months (standard error {fmt(r.se_time_to_limit, 3)}, delta method)."
+            )
+        )
+        ex = (
+            (
+                "（外推，超出试验温度范围）"
+                if zh
+                else " This is an extrapolation beyond the temperatures tested."
+            )
+            if r.extrapolated
+            else ""
+        )
         if zh:
-            return (f"加速稳定性（联合阿伦尼乌斯模型，n = {r.n_points}）：c0 = {fmt(r.c0, 5)}，"
-                    f"k1 = {fmt(r.k1, 4)}，k2 = {fmt(r.k2, 5)} K，剩余标准差 {fmt(r.residual_sd, 4)}"
-                    f"（自由度 {r.dof}）。{t}{ex}")
-        return (f"Accelerated stability (joint Arrhenius model, n = {r.n_points}): c0 = {fmt(r.c0, 5)}, "
-                f"k1 = {fmt(r.k1, 4)}, k2 = {fmt(r.k2, 5)} K, residual SD {fmt(r.residual_sd, 4)} "
-                f"on {r.dof} degrees of freedom.{t}{ex}")
+            return (
+                f"加速稳定性（联合阿伦尼乌斯模型，n = {r.n_points}）：c0 = {fmt(r.c0, 5)}，"
+                f"k1 = {fmt(r.k1, 4)}，k2 = {fmt(r.k2, 5)} K，剩余标准差 {fmt(r.residual_sd, 4)}"
+                f"（自由度 {r.dof}）。{t}{ex}"
+            )
+        return (
+            f"Accelerated stability (joint Arrhenius model, n = {r.n_points}): c0 = {fmt(r.c0, 5)}, "
+            f"k1 = {fmt(r.k1, 4)}, k2 = {fmt(r.k2, 5)} K, residual SD {fmt(r.residual_sd, 4)} "
+            f"on {r.dof} degrees of freedom.{t}{ex}"
+        )
     if isinstance(r, smod.ArrheniusResult):
         temps = ", ".join(f"{T:g}" for T in r.temperatures)
         if zh:
-            s = (f"加速稳定性：{temps} °C 下的速率常数按阿伦尼乌斯方程拟合，"
-                 f"活化能 E_a = {fmt(r.e_a / 1000, 4)} kJ/mol。")
+            s = (
+                f"加速稳定性：{temps} °C 下的速率常数按阿伦尼乌斯方程拟合，"
+                f"活化能 E_a = {fmt(r.e_a / 1000, 4)} kJ/mol。"
+            )
             if r.k_storage is not None:
                 s += f"{r.storage_temperature:g} °C 下的速率常数 k = {fmt(r.k_storage, 4)} /月"
                 s += "（外推）。" if r.extrapolated else "。"
             if r.time_to_limit is not None:
-                s += (f"达到限值 {fmt(r.limit)} 约需 {fmt(r.time_to_limit, 4)} 个月"
-                      f"（按 |k| 置信上限为 {fmt(r.time_to_limit_conservative, 4)} 个月）。")
+                s += (
+                    f"达到限值 {fmt(r.limit)} 约需 {fmt(r.time_to_limit, 4)} 个月"
+                    f"（按 |k| 置信上限为 {fmt(r.time_to_limit_conservative, 4)} 个月）。"
+                )
             return s
-        s = (f"Accelerated stability: the rate constants at {temps} °C follow an Arrhenius line "
-             f"with E_a = {fmt(r.e_a / 1000, 4)} kJ/mol.")
+        s = (
+            f"Accelerated stability: the rate constants at {temps} °C follow an Arrhenius line "
+            f"with E_a = {fmt(r.e_a / 1000, 4)} kJ/mol."
+        )
         if r.k_storage is not None:
-            s += (f" At {r.storage_temperature:g} °C, k = {fmt(r.k_storage, 4)} per month"
-                  + (" (extrapolated beyond the temperatures tested)." if r.extrapolated else "."))
+            s += f" At {r.storage_temperature:g} °C, k = {fmt(r.k_storage, 4)} per month" + (
+                " (extrapolated beyond the temperatures tested)." if r.extrapolated else "."
+            )
         if r.time_to_limit is not None:
-            s += (f" The limit {fmt(r.limit)} is reached after {fmt(r.time_to_limit, 4)} months "
-                  f"({fmt(r.time_to_limit_conservative, 4)} months with the upper confidence bound of |k|).")
+            s += (
+                f" The limit {fmt(r.limit)} is reached after {fmt(r.time_to_limit, 4)} months "
+                f"({fmt(r.time_to_limit_conservative, 4)} months with the upper confidence bound of |k|)."
+            )
         return s
     if isinstance(r, smod.BayesianTrendResult):
         ok = r.diagnostics_passed
         if zh:
-            s = (f"贝叶斯敏感性分析：斜率后验均值 {fmt(r.slope_mean, 4)}，后验标准差 {fmt(r.slope_sd, 4)}"
-                 f"（最小二乘 s(b1) = {fmt(r.se_slope_ols, 4)}）。")
+            s = (
+                f"贝叶斯敏感性分析：斜率后验均值 {fmt(r.slope_mean, 4)}，后验标准差 {fmt(r.slope_sd, 4)}"
+                f"（最小二乘 s(b1) = {fmt(r.se_slope_ols, 4)}）。"
+            )
             if r.u_lts is not None:
                 s += f"有效期 {fmt(r.shelf_life)} 个月时 u_lts = {_u(r.u_lts, r.unit_of_measure)}。"
             return s + ("" if ok else "采样诊断未通过，结果仅供参考。")
-        s = (f"Bayesian sensitivity analysis: posterior slope {fmt(r.slope_mean, 4)} "
-             f"(SD {fmt(r.slope_sd, 4)}; least squares s(b1) = {fmt(r.se_slope_ols, 4)}).")
+        s = (
+            f"Bayesian sensitivity analysis: posterior slope {fmt(r.slope_mean, 4)} "
+            f"(SD {fmt(r.slope_sd, 4)}; least squares s(b1) = {fmt(r.se_slope_ols, 4)})."
+        )
         if r.u_lts is not None:
-            s += (f" Over a shelf life of {fmt(r.shelf_life)} months the posterior SD of the drift is "
-                  f"u_lts = {_u(r.u_lts, r.unit_of_measure)} ({fmt(r.ratio_u_lts, 3)} × the OLS value).")
+            s += (
+                f" Over a shelf life of {fmt(r.shelf_life)} months the posterior SD of the drift is "
+                f"u_lts = {_u(r.u_lts, r.unit_of_measure)} ({fmt(r.ratio_u_lts, 3)} × the OLS value)."
+            )
         return s + ("" if ok else " The sampler failed its diagnostics: for information only.")
     if isinstance(r, smod.MonitoringResult):
         bad = sum(not p for p in r.passed)
         if zh:
-            return (f"定值后监测：{r.n_points} 个结果中 {r.n_points - bad} 个满足 |μc − μm| ≤ "
-                    f"{fmt(r.k)}·√(uc² + um²)。")
-        return (f"Post-certification monitoring: {r.n_points - bad} of {r.n_points} results meet "
-                f"|μc − μm| ≤ {fmt(r.k)}·√(uc² + um²).")
+            return (
+                f"定值后监测：{r.n_points} 个结果中 {r.n_points - bad} 个满足 |μc − μm| ≤ "
+                f"{fmt(r.k)}·√(uc² + um²)。"
+            )
+        return (
+            f"Post-certification monitoring: {r.n_points - bad} of {r.n_points} results meet "
+            f"|μc − μm| ≤ {fmt(r.k)}·√(uc² + um²)."
+        )
     # straight-line long-term or transport result
     transport = isinstance(r, smod.TransportResult)
     temp = "" if r.temperature is None else (f"{r.temperature:g} °C，" if zh else f" at {r.temperature:g} °C")
     sig = r.significant
     if zh:
         study = "运输稳定性" if transport else "长期稳定性"
-        s = (f"{r.analyte or ''}{study}（{temp}n = {r.n_points}，{r.n_times} 个时间点）：斜率 b1 = "
-             f"{fmt(r.slope, 4)} /月，s(b1) = {fmt(r.se_slope, 4)}，截距 b0 = {fmt(r.intercept, 6)}，"
-             f"p = {fmt(r.p_value, 3)}，在 α = {r.alpha:g} 水平下斜率"
-             f"{'显著，存在趋势' if sig else '不显著，未发现不稳定性'}。")
+        s = (
+            f"{r.analyte or ''}{study}（{temp}n = {r.n_points}，{r.n_times} 个时间点）：斜率 b1 = "
+            f"{fmt(r.slope, 4)} /月，s(b1) = {fmt(r.se_slope, 4)}，截距 b0 = {fmt(r.intercept, 6)}，"
+            f"p = {fmt(r.p_value, 3)}，在 α = {r.alpha:g} 水平下斜率"
+            f"{'显著，存在趋势' if sig else '不显著，未发现不稳定性'}。"
+        )
         if transport:
-            s += (f"运输时间 {fmt(r.duration)} 个月，u_sts = {_u(r.u_sts, r.unit_of_measure)}"
-                  f"（相对 {fmt(100 * r.u_sts_rel, 3)} %）。")
+            s += (
+                f"运输时间 {fmt(r.duration)} 个月，u_sts = {_u(r.u_sts, r.unit_of_measure)}"
+                f"（相对 {fmt(100 * r.u_sts_rel, 3)} %）。"
+            )
         elif r.u_lts is not None:
-            s += (f"有效期 {fmt(r.shelf_life)} 个月，u_lts = {_u(r.u_lts, r.unit_of_measure)}"
-                  f"（相对 {fmt(100 * r.u_lts_rel, 3)} %）。")
+            s += (
+                f"有效期 {fmt(r.shelf_life)} 个月，u_lts = {_u(r.u_lts, r.unit_of_measure)}"
+                f"（相对 {fmt(100 * r.u_lts_rel, 3)} %）。"
+            )
         if prediction is not None:
-            s += (f"按{'预测' if prediction.kind == 'prediction' else '置信'}区间"
-                  f"（{100 * prediction.level:g} %）推算的有效期为 {fmt(prediction.shelf_life, 4)} 个月"
-                  + ("（外推）。" if prediction.extrapolated else "。"))
+            s += (
+                f"按{'预测' if prediction.kind == 'prediction' else '置信'}区间"
+                f"（{100 * prediction.level:g} %）推算的有效期为 {fmt(prediction.shelf_life, 4)} 个月"
+                + ("（外推）。" if prediction.extrapolated else "。")
+            )
         if suggestion is not None:
             s += f"u_lts 不超过 U/3 的最长有效期为 {fmt(suggestion.t_max)} 个月。"
         return s
     study = "Transport stability" if transport else "Long-term stability"
     name = f" of {r.analyte}" if r.analyte else ""
-    s = (f"{study}{name}{temp} (n = {r.n_points}, {r.n_times} time points): slope b1 = "
-         f"{fmt(r.slope, 4)} per month, s(b1) = {fmt(r.se_slope, 4)}, intercept b0 = "
-         f"{fmt(r.intercept, 6)}, p = {fmt(r.p_value, 3)}; the slope is "
-         f"{'significant at' if sig else 'not significant at'} alpha = {r.alpha:g}"
-         f"{' (a trend)' if sig else ' (no instability detected)'}.")
+    s = (
+        f"{study}{name}{temp} (n = {r.n_points}, {r.n_times} time points): slope b1 = "
+        f"{fmt(r.slope, 4)} per month, s(b1) = {fmt(r.se_slope, 4)}, intercept b0 = "
+        f"{fmt(r.intercept, 6)}, p = {fmt(r.p_value, 3)}; the slope is "
+        f"{'significant at' if sig else 'not significant at'} alpha = {r.alpha:g}"
+        f"{' (a trend)' if sig else ' (no instability detected)'}."
+    )
     if transport:
-        s += (f" For a transport of {fmt(r.duration)} months, u_sts = {_u(r.u_sts, r.unit_of_measure)} "
-              f"({fmt(100 * r.u_sts_rel, 3)} % relative).")
+        s += (
+            f" For a transport of {fmt(r.duration)} months, u_sts = {_u(r.u_sts, r.unit_of_measure)} "
+            f"({fmt(100 * r.u_sts_rel, 3)} % relative)."
+        )
     elif r.u_lts is not None:
-        s += (f" For a shelf life of {fmt(r.shelf_life)} months, u_lts = {_u(r.u_lts, r.unit_of_measure)} "
-              f"({fmt(100 * r.u_lts_rel, 3)} % relative).")
+        s += (
+            f" For a shelf life of {fmt(r.shelf_life)} months, u_lts = {_u(r.u_lts, r.unit_of_measure)} "
+            f"({fmt(100 * r.u_lts_rel, 3)} % relative)."
+        )
     if prediction is not None:
-        s += (f" The {prediction.sided}-sided {100 * prediction.level:g} % {prediction.kind} band leaves "
-              f"the limits after {fmt(prediction.shelf_life, 4)} months"
-              + (" (extrapolated beyond the data)." if prediction.extrapolated else "."))
+        s += (
+            f" The {prediction.sided}-sided {100 * prediction.level:g} % {prediction.kind} band leaves "
+            f"the limits after {fmt(prediction.shelf_life, 4)} months"
+            + (" (extrapolated beyond the data)." if prediction.extrapolated else ".")
+        )
     if suggestion is not None:
         s += f" The longest shelf life keeping u_lts below U/3 is {fmt(suggestion.t_max)} months."
     return s
@@ -705,13 +970,22 @@ def adequacy_block(result, lang: str = "en"):
         parts.append(paragraph(text) if a.adequate else warning(text))
     if result.excluded:
         head = "未参与拟合的结果：" if lang == "zh" else "Left out of the fit: "
-        parts.append(note(head + ("；" if lang == "zh" else "; ").join(note_text(e, lang) for e in result.excluded)))
+        parts.append(
+            note(head + ("；" if lang == "zh" else "; ").join(note_text(e, lang) for e in result.excluded))
+        )
     return join(*parts)
 
 
-def show(long_term: dict, data: dict | None = None, *, transport: dict | None = None,
-         predictions: dict | None = None, suggestions: dict | None = None,
-         certified: dict | None = None, lang: str = "en"):
+def show(
+    long_term: dict,
+    data: dict | None = None,
+    *,
+    transport: dict | None = None,
+    predictions: dict | None = None,
+    suggestions: dict | None = None,
+    certified: dict | None = None,
+    lang: str = "en",
+):
     """Display the stability section: tables S1/S2, per analyte statement, notes, figures S1/S2.
 
     ``long_term`` is {analyte: StabilityStudy} (as ``Workbook.stability()`` returns it; ``data``
@@ -732,10 +1006,13 @@ def show(long_term: dict, data: dict | None = None, *, transport: dict | None = 
     if not long_term and not transport:
         display(note("This lot has no stability study." if lang == "en" else "本批次无稳定性研究。"))
         return
-    display(table_s1({**(long_term or {}), **{f"{k} (transport)": v
-                                              for k, v in (transport or {}).items()}}, lang))
+    display(
+        table_s1({**(long_term or {}), **{f"{k} (transport)": v for k, v in (transport or {}).items()}}, lang)
+    )
     display(table_s2(long_term, transport, predictions, suggestions, lang))
-    display(table_s6({**(long_term or {}), **{f"{k} (transport)": v for k, v in (transport or {}).items()}}, lang))
+    display(
+        table_s6({**(long_term or {}), **{f"{k} (transport)": v for k, v in (transport or {}).items()}}, lang)
+    )
     for key, r in (long_term or {}).items():
         p = (predictions or {}).get(key)
         s = (suggestions or {}).get(key)
@@ -750,7 +1027,7 @@ def show(long_term: dict, data: dict | None = None, *, transport: dict | None = 
         df = None if data is None else data.get(key)
         display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p, lang=lang)))
         display(figure(figure_s2(df, r, lang=lang)))
-    for key, t in (transport or {}).items():
+    for _key, t in (transport or {}).items():
         display(paragraph(stability_statement(t, lang)))
         block = adequacy_block(t, lang)
         if block is not None:

@@ -84,16 +84,18 @@ def certificate_frame(results: Mapping, lang: str = "en") -> pd.DataFrame:
         status = c.get("status", "certified")
         certified = status == "certified"
         k = c.get("k")
-        rows.append({
-            _t("analyte", lang): name,
-            _t("value", lang): c.get("value_rounded", "") if certified else "—",
-            _t("U", lang): c.get("U_rounded", "") if certified else "—",
-            _t("k", lang): (f"{k:.2f}" if isinstance(k, (int, float)) else "") if certified else "—",
-            _t("unit", lang): entry.get("unit", ""),
-            _t("status", lang): _t(status, lang),
-            _t("reason", lang): "; ".join(str(b) for b in c.get("blocking", ()) or ()),
-            _t("validity", lang): (c.get("valid_until") or validity) if certified else "—",
-        })
+        rows.append(
+            {
+                _t("analyte", lang): name,
+                _t("value", lang): c.get("value_rounded", "") if certified else "—",
+                _t("U", lang): c.get("U_rounded", "") if certified else "—",
+                _t("k", lang): (f"{k:.2f}" if isinstance(k, (int, float)) else "") if certified else "—",
+                _t("unit", lang): entry.get("unit", ""),
+                _t("status", lang): _t(status, lang),
+                _t("reason", lang): "; ".join(str(b) for b in c.get("blocking", ()) or ()),
+                _t("validity", lang): (c.get("valid_until") or validity) if certified else "—",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -122,25 +124,32 @@ def study_status(results: Mapping) -> dict[str, dict[str, str]]:
 
 
 def _cell(status: str, lang: str) -> str:
-    cls = {"pass": "rmwork-pass", "attention": "rmwork-attention", "blocking": "rmwork-blocking"}.get(status, "")
+    cls = {"pass": "rmwork-pass", "attention": "rmwork-attention", "blocking": "rmwork-blocking"}.get(
+        status, ""
+    )
     return f'<td class="text {cls}">{html.escape(_t(status, lang))}</td>'
 
 
 def checks_overview_html(results: Mapping, lang: str = "en") -> str:
     status = study_status(results)
-    analytes = list((results.get("analytes") or {}))
+    analytes = list(results.get("analytes") or {})
     studies = [s for s in SECTION_KEYS if s in status]
     if not studies:
         return ""
-    head = (f'<th class="text">{html.escape(_t("study", lang))}</th>'
-            + "".join(f'<th class="text">{html.escape(a)}</th>' for a in analytes))
+    head = f'<th class="text">{html.escape(_t("study", lang))}</th>' + "".join(
+        f'<th class="text">{html.escape(a)}</th>' for a in analytes
+    )
     body = []
     for s in studies:
         cells = "".join(_cell(status[s][a], lang) if a in status[s] else "<td>–</td>" for a in analytes)
-        body.append(f'<tr><td class="text"><a href="#sec-{s}">{html.escape(_t(s, lang))}</a></td>{cells}</tr>')
+        body.append(
+            f'<tr><td class="text"><a href="#sec-{s}">{html.escape(_t(s, lang))}</a></td>{cells}</tr>'
+        )
     cap = _t("checks", lang)
-    return (f'<table class="rmwork" id="table-summary-checks"><caption>{html.escape(cap)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return (
+        f'<table class="rmwork" id="table-summary-checks"><caption>{html.escape(cap)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def contents_html(lang: str = "en", sections=SECTION_KEYS) -> str:
@@ -155,8 +164,11 @@ def summary_html(results: Mapping, lang: str = "en", sections=SECTION_KEYS) -> s
     if frame.empty:
         parts.append(f"<p>{html.escape(_t('none', lang))}</p>")
     else:
-        parts.append(table_html(frame, _t("certified_values", lang), lang=lang, labels=False)
-                     .replace('<table class="rmwork">', '<table class="rmwork" id="table-summary">', 1))
+        parts.append(
+            table_html(frame, _t("certified_values", lang), lang=lang, labels=False).replace(
+                '<table class="rmwork">', '<table class="rmwork" id="table-summary">', 1
+            )
+        )
     parts.append(checks_overview_html(results, lang))
     parts.append(contents_html(lang, sections))
     parts.append("</section>")
@@ -173,7 +185,11 @@ class Summary:
     def show(self) -> Summary:
         from IPython.display import display
 
-        text = "摘要：全部研究完成后填写。" if self.lang == "zh" else "Summary: filled in when every study has run."
+        text = (
+            "摘要：全部研究完成后填写。"
+            if self.lang == "zh"
+            else "Summary: filled in when every study has run."
+        )
         self._handle = display(HTML(f'<p class="rmwork-note">{html.escape(text)}</p>'), display_id=True)
         return self
 

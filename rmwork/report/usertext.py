@@ -25,7 +25,7 @@ def literals(texts) -> list[str]:
     return [literal(t) for t in texts]
 
 
-MAX_TICK_LABELS = 60      # more unit labels than this overlap, and drawing thousands takes minutes
+MAX_TICK_LABELS = 60  # more unit labels than this overlap, and drawing thousands takes minutes
 
 
 def category_ticks(ax, labels, *, rotation=90, fontsize=7, axis="x") -> None:

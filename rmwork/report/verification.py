@@ -12,30 +12,41 @@ import pandas as pd
 
 from .display import HTML, figure, note, paragraph, table
 
-TITLES = {"verification": ("Verification of certified values", "标准物质量值核查报告"),
-          "proficiency": ("Proficiency test report", "能力验证（盲样测试）报告")}
+TITLES = {
+    "verification": ("Verification of certified values", "标准物质量值核查报告"),
+    "proficiency": ("Proficiency test report", "能力验证（盲样测试）报告"),
+}
 SECTIONS = {
-    "verification": ("1 Verification of certified values — ISO Guide 35:2017, 8.10; ERM Application Note 1",
-                     "1 标准值核查 — ISO Guide 35:2017, 8.10；ERM Application Note 1",
-                     "Per analyte: Δ = x_m − x_c, u_Δ = sqrt(u_m² + u_c²); the measurement agrees with the "
-                     "certified value when |Δ| ≤ k·u_Δ. E_n = Δ / sqrt(U_m² + U_c²).",
-                     "逐个特性量：Δ = x_m − x_c，u_Δ = sqrt(u_m² + u_c²)；|Δ| ≤ k·u_Δ 时测量结果与标准值一致。"
-                     "E_n = Δ / sqrt(U_m² + U_c²)。"),
-    "proficiency": ("1 Proficiency assessment — ISO 13528:2022, clauses 7 to 9 and Annex B",
-                    "1 能力评定 — ISO 13528:2022 第 7 至 9 章及附录 B",
-                    "Assigned value x_pt with u(x_pt), standard deviation for proficiency assessment σ_pt, "
-                    "the check u(x_pt) ≤ 0.3σ_pt, and each participant's z, z′, ζ and E_n with its class.",
-                    "指定值 x_pt 及其不确定度 u(x_pt)、能力评定标准差 σ_pt、u(x_pt) ≤ 0.3σ_pt 检查，"
-                    "以及各参加者的 z、z′、ζ 和 E_n 值及其评定结果。"),
-    "provenance": ("2 Provenance", "2 溯源信息 (数据来源与版本)",
-                   "Hashes of every input (the certificate included), versions and the seed. manifest.json "
-                   "lists the SHA-256 of every output; `rmwork verify` checks them.",
-                   "所有输入文件（含证书）的哈希值、软件版本与随机种子。manifest.json 记录所有输出文件的 SHA-256，"
-                   "可用 `rmwork verify` 校验。"),
+    "verification": (
+        "1 Verification of certified values — ISO Guide 35:2017, 8.10; ERM Application Note 1",
+        "1 标准值核查 — ISO Guide 35:2017, 8.10；ERM Application Note 1",
+        "Per analyte: Δ = x_m − x_c, u_Δ = sqrt(u_m² + u_c²); the measurement agrees with the "
+        "certified value when |Δ| ≤ k·u_Δ. E_n = Δ / sqrt(U_m² + U_c²).",
+        "逐个特性量：Δ = x_m − x_c，u_Δ = sqrt(u_m² + u_c²)；|Δ| ≤ k·u_Δ 时测量结果与标准值一致。"
+        "E_n = Δ / sqrt(U_m² + U_c²)。",
+    ),
+    "proficiency": (
+        "1 Proficiency assessment — ISO 13528:2022, clauses 7 to 9 and Annex B",
+        "1 能力评定 — ISO 13528:2022 第 7 至 9 章及附录 B",
+        "Assigned value x_pt with u(x_pt), standard deviation for proficiency assessment σ_pt, "
+        "the check u(x_pt) ≤ 0.3σ_pt, and each participant's z, z′, ζ and E_n with its class.",
+        "指定值 x_pt 及其不确定度 u(x_pt)、能力评定标准差 σ_pt、u(x_pt) ≤ 0.3σ_pt 检查，"
+        "以及各参加者的 z、z′、ζ 和 E_n 值及其评定结果。",
+    ),
+    "provenance": (
+        "2 Provenance",
+        "2 溯源信息 (数据来源与版本)",
+        "Hashes of every input (the certificate included), versions and the seed. manifest.json "
+        "lists the SHA-256 of every output; `rmwork verify` checks them.",
+        "所有输入文件（含证书）的哈希值、软件版本与随机种子。manifest.json 记录所有输出文件的 SHA-256，"
+        "可用 `rmwork verify` 校验。",
+    ),
 }
 CAPTIONS = {
-    "V1": ("Table V1 — Measured against certified values (ERM Application Note 1)",
-           "表 V1 — 测量值与标准值的比较 (ERM Application Note 1)"),
+    "V1": (
+        "Table V1 — Measured against certified values (ERM Application Note 1)",
+        "表 V1 — 测量值与标准值的比较 (ERM Application Note 1)",
+    ),
     "V2": ("Table V2 — The laboratory's uncertainty u_m", "表 V2 — 核查实验室的测量不确定度 u_m"),
 }
 
@@ -63,11 +74,20 @@ def header(wb) -> HTML:
         rows.append(("特性量" if zh else "Analyte", wb.p.proficiency.analyte))
     if wb.kind == "verification":
         cert = wb.certificate()
-        rows.append(("证书来源" if zh else "Certificate", cert.source or ("参数文件中录入" if zh else "typed in the parameter file")))
-    body = "".join(f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>"
-                   for k, v in rows)
-    return HTML(f"<h1>{html.escape(zh_t if zh else en_t)}: {html.escape(wb.p.lot)}</h1>"
-                f"<table class='rmwork'><tbody>{body}</tbody></table>")
+        rows.append(
+            (
+                "证书来源" if zh else "Certificate",
+                cert.source or ("参数文件中录入" if zh else "typed in the parameter file"),
+            )
+        )
+    body = "".join(
+        f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>"
+        for k, v in rows
+    )
+    return HTML(
+        f"<h1>{html.escape(zh_t if zh else en_t)}: {html.escape(wb.p.lot)}</h1>"
+        f"<table class='rmwork'><tbody>{body}</tbody></table>"
+    )
 
 
 def section(wb, key: str) -> HTML:
@@ -77,11 +97,23 @@ def section(wb, key: str) -> HTML:
 
 def table_v1(results: dict, lang: str = "en") -> HTML:
     zh = lang == "zh"
-    rows = [{"analyte": r.analyte, "unit": r.unit_of_measure, "x_m": r.x_m, "u_m": r.u_m, "x_c": r.x_c,
-             "U_c (k_c)": f"{r.U_c:.4g} ({r.k_c:.3g})", "Δ": r.delta, "u_Δ": r.u_delta, "k": r.k,
-             "k·u_Δ": r.U_delta, "E_n": r.en,
-             "verdict": ("一致" if r.passed else "不一致") if zh else ("agrees" if r.passed else "differs")}
-            for r in results.values()]
+    rows = [
+        {
+            "analyte": r.analyte,
+            "unit": r.unit_of_measure,
+            "x_m": r.x_m,
+            "u_m": r.u_m,
+            "x_c": r.x_c,
+            "U_c (k_c)": f"{r.U_c:.4g} ({r.k_c:.3g})",
+            "Δ": r.delta,
+            "u_Δ": r.u_delta,
+            "k": r.k,
+            "k·u_Δ": r.U_delta,
+            "E_n": r.en,
+            "verdict": ("一致" if r.passed else "不一致") if zh else ("agrees" if r.passed else "differs"),
+        }
+        for r in results.values()
+    ]
     df = pd.DataFrame(rows)
     if zh:
         df = df.rename(columns={"analyte": "特性量", "unit": "单位", "verdict": "结论"})
@@ -93,14 +125,33 @@ def table_v2(labs: dict, lang: str = "en") -> HTML:
     rows = []
     for a, lab in labs.items():
         comps = "; ".join(f"{n} {u:.3g}" for n, u in lab.components) or "–"
-        rows.append({"analyte": a, "n results": lab.n_results, "n units": lab.n_units,
-                     "basis": {"given": "stated by the laboratory", "repeatability": "s/√n and components"}[lab.basis]
-                     if not zh else {"given": "实验室给出", "repeatability": "重复性 s/√n 与其他分量"}[lab.basis],
-                     "s": lab.s, "s/√n": lab.u_rep, "components": comps, "u_m": lab.u_m})
+        rows.append(
+            {
+                "analyte": a,
+                "n results": lab.n_results,
+                "n units": lab.n_units,
+                "basis": {"given": "stated by the laboratory", "repeatability": "s/√n and components"}[
+                    lab.basis
+                ]
+                if not zh
+                else {"given": "实验室给出", "repeatability": "重复性 s/√n 与其他分量"}[lab.basis],
+                "s": lab.s,
+                "s/√n": lab.u_rep,
+                "components": comps,
+                "u_m": lab.u_m,
+            }
+        )
     df = pd.DataFrame(rows)
     if zh:
-        df = df.rename(columns={"analyte": "特性量", "n results": "结果数", "n units": "单元数", "basis": "u_m 来源",
-                                "components": "其他不确定度分量"})
+        df = df.rename(
+            columns={
+                "analyte": "特性量",
+                "n results": "结果数",
+                "n units": "单元数",
+                "basis": "u_m 来源",
+                "components": "其他不确定度分量",
+            }
+        )
     return table(df, CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4, labels=False)
 
 
@@ -110,7 +161,7 @@ def figure_v1(labs: dict, results: dict, lang: str = "en"):
 
     zh = lang == "zh"
     n = len(results)
-    ncol = min(n, 4)                       # at most four panels a row: many analytes wrap
+    ncol = min(n, 4)  # at most four panels a row: many analytes wrap
     nrow = -(-n // ncol)
     fig = Figure(figsize=(3.2 * ncol + 0.6, 3.4 * nrow))
     for i, (a, r) in enumerate(results.items(), start=1):
@@ -121,15 +172,28 @@ def figure_v1(labs: dict, results: dict, lang: str = "en"):
         xs = np.arange(len(lab.values))
         ax.plot(xs, lab.values, "o", ms=4, color="#555555", label="测量结果" if zh else "results")
         mid = len(lab.values) + 0.8
-        ax.errorbar([mid], [r.x_m], yerr=[r.k * r.u_m], fmt="s", color="#cc6600", capsize=4,
-                    label=("平均值 ± k·u_m" if zh else "x_m ± k·u_m"))
+        ax.errorbar(
+            [mid],
+            [r.x_m],
+            yerr=[r.k * r.u_m],
+            fmt="s",
+            color="#cc6600",
+            capsize=4,
+            label=("平均值 ± k·u_m" if zh else "x_m ± k·u_m"),
+        )
         ax.set_xticks([])
         ax.set_title(f"{a}" + (f" [{r.unit_of_measure}]" if r.unit_of_measure else ""), fontsize=9)
         ax.tick_params(labelsize=7)
         if i == 1:
             ax.legend(fontsize=7, loc="best")
-    fig.suptitle(("图 V1 — 测量结果与标准值 ± U" if zh else "Figure V1 — measurements against the certified "
-                  "value ± U"), fontsize=9)
+    fig.suptitle(
+        (
+            "图 V1 — 测量结果与标准值 ± U"
+            if zh
+            else "Figure V1 — measurements against the certified value ± U"
+        ),
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 
@@ -161,14 +225,30 @@ def provenance(wb) -> HTML:
     rows = [("parameter file", lot.path.name, prov.sha256_file(lot.path))]
     rows += [(k, f.name, prov.sha256_file(f)) for k, f in lot.data_files().items()]
     v = prov.versions()
-    t3 = pd.DataFrame({"setting": ["kind", "seed", "python", "platform", "git commit", "started (UTC)"],
-                       "value": [wb.kind, str(wb.p.seed), platform.python_version(), platform.platform(),
-                                 str(prov.git_commit(Path(__file__).parent) or "n/a"), prov.now_utc()]})
+    t3 = pd.DataFrame(
+        {
+            "setting": ["kind", "seed", "python", "platform", "git commit", "started (UTC)"],
+            "value": [
+                wb.kind,
+                str(wb.p.seed),
+                platform.python_version(),
+                platform.platform(),
+                str(prov.git_commit(Path(__file__).parent) or "n/a"),
+                prov.now_utc(),
+            ],
+        }
+    )
     from .display import table_html
 
-    return HTML(section(wb, "provenance").data
-                + table_html(pd.DataFrame(rows, columns=["input", "file", "SHA-256"]), "Table P2 — Input files",
-                             labels=False)
-                + table_html(t3, "Table P3 — Kind, seed and environment", labels=False)
-                + table_html(pd.DataFrame({"package": list(v), "version": [str(x) for x in v.values()]}),
-                             "Table P4 — Package versions", labels=False))
+    return HTML(
+        section(wb, "provenance").data
+        + table_html(
+            pd.DataFrame(rows, columns=["input", "file", "SHA-256"]), "Table P2 — Input files", labels=False
+        )
+        + table_html(t3, "Table P3 — Kind, seed and environment", labels=False)
+        + table_html(
+            pd.DataFrame({"package": list(v), "version": [str(x) for x in v.values()]}),
+            "Table P4 — Package versions",
+            labels=False,
+        )
+    )

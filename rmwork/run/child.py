@@ -81,14 +81,29 @@ def execute(spec: dict, *, kernel_manager_class=None, prepared: bool = False) ->
         prep.start()
     extra = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}
     try:
-        pm.execute_notebook(spec["src"], spec["dst"], parameters=spec["parameters"],
-                            kernel_name=spec["kernel"], cwd=spec["cwd"], progress_bar=False,
-                            log_output=False, start_timeout=180, request_save_on_cell_execute=False,
-                            **extra)
+        pm.execute_notebook(
+            spec["src"],
+            spec["dst"],
+            parameters=spec["parameters"],
+            kernel_name=spec["kernel"],
+            cwd=spec["cwd"],
+            progress_bar=False,
+            log_output=False,
+            start_timeout=180,
+            request_save_on_cell_execute=False,
+            **extra,
+        )
     except PapermillExecutionError as exc:
-        return _write_error(spec["errfile"], {"ename": exc.ename, "evalue": exc.evalue,
-                                              "exec_count": exc.exec_count, "cell": exc.cell_index,
-                                              "source": (exc.source or "")[:500]})
+        return _write_error(
+            spec["errfile"],
+            {
+                "ename": exc.ename,
+                "evalue": exc.evalue,
+                "exec_count": exc.exec_count,
+                "cell": exc.cell_index,
+                "source": (exc.source or "")[:500],
+            },
+        )
     if spec.get("html"):
         from rmwork.report import render
 
@@ -98,8 +113,9 @@ def execute(spec: dict, *, kernel_manager_class=None, prepared: bool = False) ->
             render.to_html(Path(spec["dst"]), Path(spec["html"]), title=spec["title"])
             render.to_docx(Path(spec["dst"]), Path(spec["html"]).parent, title=spec["title"])
         except Exception as exc:  # noqa: BLE001 - reported by the runner as one line
-            return _write_error(spec["errfile"], {"stage": "render", "ename": exc.__class__.__name__,
-                                                  "evalue": str(exc)})
+            return _write_error(
+                spec["errfile"], {"stage": "render", "ename": exc.__class__.__name__, "evalue": str(exc)}
+            )
     return 0
 
 

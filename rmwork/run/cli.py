@@ -33,13 +33,14 @@ def _err(msg: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # batch outcomes (pymc-examples runner style)
 
+
 @dataclass
 class LotSucceeded:
     params: str
     lot: str
     seconds: float
     status: str = "done"
-    message: str = ""               # the withheld analytes, one "; "-separated line
+    message: str = ""  # the withheld analytes, one "; "-separated line
 
 
 @dataclass
@@ -59,8 +60,14 @@ class LotFailed:
     status: str = "failed"
 
 
-def run_one(params_file: str, out: str | None, force: bool, reason: str | None = None,
-            run_by: str | None = None, reuse: bool = False):
+def run_one(
+    params_file: str,
+    out: str | None,
+    force: bool,
+    reason: str | None = None,
+    run_by: str | None = None,
+    reuse: bool = False,
+):
     """Run one lot and return an outcome object; never raises (for pools and Dask workers).
     ``reuse``: this process runs many lots (see :func:`rmwork.run.runner.run`)."""
     from . import runner
@@ -70,13 +77,20 @@ def run_one(params_file: str, out: str | None, force: bool, reason: str | None =
         if not force and (skipped := _unchanged(params_file, out)) is not None:
             return skipped
         res = runner.run(params_file, out, reason=reason, run_by=run_by, reuse=reuse)
-        return LotSucceeded(params=str(params_file), lot=res.lot, seconds=res.seconds,
-                            message="; ".join(_withheld(res.report_dir)))
+        return LotSucceeded(
+            params=str(params_file),
+            lot=res.lot,
+            seconds=res.seconds,
+            message="; ".join(_withheld(res.report_dir)),
+        )
     except RmworkError as exc:
         return LotFailed(params=str(params_file), message=str(exc), seconds=time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a bug in one lot must not stop the batch
-        return LotFailed(params=str(params_file), seconds=time.perf_counter() - t0,
-                         message=f"internal error: {_where(exc)}")
+        return LotFailed(
+            params=str(params_file),
+            seconds=time.perf_counter() - t0,
+            message=f"internal error: {_where(exc)}",
+        )
 
 
 def _withheld(report_dir) -> list[str]:
@@ -95,8 +109,9 @@ def _withheld_exit(lines) -> int:
 
 def _where(exc: BaseException) -> str:
     """An unexpected exception as one line: its type, message and the line of rmwork it came from."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "rmwork" in f.filename] or \
-        traceback.extract_tb(exc.__traceback__)
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if "rmwork" in f.filename
+    ] or traceback.extract_tb(exc.__traceback__)
     at = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
     return " ".join(f"{exc.__class__.__name__}: {exc}{at}".split())
 
@@ -137,13 +152,23 @@ class Progress:
         el = time.perf_counter() - self.t0
         eta = el / n * (self.total - n) if n else 0.0
         c = self.counts
-        print(f"[{n}/{self.total}] {outcome.status:<7} {outcome.lot or outcome.params}  "
-              f"(done {c['done']}, failed {c['failed']}, skipped {c['skipped']}; "
-              f"elapsed {el:.0f} s, about {eta:.0f} s left)", file=self.stream, flush=True)
+        print(
+            f"[{n}/{self.total}] {outcome.status:<7} {outcome.lot or outcome.params}  "
+            f"(done {c['done']}, failed {c['failed']}, skipped {c['skipped']}; "
+            f"elapsed {el:.0f} s, about {eta:.0f} s left)",
+            file=self.stream,
+            flush=True,
+        )
 
 
-def batch(files: list[str], out: str | None, workers: int, force: bool, scheduler: str | None,
-          reason: str | None = None) -> list:
+def batch(
+    files: list[str],
+    out: str | None,
+    workers: int,
+    force: bool,
+    scheduler: str | None,
+    reason: str | None = None,
+) -> list:
     """Run the lots; a verification lot that reads another lot's report folder runs after it
     (:func:`rmwork.comparison.batch_phases`)."""
     from ..comparison import batch_phases
@@ -155,12 +180,19 @@ def batch(files: list[str], out: str | None, workers: int, force: bool, schedule
     return _in_order(outcomes, files)
 
 
-def _batch_phase(files: list[str], out: str | None, workers: int, force: bool, scheduler: str | None,
-                 reason: str | None, progress: Progress) -> list:
+def _batch_phase(
+    files: list[str],
+    out: str | None,
+    workers: int,
+    force: bool,
+    scheduler: str | None,
+    reason: str | None,
+    progress: Progress,
+) -> list:
     if scheduler:
         return _batch_dask(files, out, force, scheduler, reason, progress)
     outcomes, todo = [], []
-    for f in files:                 # unchanged lots are skipped here: no worker starts for them
+    for f in files:  # unchanged lots are skipped here: no worker starts for them
         try:
             o = None if force else _unchanged(f, out)
         except Exception:  # noqa: BLE001 - run_one reports it as this lot's failure
@@ -176,7 +208,7 @@ def _batch_phase(files: list[str], out: str | None, workers: int, force: bool, s
     from .warm import fork_server
 
     if workers <= 1:
-        fork_server()                       # its imports overlap this process's first lot's loading
+        fork_server()  # its imports overlap this process's first lot's loading
         for f in todo:
             o = run_one(f, out, True, reason, reuse=True)
             outcomes.append(o)
@@ -185,8 +217,9 @@ def _batch_phase(files: list[str], out: str | None, workers: int, force: bool, s
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn"),
-                             initializer=fork_server) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn"), initializer=fork_server
+    ) as pool:
         futs = [pool.submit(run_one, f, out, True, reason, reuse=True) for f in todo]
         for fut in as_completed(futs):
             o = fut.result()
@@ -226,13 +259,26 @@ def _batch_dask(files, out, force, scheduler, reason, progress) -> list:
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(f"cannot reach the Dask scheduler ({exc.__class__.__name__})",
-                         key="--scheduler", file=scheduler,
-                         hint="start it with 'dask scheduler' or check the address") from None
+        raise InputError(
+            f"cannot reach the Dask scheduler ({exc.__class__.__name__})",
+            key="--scheduler",
+            file=scheduler,
+            hint="start it with 'dask scheduler' or check the address",
+        ) from None
     outcomes = []
     with client:
-        futures = [client.submit(run_one, str(Path(f).resolve()), str(Path(out or "reports").resolve()),
-                                 force, reason, reuse=True, pure=False) for f in files]
+        futures = [
+            client.submit(
+                run_one,
+                str(Path(f).resolve()),
+                str(Path(out or "reports").resolve()),
+                force,
+                reason,
+                reuse=True,
+                pure=False,
+            )
+            for f in files
+        ]
         for fut in as_completed(futures):
             o = fut.result()
             outcomes.append(o)
@@ -251,8 +297,10 @@ def _same_lot(files: list[str]) -> str | None:
         except Exception:  # noqa: BLE001 - that file's run reports its own problem
             continue
         if name in seen:
-            return (f"{seen[name]} and {f} both name lot '{name}': each would replace the other's "
-                    "report; give each lot its own name")
+            return (
+                f"{seen[name]} and {f} both name lot '{name}': each would replace the other's "
+                "report; give each lot its own name"
+            )
         seen[name] = f
     return None
 
@@ -266,26 +314,32 @@ def _in_order(outcomes: list, files: list[str]) -> list:
 def _summary(outcomes, elapsed: float) -> str:
     lines = [f"{'lot':<28} {'status':<8} {'seconds':>8}  message"]
     for o in outcomes:
-        lines.append(f"{(o.lot or Path(o.params).stem):<28} {o.status:<8} {o.seconds:>8.1f}  "
-                     f"{getattr(o, 'message', '')}")
+        lines.append(
+            f"{(o.lot or Path(o.params).stem):<28} {o.status:<8} {o.seconds:>8.1f}  "
+            f"{getattr(o, 'message', '')}"
+        )
     n_fail = sum(o.status == "failed" for o in outcomes)
-    lines.append(f"{len(outcomes)} lots: {sum(o.status == 'done' for o in outcomes)} done, {n_fail} failed, "
-                 f"{sum(o.status == 'skipped' for o in outcomes)} skipped in {elapsed:.1f} s")
+    lines.append(
+        f"{len(outcomes)} lots: {sum(o.status == 'done' for o in outcomes)} done, {n_fail} failed, "
+        f"{sum(o.status == 'skipped' for o in outcomes)} skipped in {elapsed:.1f} s"
+    )
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------
 # commands: each registers its arguments and its function
 
-COMMANDS: dict[str, tuple] = {}     # name -> (help, add_arguments(parser), cmd(args) -> int)
+COMMANDS: dict[str, tuple] = {}  # name -> (help, add_arguments(parser), cmd(args) -> int)
 
 
-def command(name: str, help: str, add_arguments):
+def command(name: str, help: str, add_arguments):  # noqa: A002 - argparse calls it help
     """Register ``cmd(args) -> int`` as ``rmwork <name>`` (a decorator)."""
+
     def register(fn):
-        COMMANDS.pop(name, None)             # a re-registered name replaces (and moves to the end)
+        COMMANDS.pop(name, None)  # a re-registered name replaces (and moves to the end)
         COMMANDS[name] = (help, add_arguments, fn)
         return fn
+
     return register
 
 
@@ -355,8 +409,11 @@ def cmd_validate(args) -> int:
     return 0
 
 
-@command("verify", "check a report folder against its manifest and history chain",
-         lambda p: p.add_argument("report_dir"))
+@command(
+    "verify",
+    "check a report folder against its manifest and history chain",
+    lambda p: p.add_argument("report_dir"),
+)
 def cmd_verify(args) -> int:
     from ..report import provenance
 
@@ -395,9 +452,9 @@ def _terminate(signum, frame):
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        signal.signal(signal.SIGTERM, _terminate)    # unwound like Ctrl-C: a failure record is kept
+        signal.signal(signal.SIGTERM, _terminate)  # unwound like Ctrl-C: a failure record is kept
     except ValueError:
-        pass                                          # not the main thread
+        pass  # not the main thread
     try:
         return COMMANDS[args.cmd][2](args)
     except NotebookError as exc:

@@ -25,8 +25,8 @@ import sys
 from rmwork.workbook import ImmediateFits
 
 SPEC = "rmwork.run.kernel:install"
-ENV_ERROR_FILE = "RMWORK_ERROR_FILE"      # where an InputError of a cell is pickled
-ENV_KERNEL_INFO = "RMWORK_KERNEL_INFO"    # where the kernel notes what it imported
+ENV_ERROR_FILE = "RMWORK_ERROR_FILE"  # where an InputError of a cell is pickled
+ENV_KERNEL_INFO = "RMWORK_KERNEL_INFO"  # where the kernel notes what it imported
 
 _installed = False
 
@@ -45,7 +45,7 @@ def install():
     sampler = from_environment()
     if sampler is None:
         return ImmediateFits()
-    sampling.set_default_sampler(sampler)    # the consensus fits too, not only the sensitivity ones
+    sampling.set_default_sampler(sampler)  # the consensus fits too, not only the sensitivity ones
     return BackgroundFits(sampler)
 
 
@@ -53,9 +53,12 @@ def kernel_info() -> dict:
     """What this process runs: interpreter, rmwork's package folder and version."""
     import rmwork
 
-    return {"python": os.path.realpath(sys.executable), "python_version": sys.version.split()[0],
-            "rmwork_path": os.path.dirname(os.path.realpath(rmwork.__file__)),
-            "rmwork_version": rmwork.__version__}
+    return {
+        "python": os.path.realpath(sys.executable),
+        "python_version": sys.version.split()[0],
+        "rmwork_path": os.path.dirname(os.path.realpath(rmwork.__file__)),
+        "rmwork_version": rmwork.__version__,
+    }
 
 
 def _record_kernel() -> None:
@@ -94,7 +97,7 @@ class BackgroundFits:
     def __init__(self, sampler):
         self.sampler = sampler
         self._pool = None
-        self._jobs: dict = {}            # (section, key) -> (future, attach)
+        self._jobs: dict = {}  # (section, key) -> (future, attach)
         self._callbacks: list = []
 
     def _in_service(self, fit):

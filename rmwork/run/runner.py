@@ -41,7 +41,8 @@ from ..errors import InputError, LockError, RmworkError
 from ..report import provenance
 from .child import EXIT_CELL_ERROR, die_with_parent
 from .errors import Interrupted, NotebookError, RunError, Terminated
-from .kernel import ENV_ERROR_FILE, ENV_KERNEL_INFO, SPEC as KERNEL_PLUGIN, kernel_info
+from .kernel import ENV_ERROR_FILE, ENV_KERNEL_INFO, kernel_info
+from .kernel import SPEC as KERNEL_PLUGIN
 
 NOTEBOOKS = ("certification_report.ipynb",)
 
@@ -51,8 +52,10 @@ def _notebooks(lot) -> tuple[str, ...]:
     from ..comparison import notebooks
 
     return notebooks(lot)
+
+
 KERNEL = "rmwork"
-KEEP_FAILED = 5          # failure records kept per lot under .failed/
+KEEP_FAILED = 5  # failure records kept per lot under .failed/
 
 
 @dataclass
@@ -64,8 +67,15 @@ class RunOutcome:
     reason: str = ""
 
 
-def run(params_file, out: str | Path | None = None, *, reason: str | None = None,
-        run_by: str | None = None, progress: bool = False, reuse: bool = False) -> RunOutcome:
+def run(
+    params_file,
+    out: str | Path | None = None,
+    *,
+    reason: str | None = None,
+    run_by: str | None = None,
+    progress: bool = False,
+    reuse: bool = False,
+) -> RunOutcome:
     """Validate one lot, execute its notebook(s), render the report, write its manifest, swap it in.
 
     ``reuse=True`` (a batch worker, which runs many lots) forks each lot's notebook process from a
@@ -74,8 +84,8 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
     t0 = time.perf_counter()
     launcher = _launcher(reuse)
     started = provenance.now_utc()
-    lot = params.load(Path(params_file))            # 1. validate: every problem before any kernel
-    svc = _sampling_service(lot)                    # its PyMC import overlaps the data's reading
+    lot = params.load(Path(params_file))  # 1. validate: every problem before any kernel
+    svc = _sampling_service(lot)  # its PyMC import overlaps the data's reading
     data = comparison.load_lot_data(lot)
     kernel = kernel_name()
     out_root = Path(out) if out else Path("reports")
@@ -86,7 +96,7 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
             _recover(out_root, name)
             work = _working_folder(out_root, name)
             try:
-                data.save(work)                     # the kernel certifies this snapshot, not a re-read
+                data.save(work)  # the kernel certifies this snapshot, not a re-read
                 env = dict(os.environ)
                 if svc is not None:
                     svc.warm(workbook.bayes_structures(lot, data))
@@ -98,35 +108,46 @@ def run(params_file, out: str | Path | None = None, *, reason: str | None = None
                 if (out_root / name / provenance.MANIFEST).is_file():
                     prev = provenance.sha256_file(out_root / name / provenance.MANIFEST)
                     _archive_previous(out_root / name, work)
-                manifest = provenance.build_manifest(                              # 4. manifest
-                    lot=name, report_dir=work, inputs=lot.data_files(), parameter_file=lot.path,
-                    notebooks={n: notebooks_dir() / n for n in _notebooks(lot)}, seed=lot.params.seed,
-                    started=started, finished=provenance.now_utc(), run_by=run_by, reason=reason,
-                    previous=prev, environment=_environment(), kernel_start=starts)
+                manifest = provenance.build_manifest(  # 4. manifest
+                    lot=name,
+                    report_dir=work,
+                    inputs=lot.data_files(),
+                    parameter_file=lot.path,
+                    notebooks={n: notebooks_dir() / n for n in _notebooks(lot)},
+                    seed=lot.params.seed,
+                    started=started,
+                    finished=provenance.now_utc(),
+                    run_by=run_by,
+                    reason=reason,
+                    previous=prev,
+                    environment=_environment(),
+                    kernel_start=starts,
+                )
                 manifest["kernel"] = kernels
                 # the hashes of the bytes parsed and certified, not of the files as they are now
                 manifest["parameter_file"]["sha256"] = data.parameter_sha256
                 manifest["inputs"] = data.manifest_inputs()
-                if prev is not None:   # anchors the superseded version's signatures (rmwork.signing)
+                if prev is not None:  # anchors the superseded version's signatures (rmwork.signing)
                     manifest["previous_signatures_sha256"] = _signatures_sha256(out_root / name)
                 provenance.write_manifest(work, manifest)
-                arrived = _swap(out_root, name, work)                              # 5. swap
+                arrived = _swap(out_root, name, work)  # 5. swap
                 swapped_in = True
             except BaseException as exc:
                 if not swapped_in:
                     _keep_failure(out_root, name, work, exc)
                 raise
-    except KeyboardInterrupt as exc:             # SIGINT/SIGTERM in the last instants of the run
+    except KeyboardInterrupt as exc:  # SIGINT/SIGTERM in the last instants of the run
         if not swapped_in:
             raise
         arrived = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
-    if arrived is not None:                      # the message says what happened: swapped in whole
+    if arrived is not None:  # the message says what happened: swapped in whole
         raise Interrupted(f"{out_root / name}: {arrived}; the new report was swapped in whole")
     return RunOutcome(lot=name, report_dir=out_root / name, seconds=time.perf_counter() - t0)
 
 
 # ---------------------------------------------------------------------------------------------
 # 2-3. the notebook's process: papermill, then nbconvert (rmwork.run.child)
+
 
 class PlainLauncher:
     """``python -m rmwork.run.child SPEC``: a fresh interpreter in its own session."""
@@ -137,9 +158,14 @@ class PlainLauncher:
         spec_file = Path(spec["errfile"]).with_suffix(".spec.json")
         spec_file.write_text(json.dumps(spec), encoding="utf-8")
         with open(log, "ab") as fh:
-            return subprocess.Popen([sys.executable, "-m", "rmwork.run.child", str(spec_file)],
-                                    stdout=fh, stderr=fh, start_new_session=True, env=env,
-                                    preexec_fn=die_with_parent)
+            return subprocess.Popen(
+                [sys.executable, "-m", "rmwork.run.child", str(spec_file)],
+                stdout=fh,
+                stderr=fh,
+                start_new_session=True,
+                env=env,
+                preexec_fn=die_with_parent,
+            )
 
     @staticmethod
     def kernel_start(dst: Path) -> str:
@@ -170,17 +196,30 @@ def _execute(lot: params.Lot, work: Path, *, kernel: str, env: dict, launcher) -
     HTML report.  Returns how each kernel started ("fresh" or "forked") and what it imported."""
     starts, kernels = {}, {}
     nbdir = notebooks_dir()
-    work = work.resolve()            # the kernel runs in the notebooks folder: absolute paths only
+    work = work.resolve()  # the kernel runs in the notebooks folder: absolute paths only
     log = work / "kernel-stderr.log"
     for name in _notebooks(lot):
-        errfile, pickled, info = (work / f".{name}.error.json", work / f".{name}.error.pickle",
-                                  work / f".{name}.kernel.json")
-        spec = {"src": str(nbdir / name), "dst": str(work / name), "kernel": kernel, "cwd": str(nbdir),
-                "parameters": {"lot_file": str(_lot_file(lot, work)), "output_dir": str(work)},
-                "errfile": str(errfile), "html": str(work / "report.html") if name == _notebooks(lot)[0] else "",
-                "title": f"{lot.params.lot} — {lot.params.material}"}
-        child_env = {**env, workbook.PLUGIN_ENV: KERNEL_PLUGIN, ENV_ERROR_FILE: str(pickled),
-                     ENV_KERNEL_INFO: str(info)}
+        errfile, pickled, info = (
+            work / f".{name}.error.json",
+            work / f".{name}.error.pickle",
+            work / f".{name}.kernel.json",
+        )
+        spec = {
+            "src": str(nbdir / name),
+            "dst": str(work / name),
+            "kernel": kernel,
+            "cwd": str(nbdir),
+            "parameters": {"lot_file": str(_lot_file(lot, work)), "output_dir": str(work)},
+            "errfile": str(errfile),
+            "html": str(work / "report.html") if name == _notebooks(lot)[0] else "",
+            "title": f"{lot.params.lot} — {lot.params.material}",
+        }
+        child_env = {
+            **env,
+            workbook.PLUGIN_ENV: KERNEL_PLUGIN,
+            ENV_ERROR_FILE: str(pickled),
+            ENV_KERNEL_INFO: str(info),
+        }
         # a signal during the fork would be raised inside an at-fork hook and lost there
         with _signals_held() as arrived:
             child = launcher.start(spec, log, child_env)
@@ -189,7 +228,7 @@ def _execute(lot: params.Lot, work: Path, *, kernel: str, env: dict, launcher) -
                 _deliver(arrived[0])
             rc = child.wait()
         except BaseException:
-            _stop(child)        # Ctrl-C or a kill of the batch: stop papermill and its kernel
+            _stop(child)  # Ctrl-C or a kill of the batch: stop papermill and its kernel
             raise
         if rc == EXIT_CELL_ERROR and errfile.is_file():
             raise _cell_error(name, json.loads(errfile.read_text(encoding="utf-8")), pickled)
@@ -206,8 +245,9 @@ def _cell_error(name: str, err: dict, pickled: Path) -> RmworkError:
     """The error of a failed cell: the kernel's InputError whole (pickled by
     :mod:`rmwork.run.kernel`, with its file/row/column/key/hint), else the exception and the cell."""
     if err.get("stage") == "render":
-        return NotebookError(f"{name}: rendering the HTML report failed: {err.get('ename')}: "
-                             f"{_last_line(err.get('evalue'))}")
+        return NotebookError(
+            f"{name}: rendering the HTML report failed: {err.get('ename')}: {_last_line(err.get('evalue'))}"
+        )
     if pickled.is_file():
         try:
             exc = pickle.loads(pickled.read_bytes())
@@ -218,8 +258,10 @@ def _cell_error(name: str, err: dict, pickled: Path) -> RmworkError:
     if err.get("ename") == "InputError":
         return InputError(_last_line(err.get("evalue")))
     source = " ".join((err.get("source") or "").split())[:120]
-    return NotebookError(f"{name}, cell {err.get('exec_count')} ({source}): {err.get('ename')}: "
-                         f"{_last_line(err.get('evalue'))}")
+    return NotebookError(
+        f"{name}, cell {err.get('exec_count')} ({source}): {err.get('ename')}: "
+        f"{_last_line(err.get('evalue'))}"
+    )
 
 
 def _last_line(text) -> str:
@@ -227,7 +269,9 @@ def _last_line(text) -> str:
     return lines[-1] if lines else ""
 
 
-_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Kernel)\b(?::|$)")
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Kernel)\b(?::|$)"
+)
 
 
 def _cause(log: Path) -> str:
@@ -240,7 +284,7 @@ def _cause(log: Path) -> str:
     for line in reversed(lines):
         if _EXCEPTION_LINE.match(line.strip()):
             return line.strip()[:300]
-    return (lines[-1].strip()[:300] if lines else "no output")
+    return lines[-1].strip()[:300] if lines else "no output"
 
 
 def _check_kernel(name: str, info: Path) -> dict:
@@ -250,14 +294,18 @@ def _check_kernel(name: str, info: Path) -> dict:
     try:
         seen = json.loads(info.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise RunError(f"{name}: the kernel did not report which rmwork it ran (an old rmwork kernel?); "
-                       f"reinstall the kernel: {sys.executable} -m ipykernel install --sys-prefix "
-                       f"--name {KERNEL}") from None
+        raise RunError(
+            f"{name}: the kernel did not report which rmwork it ran (an old rmwork kernel?); "
+            f"reinstall the kernel: {sys.executable} -m ipykernel install --sys-prefix "
+            f"--name {KERNEL}"
+        ) from None
     if (seen.get("rmwork_path"), seen.get("rmwork_version")) != (mine["rmwork_path"], mine["rmwork_version"]):
-        raise RunError(f"{name}: the kernel ran rmwork {seen.get('rmwork_version')} from "
-                       f"{seen.get('rmwork_path')} with {seen.get('python')}, not this installation's "
-                       f"{mine['rmwork_version']} from {mine['rmwork_path']}; remove the stale kernelspec "
-                       f"or reinstall it: {sys.executable} -m ipykernel install --sys-prefix --name {KERNEL}")
+        raise RunError(
+            f"{name}: the kernel ran rmwork {seen.get('rmwork_version')} from "
+            f"{seen.get('rmwork_path')} with {seen.get('python')}, not this installation's "
+            f"{mine['rmwork_version']} from {mine['rmwork_path']}; remove the stale kernelspec "
+            f"or reinstall it: {sys.executable} -m ipykernel install --sys-prefix --name {KERNEL}"
+        )
     return seen
 
 
@@ -269,8 +317,10 @@ def _check_outputs(work: Path) -> None:
     ledger.unlink(missing_ok=True)
     for name in dict.fromkeys(["report.html", "results.json", *noted]):
         if not (work / name).is_file():
-            raise NotebookError(f"{name} was reported written but is missing from the "
-                                f"working folder {work}; the report was not swapped in")
+            raise NotebookError(
+                f"{name} was reported written but is missing from the "
+                f"working folder {work}; the report was not swapped in"
+            )
 
 
 def _stop(child) -> None:
@@ -312,8 +362,10 @@ def kernel_name() -> str:
             try:
                 ksm.get_kernel_spec("python3")
             except NoSuchKernel:
-                raise RunError(f"no Jupyter kernel to run the notebook: neither '{KERNEL}' nor 'python3' "
-                               f"is installed; install it: {install}") from None
+                raise RunError(
+                    f"no Jupyter kernel to run the notebook: neither '{KERNEL}' nor 'python3' "
+                    f"is installed; install it: {install}"
+                ) from None
             return "python3"
     except RunError:
         raise
@@ -321,8 +373,10 @@ def kernel_name() -> str:
         raise RunError(f"cannot read the Jupyter kernel specs ({type(exc).__name__}: {exc})") from None
     exe = spec.argv[0] if spec.argv else ""
     if exe not in ("python", "python3") and os.path.realpath(exe) != os.path.realpath(sys.executable):
-        raise RunError(f"the Jupyter kernel '{KERNEL}' ({spec.resource_dir}) runs {exe}, not this "
-                       f"installation's {sys.executable}; remove it or reinstall it: {install}")
+        raise RunError(
+            f"the Jupyter kernel '{KERNEL}' ({spec.resource_dir}) runs {exe}, not this "
+            f"installation's {sys.executable}; remove it or reinstall it: {install}"
+        )
     return KERNEL
 
 
@@ -333,8 +387,11 @@ def _signatures_sha256(final: Path) -> str | None:
 
 
 def _environment() -> dict:
-    return {k: os.environ.get(k) for k in ("PYTENSOR_FLAGS", "OMP_NUM_THREADS", "RMWORK_NOTEBOOKS")
-            if os.environ.get(k) is not None}
+    return {
+        k: os.environ.get(k)
+        for k in ("PYTENSOR_FLAGS", "OMP_NUM_THREADS", "RMWORK_NOTEBOOKS")
+        if os.environ.get(k) is not None
+    }
 
 
 def _sampling_service(lot: params.Lot):
@@ -351,6 +408,7 @@ def _sampling_service(lot: params.Lot):
 # ---------------------------------------------------------------------------------------------
 # the lot's folders: lock, working folder, swap, history, failure records
 
+
 def _working_folder(out_root: Path, lot: str) -> Path:
     work = out_root / f".tmp+{lot}+{uuid.uuid4().hex[:8]}"
     _fs(lambda: work.mkdir(parents=True), work, "cannot create the working folder")
@@ -363,10 +421,15 @@ def _fs(action, path: Path, what: str):
     try:
         return action()
     except OSError as exc:
-        raise RunError(f"{path}: {what}: {os.strerror(exc.errno) if exc.errno else exc}"
-                       + ("; free some space" if exc.errno == errno.ENOSPC else "")
-                       + ("; check the folder's permissions or use --out" if exc.errno in
-                          (errno.EACCES, errno.EROFS, errno.EPERM) else "")) from None
+        raise RunError(
+            f"{path}: {what}: {os.strerror(exc.errno) if exc.errno else exc}"
+            + ("; free some space" if exc.errno == errno.ENOSPC else "")
+            + (
+                "; check the folder's permissions or use --out"
+                if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM)
+                else ""
+            )
+        ) from None
 
 
 @contextmanager
@@ -378,8 +441,9 @@ def lot_lock(out_root: Path, lot: str):
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.close()
-        raise LockError(f"{out_root / lot}: another run of lot '{lot}' is in progress; wait for it "
-                        "to finish") from None
+        raise LockError(
+            f"{out_root / lot}: another run of lot '{lot}' is in progress; wait for it to finish"
+        ) from None
     try:
         fh.write(f"{os.getpid()}\n")
         fh.flush()
@@ -422,6 +486,7 @@ def _link_or_copy(src, dst):
 
 def _archive_previous(final: Path, work: Path):
     """Hard-link (or copy) the current report and its history into the new folder's history/."""
+
     def archive():
         hist = work / "history"
         hist.mkdir(exist_ok=True)
@@ -434,8 +499,9 @@ def _archive_previous(final: Path, work: Path):
         except (OSError, ValueError, KeyError, TypeError):
             stamp = provenance.now_utc()
         stamp = str(stamp).replace(":", "").replace("-", "")
-        shutil.copytree(final, hist / stamp, copy_function=_link_or_copy,
-                        ignore=shutil.ignore_patterns("history"))
+        shutil.copytree(
+            final, hist / stamp, copy_function=_link_or_copy, ignore=shutil.ignore_patterns("history")
+        )
 
     _fs(archive, work / "history", "cannot archive the previous report")
 
@@ -465,9 +531,11 @@ def _signals_held():
     that names the signal that arrived, if one did."""
     arrived: list[str] = []
     try:
-        saved = {s: signal.signal(s, lambda n, f: arrived.append(signal.Signals(n).name))
-                 for s in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:          # not the main thread (a Dask worker): signals are not ours here
+        saved = {
+            s: signal.signal(s, lambda n, f: arrived.append(signal.Signals(n).name))
+            for s in (signal.SIGINT, signal.SIGTERM)
+        }
+    except ValueError:  # not the main thread (a Dask worker): signals are not ours here
         yield arrived
         return
     try:
@@ -494,13 +562,14 @@ def _swap(out_root: Path, lot: str, work: Path) -> str | None:
     """Put ``work`` in place of the lot's report; returns the signal that arrived meanwhile."""
     final = out_root / lot
     with _signals_held() as arrived:
+
         def swap():
             if final.exists() and _exchange(work, final):
-                shutil.rmtree(work, ignore_errors=True)        # now the previous report
+                shutil.rmtree(work, ignore_errors=True)  # now the previous report
                 return
             old = out_root / f".old+{lot}"
             if final.exists():
-                os.rename(final, old)                          # a kill here: _recover restores it
+                os.rename(final, old)  # a kill here: _recover restores it
             os.rename(work, final)
             shutil.rmtree(old, ignore_errors=True)
 
@@ -525,15 +594,14 @@ def _keep_failure(out_root: Path, lot: str, work: Path, exc: BaseException):
             os.rename(work, failed)
         (failed / "error.txt").write_text(f"{exc.__class__.__name__}: {exc}\n", encoding="utf-8")
     except OSError:
-        shutil.rmtree(work, ignore_errors=True)      # keep nothing rather than part
+        shutil.rmtree(work, ignore_errors=True)  # keep nothing rather than part
         shutil.rmtree(failed, ignore_errors=True)
     for stale in sorted(_own_failed(failed_root, lot))[:-KEEP_FAILED]:
         shutil.rmtree(stale, ignore_errors=True)
 
 
 def _out_of_space(exc: BaseException) -> bool:
-    return ((isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
-            or os.strerror(errno.ENOSPC) in str(exc))
+    return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or os.strerror(errno.ENOSPC) in str(exc)
 
 
 def _own_failed(failed_root: Path, lot: str) -> list[Path]:
@@ -546,15 +614,18 @@ def _own_failed(failed_root: Path, lot: str) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 # skipping unchanged lots (batch)
 
+
 def fingerprint_now(lot: params.Lot) -> dict:
     nbdir = notebooks_dir()
     from .. import __version__
 
-    return {"parameter_file": provenance.sha256_file(lot.path),
-            "inputs": {k: provenance.sha256_file(v) for k, v in lot.data_files().items()},
-            "notebooks": {n: provenance.sha256_file(nbdir / n) for n in _notebooks(lot)},
-            "rmwork": __version__,
-            "git_commit": provenance.git_commit(Path(__file__).parent.parent)}
+    return {
+        "parameter_file": provenance.sha256_file(lot.path),
+        "inputs": {k: provenance.sha256_file(v) for k, v in lot.data_files().items()},
+        "notebooks": {n: provenance.sha256_file(nbdir / n) for n in _notebooks(lot)},
+        "rmwork": __version__,
+        "git_commit": provenance.git_commit(Path(__file__).parent.parent),
+    }
 
 
 def changes_since_last(lot: params.Lot, report_dir: Path) -> list[str]:

@@ -38,18 +38,27 @@ import threading
 import time
 import warnings
 
-__all__ = ["Service", "ensure", "shared", "RemoteSampler", "from_environment", "configured",
-           "ENV_ADDRESS", "ENV_KEY"]
+__all__ = [
+    "Service",
+    "ensure",
+    "shared",
+    "RemoteSampler",
+    "from_environment",
+    "configured",
+    "ENV_ADDRESS",
+    "ENV_KEY",
+]
 
-ENV_ADDRESS = "RMWORK_BAYES_SERVICE"      # Unix socket of the service a kernel should use
-ENV_KEY = "RMWORK_BAYES_SERVICE_KEY"      # its authentication key, hex
-ENV_SHARED = "RMWORK_BATCH_SERVICE"      # a batch's service, for its workers (not for kernels)
+ENV_ADDRESS = "RMWORK_BAYES_SERVICE"  # Unix socket of the service a kernel should use
+ENV_KEY = "RMWORK_BAYES_SERVICE_KEY"  # its authentication key, hex
+ENV_SHARED = "RMWORK_BATCH_SERVICE"  # a batch's service, for its workers (not for kernels)
 ENV_SHARED_KEY = "RMWORK_BATCH_SERVICE_KEY"
-CONNECT_TIMEOUT = 30.0                    # s to wait for the socket of a service just started
+CONNECT_TIMEOUT = 30.0  # s to wait for the socket of a service just started
 
 
 # ---------------------------------------------------------------------------------------------
 # server side (runs in the service process)
+
 
 def _serve(address: str, authkey: bytes) -> None:
     from multiprocessing.connection import Listener
@@ -150,8 +159,9 @@ def _client(conn) -> None:
                     build, _ = models.structure(key)
                     with _compiling(key):
                         sampling.compile_structure(key, build, var_names)
-                    run = sampling.sample_here(key, build, data, var_names=var_names, seed=seed,
-                                               settings=settings)
+                    run = sampling.sample_here(
+                        key, build, data, var_names=var_names, seed=seed, settings=settings
+                    )
                     reply = ("ok", run)
                 elif req[0] == "warm":
                     threading.Thread(target=_warm, args=([tuple(k) for k in req[1]],), daemon=True).start()
@@ -210,8 +220,11 @@ class RemoteSampler:
             reply = conn.recv()
         except (OSError, EOFError, ValueError) as exc:
             _local.conn = None
-            warnings.warn(f"sampling service unreachable ({type(exc).__name__}); fitting in this process",
-                          RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                f"sampling service unreachable ({type(exc).__name__}); fitting in this process",
+                RuntimeWarning,
+                stacklevel=4,
+            )
             return sampling.sample_here(key, build, data, var_names=var_names, seed=seed, settings=settings)
         if reply[0] != "ok":
             raise RuntimeError(f"sampling service: {reply[1]}: {reply[2]}")
@@ -228,6 +241,7 @@ def from_environment() -> RemoteSampler | None:
 
 # ---------------------------------------------------------------------------------------------
 # starting and stopping (the runner's process)
+
 
 class Handle:
     """A running sampling service, by address and key: what a batch worker holds of the service
@@ -291,9 +305,14 @@ class Service(Handle):
         env = {k: v for k, v in os.environ.items() if k not in (ENV_ADDRESS, ENV_SHARED, ENV_SHARED_KEY)}
         env[ENV_KEY] = self.key
         self._log = open(os.path.join(self.dir, "service.log"), "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "rmwork.run.service", self.address],
-                                     stdin=subprocess.PIPE, stdout=self._log, stderr=self._log, env=env,
-                                     start_new_session=True)  # Ctrl-C reaches the runner, which closes us
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rmwork.run.service", self.address],
+            stdin=subprocess.PIPE,
+            stdout=self._log,
+            stderr=self._log,
+            env=env,
+            start_new_session=True,
+        )  # Ctrl-C reaches the runner, which closes us
 
     def alive(self) -> bool:
         return self.proc.poll() is None

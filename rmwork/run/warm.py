@@ -100,7 +100,7 @@ class WarmLauncher:
     name = "forked"
 
     def __init__(self):
-        self.ctx = fork_server()   # started now: its imports overlap the lot's loading
+        self.ctx = fork_server()  # started now: its imports overlap the lot's loading
 
     def start(self, spec: dict, log: Path, env: dict):
         return _Forked(self.ctx, spec, log, env)

@@ -35,12 +35,22 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 # What the kernel and the report notebook's first cell import (notebooks/certification_report.ipynb)
-MODULES = ("numpy", "pandas", "scipy.stats", "matplotlib.figure", "matplotlib.backends.backend_agg",
-           "ipykernel.kernelapp", "rmwork.workbook", "rmwork.report.lot", "rmwork.report.homogeneity",
-           "rmwork.report.sections", "rmwork.run.kernel")
+MODULES = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "ipykernel.kernelapp",
+    "rmwork.workbook",
+    "rmwork.report.lot",
+    "rmwork.report.homogeneity",
+    "rmwork.report.sections",
+    "rmwork.run.kernel",
+)
 
 _PRELOADED = False
-STARTS: list[str] = []   # "forked" or "fresh" per kernel started by this process (for the manifest)
+STARTS: list[str] = []  # "forked" or "fresh" per kernel started by this process (for the manifest)
 
 
 def preload() -> None:
@@ -65,7 +75,7 @@ class _ForkedKernel:
     def _reap(self, flags: int) -> None:
         try:
             pid, status = os.waitpid(self.pid, flags)
-        except ChildProcessError:       # already reaped
+        except ChildProcessError:  # already reaped
             self.returncode = self.returncode if self.returncode is not None else 0
             return
         if pid:
@@ -107,7 +117,7 @@ def _launcher_args(cmd: list[str]) -> list[str] | None:
     except ValueError:
         return None
     same_python = os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
-    return cmd[i + 1:] if same_python and i >= 1 and cmd[i - 1] == "-m" else None
+    return cmd[i + 1 :] if same_python and i >= 1 and cmd[i - 1] == "-m" else None
 
 
 def _kernel_main(args: list[str], env: dict, cwd: str | None) -> None:
@@ -116,8 +126,8 @@ def _kernel_main(args: list[str], env: dict, cwd: str | None) -> None:
 
     code = 1
     try:
-        os.setsid()                       # its own process group, as jupyter_client's Popen does
-        atexit._clear()                   # the papermill process's exit handlers are not the kernel's
+        os.setsid()  # its own process group, as jupyter_client's Popen does
+        atexit._clear()  # the papermill process's exit handlers are not the kernel's
         asyncio.events._set_running_loop(None)  # forked inside papermill's running event loop
         asyncio.set_event_loop(None)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -126,14 +136,21 @@ def _kernel_main(args: list[str], env: dict, cwd: str | None) -> None:
         os.environ.update(env)
         if cwd:
             os.chdir(cwd)
-        sys.argv = [os.path.join(os.path.dirname(importlib.util.find_spec("ipykernel_launcher").origin),
-                                 "ipykernel_launcher.py"), *args]
+        sys.argv = [
+            os.path.join(
+                os.path.dirname(importlib.util.find_spec("ipykernel_launcher").origin),
+                "ipykernel_launcher.py",
+            ),
+            *args,
+        ]
         from ipykernel import kernelapp
 
         # ipykernel reads JPY_PARENT_PID when it is imported (a trait default), which here was
         # before jupyter_client set it: passed explicitly, so the kernel ends when papermill does
         parent = env.get("JPY_PARENT_PID")
-        kernelapp.launch_new_instance(argv=[*args, f"--IPKernelApp.parent_handle={parent}"] if parent else args)
+        kernelapp.launch_new_instance(
+            argv=[*args, f"--IPKernelApp.parent_handle={parent}"] if parent else args
+        )
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -143,7 +160,7 @@ def _kernel_main(args: list[str], env: dict, cwd: str | None) -> None:
         traceback.print_exc()
     finally:
         try:
-            atexit._run_exitfuncs()       # IPython's history and the kernel's own clean-up
+            atexit._run_exitfuncs()  # IPython's history and the kernel's own clean-up
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
@@ -172,8 +189,8 @@ class WarmProvisioner(LocalProvisioner):
         STARTS.append("forked")
         self.process = _ForkedKernel(pid)
         self.pid = pid
-        self.pgid = pid                   # after the child's setsid; a signal sent before it falls
-        self.cwd = cwd or Path.cwd()      # back to the process alone (LocalProvisioner.send_signal)
+        self.pgid = pid  # after the child's setsid; a signal sent before it falls
+        self.cwd = cwd or Path.cwd()  # back to the process alone (LocalProvisioner.send_signal)
         return self.connection_info
 
 
@@ -184,6 +201,7 @@ class WarmKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
         if self.provisioner is None:
-            self.provisioner = WarmProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
-                                               parent=self)
+            self.provisioner = WarmProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
         return await super()._async_pre_start_kernel(**kw)

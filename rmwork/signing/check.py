@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import InputError
 from ..report import provenance
@@ -36,7 +36,7 @@ class SignatureCheck(Result):
     key_id: str
     signed_utc: str
     comment: str | None
-    status: str                      # "valid", or the first reason it is not
+    status: str  # "valid", or the first reason it is not
     problems: tuple[str, ...] = ()
     timestamp_utc: str | None = None  # from a verified RFC 3161 token
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -48,8 +48,10 @@ class SignatureCheck(Result):
     def line(self) -> str:
         c = f'; "{self.comment}"' if self.comment else ""
         ts = f"; RFC 3161 time stamp {self.timestamp_utc}" if self.timestamp_utc else ""
-        return (f"{self.record}. {self.meaning} by {self.signer} ({self.role}, key {self.key_id[:16]}) "
-                f"at {self.signed_utc}{ts}{c}: {self.status}")
+        return (
+            f"{self.record}. {self.meaning} by {self.signer} ({self.role}, key {self.key_id[:16]}) "
+            f"at {self.signed_utc}{ts}{c}: {self.status}"
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,7 +61,7 @@ class FolderSignatures(Result):
     folder: str
     manifest_sha256: str
     checks: tuple[SignatureCheck, ...]
-    problems: tuple[str, ...]        # chain breaks and unreadable lines
+    problems: tuple[str, ...]  # chain breaks and unreadable lines
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -91,14 +93,16 @@ def check_folder(folder: Path, keyring: Keyring | None) -> FolderSignatures:
     manifest_sha = provenance.sha256_file(folder / provenance.MANIFEST)
     try:
         lines = records.read(folder)
-    except InputError as exc:            # names the line that is not a record
-        return FolderSignatures(folder=str(folder), manifest_sha256=manifest_sha, checks=(),
-                                problems=(str(exc),))
+    except InputError as exc:  # names the line that is not a record
+        return FolderSignatures(
+            folder=str(folder), manifest_sha256=manifest_sha, checks=(), problems=(str(exc),)
+        )
     problems = tuple(records.chain_problems(folder, lines))
     lot = _lot(folder)
     checks = tuple(_check_record(folder, rec, keyring, manifest_sha, lot) for _, rec in lines)
-    return FolderSignatures(folder=str(folder), manifest_sha256=manifest_sha, checks=checks,
-                            problems=problems)
+    return FolderSignatures(
+        folder=str(folder), manifest_sha256=manifest_sha, checks=checks, problems=problems
+    )
 
 
 def _lot(folder: Path) -> str | None:
@@ -108,8 +112,9 @@ def _lot(folder: Path) -> str | None:
         return None
 
 
-def _check_record(folder: Path, rec: dict, keyring: Keyring | None, manifest_sha: str,
-                  lot: str | None) -> SignatureCheck:
+def _check_record(
+    folder: Path, rec: dict, keyring: Keyring | None, manifest_sha: str, lot: str | None
+) -> SignatureCheck:
     probs = _record_problems(folder, rec, keyring, manifest_sha, lot)
     ts = None
     if keyring is not None and not probs and rec.get("timestamp"):
@@ -121,20 +126,31 @@ def _check_record(folder: Path, rec: dict, keyring: Keyring | None, manifest_sha
     status = VALID if not probs else probs[0]
     if keyring is None:
         status = "not checked"
-    return SignatureCheck(record=int(rec.get("record") or 0), meaning=str(rec.get("meaning")),
-                          signer=str(rec.get("signer")), role=str(rec.get("role")),
-                          key_id=str(rec.get("key_id")), signed_utc=str(rec.get("signed_utc")),
-                          comment=rec.get("comment"), status=status, problems=tuple(probs), timestamp_utc=ts)
+    return SignatureCheck(
+        record=int(rec.get("record") or 0),
+        meaning=str(rec.get("meaning")),
+        signer=str(rec.get("signer")),
+        role=str(rec.get("role")),
+        key_id=str(rec.get("key_id")),
+        signed_utc=str(rec.get("signed_utc")),
+        comment=rec.get("comment"),
+        status=status,
+        problems=tuple(probs),
+        timestamp_utc=ts,
+    )
 
 
-def _record_problems(folder: Path, rec: dict, keyring: Keyring | None, manifest_sha: str,
-                     lot: str | None) -> list[str]:
+def _record_problems(
+    folder: Path, rec: dict, keyring: Keyring | None, manifest_sha: str, lot: str | None
+) -> list[str]:
     if keyring is None:
         return []
     pub = keyring.get(str(rec.get("key_id")))
     if pub is None:
-        return [f"signed by a key not in the keyring (key id {str(rec.get('key_id'))[:16]}, "
-                f"claims '{rec.get('signer')}')"]
+        return [
+            f"signed by a key not in the keyring (key id {str(rec.get('key_id'))[:16]}, "
+            f"claims '{rec.get('signer')}')"
+        ]
     if not pub.verify(records.signature_bytes(rec), records.canonical(rec)):
         return ["signature does not match (the record was edited after signing)"]
     probs = []
@@ -143,8 +159,10 @@ def _record_problems(folder: Path, rec: dict, keyring: Keyring | None, manifest_
     try:
         when = parse_utc(str(rec.get("signed_utc")))
         if not pub.valid_at(when):
-            probs.append(f"signed at {rec.get('signed_utc')}, outside the key's validity "
-                         f"({pub.created_utc} to {pub.not_after_utc}): expired signer")
+            probs.append(
+                f"signed at {rec.get('signed_utc')}, outside the key's validity "
+                f"({pub.created_utc} to {pub.not_after_utc}): expired signer"
+            )
     except ValueError:
         probs.append("signing time unreadable")
     if not pub.allows(str(rec.get("meaning"))):
@@ -174,8 +192,12 @@ def check_report(report_dir: Path, keyring: Keyring | None) -> list[FolderSignat
         problem = _anchor_problem(folders[i], folders[i + 1])
         if problem:
             fs = out[i + 1]
-            out[i + 1] = FolderSignatures(folder=fs.folder, manifest_sha256=fs.manifest_sha256,
-                                          checks=fs.checks, problems=fs.problems + (problem,))
+            out[i + 1] = FolderSignatures(
+                folder=fs.folder,
+                manifest_sha256=fs.manifest_sha256,
+                checks=fs.checks,
+                problems=fs.problems + (problem,),
+            )
     return out
 
 
@@ -183,12 +205,14 @@ def _anchor_problem(newer: Path, older: Path) -> str | None:
     try:
         m = json.loads((newer / provenance.MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None                     # provenance.verify names an unreadable manifest
+        return None  # provenance.verify names an unreadable manifest
     if "previous_signatures_sha256" not in m:
-        return None                     # made before rmwork recorded it
+        return None  # made before rmwork recorded it
     f = older / records.SIGNATURES
     actual = provenance.sha256_file(f) if f.is_file() else None
     if actual != m["previous_signatures_sha256"]:
-        return (f"{f}: not the signatures the version had when it was superseded "
-                f"({newer / provenance.MANIFEST} records another SHA-256): records removed, added or edited")
+        return (
+            f"{f}: not the signatures the version had when it was superseded "
+            f"({newer / provenance.MANIFEST} records another SHA-256): records removed, added or edited"
+        )
     return None

@@ -66,16 +66,29 @@ def keys_new_cmd(args) -> int:
 
     if args.keys_cmd != "new":
         raise InputError(f"unknown keys command '{args.keys_cmd}'", hint="use 'rmwork keys new'")
-    if args.role not in keys.ROLES:     # before the passphrase is asked for
-        raise InputError(f"'{args.role}' is not a role", key="--role", hint=f"use one of {', '.join(keys.ROLES)}")
+    if args.role not in keys.ROLES:  # before the passphrase is asked for
+        raise InputError(
+            f"'{args.role}' is not a role", key="--role", hint=f"use one of {', '.join(keys.ROLES)}"
+        )
     secret = keys.passphrase(f"Passphrase for the new key {args.name}: ", confirm=True)
-    pub = keys.new_key(args.name, args.role, Path(args.out), secret, signer=args.signer, title=args.title,
-                       valid_days=args.valid_days, with_x509=not args.no_x509,
-                       organization=args.organization)
+    pub = keys.new_key(
+        args.name,
+        args.role,
+        Path(args.out),
+        secret,
+        signer=args.signer,
+        title=args.title,
+        valid_days=args.valid_days,
+        with_x509=not args.no_x509,
+        organization=args.organization,
+    )
     files = ", ".join(f"{args.name}.{e}" for e in (("key", "pub") if args.no_x509 else ("key", "pub", "crt")))
-    _out(f"{pub.name} ({pub.role}): key {pub.key_id} written to {args.out} ({files}); valid until "
-         f"{pub.not_after_utc}. Put {args.name}.pub in the keyrings of those who verify"
-         + ("" if args.no_x509 else f", and publish {args.name}.crt for buyers of certificates") + ".")
+    _out(
+        f"{pub.name} ({pub.role}): key {pub.key_id} written to {args.out} ({files}); valid until "
+        f"{pub.not_after_utc}. Put {args.name}.pub in the keyrings of those who verify"
+        + ("" if args.no_x509 else f", and publish {args.name}.crt for buyers of certificates")
+        + "."
+    )
     return 0
 
 
@@ -83,15 +96,25 @@ def sign_cmd(args) -> int:
     from . import keys, sign
 
     if args.meaning not in ("reviewed", "approved"):
-        raise InputError(f"'{args.meaning}' is not a meaning", key="--meaning", hint="use reviewed or approved")
+        raise InputError(
+            f"'{args.meaning}' is not a meaning", key="--meaning", hint="use reviewed or approved"
+        )
     keyring = keys.load_keyring(Path(args.trust)) if args.trust else None
     key = keys.load_signing_key(Path(args.key))
-    res = sign.sign_report(Path(args.report_dir), key, args.meaning, comment=args.comment, keyring=keyring,
-                           tsa_url=args.tsa or os.environ.get(TSA_ENV) or None)
+    res = sign.sign_report(
+        Path(args.report_dir),
+        key,
+        args.meaning,
+        comment=args.comment,
+        keyring=keyring,
+        tsa_url=args.tsa or os.environ.get(TSA_ENV) or None,
+    )
     r = res.record
     ts = " with an RFC 3161 time stamp" if r.get("timestamp") else ""
-    _out(f"{args.report_dir}: {r['meaning']} by {r['signer']} ({r['role']}) at {r['signed_utc']}{ts}; "
-         f"record {r['record']} of signatures.jsonl, manifest {r['manifest_sha256'][:16]}")
+    _out(
+        f"{args.report_dir}: {r['meaning']} by {r['signer']} ({r['role']}) at {r['signed_utc']}{ts}; "
+        f"record {r['record']} of signatures.jsonl, manifest {r['manifest_sha256'][:16]}"
+    )
     if res.note:
         _out(res.note)
     return 0
@@ -144,8 +167,11 @@ def _print_signatures(report_dir: Path, sigs, keyring) -> bool:
             bad |= not c.valid
         if i == 0:
             a = fs.approval()
-            _out(f"  approval: approved by {a.signer} at {a.signed_utc}" if a
-                 else "  approval: none (a certificate that requires approval is a DRAFT)")
+            _out(
+                f"  approval: approved by {a.signer} at {a.signed_utc}"
+                if a
+                else "  approval: none (a certificate that requires approval is a DRAFT)"
+            )
     if keyring is None:
         _out("signatures were not checked: give --trust KEYRING (a folder of trusted .pub files)")
     return bad
@@ -156,10 +182,16 @@ def verify_certificate_cmd(args) -> int:
 
     res = xmldsig.verify_certificate(Path(args.file), Path(args.trust) if args.trust else None)
     who = f"{res.signer} ({res.signer_title})" if res.signer_title else res.signer
-    _out(f"{args.file}: signature valid; signed by {who} at {res.signed_utc}; certificate "
-         f"SHA-256 {res.certificate_sha256[:16]}…" + (" (trusted)" if res.trusted else " (NOT checked against a trusted certificate)"))
-    _out(f"schema: valid (DRMD v0.3.0); material: {res.material}; lot {res.lot}"
-         + (f"; RM number {res.rm_number}" if res.rm_number else "") + f"; valid until {res.valid_until}")
+    _out(
+        f"{args.file}: signature valid; signed by {who} at {res.signed_utc}; certificate "
+        f"SHA-256 {res.certificate_sha256[:16]}…"
+        + (" (trusted)" if res.trusted else " (NOT checked against a trusted certificate)")
+    )
+    _out(
+        f"schema: valid (DRMD v0.3.0); material: {res.material}; lot {res.lot}"
+        + (f"; RM number {res.rm_number}" if res.rm_number else "")
+        + f"; valid until {res.valid_until}"
+    )
     _out(f"report manifest SHA-256: {res.manifest_sha256}")
     _out("certified values:")
     for v in res.values:

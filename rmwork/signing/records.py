@@ -25,15 +25,30 @@ SIGNATURES = "signatures.jsonl"
 SIGNED_DRMD = "certificate.signed.drmd.xml"
 MEANINGS = ("reviewed", "approved")
 DOMAIN = b"rmwork-signature-record-v1\n"
-FIELDS = ("record", "lot", "meaning", "signer", "role", "title", "key_id", "signed_utc",
-          "manifest_sha256", "previous_record_sha256", "signed_drmd_sha256", "comment", "algorithm")
+FIELDS = (
+    "record",
+    "lot",
+    "meaning",
+    "signer",
+    "role",
+    "title",
+    "key_id",
+    "signed_utc",
+    "manifest_sha256",
+    "previous_record_sha256",
+    "signed_drmd_sha256",
+    "comment",
+    "algorithm",
+)
 UNSIGNED_FIELDS = ("signature", "timestamp")
 
 
 def canonical(record: dict) -> bytes:
     """The bytes an Ed25519 signature covers: DOMAIN + canonical JSON of the signed fields."""
     body = {k: record.get(k) for k in FIELDS}
-    return DOMAIN + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return DOMAIN + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def line_sha256(line: str) -> str:
@@ -59,14 +74,22 @@ def read(folder: Path) -> list[tuple[str, dict]]:
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         try:
             rec = json.loads(line)
-            if not isinstance(rec, dict) or set(rec) - set(FIELDS) - set(UNSIGNED_FIELDS) \
-                    or not isinstance(rec.get("record"), int) or isinstance(rec.get("record"), bool) \
-                    or any(not isinstance(rec.get(k), str) for k in ("key_id", "signature", "manifest_sha256")) \
-                    or not isinstance(rec.get("timestamp") or {}, dict):
+            if (
+                not isinstance(rec, dict)
+                or set(rec) - set(FIELDS) - set(UNSIGNED_FIELDS)
+                or not isinstance(rec.get("record"), int)
+                or isinstance(rec.get("record"), bool)
+                or any(not isinstance(rec.get(k), str) for k in ("key_id", "signature", "manifest_sha256"))
+                or not isinstance(rec.get("timestamp") or {}, dict)
+            ):
                 raise ValueError
         except ValueError:
-            raise InputError("not a signature record (the file was edited by hand)", file=str(path), row=n,
-                             hint="restore signatures.jsonl from the report's backup") from None
+            raise InputError(
+                "not a signature record (the file was edited by hand)",
+                file=str(path),
+                row=n,
+                hint="restore signatures.jsonl from the report's backup",
+            ) from None
         out.append((line, rec))
     return out
 
@@ -79,11 +102,14 @@ def chain_problems(folder: Path, lines: list[tuple[str, dict]]) -> list[str]:
     for i, (line, rec) in enumerate(lines, 1):
         where = f"{Path(folder) / SIGNATURES}, record {i}"
         if rec.get("record") != i:
-            problems.append(f"{where}: numbered {rec.get('record')!r}, expected {i} "
-                            "(records removed or reordered)")
+            problems.append(
+                f"{where}: numbered {rec.get('record')!r}, expected {i} (records removed or reordered)"
+            )
         if rec.get("previous_record_sha256") != prev:
-            problems.append(f"{where}: previous_record_sha256 does not match the line before it "
-                            "(records removed, reordered or edited)")
+            problems.append(
+                f"{where}: previous_record_sha256 does not match the line before it "
+                "(records removed, reordered or edited)"
+            )
         prev = line_sha256(line)
     return problems
 
@@ -108,8 +134,9 @@ def append(folder: Path, record: dict, expected_lines: int) -> None:
     with os.fdopen(fd, "a", encoding="utf-8") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         if len(read(folder)) != expected_lines:
-            raise InputError("changed while this signature was made (another signer?)", file=str(path),
-                             hint="sign again")
+            raise InputError(
+                "changed while this signature was made (another signer?)", file=str(path), hint="sign again"
+            )
         f.write(dumps(record) + "\n")
         f.flush()
         os.fsync(f.fileno())
@@ -124,8 +151,9 @@ def report_lock(report_dir: Path, lot: str):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InputError(f"a run of lot '{lot}' is in progress", file=str(report_dir),
-                             hint="sign when it has finished") from None
+            raise InputError(
+                f"a run of lot '{lot}' is in progress", file=str(report_dir), hint="sign when it has finished"
+            ) from None
         yield
     finally:
         fcntl.flock(fh, fcntl.LOCK_UN)

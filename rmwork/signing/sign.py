@@ -36,16 +36,23 @@ class SignOutcome:
 
 def _check_report(report_dir: Path) -> dict:
     if not (report_dir / provenance.MANIFEST).is_file():
-        raise InputError(f"no {provenance.MANIFEST}; not a report folder", file=str(report_dir),
-                         hint="give the folder 'rmwork run' wrote (reports/<lot>)")
+        raise InputError(
+            f"no {provenance.MANIFEST}; not a report folder",
+            file=str(report_dir),
+            hint="give the folder 'rmwork run' wrote (reports/<lot>)",
+        )
     if report_dir.parent.name == "history" and (report_dir.parent.parent / provenance.MANIFEST).is_file():
-        raise InputError("is a superseded version in history/", file=str(report_dir),
-                         hint="sign the current report folder")
+        raise InputError(
+            "is a superseded version in history/", file=str(report_dir), hint="sign the current report folder"
+        )
     problems = provenance.verify(report_dir)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InputError(f"fails verify, so it is not signed: {problems[0]}{more}", file=str(report_dir),
-                         hint="run 'rmwork verify' and rerun the lot")
+        raise InputError(
+            f"fails verify, so it is not signed: {problems[0]}{more}",
+            file=str(report_dir),
+            hint="run 'rmwork verify' and rerun the lot",
+        )
     return json.loads((report_dir / provenance.MANIFEST).read_text(encoding="utf-8"))
 
 
@@ -57,29 +64,47 @@ def _check_existing(report_dir: Path, lines, manifest_sha: str, keyring: Keyring
     if keyring is not None:
         from .check import check_folder
 
-        problems += [f"record {c.record}: {c.status}" for c in check_folder(report_dir, keyring).checks
-                     if not c.valid]
+        problems += [
+            f"record {c.record}: {c.status}" for c in check_folder(report_dir, keyring).checks if not c.valid
+        ]
     if problems:
-        raise InputError(f"existing signatures are broken, so no new one is added: {problems[0]}",
-                         file=str(report_dir / records.SIGNATURES),
-                         hint="run 'rmwork verify --trust KEYRING' and restore the file")
+        raise InputError(
+            f"existing signatures are broken, so no new one is added: {problems[0]}",
+            file=str(report_dir / records.SIGNATURES),
+            hint="run 'rmwork verify --trust KEYRING' and restore the file",
+        )
 
 
 def _check_key(key: SigningKey, meaning: str, now: dt.datetime) -> None:
     pub = key.public
     if meaning not in records.MEANINGS:
-        raise InputError(f"'{meaning}' is not a meaning", key="--meaning",
-                         hint=f"use one of {', '.join(records.MEANINGS)}")
+        raise InputError(
+            f"'{meaning}' is not a meaning", key="--meaning", hint=f"use one of {', '.join(records.MEANINGS)}"
+        )
     if not pub.valid_at(now):
-        raise InputError(f"the key is not valid now (valid {pub.created_utc} to {pub.not_after_utc}): "
-                         "expired signer", file=str(pub.path), hint="make a new key with 'rmwork keys new'")
+        raise InputError(
+            f"the key is not valid now (valid {pub.created_utc} to {pub.not_after_utc}): expired signer",
+            file=str(pub.path),
+            hint="make a new key with 'rmwork keys new'",
+        )
     if not pub.allows(meaning):
-        raise InputError(f"role {pub.role} may not sign '{meaning}'", file=str(pub.path), key="--meaning",
-                         hint="an approval needs a key made with --role approver")
+        raise InputError(
+            f"role {pub.role} may not sign '{meaning}'",
+            file=str(pub.path),
+            key="--meaning",
+            hint="an approval needs a key made with --role approver",
+        )
 
 
-def sign_report(report_dir: Path, key: SigningKey, meaning: str, *, comment: str | None = None,
-                keyring: Keyring | None = None, tsa_url: str | None = None) -> SignOutcome:
+def sign_report(
+    report_dir: Path,
+    key: SigningKey,
+    meaning: str,
+    *,
+    comment: str | None = None,
+    keyring: Keyring | None = None,
+    tsa_url: str | None = None,
+) -> SignOutcome:
     """Append one signed record to ``report_dir/signatures.jsonl`` (21 CFR Part 11 §11.50, §11.70);
     with ``approved`` also write ``certificate.signed.drmd.xml`` (W3C XML Signature 1.1).
 
@@ -90,12 +115,15 @@ def sign_report(report_dir: Path, key: SigningKey, meaning: str, *, comment: str
     now = utc_now()
     _check_key(key, meaning, now)
     if keyring is not None and keyring.get(key.public.key_id) is None:
-        raise InputError(f"the signer's key is not in the keyring {keyring.folder}: an untrusted signer",
-                         file=str(key.public.path), key="--trust",
-                         hint="add the signer's .pub to the keyring, or sign with a trusted key")
+        raise InputError(
+            f"the signer's key is not in the keyring {keyring.folder}: an untrusted signer",
+            file=str(key.public.path),
+            key="--trust",
+            hint="add the signer's .pub to the keyring, or sign with a trusted key",
+        )
     manifest = _check_report(report_dir)
     with records.report_lock(report_dir, manifest.get("lot") or report_dir.name):
-        manifest = _check_report(report_dir)      # again under the lock: a rerun may have finished
+        manifest = _check_report(report_dir)  # again under the lock: a rerun may have finished
         manifest_sha = provenance.sha256_file(report_dir / provenance.MANIFEST)
         lines = records.read(report_dir)
         _check_existing(report_dir, lines, manifest_sha, keyring)
@@ -103,10 +131,18 @@ def sign_report(report_dir: Path, key: SigningKey, meaning: str, *, comment: str
         if meaning == "approved":
             signed_xml, note = _signed_drmd(report_dir, key, lines, utc_text(now), manifest_sha)
         rec = records.new_record(
-            lines, lot=manifest.get("lot"), meaning=meaning, signer=key.public.name, role=key.public.role,
-            title=key.public.title, key_id=key.public.key_id, signed_utc=utc_text(now),
-            manifest_sha256=manifest_sha, comment=" ".join(comment.split()) if comment else None,
-            signed_drmd_sha256=hashlib.sha256(signed_xml).hexdigest() if signed_xml else None)
+            lines,
+            lot=manifest.get("lot"),
+            meaning=meaning,
+            signer=key.public.name,
+            role=key.public.role,
+            title=key.public.title,
+            key_id=key.public.key_id,
+            signed_utc=utc_text(now),
+            manifest_sha256=manifest_sha,
+            comment=" ".join(comment.split()) if comment else None,
+            signed_drmd_sha256=hashlib.sha256(signed_xml).hexdigest() if signed_xml else None,
+        )
         sig = key.sign(records.canonical(rec))
         rec["signature"] = base64.b64encode(sig).decode("ascii")
         if tsa_url:
@@ -120,15 +156,19 @@ def sign_report(report_dir: Path, key: SigningKey, meaning: str, *, comment: str
 def _signed_drmd(report_dir: Path, key: SigningKey, lines, signed_utc: str, manifest_sha: str):
     done = [r for _, r in lines if r.get("meaning") == "approved"]
     if done:
-        raise InputError(f"already approved by {done[0].get('signer')} at {done[0].get('signed_utc')}",
-                         file=str(report_dir), hint="a new approval needs a new run of the lot")
+        raise InputError(
+            f"already approved by {done[0].get('signer')} at {done[0].get('signed_utc')}",
+            file=str(report_dir),
+            hint="a new approval needs a new run of the lot",
+        )
     draft = report_dir / DRMD
     if not draft.is_file():
         return None, f"the report has no {DRMD}: approval recorded, no signed certificate written"
     from . import xmldsig
 
-    xml = xmldsig.issue(draft.read_bytes(), key, signed_utc=signed_utc, manifest_sha256=manifest_sha,
-                        where=str(draft))
+    xml = xmldsig.issue(
+        draft.read_bytes(), key, signed_utc=signed_utc, manifest_sha256=manifest_sha, where=str(draft)
+    )
     return xml, f"{records.SIGNED_DRMD} written (the issued certificate, signed by {key.public.name})"
 
 

@@ -28,15 +28,21 @@ from .keys import Keyring, parse_utc, utc_text
 TOLERANCE = dt.timedelta(minutes=10)
 MAX_RESPONSE = 1 << 20
 _TIME = re.compile(r"^Time stamp: (\w{3}) +(\d+) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\d{4}) GMT$", re.M)
-_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-                                       "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 
 def _openssl() -> str:
     exe = shutil.which("openssl")
     if exe is None:
-        raise InputError("the openssl command is not installed, so time stamps cannot be made or checked",
-                         hint="install OpenSSL (Debian package openssl)")
+        raise InputError(
+            "the openssl command is not installed, so time stamps cannot be made or checked",
+            hint="install OpenSSL (Debian package openssl)",
+        )
     return exe
 
 
@@ -55,13 +61,16 @@ def token_time(response: bytes) -> str:
         f.write_bytes(response)
         text = _run(["ts", "-reply", "-in", str(f), "-text"], "time-stamp response").stdout.decode()
     if "Status: Granted" not in text:
-        raise InputError("the TSA did not grant the time stamp", file="time-stamp response",
-                         hint="check the TSA URL and its status")
+        raise InputError(
+            "the TSA did not grant the time stamp",
+            file="time-stamp response",
+            hint="check the TSA URL and its status",
+        )
     m = _TIME.search(text)
     if m is None:
         raise InputError("the time-stamp response states no time", file="time-stamp response")
     mon, day, hh, mm, ss, year = m.groups()
-    t = dt.datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=dt.timezone.utc)
+    t = dt.datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=dt.UTC)
     return utc_text(t)
 
 
@@ -72,22 +81,43 @@ def stamp(signature: bytes, url: str) -> dict:
         data, query = Path(d) / "sig", Path(d) / "q.tsq"
         data.write_bytes(signature)
         _run(["ts", "-query", "-data", str(data), "-sha256", "-cert", "-out", str(query)], url)
-        req = urllib.request.Request(url, data=query.read_bytes(), method="POST",
-                                     headers={"Content-Type": "application/timestamp-query"})
+        req = urllib.request.Request(
+            url,
+            data=query.read_bytes(),
+            method="POST",
+            headers={"Content-Type": "application/timestamp-query"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 body = resp.read(MAX_RESPONSE + 1)
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise InputError(f"no time stamp from the TSA ({exc.__class__.__name__}: "
-                             f"{getattr(exc, 'reason', exc)}); nothing was signed", file=url, key="--tsa",
-                             hint="check the TSA URL, or sign without --tsa / RMWORK_TSA_URL") from None
+            raise InputError(
+                f"no time stamp from the TSA ({exc.__class__.__name__}: "
+                f"{getattr(exc, 'reason', exc)}); nothing was signed",
+                file=url,
+                key="--tsa",
+                hint="check the TSA URL, or sign without --tsa / RMWORK_TSA_URL",
+            ) from None
         if len(body) > MAX_RESPONSE:
             raise InputError("the TSA's answer is too large to be a time stamp", file=url, key="--tsa")
         reply = Path(d) / "r.tsr"
         reply.write_bytes(body)
         # the answer must be for this query (imprint and nonce), whoever signed it
-        _run(["ts", "-verify", "-queryfile", str(query), "-in", str(reply), "-no_check_time",
-              "-partial_chain", "-CAfile", str(_signer_as_ca(reply, Path(d)))], url)
+        _run(
+            [
+                "ts",
+                "-verify",
+                "-queryfile",
+                str(query),
+                "-in",
+                str(reply),
+                "-no_check_time",
+                "-partial_chain",
+                "-CAfile",
+                str(_signer_as_ca(reply, Path(d))),
+            ],
+            url,
+        )
     return {"tsa": url, "time_utc": token_time(body), "response": base64.b64encode(body).decode("ascii")}
 
 
@@ -97,7 +127,10 @@ def _signer_as_ca(reply: Path, d: Path) -> Path:
     tok = d / "tok.p7"
     _run(["ts", "-reply", "-in", str(reply), "-token_out", "-out", str(tok)], "time-stamp response")
     certs = d / "certs.pem"
-    _run(["pkcs7", "-inform", "DER", "-in", str(tok), "-print_certs", "-out", str(certs)], "time-stamp response")
+    _run(
+        ["pkcs7", "-inform", "DER", "-in", str(tok), "-print_certs", "-out", str(certs)],
+        "time-stamp response",
+    )
     return certs
 
 
@@ -115,8 +148,12 @@ def check_record_token(rec: dict, keyring: Keyring) -> tuple[str | None, str | N
         data.write_bytes(records.signature_bytes(rec))
         reply.write_bytes(body)
         ca.write_bytes(b"".join(p.read_bytes() for p in keyring.tsa_certificates))
-        r = subprocess.run([_openssl(), "ts", "-verify", "-data", str(data), "-in", str(reply),
-                            "-CAfile", str(ca)], capture_output=True, timeout=60, check=False)
+        r = subprocess.run(
+            [_openssl(), "ts", "-verify", "-data", str(data), "-in", str(reply), "-CAfile", str(ca)],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         if r.returncode != 0:
             return None, "time stamp does not verify against the keyring's TSA certificates"
     try:

@@ -13,9 +13,9 @@ the signing time, the DRMD schema, and returns the certified values the signatur
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -37,8 +37,9 @@ def _parse(xml: bytes, where: str):
     try:
         return etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
-        raise InputError(f"is not well-formed XML ({exc})", file=where,
-                         hint="give the DRMD rmwork wrote") from None
+        raise InputError(
+            f"is not well-formed XML ({exc})", file=where, hint="give the DRMD rmwork wrote"
+        ) from None
 
 
 def _identifier(core, scheme: str, value: str):
@@ -65,8 +66,14 @@ def _approver(root, key: SigningKey, lang: str):
     etree.SubElement(rp, f"{_C}cryptElectronicSignature").text = "true"
 
 
-def issue(draft_xml: bytes, key: SigningKey, *, signed_utc: str, manifest_sha256: str,
-          where: str = "certificate.drmd.xml") -> bytes:
+def issue(
+    draft_xml: bytes,
+    key: SigningKey,
+    *,
+    signed_utc: str,
+    manifest_sha256: str,
+    where: str = "certificate.drmd.xml",
+) -> bytes:
     """The issued, signed DRMD from the report's DRMD (W3C XML Signature 1.1, enveloped; DRMD v0.3.0).
 
     Removes the draft comment, names the approver from the key, records the report manifest's
@@ -76,9 +83,11 @@ def issue(draft_xml: bytes, key: SigningKey, *, signed_utc: str, manifest_sha256
     import signxml
 
     if key.x509_key is None or key.certificate is None:
-        raise InputError("the key has no X.509 certificate, so it cannot sign the DRMD",
-                         file=str(key.public.path), hint="make the approver's key with 'rmwork keys new' "
-                         "(without --no-x509)")
+        raise InputError(
+            "the key has no X.509 certificate, so it cannot sign the DRMD",
+            file=str(key.public.path),
+            hint="make the approver's key with 'rmwork keys new' (without --no-x509)",
+        )
     root = _parse(draft_xml, where)
     if root.find(f"{{{DS}}}Signature") is not None:
         raise InputError("is already signed", file=where, hint="sign the report's certificate.drmd.xml")
@@ -95,9 +104,12 @@ def issue(draft_xml: bytes, key: SigningKey, *, signed_utc: str, manifest_sha256
         prod.find(f"{_D}contact").addnext(etree.Element(f"{_D}cryptElectronicSignature"))
         prod.find(f"{_D}cryptElectronicSignature").text = "true"
     drmd.validate_drmd(etree.tostring(root))
-    signer = signxml.XMLSigner(method=signxml.methods.enveloped, signature_algorithm="ecdsa-sha256",
-                               digest_algorithm="sha256",
-                               c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#")
+    signer = signxml.XMLSigner(
+        method=signxml.methods.enveloped,
+        signature_algorithm="ecdsa-sha256",
+        digest_algorithm="sha256",
+        c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+    )
     cert_pem = key.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
     signed = signer.sign(root, key=key.x509_key, cert=cert_pem)
     xml = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
@@ -107,6 +119,7 @@ def issue(draft_xml: bytes, key: SigningKey, *, signed_utc: str, manifest_sha256
 
 # ---------------------------------------------------------------------------------------------
 # the buyer's check
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertifiedEntry(Result):
@@ -128,7 +141,7 @@ class CertificateCheck(Result):
     signer: str
     signer_title: str
     certificate_sha256: str
-    trusted: bool                 # the signing certificate is the one given with --trust
+    trusted: bool  # the signing certificate is the one given with --trust
     signed_utc: str
     manifest_sha256: str
     lot: str
@@ -148,8 +161,12 @@ def _trusted_certs(trust: Path) -> list[x509.Certificate]:
     if trust.is_dir():
         certs = [read_certificate(p) for p in sorted(trust.glob("*.crt")) if not p.name.endswith(".tsa.crt")]
         if not certs:
-            raise InputError("holds no .crt certificate", file=str(trust), key="--trust",
-                             hint="give the approver's NAME.crt or a folder with it")
+            raise InputError(
+                "holds no .crt certificate",
+                file=str(trust),
+                key="--trust",
+                hint="give the approver's NAME.crt or a folder with it",
+            )
         return certs
     return [read_certificate(trust)]
 
@@ -157,8 +174,11 @@ def _trusted_certs(trust: Path) -> list[x509.Certificate]:
 def _embedded_cert(root, where: str) -> x509.Certificate:
     el = root.find(f"{{{DS}}}Signature/{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate")
     if el is None:
-        raise InputError("the signature carries no X.509 certificate", file=where,
-                         hint="give a DRMD signed by 'rmwork sign --meaning approved'")
+        raise InputError(
+            "the signature carries no X.509 certificate",
+            file=where,
+            hint="give a DRMD signed by 'rmwork sign --meaning approved'",
+        )
     import base64
 
     try:
@@ -171,15 +191,25 @@ def _verified_root(xml: bytes, cert: x509.Certificate, where: str):
     import signxml
     from signxml.exceptions import InvalidSignature
 
-    cfg = signxml.SignatureConfiguration(location="./", expect_references=1,
-                                         signature_methods=frozenset({signxml.SignatureMethod.ECDSA_SHA256}))
+    cfg = signxml.SignatureConfiguration(
+        location="./",
+        expect_references=1,
+        signature_methods=frozenset({signxml.SignatureMethod.ECDSA_SHA256}),
+    )
     try:
-        res = signxml.XMLVerifier().verify(xml, x509_cert=cert, expect_config=cfg,
-                                           parser=etree.XMLParser(no_network=True, resolve_entities=False))
+        res = signxml.XMLVerifier().verify(
+            xml,
+            x509_cert=cert,
+            expect_config=cfg,
+            parser=etree.XMLParser(no_network=True, resolve_entities=False),
+        )
     except InvalidSignature as exc:
-        raise InputError(f"signature does not match: the certificate was changed after signing "
-                         f"or signed by another key ({' '.join(str(exc).split())[:120]})", file=where,
-                         hint="obtain the certificate again from its producer") from None
+        raise InputError(
+            f"signature does not match: the certificate was changed after signing "
+            f"or signed by another key ({' '.join(str(exc).split())[:120]})",
+            file=where,
+            hint="obtain the certificate again from its producer",
+        ) from None
     return res.signed_xml
 
 
@@ -200,10 +230,16 @@ def verify_certificate(path: Path, trust: Path | None = None) -> CertificateChec
     root = _parse(xml, where)
     if root.find(f"{{{DS}}}Signature") is None:
         draft = root.find(f"{_D}comment")
-        what = "a DRAFT awaiting approval" if draft is not None and (draft.text or "").startswith("DRAFT") \
+        what = (
+            "a DRAFT awaiting approval"
+            if draft is not None and (draft.text or "").startswith("DRAFT")
             else "unsigned"
-        raise InputError(f"has no XML signature: {what}, not an issued certificate", file=where,
-                         hint="check certificate.signed.drmd.xml, written by 'rmwork sign --meaning approved'")
+        )
+        raise InputError(
+            f"has no XML signature: {what}, not an issued certificate",
+            file=where,
+            hint="check certificate.signed.drmd.xml, written by 'rmwork sign --meaning approved'",
+        )
     embedded = _embedded_cert(root, where)
     notes = []
     if trust is not None:
@@ -211,66 +247,98 @@ def verify_certificate(path: Path, trust: Path | None = None) -> CertificateChec
         fp = embedded.fingerprint(hashes.SHA256())
         match = [c for c in trusted if c.fingerprint(hashes.SHA256()) == fp]
         if not match:
-            raise InputError("signed by a certificate that is not the trusted one", file=where,
-                             key="--trust", hint="ask the producer for the approver's certificate")
+            raise InputError(
+                "signed by a certificate that is not the trusted one",
+                file=where,
+                key="--trust",
+                hint="ask the producer for the approver's certificate",
+            )
         cert = match[0]
     else:
         cert = embedded
-        notes.append("signer not authenticated: the signature matches the certificate inside the file, "
-                     "which anyone could make; give --trust CERT (the producer's published certificate)")
+        notes.append(
+            "signer not authenticated: the signature matches the certificate inside the file, "
+            "which anyone could make; give --trust CERT (the producer's published certificate)"
+        )
     signed = _verified_root(xml, cert, where)
     validation = drmd.validate_drmd(xml, raise_on_error=False)
     if not validation.valid:
-        raise InputError(f"not valid against the DRMD v{drmd.DRMD_SCHEMA_VERSION} schema: "
-                         f"{validation.errors[0]}", file=where)
+        raise InputError(
+            f"not valid against the DRMD v{drmd.DRMD_SCHEMA_VERSION} schema: {validation.errors[0]}",
+            file=where,
+        )
     return _read_signed(signed, cert, where, trusted=trust is not None, notes=tuple(notes))
 
 
 def _ids(signed) -> dict:
     out = {}
-    for el in signed.iterfind(f"{_D}administrativeData/{_D}coreData/{_D}documentIdentifiers/"
-                              f"{_D}documentIdentifier"):
+    for el in signed.iterfind(
+        f"{_D}administrativeData/{_D}coreData/{_D}documentIdentifiers/{_D}documentIdentifier"
+    ):
         out[el.findtext(f"{_D}scheme")] = el.findtext(f"{_D}value")
     return out
 
 
-def _read_signed(signed, cert: x509.Certificate, where: str, *, trusted: bool,
-                 notes: tuple[str, ...]) -> CertificateCheck:
+def _read_signed(
+    signed, cert: x509.Certificate, where: str, *, trusted: bool, notes: tuple[str, ...]
+) -> CertificateCheck:
     ids = _ids(signed)
     signed_utc = ids.get(SIGNED_AT_SCHEME) or ""
     try:
         when = parse_utc(signed_utc)
     except ValueError:
-        raise InputError("the signed document states no signing time", file=where,
-                         hint="give a DRMD signed by 'rmwork sign --meaning approved'") from None
+        raise InputError(
+            "the signed document states no signing time",
+            file=where,
+            hint="give a DRMD signed by 'rmwork sign --meaning approved'",
+        ) from None
     if not (cert.not_valid_before_utc <= when <= cert.not_valid_after_utc):
         why = "expired signer" if when > cert.not_valid_after_utc else "certificate not yet valid"
-        raise InputError(f"signed at {signed_utc}, outside the signer's certificate validity "
-                         f"({cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ} to "
-                         f"{cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}): {why}", file=where)
+        raise InputError(
+            f"signed at {signed_utc}, outside the signer's certificate validity "
+            f"({cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ} to "
+            f"{cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}): {why}",
+            file=where,
+        )
     person = signed.find(f"{_D}administrativeData/{_D}respPersons/{_C}respPerson")
-    mat_ids = {el.findtext(f"{_D}scheme"): el.findtext(f"{_D}value") for el in
-               signed.iterfind(f"{_D}materials/{_D}material/{_D}materialIdentifiers/{_D}materialIdentifier")}
+    mat_ids = {
+        el.findtext(f"{_D}scheme"): el.findtext(f"{_D}value")
+        for el in signed.iterfind(
+            f"{_D}materials/{_D}material/{_D}materialIdentifiers/{_D}materialIdentifier"
+        )
+    }
     values = []
     for mp in signed.iterfind(f"{_D}materialPropertiesList/{_D}materialProperties[@isCertified='true']"):
         for q in mp.iterfind(f".//{_D}quantity"):
             real = q.find(f"{_S}real")
             ex = real.find(f"{_S}measurementUncertaintyUnivariate/{_S}expandedMU")
-            values.append(CertifiedEntry(analyte=real.findtext(f"{_S}label") or "",
-                                         name=q.findtext(f"{_C}name/{_C}content") or "",
-                                         value=real.findtext(f"{_S}value") or "",
-                                         U=ex.findtext(f"{_S}valueExpandedMU") or "",
-                                         k=ex.findtext(f"{_S}coverageFactor") or "",
-                                         unit=real.findtext(f"{_S}unit") or ""))
+            values.append(
+                CertifiedEntry(
+                    analyte=real.findtext(f"{_S}label") or "",
+                    name=q.findtext(f"{_C}name/{_C}content") or "",
+                    value=real.findtext(f"{_S}value") or "",
+                    U=ex.findtext(f"{_S}valueExpandedMU") or "",
+                    k=ex.findtext(f"{_S}coverageFactor") or "",
+                    unit=real.findtext(f"{_S}unit") or "",
+                )
+            )
     validity = signed.find(f"{_D}administrativeData/{_D}coreData/{_D}validity")
     until = validity.findtext(f"{_D}specificTime") or ("until revoked" if validity is not None else "")
     if re.fullmatch(r"\d{4}-\d\d-\d\d", until) and until < utc_text(utc_now())[:10]:
         notes = notes + (f"the certificate's period of validity ended on {until}",)
     return CertificateCheck(
-        file=where, signer=person.findtext(f"{_C}person/{_C}name/{_C}content") or "",
+        file=where,
+        signer=person.findtext(f"{_C}person/{_C}name/{_C}content") or "",
         signer_title=person.findtext(f"{_C}role") or "",
-        certificate_sha256=cert.fingerprint(hashes.SHA256()).hex(), trusted=trusted, signed_utc=signed_utc,
-        manifest_sha256=ids.get(MANIFEST_SCHEME) or "", lot=mat_ids.get("lot", ""),
+        certificate_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        trusted=trusted,
+        signed_utc=signed_utc,
+        manifest_sha256=ids.get(MANIFEST_SCHEME) or "",
+        lot=mat_ids.get("lot", ""),
         rm_number=mat_ids.get("RM number", ""),
         material=signed.findtext(f"{_D}materials/{_D}material/{_D}name/{_C}content") or "",
-        valid_until=until, schema_valid=True, values=tuple(values), notes=notes)
+        valid_until=until,
+        schema_valid=True,
+        values=tuple(values),
+        notes=notes,
+    )

@@ -27,21 +27,53 @@ Compute only: no file reading, no plotting, no rounding.
 
 from ._common import CLAUSES, DAYS_PER_MONTH, GAS_CONSTANT, KELVIN_OFFSET, by_analyte, months_from_dates
 from .accelerated import ArrheniusJointResult, ArrheniusResult, arrhenius, arrhenius_joint
+from .adequacy import CurvatureTest, LackOfFitTest, LineAdequacy, RunsTest, line_adequacy, runs_distribution
 from .bayesian import BayesianTrendResult, bayesian_trend
 from .isochronous_design import IsochronousResult, isochronous
 from .monitoring import MonitoringResult, monitoring_check
-from .shelf_life import (PoolabilityResult, ShelfLifePredictionResult, ShelfLifeSuggestionResult,
-                         poolability, shelf_life_prediction, shelf_life_suggestion)
-from .adequacy import CurvatureTest, LackOfFitTest, LineAdequacy, RunsTest, line_adequacy, runs_distribution
-from .trend import StabilityRegressionResult, TransportResult, regression, transport
+from .shelf_life import (
+    PoolabilityResult,
+    ShelfLifePredictionResult,
+    ShelfLifeSuggestionResult,
+    poolability,
+    shelf_life_prediction,
+    shelf_life_suggestion,
+)
 from .study import StabilityStudy
+from .trend import StabilityRegressionResult, TransportResult, regression, transport
 
 __all__ = [
-    "CLAUSES", "DAYS_PER_MONTH", "GAS_CONSTANT", "KELVIN_OFFSET", "by_analyte", "months_from_dates",
-    "ArrheniusJointResult", "ArrheniusResult", "arrhenius", "arrhenius_joint",
-    "BayesianTrendResult", "bayesian_trend", "IsochronousResult", "isochronous",
-    "MonitoringResult", "monitoring_check", "PoolabilityResult", "ShelfLifePredictionResult",
-    "ShelfLifeSuggestionResult", "poolability", "shelf_life_prediction", "shelf_life_suggestion",
-    "StabilityRegressionResult", "TransportResult", "regression", "transport", "StabilityStudy",
-    "LineAdequacy", "LackOfFitTest", "CurvatureTest", "RunsTest", "line_adequacy", "runs_distribution",
+    "CLAUSES",
+    "DAYS_PER_MONTH",
+    "GAS_CONSTANT",
+    "KELVIN_OFFSET",
+    "by_analyte",
+    "months_from_dates",
+    "ArrheniusJointResult",
+    "ArrheniusResult",
+    "arrhenius",
+    "arrhenius_joint",
+    "BayesianTrendResult",
+    "bayesian_trend",
+    "IsochronousResult",
+    "isochronous",
+    "MonitoringResult",
+    "monitoring_check",
+    "PoolabilityResult",
+    "ShelfLifePredictionResult",
+    "ShelfLifeSuggestionResult",
+    "poolability",
+    "shelf_life_prediction",
+    "shelf_life_suggestion",
+    "StabilityRegressionResult",
+    "TransportResult",
+    "regression",
+    "transport",
+    "StabilityStudy",
+    "LineAdequacy",
+    "LackOfFitTest",
+    "CurvatureTest",
+    "RunsTest",
+    "line_adequacy",
+    "runs_distribution",
 ]

@@ -6,8 +6,8 @@ Compute only: no file reading, no plotting, no rounding.  PyMC is imported lazil
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -16,9 +16,9 @@ from ..results import ConfidenceInterval, Result
 from ._common import CLAUSES, _rel
 from .trend import regression
 
-
 # ---------------------------------------------------------------------------------------------
 # Bayesian sensitivity analysis of the trend
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BayesianTrendResult(Result):
@@ -28,23 +28,23 @@ class BayesianTrendResult(Result):
     unit_of_measure: str = ""
     seed: int
     n_points: int
-    time_mean: float                    # time was centred on this before sampling
+    time_mean: float  # time was centred on this before sampling
     slope_mean: float
     slope_sd: float
     slope_median: float
-    slope_ci95: ConfidenceInterval      # equal-tailed 95 % credible interval
-    intercept_mean: float               # at t = 0
+    slope_ci95: ConfidenceInterval  # equal-tailed 95 % credible interval
+    intercept_mean: float  # at t = 0
     sigma_mean: float
     shelf_life: float | None
-    drift_mean: float | None            # posterior mean of b1 t_shelf
+    drift_mean: float | None  # posterior mean of b1 t_shelf
     drift_ci95: ConfidenceInterval | None
-    u_lts: float | None                 # posterior SD of b1 t_shelf
+    u_lts: float | None  # posterior SD of b1 t_shelf
     u_lts_rel: float | None
     slope_ols: float
     se_slope_ols: float
     u_lts_ols: float | None
-    ratio_u_lts: float | None           # u_lts (Bayes) / u_lts (OLS)
-    credible_excludes_zero: bool        # 0 outside slope_ci95
+    ratio_u_lts: float | None  # u_lts (Bayes) / u_lts (OLS)
+    credible_excludes_zero: bool  # 0 outside slope_ci95
     diagnostics_passed: bool
     diagnostics_messages: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -57,11 +57,21 @@ class BayesianTrendResult(Result):
         return self._fit
 
 
-def bayesian_trend(df: pd.DataFrame, time: str = "time", value: str = "value",
-                   shelf_life: float | None = None, *, seed: int, settings=None,
-                   use_means: bool = False, analyte: str = "", unit_of_measure: str = "",
-                   time_max: float | None = None, exclude: Mapping[float, str] | None = None,
-                   where: str | None = None) -> BayesianTrendResult:
+def bayesian_trend(
+    df: pd.DataFrame,
+    time: str = "time",
+    value: str = "value",
+    shelf_life: float | None = None,
+    *,
+    seed: int,
+    settings=None,
+    use_means: bool = False,
+    analyte: str = "",
+    unit_of_measure: str = "",
+    time_max: float | None = None,
+    exclude: Mapping[float, str] | None = None,
+    where: str | None = None,
+) -> BayesianTrendResult:
     r"""Bayesian linear trend as a sensitivity analysis of u_lts (ISO Guide 35:2017, 8.7.3; model in rmwork.bayes.linear_trend).
 
     Parameters
@@ -93,8 +103,18 @@ def bayesian_trend(df: pd.DataFrame, time: str = "time", value: str = "value",
     Validated by hand with fixed draws, and against :func:`regression` on the eCerto Si data:
     ``tests/test_stability.py``.
     """
-    ols = regression(df, time, value, shelf_life, use_means=use_means, analyte=analyte,
-                     unit_of_measure=unit_of_measure, time_max=time_max, exclude=exclude, where=where)
+    ols = regression(
+        df,
+        time,
+        value,
+        shelf_life,
+        use_means=use_means,
+        analyte=analyte,
+        unit_of_measure=unit_of_measure,
+        time_max=time_max,
+        exclude=exclude,
+        where=where,
+    )
     from .. import bayes  # lazily: PyMC is heavy and optional for the OLS path
 
     fitted = ols.fitted_data()
@@ -119,17 +139,35 @@ def bayesian_trend(df: pd.DataFrame, time: str = "time", value: str = "value",
     diag = fit.diagnostics
     passed = bool(diag.passed)
     if not passed:
-        notes.append("the sampler failed its diagnostic gate: the Bayesian u_lts is shown for "
-                     "information only and is not used on the certificate")
+        notes.append(
+            "the sampler failed its diagnostic gate: the Bayesian u_lts is shown for "
+            "information only and is not used on the certificate"
+        )
     return BayesianTrendResult(
-        analyte=ols.analyte, unit_of_measure=ols.unit_of_measure, seed=int(seed),
-        n_points=ols.n_points, time_mean=ols.time_mean, slope_mean=float(b1.mean()),
-        slope_sd=float(b1.std(ddof=1)), slope_median=float(q50),
+        analyte=ols.analyte,
+        unit_of_measure=ols.unit_of_measure,
+        seed=int(seed),
+        n_points=ols.n_points,
+        time_mean=ols.time_mean,
+        slope_mean=float(b1.mean()),
+        slope_sd=float(b1.std(ddof=1)),
+        slope_median=float(q50),
         slope_ci95=ConfidenceInterval(float(q025), float(q975)),
-        intercept_mean=float((a - b1 * ols.time_mean).mean()), sigma_mean=float(sigma.mean()),
-        shelf_life=None if shelf_life is None else float(shelf_life), drift_mean=drift_mean,
-        drift_ci95=drift_ci, u_lts=u_lts, u_lts_rel=u_rel, slope_ols=ols.slope,
-        se_slope_ols=ols.se_slope, u_lts_ols=u_ols, ratio_u_lts=ratio,
-        credible_excludes_zero=bool(q025 > 0 or q975 < 0), diagnostics_passed=passed,
+        intercept_mean=float((a - b1 * ols.time_mean).mean()),
+        sigma_mean=float(sigma.mean()),
+        shelf_life=None if shelf_life is None else float(shelf_life),
+        drift_mean=drift_mean,
+        drift_ci95=drift_ci,
+        u_lts=u_lts,
+        u_lts_rel=u_rel,
+        slope_ols=ols.slope,
+        se_slope_ols=ols.se_slope,
+        u_lts_ols=u_ols,
+        ratio_u_lts=ratio,
+        credible_excludes_zero=bool(q025 > 0 or q975 < 0),
+        diagnostics_passed=passed,
         diagnostics_messages=tuple(str(m) for m in getattr(diag, "messages", ())),
-        notes=tuple(notes), clauses=CLAUSES, _fit=fit)
+        notes=tuple(notes),
+        clauses=CLAUSES,
+        _fit=fit,
+    )

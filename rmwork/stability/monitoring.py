@@ -5,8 +5,8 @@ Compute only: no file reading, no plotting, no rounding.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -15,9 +15,9 @@ from .. import _checks
 from ..results import Result
 from ._common import CLAUSES
 
-
 # ---------------------------------------------------------------------------------------------
 # post-certification monitoring
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MonitoringResult(Result):
@@ -25,25 +25,27 @@ class MonitoringResult(Result):
 
     analyte: str = ""
     certified_value: float
-    u_c: float                          # standard uncertainty of the certified value
+    u_c: float  # standard uncertainty of the certified value
     k: float
     n_points: int
     measured: tuple[float, ...]
     u_m: tuple[float, ...]
-    d: tuple[float, ...]                # measured - certified
-    U_d: tuple[float, ...]              # k sqrt(u_c^2 + u_m^2)
-    passed: tuple[bool, ...]            # |d| <= U_d
+    d: tuple[float, ...]  # measured - certified
+    U_d: tuple[float, ...]  # k sqrt(u_c^2 + u_m^2)
+    passed: tuple[bool, ...]  # |d| <= U_d
     all_passed: bool
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"measured": self.measured, "u_m": self.u_m, "d": self.d,
-                             "U_d": self.U_d, "passed": self.passed})
+        return pd.DataFrame(
+            {"measured": self.measured, "u_m": self.u_m, "d": self.d, "U_d": self.U_d, "passed": self.passed}
+        )
 
 
-def monitoring_check(certified_value: float, u_c: float, measured, u_m, k: float = 2.0, *,
-                     analyte: str = "") -> MonitoringResult:
+def monitoring_check(
+    certified_value: float, u_c: float, measured, u_m, k: float = 2.0, *, analyte: str = ""
+) -> MonitoringResult:
     r"""Compare monitoring results with the certified value (ERM Application Note 1 (2010); ISO Guide 35:2017, clause 8).
 
     Parameters
@@ -80,11 +82,28 @@ def monitoring_check(certified_value: float, u_c: float, measured, u_m, k: float
     _checks.require_same_length(x, um, names=("measured", "u_m"))
     kk = float(_checks.require_positive_array([k], what="k")[0])
     d = x - mc
-    U_d = kk * np.sqrt(uc ** 2 + um ** 2)
+    U_d = kk * np.sqrt(uc**2 + um**2)
     passed = np.abs(d) <= U_d
-    notes = [] if passed.all() else [f"{int((~passed).sum())} of {x.size} results differ from the "
-                                     "certified value by more than U_d: investigate the stability"]
-    return MonitoringResult(analyte=str(analyte), certified_value=mc, u_c=uc, k=kk, n_points=int(x.size),
-                            measured=tuple(x.tolist()), u_m=tuple(um.tolist()), d=tuple(d.tolist()),
-                            U_d=tuple(U_d.tolist()), passed=tuple(bool(p) for p in passed),
-                            all_passed=bool(passed.all()), notes=tuple(notes), clauses=CLAUSES)
+    notes = (
+        []
+        if passed.all()
+        else [
+            f"{int((~passed).sum())} of {x.size} results differ from the "
+            "certified value by more than U_d: investigate the stability"
+        ]
+    )
+    return MonitoringResult(
+        analyte=str(analyte),
+        certified_value=mc,
+        u_c=uc,
+        k=kk,
+        n_points=int(x.size),
+        measured=tuple(x.tolist()),
+        u_m=tuple(um.tolist()),
+        d=tuple(d.tolist()),
+        U_d=tuple(U_d.tolist()),
+        passed=tuple(bool(p) for p in passed),
+        all_passed=bool(passed.all()),
+        notes=tuple(notes),
+        clauses=CLAUSES,
+    )

@@ -10,8 +10,8 @@ Compute only: no file reading, no plotting, no rounding.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,9 @@ from ..results import Result
 from ._common import CLAUSES, _require_columns, _time_value, _where
 from .trend import _quantile, _TrendResult
 
-
 # ---------------------------------------------------------------------------------------------
 # shelf life from the band of the fitted line
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ShelfLifePredictionResult(Result):
@@ -34,16 +34,16 @@ class ShelfLifePredictionResult(Result):
     analyte: str = ""
     lower: float | None
     upper: float | None
-    kind: str                           # "confidence" | "prediction" | "line"
-    sided: str                          # "one" | "two"
+    kind: str  # "confidence" | "prediction" | "line"
+    sided: str  # "one" | "two"
     level: float
     t_crit: float
-    t_lower: float                      # crossing of the lower limit (inf: never)
-    t_upper: float                      # crossing of the upper limit (inf: never)
-    shelf_life: float                   # min(t_lower, t_upper)
-    limiting: str                       # "lower" | "upper" | ""
+    t_lower: float  # crossing of the lower limit (inf: never)
+    t_upper: float  # crossing of the upper limit (inf: never)
+    shelf_life: float  # min(t_lower, t_upper)
+    limiting: str  # "lower" | "upper" | ""
     time_max_observed: float
-    extrapolated: bool                  # shelf_life beyond the last time studied
+    extrapolated: bool  # shelf_life beyond the last time studied
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -64,11 +64,18 @@ def _first_crossing(edge: Callable[[float], float], t0: float, slope_inf: float)
     return float(optimize.brentq(edge, t0, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps, maxiter=500))
 
 
-def shelf_life_prediction(result: _TrendResult, certified_value: float | None = None,
-                          U: float | None = None, *, lower: float | None = None,
-                          upper: float | None = None, level: float = 0.95,
-                          kind: str = "prediction", sided: str = "two",
-                          start: float = 0.0) -> ShelfLifePredictionResult:
+def shelf_life_prediction(
+    result: _TrendResult,
+    certified_value: float | None = None,
+    U: float | None = None,
+    *,
+    lower: float | None = None,
+    upper: float | None = None,
+    level: float = 0.95,
+    kind: str = "prediction",
+    sided: str = "two",
+    start: float = 0.0,
+) -> ShelfLifePredictionResult:
     r"""Shelf life where the band of the fitted line leaves certified value +- U (ISO Guide 35:2017, B.3; ICH Q1E (2003), Appendix B).
 
     Parameters
@@ -114,16 +121,22 @@ def shelf_life_prediction(result: _TrendResult, certified_value: float | None = 
     _checks.require_level(level)
     if certified_value is not None or U is not None:
         if certified_value is None or U is None:
-            raise InputError("shelf_life_prediction: give both certified_value and U",
-                             hint="or give lower= and upper= limits")
+            raise InputError(
+                "shelf_life_prediction: give both certified_value and U",
+                hint="or give lower= and upper= limits",
+            )
         U = float(_checks.require_positive_array([U], what="U")[0])
         lower, upper = certified_value - U, certified_value + U
     if lower is None and upper is None:
-        raise InputError("shelf_life_prediction: no limit given",
-                         hint="give certified_value and U, or lower= and/or upper=")
+        raise InputError(
+            "shelf_life_prediction: no limit given",
+            hint="give certified_value and U, or lower= and/or upper=",
+        )
     if lower is not None and upper is not None and not lower < upper:
-        raise InputError(f"shelf_life_prediction: lower limit {lower:g} is not below upper {upper:g}",
-                         hint="swap the limits")
+        raise InputError(
+            f"shelf_life_prediction: lower limit {lower:g} is not below upper {upper:g}",
+            hint="swap the limits",
+        )
     r = result
     q = 0.0 if kind == "line" else _quantile(level, sided, r.dof)
     c = 1.0 if kind == "prediction" else 0.0
@@ -132,14 +145,14 @@ def shelf_life_prediction(result: _TrendResult, certified_value: float | None = 
     def half(t):
         return q * s * math.sqrt(c + 1.0 / r.n_points + (t - r.time_mean) ** 2 / r.ss_time)
 
-    asym = q * s / math.sqrt(r.ss_time)          # d(half)/dt as t -> inf
+    asym = q * s / math.sqrt(r.ss_time)  # d(half)/dt as t -> inf
     t_up = t_lo = math.inf
     if upper is not None:
-        t_up = _first_crossing(lambda t: r.intercept + r.slope * t + half(t) - upper, start,
-                               r.slope + asym)
+        t_up = _first_crossing(lambda t: r.intercept + r.slope * t + half(t) - upper, start, r.slope + asym)
     if lower is not None:
-        t_lo = _first_crossing(lambda t: lower - (r.intercept + r.slope * t - half(t)), start,
-                               -r.slope + asym)
+        t_lo = _first_crossing(
+            lambda t: lower - (r.intercept + r.slope * t - half(t)), start, -r.slope + asym
+        )
     sl = min(t_up, t_lo)
     limiting = "" if math.isinf(sl) else ("upper" if t_up <= t_lo else "lower")
     notes = []
@@ -149,17 +162,32 @@ def shelf_life_prediction(result: _TrendResult, certified_value: float | None = 
         notes.append("the band never reaches a limit: no shelf life from this criterion")
     extrapolated = bool(sl > r.time_max)
     if extrapolated and not math.isinf(sl):
-        notes.append(f"shelf life {sl:.4g} months lies beyond the last time studied "
-                     f"({r.time_max:.4g} months): extrapolated")
-    return ShelfLifePredictionResult(analyte=r.analyte, lower=lower, upper=upper, kind=kind,
-                                     sided=sided, level=float(level), t_crit=q, t_lower=t_lo,
-                                     t_upper=t_up, shelf_life=sl, limiting=limiting,
-                                     time_max_observed=r.time_max, extrapolated=extrapolated,
-                                     notes=tuple(notes), clauses=CLAUSES)
+        notes.append(
+            f"shelf life {sl:.4g} months lies beyond the last time studied "
+            f"({r.time_max:.4g} months): extrapolated"
+        )
+    return ShelfLifePredictionResult(
+        analyte=r.analyte,
+        lower=lower,
+        upper=upper,
+        kind=kind,
+        sided=sided,
+        level=float(level),
+        t_crit=q,
+        t_lower=t_lo,
+        t_upper=t_up,
+        shelf_life=sl,
+        limiting=limiting,
+        time_max_observed=r.time_max,
+        extrapolated=extrapolated,
+        notes=tuple(notes),
+        clauses=CLAUSES,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # ICH Q1E poolability
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PoolabilityResult(Result):
@@ -169,10 +197,10 @@ class PoolabilityResult(Result):
     batches: tuple[str, ...]
     n_batches: int
     n_points: int
-    f_slopes: float                     # equality of slopes, full-model MSE
+    f_slopes: float  # equality of slopes, full-model MSE
     dof_slopes: tuple[int, int]
     p_slopes: float
-    f_intercepts: float                 # equality of intercepts given a common slope, full-model MSE
+    f_intercepts: float  # equality of intercepts given a common slope, full-model MSE
     dof_intercepts: tuple[int, int]
     p_intercepts: float
     mse_full: float
@@ -180,13 +208,21 @@ class PoolabilityResult(Result):
     alpha: float
     slopes_poolable: bool
     intercepts_poolable: bool
-    model: str                          # "common" | "common-slope" | "separate"
+    model: str  # "common" | "common-slope" | "separate"
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
-def poolability(df: pd.DataFrame, batch: str = "batch", time: str = "time", value: str = "value", *,
-                alpha: float = 0.25, analyte: str = "", where: str | None = None) -> PoolabilityResult:
+def poolability(
+    df: pd.DataFrame,
+    batch: str = "batch",
+    time: str = "time",
+    value: str = "value",
+    *,
+    alpha: float = 0.25,
+    analyte: str = "",
+    where: str | None = None,
+) -> PoolabilityResult:
     r"""Poolability of batches by ANCOVA, slopes then intercepts (ICH Q1E (2003), Appendix B.2).
 
     Parameters
@@ -228,11 +264,16 @@ def poolability(df: pd.DataFrame, batch: str = "batch", time: str = "time", valu
     b = len(names)
     _checks.require_at_least(b, 2, what="batches", formula="ICH Q1E poolability", where=where)
     for nm in names:
-        _checks.require_at_least(int(np.unique(t[labels == nm]).size), 2, what="distinct times per batch",
-                                 formula=f"ICH Q1E poolability (batch {nm})", where=where)
+        _checks.require_at_least(
+            int(np.unique(t[labels == nm]).size),
+            2,
+            what="distinct times per batch",
+            formula=f"ICH Q1E poolability (batch {nm})",
+            where=where,
+        )
     n = y.size
     g = (labels[:, None] == np.array(names)[None, :]).astype(float)
-    tc = t - t.mean()                   # centre: conditioning of the design matrices
+    tc = t - t.mean()  # centre: conditioning of the design matrices
 
     def rss(X):
         coef, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -243,8 +284,13 @@ def poolability(df: pd.DataFrame, batch: str = "batch", time: str = "time", valu
     rss_par = rss(np.column_stack([g, tc]))
     rss_com = rss(np.column_stack([np.ones(n), tc]))
     dof_full = n - 2 * b
-    _checks.require_at_least(dof_full, 1, what="residual degrees of freedom (n - 2 batches)",
-                             formula="ICH Q1E poolability", where=where)
+    _checks.require_at_least(
+        dof_full,
+        1,
+        what="residual degrees of freedom (n - 2 batches)",
+        formula="ICH Q1E poolability",
+        where=where,
+    )
     mse = rss_full / dof_full
     f_s = ((rss_par - rss_full) / (b - 1)) / mse
     f_i = ((rss_com - rss_par) / (b - 1)) / mse
@@ -254,42 +300,65 @@ def poolability(df: pd.DataFrame, batch: str = "batch", time: str = "time", valu
     ints_ok = slopes_ok and p_i >= alpha
     model = "common" if ints_ok else ("common-slope" if slopes_ok else "separate")
     if not slopes_ok:
-        notes.append("slopes differ: the intercept test is shown but not used; "
-                     "shelf life from the batch with the earliest crossing")
-    return PoolabilityResult(analyte=str(analyte), batches=names, n_batches=b, n_points=int(n),
-                             f_slopes=float(f_s), dof_slopes=(b - 1, dof_full), p_slopes=p_s,
-                             f_intercepts=float(f_i), dof_intercepts=(b - 1, dof_full),
-                             p_intercepts=p_i, mse_full=mse, dof_full=dof_full, alpha=float(alpha),
-                             slopes_poolable=bool(slopes_ok), intercepts_poolable=bool(ints_ok),
-                             model=model, notes=tuple(notes), clauses=CLAUSES)
+        notes.append(
+            "slopes differ: the intercept test is shown but not used; "
+            "shelf life from the batch with the earliest crossing"
+        )
+    return PoolabilityResult(
+        analyte=str(analyte),
+        batches=names,
+        n_batches=b,
+        n_points=int(n),
+        f_slopes=float(f_s),
+        dof_slopes=(b - 1, dof_full),
+        p_slopes=p_s,
+        f_intercepts=float(f_i),
+        dof_intercepts=(b - 1, dof_full),
+        p_intercepts=p_i,
+        mse_full=mse,
+        dof_full=dof_full,
+        alpha=float(alpha),
+        slopes_poolable=bool(slopes_ok),
+        intercepts_poolable=bool(ints_ok),
+        model=model,
+        notes=tuple(notes),
+        clauses=CLAUSES,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # eCerto's largest shelf life with u_lts under U/3
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ShelfLifeSuggestionResult(Result):
     """Largest shelf life keeping u_lts below a fraction of U (eCerto Tab.S1 t_max rule)."""
 
     analyte: str = ""
-    rule: str                           # "ecerto" (U grows with u_lts) | "fixed-U"
+    rule: str  # "ecerto" (U grows with u_lts) | "fixed-U"
     se_slope: float
-    fraction: float                     # 1/3 in eCerto
+    fraction: float  # 1/3 in eCerto
     k: float | None
-    u_rest: float | None                # combined standard uncertainty without u_lts (eCerto u_com)
-    U: float | None                     # fixed expanded uncertainty ("fixed-U" rule)
-    t_grid_max: int                     # eCerto searches t = 0, 1, ..., 60 months
-    t_max: float                        # largest whole month meeting the rule (<= t_grid_max)
-    t_max_exact: float                  # continuous solution (inf when every t qualifies)
-    t_max_ecerto: float | None          # the number eCerto's Tab.S1 shows (t_max + 1, see notes)
+    u_rest: float | None  # combined standard uncertainty without u_lts (eCerto u_com)
+    U: float | None  # fixed expanded uncertainty ("fixed-U" rule)
+    t_grid_max: int  # eCerto searches t = 0, 1, ..., 60 months
+    t_max: float  # largest whole month meeting the rule (<= t_grid_max)
+    t_max_exact: float  # continuous solution (inf when every t qualifies)
+    t_max_ecerto: float | None  # the number eCerto's Tab.S1 shows (t_max + 1, see notes)
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
-def shelf_life_suggestion(result: _TrendResult, u_rest: float | None = None, *, k: float = 2.0,
-                          fraction: float = 1 / 3, U: float | None = None,
-                          certified_value: float | None = None,
-                          t_grid_max: int = 60) -> ShelfLifeSuggestionResult:
+def shelf_life_suggestion(
+    result: _TrendResult,
+    u_rest: float | None = None,
+    *,
+    k: float = 2.0,
+    fraction: float = 1 / 3,
+    U: float | None = None,
+    certified_value: float | None = None,
+    t_grid_max: int = 60,
+) -> ShelfLifeSuggestionResult:
     r"""Largest shelf life with u_lts(t) = s(b1) t below U/3 (eCerto, styleTabS1 "t_max"; ISO Guide 35:2017, 8.7.3).
 
     Parameters
@@ -343,8 +412,10 @@ def shelf_life_suggestion(result: _TrendResult, u_rest: float | None = None, *, 
     frac = float(_checks.require_positive_array([fraction], what="fraction")[0])
     grid = np.arange(0, int(t_grid_max) + 1, dtype=float)
     if (u_rest is None) == (U is None):
-        raise InputError("shelf_life_suggestion: give either u_rest (eCerto rule) or U (fixed-U rule)",
-                         hint="u_rest = sqrt(u_char^2 + u_bb^2 + u_sts^2), absolute")
+        raise InputError(
+            "shelf_life_suggestion: give either u_rest (eCerto rule) or U (fixed-U rule)",
+            hint="u_rest = sqrt(u_char^2 + u_bb^2 + u_sts^2), absolute",
+        )
     if U is not None:
         U = float(_checks.require_positive_array([U], what="U")[0])
         exact = frac * U / se if se > 0 else math.inf
@@ -357,7 +428,7 @@ def shelf_life_suggestion(result: _TrendResult, u_rest: float | None = None, *, 
         c = 1.0 if certified_value is None else float(certified_value) / r.mean
         a = frac * kk * c
         exact = (frac * kk * u_rest / (se * math.sqrt(1 - a * a))) if (a < 1 and se > 0) else math.inf
-        ok = se * grid < frac * kk * np.sqrt(u_rest ** 2 + (c * se * grid) ** 2)
+        ok = se * grid < frac * kk * np.sqrt(u_rest**2 + (c * se * grid) ** 2)
         rule = "ecerto"
     if not ok.any():
         t_max = math.nan
@@ -367,11 +438,23 @@ def shelf_life_suggestion(result: _TrendResult, u_rest: float | None = None, *, 
     t_ecerto = None
     if rule == "ecerto":
         t_ecerto = t_max + 1.0
-        notes.append(f"eCerto's table shows t_max + 1 months: it numbers the months 0 to "
-                     f"{int(t_grid_max)} from 1")
+        notes.append(
+            f"eCerto's table shows t_max + 1 months: it numbers the months 0 to {int(t_grid_max)} from 1"
+        )
     if np.all(ok):
         notes.append(f"every month up to {t_grid_max} meets the rule: t_max is the search limit")
-    return ShelfLifeSuggestionResult(analyte=r.analyte, rule=rule, se_slope=se, fraction=frac, k=kk,
-                                     u_rest=u_rest, U=U, t_grid_max=int(t_grid_max), t_max=t_max,
-                                     t_max_exact=float(exact), t_max_ecerto=t_ecerto,
-                                     notes=tuple(notes), clauses=CLAUSES)
+    return ShelfLifeSuggestionResult(
+        analyte=r.analyte,
+        rule=rule,
+        se_slope=se,
+        fraction=frac,
+        k=kk,
+        u_rest=u_rest,
+        U=U,
+        t_grid_max=int(t_grid_max),
+        t_max=t_max,
+        t_max_exact=float(exact),
+        t_max_ecerto=t_ecerto,
+        notes=tuple(notes),
+        clauses=CLAUSES,
+    )

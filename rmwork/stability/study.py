@@ -20,10 +20,17 @@ from .trend import StabilityRegressionResult, TransportResult
 _LATE = {"bayes": BayesianTrendResult, "monitoring": MonitoringResult}
 
 # the keys of the dict this class replaces (read by report code written against it)
-_LEGACY = {"long_term": "long_term", "frame": "long_term_data", "transport": "transport",
-           "transport_frame": "transport_data", "isochronous": "isochronous",
-           "accelerated": "accelerated", "accelerated_frame": "accelerated_data",
-           "bayes": "bayes", "monitoring": "monitoring"}
+_LEGACY = {
+    "long_term": "long_term",
+    "frame": "long_term_data",
+    "transport": "transport",
+    "transport_frame": "transport_data",
+    "isochronous": "isochronous",
+    "accelerated": "accelerated",
+    "accelerated_frame": "accelerated_data",
+    "bayes": "bayes",
+    "monitoring": "monitoring",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,8 +86,9 @@ class StabilityStudy(Result):
 
     def lines(self) -> dict:
         """The straight-line fits of this analyte: {"long_term": ..., "transport": ...} (present only)."""
-        return {k: r for k, r in (("long_term", self.long_term), ("transport", self.transport))
-                if r is not None}
+        return {
+            k: r for k, r in (("long_term", self.long_term), ("transport", self.transport)) if r is not None
+        }
 
     def to_dict(self) -> dict:
         """The analyte's results.json ``stability`` entry (a study not run is absent)."""
@@ -100,8 +108,10 @@ class StabilityStudy(Result):
         return plain(out)
 
     def __str__(self) -> str:
-        parts = [f"{k}: slope {r.slope:.4g} per month, s(b1) {r.se_slope:.3g}, p {r.p_value:.3g}"
-                 for k, r in self.lines().items()]
+        parts = [
+            f"{k}: slope {r.slope:.4g} per month, s(b1) {r.se_slope:.3g}, p {r.p_value:.3g}"
+            for k, r in self.lines().items()
+        ]
         parts += [k for k in ("isochronous", "accelerated", "bayes", "monitoring") if getattr(self, k)]
         return f"StabilityStudy {self.analyte} [{self.unit_of_measure}]: " + "; ".join(parts)
 
