@@ -17,13 +17,19 @@ WORKERS ?= 2
 PYTHON312 ?= $(shell for c in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python 2>/dev/null | sort -V -r) $$(PYENV_VERSION=3.12 pyenv which python 2>/dev/null); do \
   "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: demo test test-fast setup system clean-reports lab bench
+.PHONY: demo test test-fast lint setup system clean-reports lab bench
 
 demo: setup system
 	$(VENV)/bin/rmwork batch parameters/ --workers $(WORKERS) --force --reason "make demo"
 
-test: setup system
+test: setup system lint
 	$(PY) -m pytest -p no:cacheprovider --nbval tests
+
+# ruff (lint and format) over the tree, mypy over the statistics and certificate modules (pyproject.toml)
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test-fast: setup
 	$(PY) -m pytest -p no:cacheprovider -q -m "stats and not slow" tests
