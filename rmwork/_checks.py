@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence, Sized
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def require_level(level: float, name: str = "level") -> float:
     return float(level)
 
 
-def require_same_length(*arrays: Iterable, names: Sequence[str]):
+def require_same_length(*arrays: Sized, names: Sequence[str]):
     lengths = [len(a) for a in arrays]
     if len(set(lengths)) > 1:
         raise ValueError(f"`{'`, `'.join(names)}` must have the same length, got {lengths}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -512,6 +513,7 @@ def study(
         if col in df.columns and df[col].notna().all() and df[col].nunique() >= 3
     )
     cochran = grubbs = None
+    outliers: ModuleType | None
     try:
         from . import outliers
     except ImportError:  # screening arrives with the characterization module

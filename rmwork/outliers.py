@@ -565,7 +565,8 @@ def cochran(variances, n, labels=None, *, alpha: float = 0.05, repeated: bool = 
     _checks.require_at_least(
         len(v), 3, what="laboratories with non-zero variance", formula="Cochran's C (ISO 5725-2:2019, 7.3.3)"
     )
-    rounds, flagged = [], []
+    rounds: list[dict] = []  # as CochranResult.rounds: {lab, c, p_value, k, n, level}
+    flagged: list[str] = []
     while len(v) >= 3:
         k = len(v)
         j = int(np.argmax(v))

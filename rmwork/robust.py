@@ -116,7 +116,7 @@ def robust_statistics(values, labels=None) -> RobustStatistics:
     med = float(np.median(x))
     mad = float(np.median(np.abs(x - med)))
     q1, q3 = (float(q) for q in np.quantile(x, [0.25, 0.75]))
-    notes = ()
+    notes: tuple[str, ...] = ()
     if mad == 0:
         notes = (
             "MAD = 0: more than half of the results coincide; MADe = 0 is no usable scale "

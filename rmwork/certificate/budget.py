@@ -182,7 +182,7 @@ def budget(
     """
     notes: list[str] = []
     dof = dict(dof or {})
-    rows: list[tuple[str, str, float, float]] = []  # name, source, u, dof
+    rows: list[tuple[str, str, float, float | None]] = []  # name, source, u, dof (None: infinite)
     study_u = {}
     if value is not None:
         value = float(value)
@@ -245,6 +245,7 @@ def budget(
                 )
             u = _check_u(float(comp.u_rel), name) * abs(value)
         else:
+            assert comp.u is not None  # exactly one of u, u_rel is given (checked above)
             u = _check_u(float(comp.u), name)
         d = dof.pop(name) if name in dof else comp.dof
         rows.append((name, comp.reason or "user component", u, d))

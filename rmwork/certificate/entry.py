@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InputError
 from ..results import Result, plain
@@ -298,7 +298,8 @@ def _item(check: str, ok: bool | None, reason: str, clause: str = "", quantity=m
 
 def decide(items: Sequence[CheckItem], policy: Mapping[str, str]) -> tuple[str, tuple, tuple]:
     """Status from the checks: an ``attention`` under a ``block`` policy withholds (ISO 17034:2016, 7.13)."""
-    blocking, advice = [], []
+    blocking: list[str] = []
+    advice: list[str] = []
     for i in items:
         if i.status != "attention":
             continue
@@ -366,7 +367,8 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
     ]
     u_bb, dof_bb, src_bb = None, math.inf, ""
     if transfers:
-        i = max(range(len(transfers)), key=lambda j: transfers[j].u)
+        # u_bb of an ANOVA is a float, so each of these transfers carries a u (never None)
+        i = max(range(len(transfers)), key=lambda j: cast(float, transfers[j].u))
         u_bb = transfers[i].u
         dof_bb, src_bb = dof_u_bb(usable[i].anova)
     lt, tr = st.long_term, st.transport
@@ -517,6 +519,7 @@ def _validity(lt, value: float, cv: CertifiedValue, bud: BudgetResult, requested
     """Shelf life the long-term study supports, and the assessment of the requested period (ISO Guide 35:2017, B.3)."""
     from .. import stability as smod
 
+    sl: smod.ShelfLifePredictionResult | smod.ShelfLifeSuggestionResult
     if lt.significant:
         # ISO Guide 35:2017 B.3: a significant trend is not an uncertainty; the shelf life is where
         # the prediction band of the line leaves the certified value ± U

@@ -187,6 +187,7 @@ class ValidityAssessment(Result):
         if self.supported:
             return ""
         if self.shortened:
+            assert self.months is not None  # shortened only when a period is stated (assess_validity)
             return (
                 f"shortened to {int(self.months)} months, which the stability data support "
                 f"({self.basis_text})"

@@ -124,7 +124,7 @@ def by_analyte(
             file=where,
             hint="add an analyte column or call the function on the table directly",
         )
-    out = {}
+    out: dict[str, object] = {}
     for name in dict.fromkeys(df[analyte].astype(str)):
         sub = df[df[analyte].astype(str) == name].copy()
         sub.attrs = dict(df.attrs)
@@ -133,7 +133,9 @@ def by_analyte(
         if func is lab_summary:
             out[name] = lab_summary(sub, **cols, exclude=excl, analyte=name)
         elif func is screen:
-            out[name] = screen(sub, **cols, exclude=excl, analyte=name, **kwargs)
+            out[name] = screen(
+                sub, lab=lab, value=value, u=u, dof=dof, include=include, exclude=excl, analyte=name, **kwargs
+            )
         else:
             out[name] = func(lab_summary(sub, **cols, exclude=excl, analyte=name), **kwargs)
     return out

@@ -531,8 +531,8 @@ def _u_bootstrap(out: _Fit, x, u, dof, ctx, method) -> _Fit:
             key="characterization.interval",
             hint="use knapp-hartung or normal",
         )
-    out.draws = _dl_bootstrap(x, u, dof, out.value, ctx.n_boot, ctx.rng)
-    out.u, out.u_method, out.n_draws = float(np.std(out.draws, ddof=1)), "bootstrap", ctx.n_boot
+    out.draws = draws = _dl_bootstrap(x, u, dof, out.value, ctx.n_boot, ctx.rng)
+    out.u, out.u_method, out.n_draws = float(np.std(draws, ddof=1)), "bootstrap", ctx.n_boot
     out.clauses["u"] = "NICOB parametric bootstrap (Koepke et al. 2017, A.2); symmetric interval"
     out.notes.append(
         f"u and the interval from NICOB's parametric bootstrap ({ctx.n_boot} replicates, "

@@ -35,7 +35,7 @@ class LabSummary(Result):
     excluded: tuple[tuple[str, str], ...] = ()  # (lab, reason)
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _replicates: object = field(
+    _replicates: pd.DataFrame | None = field(
         default=None, repr=False, compare=False
     )  # DataFrame lab/value (replicate layout)
     _where: str | None = field(default=None, repr=False, compare=False)
@@ -132,7 +132,7 @@ def lab_summary(
     ``tests/test_characterization.py``.
     """
     if analyte is None and "analyte" in df.columns and df["analyte"].nunique() == 1:
-        who = str(df["analyte"].iloc[0])
+        who: str | None = str(df["analyte"].iloc[0])
     else:
         who = analyte
     with naming(who):
@@ -203,7 +203,7 @@ def _lab_summary(
         notes.append("u = U/k from the columns U and k")
     inc_rows = [(_norm_include(v)) for v in df[include]] if include in df.columns else [True] * len(df)
     order = list(dict.fromkeys(labs_all))
-    inc_lab = {}
+    inc_lab: dict[object, bool] = {}
     for name, flag in zip(labs_all, inc_rows):
         if inc_lab.setdefault(name, flag) != flag:
             raise InputError(

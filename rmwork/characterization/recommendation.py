@@ -146,6 +146,7 @@ def recommend(
         notes.append("Shapiro-Wilk needs at least 3 labs that differ: normality not tested")
     q_txt = f"Cochran's Q = {cq.statistic:.4g} on {cq.dof} dof, p = {cq.p_value:.3g}"
     sw_txt = "normality not tested" if normal is None else f"Shapiro-Wilk of (x - median)/u p = {sw_p:.3g}"
+    alts: tuple[str, ...]
     if consistent and normal is not False:
         method, alts = "weighted-mean", ("dersimonian-laird",)
         reason = (

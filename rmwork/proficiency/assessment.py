@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from .. import _checks
+from ..homogeneity import SufficientHomogeneityResult
 from ..results import Result
 from .assigned import AssignedValue, assigned_value
 from .items import ItemStability
@@ -37,7 +38,7 @@ class ItemAssessment(Result):
     check: UncertaintyCheck
     scores: tuple[str, ...]  # scores computed: z, z_prime, zeta, en
     participants: tuple[ParticipantScore, ...]
-    homogeneity: object | None = None  # rmwork.homogeneity.SufficientHomogeneityResult
+    homogeneity: SufficientHomogeneityResult | None = None
     stability: ItemStability | None = None
     notes: tuple[str, ...] = ()
     clauses: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -206,20 +207,19 @@ def assess_round(
         res = assess_item(g.reset_index(drop=True), analyte=analyte, item=name, where=where, **kw)
         hom = (homogeneity or {}).get(name, (homogeneity or {}).get(""))
         st = (stability or {}).get(name, (stability or {}).get(""))
-        extra = {}
         if hom is not None:
-            extra["homogeneity"] = item_homogeneity(
-                hom, res.sigma.sigma_pt, alpha=alpha, item=name, where=where
+            res = replace(
+                res,
+                homogeneity=item_homogeneity(hom, res.sigma.sigma_pt, alpha=alpha, item=name, where=where),
             )
         if st is not None:
             first, second, basis = st
-            extra["stability"] = item_stability(
-                first, second, res.sigma.sigma_pt, item=name, basis=basis, where=where
+            res = replace(
+                res,
+                stability=item_stability(
+                    first, second, res.sigma.sigma_pt, item=name, basis=basis, where=where
+                ),
             )
-        if extra:
-            from dataclasses import replace
-
-            res = replace(res, **extra)
         items[name] = res
     return ProficiencyRound(
         analyte=str(analyte), unit_of_measure=str(kw.get("unit_of_measure", "")), items=items

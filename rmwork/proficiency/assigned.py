@@ -9,7 +9,7 @@ subset of expert laboratories, 7.6).  Compute only: no rounding, no plotting, no
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -128,7 +128,7 @@ def _assigned_experts(values, codes, *, experts: Sequence[str], k: float, where,
     )
 
 
-_DISPATCH = {
+_DISPATCH: dict[str, Callable[..., AssignedValue]] = {
     "certified": _assigned_certified,
     "algorithm-a": _assigned_algorithm_a,
     "experts": _assigned_experts,

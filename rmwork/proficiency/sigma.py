@@ -9,7 +9,7 @@ from the round's results, 8.6).  Compute only.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import InputError
@@ -166,7 +166,11 @@ def _sigma_robust(*, values, codes, x_pt, where, **_) -> SigmaPt:
     )
 
 
-_DISPATCH = {"given": _sigma_given, "horwitz": _sigma_horwitz, "robust": _sigma_robust}
+_DISPATCH: dict[str, Callable[..., SigmaPt]] = {
+    "given": _sigma_given,
+    "horwitz": _sigma_horwitz,
+    "robust": _sigma_robust,
+}
 
 
 def sigma_pt(

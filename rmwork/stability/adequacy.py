@@ -256,6 +256,7 @@ def line_adequacy(
     notes: list[str] = []
     lof = _lack_of_fit_test(t, y, sse, alpha)
     curv = runs = None
+    tests: list[LackOfFitTest | CurvatureTest | RunsTest]
     if lof is not None:
         basis, tests = "lack of fit", [lof]
     else:
