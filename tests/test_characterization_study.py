@@ -41,3 +41,16 @@ def test_study_to_dict_is_the_results_json_entry(solder_study):
     } <= set(d)
     assert d["labs_table"]["lab"] == list(solder_study.summary.lab)
     assert "Pb" in str(solder_study) and "dersimonian-laird" in str(solder_study)
+
+
+def test_study_without_a_seed_screens_with_the_fixed_default_seed():
+    """study()'s seed defaults to None; the simulated screening p-values then use the fixed default
+    seed (found by mypy: None reached int(seed) in the Dixon and double-Grubbs simulations)."""
+    from rmwork import characterization as chm
+    from rmwork import outliers
+    from rmwork.testing import reference
+
+    df = reference("consensus_pb_solder_ccqm_k88")
+    a = chm.study(df, analyte="Pb")
+    b = chm.study(df, analyte="Pb", seed=outliers.DEFAULT_SEED)
+    assert a.characterized and a.screening.to_dict() == b.screening.to_dict()

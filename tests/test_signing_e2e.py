@@ -52,7 +52,7 @@ def gate(tmp_path_factory):
     d = tmp_path_factory.mktemp("gate")
     params = _lot(d)
     r = rm("run", params, "--out", d / "reports", "--reason", "approval gate test")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode in (0, 3), r.stderr  # 3: written, with X withheld (the demo's ν_eff < 1)
     for name, role in (("rev", "reviewer"), ("ann", "approver")):
         r = rm(
             "keys",
@@ -139,7 +139,7 @@ def test_rerun_after_approval_moves_signatures_into_history_and_is_a_draft_again
     assert (rep / "signatures.jsonl").exists(), "run the whole module: the approval test signs first"
     before = (rep / "signatures.jsonl").read_bytes()
     r = rm("run", params, "--out", d / "reports", "--reason", "rerun after approval")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode in (0, 3), r.stderr  # 3: written, with X withheld
     (old,) = list((rep / "history").iterdir())
     assert (old / "signatures.jsonl").read_bytes() == before
     manifest = json.loads((rep / "manifest.json").read_text(encoding="utf-8"))

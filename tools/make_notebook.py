@@ -33,11 +33,9 @@ cells = [
         "parameters",
     ),
     code(
-        "import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity, rmwork.report.sections, rmwork.report.summary\n"
+        "import rmwork.workbook, rmwork.report.lot, rmwork.report.homogeneity, rmwork.report.sections\n"
         "wb = rmwork.workbook.open(lot_file)\n"
-        "display(rmwork.report.lot.header(wb))\n"
-        "summary = rmwork.report.summary.Summary(wb.language).show()  # filled at the end, shown first\n"
-        "display(rmwork.report.lot.parameters(wb), rmwork.report.lot.data_as_read(wb, output_dir))"
+        "summary = rmwork.report.lot.opening(wb, output_dir)  # header, summary (filled at the end), data"
     ),
     md(
         "## 1 Homogeneity — ISO Guide 35:2017, clause 7 and Annex B\n"

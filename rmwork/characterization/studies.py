@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
 
 import pandas as pd
 
+from .. import outliers
 from ..results import Result
 from .equivalence import (
     BilateralDoEResult,
@@ -224,9 +224,9 @@ def study(
         unit_of_measure=summ.unit_of_measure,
     )
     doe = degrees_of_equivalence(summ, result=res, method=method, seed=seed)
-    # FIXME: seed=None (study's default) reaches the simulated screening tests, which need an int:
-    # grubbs_double/dixon end in int(None), a TypeError. The cast states the type without a change.
-    scr = screen(summ, alpha=alpha, seed=cast(int, seed))
+    # the simulated screening p-values (Dixon, double Grubbs) need a seed: the lot's, else the fixed
+    # default that keeps them reproducible (outliers.DEFAULT_SEED)
+    scr = screen(summ, alpha=alpha, seed=outliers.DEFAULT_SEED if seed is None else seed)
     rec = recommend(summ, seed=seed, bayes_settings=bayes_settings)
     bil = bilateral_degrees_of_equivalence(summ.value, summ.u, labs=list(summ.lab), analyte=analyte)
     return CharacterizationStudy(

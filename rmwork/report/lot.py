@@ -262,3 +262,16 @@ def provenance_table(wb) -> HTML:
         + table_html(t3, "Table P3 — Seed, environment and sampler settings", labels=False)
         + table_html(t2, "Table P4 — Package versions", labels=False)
     )
+
+
+def opening(wb, output_dir=""):
+    """The report's first outputs: the lot header, the summary (a placeholder filled when the
+    results are written, so that it stands first), the parameters and the data as read."""
+    from IPython.display import display
+
+    from .summary import Summary
+
+    display(header(wb))
+    summary = Summary(wb.language).show()
+    display(parameters(wb), data_as_read(wb, output_dir))
+    return summary

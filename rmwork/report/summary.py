@@ -22,16 +22,16 @@ from .display import HTML, table_html
 # section anchors: report/lot.section() gives each section heading the id "sec-<key>"
 SECTION_KEYS = ("homogeneity", "stability", "characterization", "certificate", "provenance")
 _STUDY_OF_CHECK = {
-    # reviewer check id (certificate/checks.py) -> the study whose evidence it weighs
+    # reviewer check id (rmwork.certificate.entry.CHECK_POLICY_DEFAULT) -> the study it weighs
     "u_bb_vs_u_char": "homogeneity",
-    "homogeneity": "homogeneity",
+    "homogeneity_estimable": "homogeneity",
     "stability_share": "stability",
     "validity_supported": "stability",
     "stability_fit": "stability",
-    "line_adequacy": "stability",
-    "methods_agree": "characterization",
+    "stability_covered": "stability",
+    "characterized": "characterization",
+    "method_agreement": "characterization",
     "bayes_diagnostics": "characterization",
-    "characterization": "characterization",
 }
 _T = {
     # key: (en, zh)
@@ -106,12 +106,14 @@ def study_status(results: Mapping) -> dict[str, dict[str, str]]:
     for name, entry in (results.get("analytes") or {}).items():
         c = _certified(entry)
         items = ((c.get("checks") or {}).get("items")) or ()
+        # a check that withholds the analyte is named first in its blocking reasons ("check: why")
+        blocked = {str(b).split(":", 1)[0].strip() for b in c.get("blocking", ()) or ()}
         for item in items:
             study = _STUDY_OF_CHECK.get(item.get("check", ""), "certificate")
             if study != "certificate" and study not in entry:
                 continue  # a check about a study this analyte has not got says nothing here
             status = item.get("status", "not evaluated")
-            if status != "pass" and (item.get("blocking") or item.get("severity") == "block"):
+            if status != "pass" and item.get("check") in blocked:
                 status = "blocking"
             cur = out.setdefault(study, {}).get(name, "pass")
             out[study][name] = status if _RANK.get(status, 1) > _RANK.get(cur, 1) else cur
