@@ -240,7 +240,7 @@ def timed_tree(cmd, cwd=ROOT) -> tuple[float, float]:
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with TreeCPU(p.pid) as m:
         out, err = p.communicate()
-    if p.returncode != 0:
+    if p.returncode not in (0, 3):  # 3: reports written with an analyte withheld (the demo's X)
         raise RuntimeError(f"{cmd} failed:\n{out[-2000:]}\n{err[-2000:]}")
     return time.perf_counter() - t0, m.seconds
 
@@ -250,7 +250,7 @@ def run_tree(cmd, cwd=ROOT) -> tuple[float, PeakRSS]:
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakRSS(p.pid) as m:
         out, err = p.communicate()
-    if p.returncode != 0:
+    if p.returncode not in (0, 3):  # 3: reports written with an analyte withheld
         raise RuntimeError(f"{cmd} failed:\n{out[-2000:]}\n{err[-2000:]}")
     return time.perf_counter() - t0, m
 
