@@ -19,8 +19,11 @@ PYTHON312 ?= $(shell for c in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/
 
 .PHONY: demo test test-fast lint setup system clean-reports lab bench
 
+# exit 3 = every report written, some analyte withheld from its certificate (the demo lots withhold
+# X of CRM001 and Si, Mn of M321 with their reasons): a finished demo, not a failure
 demo: setup system
-	$(VENV)/bin/rmwork batch parameters/ --workers $(WORKERS) --force --reason "make demo"
+	@$(VENV)/bin/rmwork batch parameters/ --workers $(WORKERS) --force --reason "make demo"; \
+	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ] || exit $$rc
 
 test: setup system lint
 	$(PY) -m pytest -p no:cacheprovider --nbval tests
