@@ -11,6 +11,7 @@ import html
 import io
 import math
 import numbers
+import re
 
 import pandas as pd
 
@@ -39,6 +40,17 @@ class PNG:
 
     def __repr__(self):
         return "<rmwork figure>"
+
+
+_PRINTED_NUMBER = re.compile(r"^[-+−]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$")
+
+
+LONG_WORD = 40  # characters: a "word" longer than this may break anywhere (it would widen the page)
+
+
+def long_word(text: str) -> bool:
+    """Whether ``text`` holds a word too long to keep whole in a table cell."""
+    return any(len(w) > LONG_WORD for w in str(text).split())
 
 
 def fmt(value, digits: int = 6) -> str:
@@ -85,7 +97,10 @@ def table_html(
         for c in cols:
             v = row[c]
             text = html.escape(fmt(v, digits))
-            cls = "text" if isinstance(v, str) else ""
+            # a number printed as text (a rounded certified value "0.0048") is a number: right-aligned, never wrapped
+            cls = "text" if isinstance(v, str) and not _PRINTED_NUMBER.match(v) else ""
+            if cls and long_word(v):
+                cls += " long"  # a name without spaces (a 300-character material) may break anywhere
             cells.append(f'<td class="{cls}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance
-from .display import HTML, table_html
+from .display import HTML, long_word, table_html
 from .display import note as _note
 
 SECTIONS = {
@@ -82,7 +82,8 @@ def header(wb) -> HTML:
         if v:
             rows.append((k_zh if zh_ else k_en, v))
     body = "".join(
-        f"<tr><th class='text'>{html.escape(k)}</th><td class='text'>{html.escape(str(v))}</td></tr>"
+        f"<tr><th class='text'>{html.escape(k)}</th>"
+        f"<td class='text{' long' if long_word(str(v)) else ''}'>{html.escape(str(v))}</td></tr>"
         for k, v in rows
     )
     draft = ""
