@@ -4,21 +4,7 @@ The notebook is committed; this script is how it was made and how to regenerate 
 change of cells:  .venv/bin/python tools/make_notebook.py
 """
 
-from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-HIDE = {"tags": ["remove-cell"]}
-
-
-def md(text):
-    return new_markdown_cell(text, metadata=HIDE)
-
-
-def code(text, *tags):
-    return new_code_cell(text, metadata={"tags": list(tags)} if tags else {})
-
+from notebook_cells import code, md, write
 
 cells = [
     md(
@@ -86,15 +72,4 @@ cells = [
     ),
 ]
 
-for i, cell in enumerate(cells):
-    cell.id = f"cell-{i:02d}"  # fixed ids: the same cell list gives the same notebook bytes (its hash)
-nb = new_notebook(
-    cells=cells,
-    metadata={
-        "kernelspec": {"name": "rmwork", "display_name": "rmwork (Python 3.12)", "language": "python"},
-        "language_info": {"name": "python"},
-    },
-)
-out = Path(__file__).resolve().parent.parent / "notebooks" / "certification_report.ipynb"
-nbformat.write(nb, str(out))
-print(out)
+print(write(cells, "certification_report.ipynb"))

@@ -5,21 +5,7 @@ the lot's kind); each section shows only for its kind.  Regenerate after a chang
     .venv/bin/python tools/make_verification_notebook.py
 """
 
-from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-HIDE = {"tags": ["remove-cell"]}
-
-
-def md(text):
-    return new_markdown_cell(text, metadata=HIDE)
-
-
-def code(text, *tags):
-    return new_code_cell(text, metadata={"tags": list(tags)} if tags else {})
-
+from notebook_cells import code, md, write
 
 cells = [
     md(
@@ -56,15 +42,4 @@ cells = [
     ),
 ]
 
-for i, cell in enumerate(cells):
-    cell.id = f"cell-{i:02d}"  # fixed ids: the same cell list gives the same notebook bytes (its hash)
-nb = new_notebook(
-    cells=cells,
-    metadata={
-        "kernelspec": {"name": "rmwork", "display_name": "rmwork (Python 3.12)", "language": "python"},
-        "language_info": {"name": "python"},
-    },
-)
-out = Path(__file__).resolve().parent.parent / "notebooks" / "verification_report.ipynb"
-nbformat.write(nb, str(out))
-print(out)
+print(write(cells, "verification_report.ipynb"))
