@@ -59,6 +59,7 @@ class MonitoringTrendResult(Result):
     t_exit: float  # U/|b1|: the line through x_c leaves x_c +- U (months after the first result)
     t_exit_months: float  # ceil(t_exit), as eCerto's LTS report prints it
     t_exit_ci95: float  # where the 95 % confidence band of that line leaves x_c +- U
+    time: tuple[float, ...] = ()  # months since the first result, per result
     start_date: str = ""  # date of the first result (month 0), when dated
     exit_date: str = ""  # start_date + t_exit months
     notes: tuple[str, ...] = ()
@@ -323,6 +324,7 @@ def monitoring_trend(
         t_exit=t_exit,
         t_exit_months=float(math.ceil(t_exit)) if math.isfinite(t_exit) else math.inf,
         t_exit_ci95=t_ci,
+        time=tuple(t.tolist()),
         notes=tuple(notes),
         clauses=CHECK_CLAUSES,
     )
