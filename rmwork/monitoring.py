@@ -181,7 +181,14 @@ def evaluate(cv, unit: str, g: pd.DataFrame, analyte: str):
         res = smod.monitoring_interval_check(cv.value, cv.U, x, u_c=cv.u, k=cv.k, analyte=analyte)
     else:
         res = smod.monitoring_check(
-            cv.value, cv.u, x, g["u"].to_numpy(float), k=cv.k, analyte=analyte, U=cv.U, u_m_source=rule["u_m_source"]
+            cv.value,
+            cv.u,
+            x,
+            g["u"].to_numpy(float),
+            k=cv.k,
+            analyte=analyte,
+            U=cv.U,
+            u_m_source=rule["u_m_source"],
         )
     trend, note = _trend(cv, g, x, analyte)
     return replace(res, trend=trend, notes=res.notes + ((note,) if note else ()))
