@@ -189,7 +189,14 @@ def _add_monitoring_points(fig, wb, analyte: str, frame):
     ax = fig.axes[0]
     if "u" in g.columns:
         ax.errorbar(
-            t, g["value"], yerr=2 * g["u"], fmt="s", color="#aa3377", ms=5, capsize=3, label="monitoring (± 2u)"
+            t,
+            g["value"],
+            yerr=2 * g["u"],
+            fmt="s",
+            color="#aa3377",
+            ms=5,
+            capsize=3,
+            label="monitoring (± 2u)",
         )
     else:  # check: certified-interval, the results carry no u
         ax.plot(t, g["value"], "s", color="#aa3377", ms=5, label="monitoring (no u)")
