@@ -259,9 +259,10 @@ def recognise(folder: Path, base: Path) -> tuple[dict[str, object], list[str]]:
         study = _study_of(p, io, excel, layouts)
         rel = os.path.relpath(p, base)
         if study == "stability.monitoring":
-            # its results carry no u (the monitoring check needs one): named, not filled in
+            # its results carry no u: only the producer can say how they are judged
             notes.append(
-                f"{p.name}: eCerto monitoring input (stability.monitoring needs u per result; not filled in)"
+                f"{p.name}: eCerto monitoring input (stability.monitoring: its results carry no u; "
+                "state stability.monitoring.u or check: certified-interval; not filled in)"
             )
             continue
         if study is None or f"{study}.data" in filled:
