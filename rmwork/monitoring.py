@@ -85,7 +85,7 @@ def judged(lot: params.Lot, df: pd.DataFrame) -> pd.DataFrame:
         source = "the table's column u"
     else:
         out["u"] = _stated_u(src.u, df, f)
-        source = f"stated in the lot ({KEY}.u), the monitoring method's standard uncertainty"
+        source = f"stated in the lot as {KEY}.u: the monitoring method's standard uncertainty"
     out.attrs.update(df.attrs, monitoring_rule={"check": src.check, "u_m_source": source})
     return out
 

@@ -202,7 +202,7 @@ def test_monitoring_ecerto_report_states_the_rule_and_trend(tmp_path):
     )
     assert "Table S5" in html and "Table S7" in html and "eCerto" in html
     _, _, m2 = monitoring_of(make(sub(tmp_path, "u"), "u: 0.05"))
-    assert "u_m = 0.05 m²/g (stated in the lot (stability.monitoring.u)" in rmon.rule_statement(m2, "m²/g")
+    assert "u_m = 0.05 m²/g (stated in the lot as stability.monitoring.u:" in rmon.rule_statement(m2, "m²/g")
 
 
 def test_monitoring_ecerto_lot_runs_end_to_end(tmp_path):

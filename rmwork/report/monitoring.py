@@ -84,6 +84,7 @@ def trend_statement(tr, unit: str, lang: str = "en") -> str:
     when = f", on {tr.exit_date}" if tr.exit_date else ""
     since = f"the first result ({tr.start_date})" if tr.start_date else "the first result"
     if lang == "zh":
+        when = f"（{tr.exit_date}）" if tr.exit_date else ""
         return (
             f"eCerto LTS 趋势：斜率 b1 = {_g(tr.slope)}{u}/月（s(b1) = {_g(tr.se_slope)}，p = {_g(tr.p_value, 3)}）；"
             f"自标准值起的直线在 {_g(tr.t_exit)} 个月后{when}离开标准值 ± U，95 % 置信带在 {_g(tr.t_exit_ci95)} 个月后。"
