@@ -48,6 +48,15 @@ def judged(lot: params.Lot, df: pd.DataFrame) -> pd.DataFrame:
     ``attrs["monitoring_rule"]``; refused (one line) when the lot gives no rule or a contradictory one."""
     src = lot.params.stability.monitoring
     f = df.attrs.get("file")
+    if lot.params.characterization is None:
+        raise InputError(
+            "monitoring results are compared with the certified value, and the lot certifies none "
+            "(it has no characterization)",
+            file=str(lot.path),
+            key=KEY,
+            hint="add the lot's characterization, or check a measurement against a certificate "
+            "with a verification lot (kind: verification)",
+        )
     _units_agree(lot, df)
     has_col = "u" in df.columns and df["u"].notna().any()
     if src.check == "certified-interval":

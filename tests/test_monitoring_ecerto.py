@@ -285,6 +285,16 @@ def test_monitoring_ecerto_bad_input_refused_by_validate_and_run_alike(case, tmp
     assert "\n" not in stopped and "Traceback" not in stopped
 
 
+def test_monitoring_without_characterization_is_refused_naming_the_key(tmp_path):
+    p = make(tmp_path)
+    p.write_text(p.read_text().replace("characterization: {data: c.csv, method: mean}\n", ""))
+    with pytest.raises(
+        InputError, match=r"key 'stability.monitoring': monitoring results are compared with the"
+    ):
+        workbook.open(p)
+    assert any("the lot certifies none" in e for e in validate_problems(p))
+
+
 def test_monitoring_u_zero_or_negative_is_refused_by_the_schema(tmp_path):
     p = make(tmp_path, "u: 0")
     with pytest.raises(InputError, match=r"stability.monitoring.u.*positive number"):
