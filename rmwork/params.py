@@ -267,6 +267,32 @@ class Isochronous(DataSource):
     shelf_life: float | None = Field(None, gt=0, description="months")
 
 
+class Monitoring(DataSource):
+    """Post-certification monitoring results and how they are judged (ISO Guide 35:2017, 8.9 and 8.10)."""
+
+    check: Literal["uncertainty", "certified-interval"] = Field(
+        "uncertainty",
+        description="how each result is judged: uncertainty = |x_m − x_c| ≤ k·√(u_c² + u_m²) (ERM "
+        "Application Note 1; needs u per result: a column u or the key u); certified-interval = "
+        "x_m within x_c ± U only, a weaker check that ignores the measurement's own uncertainty. "
+        "Both add eCerto's LTS trend (line on time, the time it leaves x_c ± U)",
+    )
+    u: float | dict[str, float] | None = Field(
+        None,
+        description="standard uncertainty u_m of the monitoring method, in the results' unit, "
+        "applied to every result (one number, or one per analyte); for tables without a column u, "
+        "such as eCerto's monitoring input",
+    )
+
+    @field_validator("u")
+    @classmethod
+    def _u_positive(cls, v):
+        for x in v.values() if isinstance(v, dict) else [v]:
+            if x is not None and not (isinstance(x, (int, float)) and math.isfinite(x) and x > 0):
+                raise ValueError(f"u must be a positive number (a standard uncertainty), got {x}")
+        return v
+
+
 class Stability(_Model):
     long_term: LongTerm | None = None
     isochronous: Isochronous | None = None
@@ -281,7 +307,7 @@ class Stability(_Model):
         description="level of each check that the straight line fits (lack of fit; curvature and runs)",
     )
     bayes: bool = False
-    monitoring: DataSource | None = None
+    monitoring: Monitoring | None = None
 
 
 class Exclusion(_Model):

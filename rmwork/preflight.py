@@ -39,6 +39,11 @@ def preflight(lot: params.Lot, data: dict[str, pd.DataFrame] | None = None) -> l
             load_lot_data(lot)
         except InputError as exc:
             problems.append(exc)
+    if not problems and lot.params.kind == "certification":
+        from .monitoring import certificate_problems
+
+        # the monitoring file's certified value and U against the lot's certificate (ISO Guide 35, 8.9)
+        problems += certificate_problems(lot, data)
     return problems
 
 

@@ -75,6 +75,7 @@ _RESULT_MODULES = {
         "ArrheniusResult",
         "ArrheniusJointResult",
         "MonitoringResult",
+        "MonitoringTrendResult",
         "BayesianTrendResult",
         "StabilityStudy",
         "LineAdequacy",

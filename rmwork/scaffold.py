@@ -38,7 +38,9 @@ CLAUSES = {
     "stability.transport.duration": "ISO Guide 35:2017, 8.6 (u_sts = s(b1)·t)",
     "stability.accelerated": "ISO Guide 35:2017, 8.5 (Arrhenius)",
     "stability.isochronous": "ISO Guide 35:2017, 8.3 (isochronous design)",
-    "stability.monitoring": "ISO Guide 35:2017, 8.8; ERM Application Note 1",
+    "stability.monitoring": "ISO Guide 35:2017, 8.9 and 8.10; ERM Application Note 1",
+    "stability.monitoring.check": "ISO Guide 35:2017, 8.9 and 8.10; ERM Application Note 1 (x_c ± U only: weaker)",
+    "stability.monitoring.u": "ISO Guide 35:2017, 8.10; ERM Application Note 1 (u_m of the monitoring method)",
     "characterization": "ISO Guide 35:2017, clause 9",
     "characterization.method": "ISO Guide 35:2017, 9.5; NIST Consensus Builder",
     "characterization.knapp_hartung": "Knapp & Hartung (2003); NIST Consensus Builder",
@@ -257,9 +259,10 @@ def recognise(folder: Path, base: Path) -> tuple[dict[str, object], list[str]]:
         study = _study_of(p, io, excel, layouts)
         rel = os.path.relpath(p, base)
         if study == "stability.monitoring":
-            # its results carry no u (the monitoring check needs one): named, not filled in
+            # its results carry no u: only the producer can say how they are judged
             notes.append(
-                f"{p.name}: eCerto monitoring input (stability.monitoring needs u per result; not filled in)"
+                f"{p.name}: eCerto monitoring input (stability.monitoring: its results carry no u; "
+                "state stability.monitoring.u or check: certified-interval; not filled in)"
             )
             continue
         if study is None or f"{study}.data" in filled:

@@ -927,13 +927,11 @@ def load_data(lot: params.Lot) -> LotData:
             src = getattr(p.stability, k)
             if src is not None:
                 data[f"stability.{k}"] = read(lot, src, f"stability.{k}", data.inputs)
-        mon = data.get("stability.monitoring")
-        if mon is not None and "u" not in mon.columns:
-            raise InputError(
-                "monitoring results need a column 'u' (standard uncertainty of each result)",
-                file=mon.attrs.get("file"),
-                hint="add the column",
-            )
+        if "stability.monitoring" in data:
+            from . import monitoring
+
+            # how the results are judged: u per result, or the declared weaker check (ISO Guide 35, 8.9)
+            data["stability.monitoring"] = monitoring.judged(lot, data["stability.monitoring"])
     if p.characterization:
         c = p.characterization
         df = read(lot, c, "characterization", data.inputs)
@@ -972,6 +970,10 @@ def load_data(lot: params.Lot) -> LotData:
                     key="characterization.exclude",
                     hint=f"labs are {', '.join(sorted(known))}",
                 )
+        if "stability.monitoring" in data:
+            from . import monitoring
+
+            monitoring.analytes_known(data["stability.monitoring"], {str(a) for a in df["analyte"]})
     return data
 
 

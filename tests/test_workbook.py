@@ -131,7 +131,9 @@ def test_monitoring_and_bilateral_doe_by_hand(lot):
 
 def test_monitoring_without_u_column_is_refused(lot):
     (lot.parent / "mon.csv").write_text("analyte,date,value\nA,2027-01-10,10.01\n")
-    with pytest.raises(InputError, match=r"mon.csv: monitoring results need a column 'u'"):
+    with pytest.raises(
+        InputError, match=r"mon.csv, key 'stability.monitoring.u': monitoring results need a column 'u'"
+    ):
         workbook.open(lot)
 
 

@@ -491,12 +491,10 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
         items.append(_adequacy_item(tr, "transport"))
     mon = None
     if st.monitoring is not None and len(st.monitoring):
-        from ..stability import monitoring_check
+        from ..monitoring import evaluate
 
-        g = st.monitoring
-        mon = monitoring_check(
-            cv.value, cv.u, g["value"].to_numpy(float), g["u"].to_numpy(float), k=cv.k, analyte=st.analyte
-        )
+        # the lot's rule (u per result, or x_c +- U only) and eCerto's trend; metadata must agree
+        mon = evaluate(cv, unit, st.monitoring, st.analyte)
     chk = _with_items(chk, items)
     status, blocking, advice = decide(chk.items, policy)
     return CertificateEntry(

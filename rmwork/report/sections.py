@@ -117,16 +117,10 @@ def show_certificate(wb, certs: dict, output_dir=""):
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
         _display(rcert.checks_table(e["checks"], lang=lang))
         if "monitoring" in e:
-            m = e["monitoring"]
-            _display(
-                table(
-                    m.to_frame(),
-                    f"Table S5 — {a}: post-certification monitoring, "
-                    f"|x_m − x_c| ≤ k·sqrt(u_c² + u_m²), k = {m.k:.3g} "
-                    "(ERM Application Note 1)",
-                    labels=False,
-                )
-            )
+            from . import monitoring as rmon
+
+            # the rule the lot chose, Table S5, and eCerto's trend (Table S7, Figure S7)
+            _display(*rmon.blocks(e["monitoring"], a, e.unit, lang=lang))
         sl = e.get("shelf_life")
         stab = (wb.results.get("stability") or {}).get(a, {})
         if sl is not None and "long_term" in stab:
@@ -193,7 +187,17 @@ def _add_monitoring_points(fig, wb, analyte: str, frame):
     else:
         return
     ax = fig.axes[0]
-    ax.errorbar(
-        t, g["value"], yerr=2 * g["u"], fmt="s", color="#aa3377", ms=5, capsize=3, label="monitoring (± 2u)"
-    )
+    if "u" in g.columns:
+        ax.errorbar(
+            t,
+            g["value"],
+            yerr=2 * g["u"],
+            fmt="s",
+            color="#aa3377",
+            ms=5,
+            capsize=3,
+            label="monitoring (± 2u)",
+        )
+    else:  # check: certified-interval, the results carry no u
+        ax.plot(t, g["value"], "s", color="#aa3377", ms=5, label="monitoring (no u)")
     ax.legend(fontsize=7, loc="best")

@@ -11,7 +11,8 @@ One module per procedure, as the standards are written:
                               ``poolability`` (ICH Q1E B.2), ``shelf_life_suggestion`` (eCerto)
 ``accelerated``               ``arrhenius`` (rate constants against 1/T), ``arrhenius_joint``
                               (AccelStab zero-order model)
-``monitoring``                ``monitoring_check`` (ERM Application Note 1)
+``monitoring``                ``monitoring_check`` (ERM Application Note 1),
+                              ``monitoring_interval_check`` (x_c +- U only), ``monitoring_trend`` (eCerto LTS)
 ``bayesian``                  ``bayesian_trend``: Bayesian sensitivity analysis of u_lts
 ``adequacy``                  ``line_adequacy``: does the straight line fit (lack of fit; curvature
                               and runs of the residual signs), attached to every line as ``.adequacy``
@@ -30,7 +31,13 @@ from .accelerated import ArrheniusJointResult, ArrheniusResult, arrhenius, arrhe
 from .adequacy import CurvatureTest, LackOfFitTest, LineAdequacy, RunsTest, line_adequacy, runs_distribution
 from .bayesian import BayesianTrendResult, bayesian_trend
 from .isochronous_design import IsochronousResult, isochronous
-from .monitoring import MonitoringResult, monitoring_check
+from .monitoring import (
+    MonitoringResult,
+    MonitoringTrendResult,
+    monitoring_check,
+    monitoring_interval_check,
+    monitoring_trend,
+)
 from .shelf_life import (
     PoolabilityResult,
     ShelfLifePredictionResult,
@@ -59,6 +66,9 @@ __all__ = [
     "isochronous",
     "MonitoringResult",
     "monitoring_check",
+    "MonitoringTrendResult",
+    "monitoring_interval_check",
+    "monitoring_trend",
     "PoolabilityResult",
     "ShelfLifePredictionResult",
     "ShelfLifeSuggestionResult",
