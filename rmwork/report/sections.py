@@ -109,7 +109,7 @@ def show_certificate(wb, certs: dict, output_dir=""):
     for a, e in certs.items():
         _display(heading(a, 3))
         if e.get("budget") is not None:
-            _display(rcert.table_u1(e["budget"], lang=lang))
+            _display(rcert.table_u1(e["budget"], lang=lang, analyte=a))
         if e.get("checks") is None:
             continue
         for n in e.get("notes", ()):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import stability as smod
+from . import numbers as N
 from .display import HTML, fmt, table_html
 from .stability_notes import note_text
 from .usertext import literal
@@ -93,6 +94,15 @@ LABELS = {
     "parameter": ("Parameter", "参数"),
     "value": ("Value", "数值"),
     "u": ("Standard error", "标准误差"),
+    # relative values in percent, saying relative to what (rmwork.report.numbers; issue 17)
+    "u_lts_rel_pct": (
+        "u<sub>lts,rel</sub> / % (relative to the mean of the stability study)",
+        "u<sub>lts,rel</sub> / %（相对稳定性研究平均值）",
+    ),
+    "u_sts_rel_pct": (
+        "u<sub>sts,rel</sub> / % (relative to the mean of the transport study)",
+        "u<sub>sts,rel</sub> / %（相对运输稳定性研究平均值）",
+    ),
 }
 
 
@@ -173,6 +183,51 @@ def _study(r, lang):
 
 
 # ---------------------------------------------------------------------------------------------
+# printed numbers
+
+
+def _base(r) -> str:
+    study = "transport" if isinstance(r, smod.TransportResult) else "long-term"
+    t = getattr(r, "temperature", None)
+    return study if t is None else f"{study}@{t:g}"
+
+
+def printed(r, key: str = "") -> dict:
+    """The printed numbers of one straight-line stability result, each rounded once by its kind
+    (:mod:`rmwork.report.numbers`) and named ``<analyte>/<symbol>/<study>``: b1 and b0 to the
+    decimal place of their standard errors, uncertainties to 2 significant digits, relative
+    values in percent of the study mean (``<study>-mean``)."""
+    a, base = str(r.analyte or key), _base(r)
+
+    def q(sym, b=base):
+        return N.qname(a, sym, b)
+
+    out = {
+        "n_points": N.count(r.n_points),
+        "n_times": N.count(r.n_times),
+        "slope": N.value(r.slope, r.se_slope, q=q("b1")),
+        "se_slope": N.uncertainty(r.se_slope, q=q("s_b1")),
+        "intercept": N.value(r.intercept, r.se_intercept, q=q("b0")),
+        "se_intercept": N.uncertainty(r.se_intercept, q=q("s_b0")),
+        "residual_sd": N.uncertainty(r.residual_sd, q=q("s")),
+        "dof": N.dof(r.dof, q=q("dof")),
+        "t_statistic": N.statistic(r.t_statistic, q=q("t_b1")),
+        "p_value": N.p_value(r.p_value, q=q("p_b1")),
+        "f_lack_of_fit": N.statistic(r.f_lack_of_fit, q=q("F_lof")),
+        "p_lack_of_fit": N.p_value(r.p_lack_of_fit, q=q("p_lof")),
+    }
+    if isinstance(r, smod.TransportResult):
+        out["duration"] = N.measured(r.duration, 4, q=q("t_transport"))
+        out["u_sts"] = N.uncertainty(r.u_sts, q=q("u_sts"))
+        out["u_sts_rel_pct"] = N.relative(r.u_sts_rel, q=q("u_sts_rel", f"{base}-mean"))
+    elif getattr(r, "u_lts", None) is not None:
+        out["shelf_life"] = N.measured(r.shelf_life, 4, q=q("t_shelf"))
+        out["u_lts"] = N.uncertainty(r.u_lts, q=q("u_lts"))
+        out["u_lts_rel_pct"] = N.relative(r.u_lts_rel, q=q("u_lts_rel", f"{base}-mean"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # tables
 
 
@@ -180,24 +235,17 @@ def table_s1(results, lang: str = "en", digits: int = 4) -> HTML:
     """Table S1: regression per analyte and temperature (b1, s(b1), b0, s(b0), s, t, p, lack of fit)."""
     rows = []
     for key, r in _items(results):
+        n = printed(r, key)
         rows.append(
             {
                 "analyte": key,
                 "study": _study(r, lang),
                 "temperature": r.temperature,
-                "n_points": r.n_points,
-                "n_times": r.n_times,
-                "slope": r.slope,
-                "se_slope": r.se_slope,
-                "intercept": r.intercept,
-                "se_intercept": r.se_intercept,
-                "residual_sd": r.residual_sd,
-                "dof": r.dof,
-                "t_statistic": r.t_statistic,
-                "p_value": r.p_value,
+                **{c: n[c] for c in ("n_points", "n_times", "slope", "se_slope", "intercept")},
+                **{c: n[c] for c in ("se_intercept", "residual_sd", "dof", "t_statistic", "p_value")},
                 "significant": _yes(r.significant, lang),
-                "f_lack_of_fit": r.f_lack_of_fit,
-                "p_lack_of_fit": r.p_lack_of_fit,
+                "f_lack_of_fit": n["f_lack_of_fit"],
+                "p_lack_of_fit": n["p_lack_of_fit"],
             }
         )
     df = pd.DataFrame(rows)
@@ -224,21 +272,11 @@ def table_s2(
         r, t, p, s = lt.get(key), tr.get(key), pr.get(key), sg.get(key)
         row = {"analyte": key}
         if lt:
-            row.update(
-                {
-                    "shelf_life": getattr(r, "shelf_life", None),
-                    "u_lts": getattr(r, "u_lts", None),
-                    "u_lts_rel": getattr(r, "u_lts_rel", None),
-                }
-            )
+            n = {} if r is None else printed(r, key)
+            row.update({c: n.get(c) for c in ("shelf_life", "u_lts", "u_lts_rel_pct")})
         if tr:
-            row.update(
-                {
-                    "duration": getattr(t, "duration", None),
-                    "u_sts": getattr(t, "u_sts", None),
-                    "u_sts_rel": getattr(t, "u_sts_rel", None),
-                }
-            )
+            n = {} if t is None else printed(t, key)
+            row.update({c: n.get(c) for c in ("duration", "u_sts", "u_sts_rel_pct")})
         if pr:
             row.update(
                 {
@@ -900,25 +938,29 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
         )
     # straight-line long-term or transport result
     transport = isinstance(r, smod.TransportResult)
+    n = {k: N.tag(v) for k, v in printed(r).items()}
+    rel = N.tag(printed(r)["u_sts_rel_pct" if transport else "u_lts_rel_pct"], " %") if (
+        transport or r.u_lts is not None
+    ) else ""
     temp = "" if r.temperature is None else (f"{r.temperature:g} °C，" if zh else f" at {r.temperature:g} °C")
     sig = r.significant
     if zh:
         study = "运输稳定性" if transport else "长期稳定性"
         s = (
             f"{r.analyte or ''}{study}（{temp}n = {r.n_points}，{r.n_times} 个时间点）：斜率 b1 = "
-            f"{fmt(r.slope, 4)} /月，s(b1) = {fmt(r.se_slope, 4)}，截距 b0 = {fmt(r.intercept, 6)}，"
-            f"p = {fmt(r.p_value, 3)}，在 α = {r.alpha:g} 水平下斜率"
+            f"{n['slope']} /月，s(b1) = {n['se_slope']}，截距 b0 = {n['intercept']}，"
+            f"p = {n['p_value']}，在 α = {r.alpha:g} 水平下斜率"
             f"{'显著，存在趋势' if sig else '不显著，未发现不稳定性'}。"
         )
         if transport:
             s += (
-                f"运输时间 {fmt(r.duration)} 个月，u_sts = {_u(r.u_sts, r.unit_of_measure)}"
-                f"（相对 {fmt(100 * r.u_sts_rel, 3)} %）。"
+                f"运输时间 {n['duration']} 个月，u_sts = {n['u_sts']} {r.unit_of_measure}"
+                f"（相对运输稳定性研究平均值 {rel}）。"
             )
         elif r.u_lts is not None:
             s += (
-                f"有效期 {fmt(r.shelf_life)} 个月，u_lts = {_u(r.u_lts, r.unit_of_measure)}"
-                f"（相对 {fmt(100 * r.u_lts_rel, 3)} %）。"
+                f"有效期 {n['shelf_life']} 个月，u_lts = {n['u_lts']} {r.unit_of_measure}"
+                f"（相对稳定性研究平均值 {rel}）。"
             )
         if prediction is not None:
             s += (
@@ -933,20 +975,20 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     name = f" of {r.analyte}" if r.analyte else ""
     s = (
         f"{study}{name}{temp} (n = {r.n_points}, {r.n_times} time points): slope b1 = "
-        f"{fmt(r.slope, 4)} per month, s(b1) = {fmt(r.se_slope, 4)}, intercept b0 = "
-        f"{fmt(r.intercept, 6)}, p = {fmt(r.p_value, 3)}; the slope is "
+        f"{n['slope']} per month, s(b1) = {n['se_slope']}, intercept b0 = "
+        f"{n['intercept']}, p = {n['p_value']}; the slope is "
         f"{'significant at' if sig else 'not significant at'} alpha = {r.alpha:g}"
         f"{' (a trend)' if sig else ' (no instability detected)'}."
     )
     if transport:
         s += (
-            f" For a transport of {fmt(r.duration)} months, u_sts = {_u(r.u_sts, r.unit_of_measure)} "
-            f"({fmt(100 * r.u_sts_rel, 3)} % relative)."
+            f" For a transport of {n['duration']} months, u_sts = {n['u_sts']} {r.unit_of_measure} "
+            f"({rel} relative to the mean of the transport study)."
         )
     elif r.u_lts is not None:
         s += (
-            f" For a shelf life of {fmt(r.shelf_life)} months, u_lts = {_u(r.u_lts, r.unit_of_measure)} "
-            f"({fmt(100 * r.u_lts_rel, 3)} % relative)."
+            f" For a shelf life of {n['shelf_life']} months, u_lts = {n['u_lts']} {r.unit_of_measure} "
+            f"({rel} relative to the mean of the stability study)."
         )
     if prediction is not None:
         s += (
