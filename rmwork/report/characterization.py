@@ -794,7 +794,7 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
                 + (": " + "; ".join(screening.flags) if screening.flags else "; no flags")
                 + "."
             )
-    return " ".join(s) if not zh else "".join(s)
+    return N.sentence(" ".join(s) if not zh else "".join(s))
 
 
 _ZH_REASONS = {

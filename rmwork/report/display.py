@@ -15,7 +15,7 @@ import re
 
 import pandas as pd
 
-from .numbers import Printed, column_texts, measured, spans
+from .numbers import Printed, column_texts, marked, measured, spans
 from .symbols import label
 
 
@@ -129,15 +129,15 @@ def figure(fig, *, dpi: int = 96) -> PNG:
 
 
 def warning(text: str) -> HTML:
-    return HTML(f'<div class="rmwork-warning">{spans(html.escape(text))}</div>')
+    return HTML(f'<div class="rmwork-warning">{spans(html.escape(marked(text)))}</div>')
 
 
 def note(text: str) -> HTML:
-    return HTML(f'<p class="rmwork-note">{spans(html.escape(text))}</p>')
+    return HTML(f'<p class="rmwork-note">{spans(html.escape(marked(text)))}</p>')
 
 
 def paragraph(text: str) -> HTML:
-    return HTML(f"<p>{spans(html.escape(text))}</p>")
+    return HTML(f"<p>{spans(html.escape(marked(text)))}</p>")
 
 
 def heading(text: str, level: int = 3) -> HTML:

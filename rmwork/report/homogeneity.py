@@ -242,12 +242,12 @@ def homogeneity_statement(st, lang: str = "en") -> str:
     if lang == "zh":
         verdict = "组间差异显著" if r.significant else "组间差异不显著"
         basis = "s<sub>bb</sub>" if r.s_bb >= r.u_bb_star else "u*<sub>bb</sub>"
-        return (
+        return N.sentence(
             f"{_key(st)}：F = {n['f_statistic']}，临界值 F = {n['f_critical']}"
             f"（α = {r.alpha:g}），{verdict}；u_bb = {n['u_bb']} {st.unit_of_measure}"
             f"（相对均匀性研究平均值 {rel}），取 {basis.replace('<sub>', '_').replace('</sub>', '')}。"
         )
-    return (
+    return N.sentence(
         f"{_key(st)}: {_conclusion_en(st, n)} u_bb = {n['u_bb']} {st.unit_of_measure} "
         f"({rel} relative to the mean of the homogeneity study)."
     )

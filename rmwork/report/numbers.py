@@ -59,6 +59,9 @@ __all__ = [
     "tag",
     "spans",
     "plain",
+    "sentence",
+    "Sentence",
+    "marked",
     "qname",
     "MISSING",
 ]
@@ -323,6 +326,25 @@ def tag(p: Printed, suffix: str = "") -> str:
     if not p.q:
         return text
     return f"{_OPEN}{p.q}{_MID}{text}{_CLOSE}"
+
+
+class Sentence(str):
+    """A sentence whose text (what ``str`` operations see) is plain; ``marked`` keeps the
+    quantity marks for the HTML (:func:`rmwork.report.display.paragraph` uses it)."""
+
+    marked: str
+
+
+def sentence(marked: str) -> Sentence:
+    """The plain sentence of a text with quantity marks (:func:`tag`), carrying the marks."""
+    s = Sentence(plain(marked))
+    s.marked = str(marked)
+    return s
+
+
+def marked(text) -> str:
+    """The marked text of a :class:`Sentence`, or the text itself."""
+    return getattr(text, "marked", None) or str(text)
 
 
 def plain(text: str) -> str:

@@ -942,6 +942,7 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     rel = N.tag(printed(r)["u_sts_rel_pct" if transport else "u_lts_rel_pct"], " %") if (
         transport or r.u_lts is not None
     ) else ""
+    unit = f" {r.unit_of_measure}" if r.unit_of_measure else ""
     temp = "" if r.temperature is None else (f"{r.temperature:g} °C，" if zh else f" at {r.temperature:g} °C")
     sig = r.significant
     if zh:
@@ -954,12 +955,12 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
         )
         if transport:
             s += (
-                f"运输时间 {n['duration']} 个月，u_sts = {n['u_sts']} {r.unit_of_measure}"
+                f"运输时间 {n['duration']} 个月，u_sts = {n['u_sts']}{unit}"
                 f"（相对运输稳定性研究平均值 {rel}）。"
             )
         elif r.u_lts is not None:
             s += (
-                f"有效期 {n['shelf_life']} 个月，u_lts = {n['u_lts']} {r.unit_of_measure}"
+                f"有效期 {n['shelf_life']} 个月，u_lts = {n['u_lts']}{unit}"
                 f"（相对稳定性研究平均值 {rel}）。"
             )
         if prediction is not None:
@@ -970,7 +971,7 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
             )
         if suggestion is not None:
             s += f"u_lts 不超过 U/3 的最长有效期为 {fmt(suggestion.t_max)} 个月。"
-        return s
+        return N.sentence(s)
     study = "Transport stability" if transport else "Long-term stability"
     name = f" of {r.analyte}" if r.analyte else ""
     s = (
@@ -982,12 +983,12 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     )
     if transport:
         s += (
-            f" For a transport of {n['duration']} months, u_sts = {n['u_sts']} {r.unit_of_measure} "
+            f" For a transport of {n['duration']} months, u_sts = {n['u_sts']}{unit} "
             f"({rel} relative to the mean of the transport study)."
         )
     elif r.u_lts is not None:
         s += (
-            f" For a shelf life of {n['shelf_life']} months, u_lts = {n['u_lts']} {r.unit_of_measure} "
+            f" For a shelf life of {n['shelf_life']} months, u_lts = {n['u_lts']}{unit} "
             f"({rel} relative to the mean of the stability study)."
         )
     if prediction is not None:
@@ -998,7 +999,7 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
         )
     if suggestion is not None:
         s += f" The longest shelf life keeping u_lts below U/3 is {fmt(suggestion.t_max)} months."
-    return s
+    return N.sentence(s)
 
 
 def adequacy_block(result, lang: str = "en"):
