@@ -30,6 +30,8 @@ degrees of freedom  integer when integral, otherwise one decimal       GUM G.4.1
 ν                   rounded down (never above the computed ν)          truncated, not rounded up)
 test statistic      4 significant digits (F, t, Q, G, h, k ...)       rmwork policy (compare with
                                                                       its critical value)
+score               two decimals (z, z′, ζ, E_n)                      rmwork policy (limits 1, 2, 3;
+                                                                      ISO 13528:2022, 9.4–9.7)
 coverage factor k   3 significant digits                              as rmwork.certificate prints k
 count               integer                                           —
 ==================  ================================================  ===============================
@@ -51,6 +53,7 @@ __all__ = [
     "p_value",
     "dof",
     "statistic",
+    "score",
     "coverage_factor",
     "count",
     "measured",
@@ -248,6 +251,15 @@ def statistic(x, *, q: str = "", digits: int = STATISTIC_DIGITS) -> Printed:
     """A test statistic (F, t, Q, G, C, h, k, ratio) to 4 significant digits."""
     d = _decimal(x)
     return Printed(None if d is None else _sig(d, digits), q, _special(x))
+
+
+def score(x, *, q: str = "") -> Printed:
+    """A performance score (z, z′, ζ, E_n) with two decimals: the class limits 1, 2 and 3 are
+    compared at a glance (rmwork policy; ISO 13528:2022, 9.4–9.7 classify on these limits)."""
+    d = _decimal(x)
+    return Printed(
+        None if d is None else d.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), q, _special(x)
+    )
 
 
 def coverage_factor(k, *, q: str = "") -> Printed:

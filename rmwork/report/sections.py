@@ -66,19 +66,24 @@ def _bayes_trend_block(b, lang):
 
 
 def _bayes_trend_text(b, lang):
+    from . import numbers as N
+
     d = b.to_dict()
     slope = d.get("slope_median", d.get("slope_mean"))
     u = d.get("u_lts")
+    # the posterior slope to the place of its posterior SD; u_lts (posterior) to 2 digits
+    slope_t = N.value(slope, d.get("slope_sd")).text() if slope is not None else ""
+    u_t = N.uncertainty(u).text() if u is not None else ""
     if lang == "zh":
         return (
-            f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope:.4g}，u_lts（后验）= {u:.4g}。"
+            f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope_t}，u_lts（后验）= {u_t}。"
             if slope is not None and u is not None
             else f"{b.analyte}：贝叶斯回归（敏感性分析）已完成。"
         )
     if slope is not None and u is not None:
         return (
             f"{b.analyte}: Bayesian regression (sensitivity analysis, priors in results.json): "
-            f"posterior median slope {slope:.4g} per month, u_lts from the slope posterior {u:.4g}."
+            f"posterior median slope {slope_t} per month, u_lts from the slope posterior {u_t}."
         )
     return f"{b.analyte}: Bayesian regression (sensitivity analysis) done; see results.json."
 

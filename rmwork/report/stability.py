@@ -364,13 +364,13 @@ def table_s6(results, lang: str = "en", digits: int = 3) -> HTML:
                 "analyte": key,
                 "study": _study(r, lang),
                 "basis": _BASIS_ZH.get(a.basis, a.basis) if lang == "zh" else a.basis,
-                "f_lof": None if lof is None else lof.statistic,
-                "p_lof": None if lof is None else lof.p_value,
-                "t_quad": None if cur is None else cur.statistic,
-                "p_quad": None if cur is None else cur.p_value,
+                "f_lof": None if lof is None else N.statistic(lof.statistic),
+                "p_lof": None if lof is None else N.p_value(lof.p_value),
+                "t_quad": None if cur is None else N.statistic(cur.statistic),
+                "p_quad": None if cur is None else N.p_value(cur.p_value),
                 "runs": None if run is None else run.statistic,
-                "runs_expected": None if run is None else run.expected,
-                "p_runs": None if run is None else run.p_value,
+                "runs_expected": None if run is None else N.measured(run.expected, 3),
+                "p_runs": None if run is None else N.p_value(run.p_value),
                 "window": a.time_max,
                 "n_excluded": a.n_excluded,
                 "adequate": _yes(a.adequate, lang),
@@ -669,8 +669,11 @@ def figure_s1(
         f"{name} [{literal(result.unit_of_measure)}]" if result.unit_of_measure else name, fontsize=8
     )
     temp = _f("at", lang, T=result.temperature) if result.temperature is not None else ""
+    n = printed(result)
     ax.set_title(
-        _f("s1", lang, name=name, temp=temp, b1=fmt(result.slope, 4), p=fmt(result.p_value, 3)), fontsize=9
+        # the same digits as Table S1 and the statement (rmwork.report.numbers)
+        _f("s1", lang, name=name, temp=temp, b1=n["slope"].text(), p=n["p_value"].text()),
+        fontsize=9,
     )
     ax.legend(fontsize=7, loc="best")
     ax.tick_params(labelsize=7)
@@ -734,7 +737,7 @@ def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
         if a is None or a.runs is None
         else _f("runs", lang, r=a.runs.statistic, e=f"{a.runs.expected:.0f}", p=fmt(a.runs.p_value, 2))
     )
-    ax.set_title(_f("s2", lang, name=name, s=fmt(result.residual_sd, 4)) + runs, fontsize=9)
+    ax.set_title(_f("s2", lang, name=name, s=printed(result)["residual_sd"].text()) + runs, fontsize=9)
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
     fig.tight_layout()
