@@ -182,6 +182,11 @@ def printed(r) -> dict:
     }
 
 
+def _char_q(analyte: str, sym: str) -> str:
+    """Cochran's Q, its p and I² of the laboratory means (shared by Table C2b and the text)."""
+    return N.qname(analyte, sym, "characterization") if analyte else ""
+
+
 def _lab_q(analyte: str, lab, sym: str) -> str:
     return N.qname(analyte, f"{sym}[{lab}]", "lab") if analyte else ""
 
@@ -303,10 +308,10 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
         rows += [
             {
                 "test": "科克伦 Q 检验" if zh else "Cochran's Q",
-                "statistic": N.statistic(cq.statistic),
-                "p_value": N.p_value(cq.p_value),
+                "statistic": N.statistic(cq.statistic, q=_char_q(a, "Q")),
+                "p_value": N.p_value(cq.p_value, q=_char_q(a, "p_Q")),
             },
-            {"test": "I² / %", "statistic": N.relative(cq.i2), "p_value": None},
+            {"test": "I² / %", "statistic": N.relative(cq.i2, q=_char_q(a, "I2")), "p_value": None},
         ]
     if nm is not None:
         for row in rows[:4]:
@@ -440,11 +445,26 @@ def analyte_section(study, lang: str = "en") -> list:
     return out
 
 
+def _reason_numbers(rec) -> str:
+    """The recommendation's reason with its Q, p and Shapiro-Wilk p in the report's spelling.
+
+    :func:`rmwork.characterization.recommend` writes them with ``:.4g`` / ``:.3g``; the same
+    texts are replaced by the policy's (one spelling of the p of Q in Table C2b and the text).
+    """
+    text = rec.reason.replace(f"Cochran's Q = {rec.q_statistic:.4g}", f"Cochran's Q = {N.statistic(rec.q_statistic)}")
+    text = text.replace(
+        f"p = {rec.q_p_value:.3g}", f"p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}", 1
+    )
+    if math.isfinite(rec.shapiro_p):
+        text = text.replace(f"(x - median)/u p = {rec.shapiro_p:.3g}", f"(x - median)/u p = {N.p_value(rec.shapiro_p)}")
+    return text
+
+
 def method_choice_text(rec, lang: str = "en") -> str:
     """The method-choice aid in words, from the ``Recommendation``'s fields (English or Chinese)."""
     if lang != "zh":
-        return f"Method-choice aid (NIST Decision Tree style): {rec.method} — {rec.reason}"
-    q = f"科克伦 Q 检验 Q = {rec.q_statistic:.4g}，p = {rec.q_p_value:.3g}" + (
+        return N.sentence(f"Method-choice aid (NIST Decision Tree style): {rec.method} — {_reason_numbers(rec)}")
+    q = f"科克伦 Q 检验 Q = {N.statistic(rec.q_statistic)}，p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}" + (
         "，各实验室结果与其不确定度一致"
         if rec.consistent
         else "，各实验室结果与其不确定度不一致（存在暗不确定度）"
@@ -452,7 +472,7 @@ def method_choice_text(rec, lang: str = "en") -> str:
     if rec.normal is None:
         sw = "未做正态性检验（至少需要 3 个结果不同的实验室）"
     else:
-        sw = f"(x − 中位数)/u 的 Shapiro–Wilk 检验 p = {rec.shapiro_p:.3g}，" + (
+        sw = f"(x − 中位数)/u 的 Shapiro–Wilk 检验 p = {N.p_value(rec.shapiro_p)}，" + (
             "可按正态分布处理" if rec.normal else "不服从正态分布"
         )
     why = {
@@ -461,7 +481,7 @@ def method_choice_text(rec, lang: str = "en") -> str:
         "（NIST 决策树本身推荐分层贝叶斯模型（高斯））",
         "bayes-laplace": "实验室效应不服从正态分布，采用拉普拉斯实验室效应的分层贝叶斯模型",
     }.get(rec.method, "")
-    return (
+    return N.sentence(
         f"方法选择建议（参照 NIST 决策树）：{_method_name(rec.method, 'zh')}。{q}；{sw}；{why}。"
         "该建议仅供参考，定值方法由分析人员在参数文件中确定。"
     )
@@ -705,8 +725,8 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
     unit = f" {result.unit_of_measure}" if result.unit_of_measure else ""
     n = {k: N.tag(v) for k, v in printed(result).items()}
     val, u, lo, hi, tau = n["x_ref"], n["u_c"], n["ci_low"], n["ci_high"], n["tau"]
-    q_p = N.tag(N.p_value(result.q_p_value))
-    i2 = N.tag(N.relative(result.i2), " %")
+    q_p = N.tag(N.p_value(result.q_p_value, q=_char_q(result.analyte, "p_Q")))
+    i2 = N.tag(N.relative(result.i2, q=_char_q(result.analyte, "I2")), " %")
     name = _method_name(result.method, lang)
     who = result.analyte or ("该特性量" if lang == "zh" else "The analyte")
     zh = lang == "zh"
