@@ -73,6 +73,11 @@ def fmt(value, digits: int = 6) -> str:
     return str(value)
 
 
+def _text_column(col: pd.Series) -> bool:
+    """A column of words (left-aligned header); a column of printed numbers is not one."""
+    return col.dtype == object and not all(isinstance(v, Printed) or v is None for v in col)
+
+
 def table_html(
     df: pd.DataFrame,
     caption: str,
@@ -85,7 +90,7 @@ def table_html(
     """An escaped HTML table; headers from the symbol map, cells escaped."""
     cols = list(df.columns)
     head = "".join(
-        f'<th class="{"text" if df[c].dtype == object else ""}">'
+        f'<th class="{"text" if _text_column(df[c]) else ""}">'
         f"{label(str(c), lang) if labels else html.escape(str(c))}</th>"
         for c in cols
     )
