@@ -277,6 +277,7 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte
             "Share of u<sub>CRM</sub>² (%)",
         ]
     )
+
     def q(sym, base):
         return N.qname(analyte, sym, base) if analyte else ""
 

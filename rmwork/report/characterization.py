@@ -219,7 +219,9 @@ def table_c1(summary, lang: str = "en") -> HTML:
         summary.analyte,
         df["lab"],
         df["value"],
-        df["u"], df["sd"] if "sd" in df else None, df["dof"] if "dof" in df else None
+        df["u"],
+        df["sd"] if "sd" in df else None,
+        df["dof"] if "dof" in df else None,
     ).items():
         df[c] = pd.Series(v, index=df.index, dtype=object)
     if summary.layout == "per-lab":
@@ -256,7 +258,10 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
     a = getattr(screening, "analyte", "") or (summary.analyte if summary is not None else "")
     u_of = dict(zip(summary.lab, summary.u)) if summary is not None else {}
     if "mean" in df:
-        df["mean"] = [N.value(m, u_of.get(lab), q=_lab_q(a, lab, "x_j") if lab in u_of else "") for lab, m in zip(df["lab"], df["mean"])]
+        df["mean"] = [
+            N.value(m, u_of.get(lab), q=_lab_q(a, lab, "x_j") if lab in u_of else "")
+            for lab, m in zip(df["lab"], df["mean"])
+        ]
     if "sd" in df:
         df["sd"] = [N.uncertainty(v, q=_lab_q(a, lab, "s_j")) for lab, v in zip(df["lab"], df["sd"])]
     for c in ("dixon_p", "grubbs_p", "grubbs2_p", "cochran_p"):
@@ -372,7 +377,12 @@ def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
     )
     body = []
     # D_ij to the decimal place of U(D_ij), U to 2 significant digits, one notation for the table
-    pairs = {(i, j): (N.value(b.d[i][j], b.U_d[i][j]), N.uncertainty(b.U_d[i][j])) for i in range(len(labs)) for j in range(len(labs)) if i != j}
+    pairs = {
+        (i, j): (N.value(b.d[i][j], b.U_d[i][j]), N.uncertainty(b.U_d[i][j]))
+        for i in range(len(labs))
+        for j in range(len(labs))
+        if i != j
+    }
     sci = any(not p.fits_fixed() for pair in pairs.values() for p in pair if p.digits is not None)
 
     def _t(p):
@@ -384,7 +394,10 @@ def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
             text = (
                 "—"
                 if i == j
-                else (f"{_t(pairs[i, j][0])} ± {_t(pairs[i, j][1])}" + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else ""))
+                else (
+                    f"{_t(pairs[i, j][0])} ± {_t(pairs[i, j][1])}"
+                    + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else "")
+                )
             )
             cells.append(f'<td class="text">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -451,23 +464,32 @@ def _reason_numbers(rec) -> str:
     :func:`rmwork.characterization.recommend` writes them with ``:.4g`` / ``:.3g``; the same
     texts are replaced by the policy's (one spelling of the p of Q in Table C2b and the text).
     """
-    text = rec.reason.replace(f"Cochran's Q = {rec.q_statistic:.4g}", f"Cochran's Q = {N.statistic(rec.q_statistic)}")
+    text = rec.reason.replace(
+        f"Cochran's Q = {rec.q_statistic:.4g}", f"Cochran's Q = {N.statistic(rec.q_statistic)}"
+    )
     text = text.replace(
         f"p = {rec.q_p_value:.3g}", f"p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}", 1
     )
     if math.isfinite(rec.shapiro_p):
-        text = text.replace(f"(x - median)/u p = {rec.shapiro_p:.3g}", f"(x - median)/u p = {N.p_value(rec.shapiro_p)}")
+        text = text.replace(
+            f"(x - median)/u p = {rec.shapiro_p:.3g}", f"(x - median)/u p = {N.p_value(rec.shapiro_p)}"
+        )
     return text
 
 
 def method_choice_text(rec, lang: str = "en") -> str:
     """The method-choice aid in words, from the ``Recommendation``'s fields (English or Chinese)."""
     if lang != "zh":
-        return N.sentence(f"Method-choice aid (NIST Decision Tree style): {rec.method} — {_reason_numbers(rec)}")
-    q = f"科克伦 Q 检验 Q = {N.statistic(rec.q_statistic)}，p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}" + (
-        "，各实验室结果与其不确定度一致"
-        if rec.consistent
-        else "，各实验室结果与其不确定度不一致（存在暗不确定度）"
+        return N.sentence(
+            f"Method-choice aid (NIST Decision Tree style): {rec.method} — {_reason_numbers(rec)}"
+        )
+    q = (
+        f"科克伦 Q 检验 Q = {N.statistic(rec.q_statistic)}，p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}"
+        + (
+            "，各实验室结果与其不确定度一致"
+            if rec.consistent
+            else "，各实验室结果与其不确定度不一致（存在暗不确定度）"
+        )
     )
     if rec.normal is None:
         sw = "未做正态性检验（至少需要 3 个结果不同的实验室）"
@@ -774,10 +796,7 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
             f"interval is [{lo}, {hi}]{unit}."
         )
         if math.isfinite(result.tau):
-            s.append(
-                f"The between-laboratory standard deviation (dark uncertainty) is "
-                f"τ = {tau}{unit}."
-            )
+            s.append(f"The between-laboratory standard deviation (dark uncertainty) is τ = {tau}{unit}.")
         if math.isfinite(result.q_p_value):
             verdict = (
                 "the laboratories disagree beyond their stated uncertainties"

@@ -77,7 +77,10 @@ def table_h2(studies: dict, lang: str = "en") -> HTML | None:
         if c is None:
             continue
         a = _key(st)
-        u = {k: N.uncertainty(getattr(c, k), q=N.qname(a, k, "homogeneity")) for k in ("sigma_pt", "s_x", "s_w", "s_s")}
+        u = {
+            k: N.uncertainty(getattr(c, k), q=N.qname(a, k, "homogeneity"))
+            for k in ("sigma_pt", "s_x", "s_w", "s_s")
+        }
         rows.append(
             {
                 "analyte": a,
@@ -275,12 +278,18 @@ def _conclusion_en(st, n: dict) -> str:
         )
     )
     if crit is not None:
-        met = "met" if crit.passed else ("not met, expanded criterion met" if crit.passed_expanded else "not met")
+        met = (
+            "met"
+            if crit.passed
+            else ("not met, expanded criterion met" if crit.passed_expanded else "not met")
+        )
         parts.append(f"ISO 13528 criterion s_s <= 0.3 sigma_pt {met}")
     for t in st.trends:
         if t.significant:
             p = N.tag(N.p_value(t.p_value, q=N.qname(_key(st), f"p_trend_{t.order}", "homogeneity")))
-            parts.append(f"significant trend against {t.order.replace('_', ' ')} (p = {p}): investigate before certifying")
+            parts.append(
+                f"significant trend against {t.order.replace('_', ' ')} (p = {p}): investigate before certifying"
+            )
     return "; ".join(parts) + "."
 
 

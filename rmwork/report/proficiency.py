@@ -107,6 +107,7 @@ def table_pt2(it, lang: str = "en"):
     cls = (lambda c: CLASS_ZH[c]) if zh else (lambda c: c)
     rows = []
     for p in it.participants:
+
         def q(sym, p=p):
             return N.qname(it.item or "-", f"{sym}[{p.participant}]", "pt")
 

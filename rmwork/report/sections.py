@@ -185,7 +185,9 @@ def show_certificate(wb, certs: dict, output_dir=""):
     _display(note(wb.write_drmd(output_dir)))
 
 
-_TRANSFER = re.compile(r"^(u_bb|u_lts|u_sts)( \(.*?\))?: transferred as u_rel × value = (\S+) × (\S+)(.*)$", re.S)
+_TRANSFER = re.compile(
+    r"^(u_bb|u_lts|u_sts)( \(.*?\))?: transferred as u_rel × value = (\S+) × (\S+)(.*)$", re.S
+)
 _TRANSFER_BASE = {"u_bb": "homogeneity-mean", "u_lts": "long-term-mean", "u_sts": "transport-mean"}
 
 

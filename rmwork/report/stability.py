@@ -942,9 +942,11 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     # straight-line long-term or transport result
     transport = isinstance(r, smod.TransportResult)
     n = {k: N.tag(v) for k, v in printed(r).items()}
-    rel = N.tag(printed(r)["u_sts_rel_pct" if transport else "u_lts_rel_pct"], " %") if (
-        transport or r.u_lts is not None
-    ) else ""
+    rel = (
+        N.tag(printed(r)["u_sts_rel_pct" if transport else "u_lts_rel_pct"], " %")
+        if (transport or r.u_lts is not None)
+        else ""
+    )
     unit = f" {r.unit_of_measure}" if r.unit_of_measure else ""
     temp = "" if r.temperature is None else (f"{r.temperature:g} °C，" if zh else f" at {r.temperature:g} °C")
     sig = r.significant
@@ -962,10 +964,7 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
                 f"（相对运输稳定性研究平均值 {rel}）。"
             )
         elif r.u_lts is not None:
-            s += (
-                f"有效期 {n['shelf_life']} 个月，u_lts = {n['u_lts']}{unit}"
-                f"（相对稳定性研究平均值 {rel}）。"
-            )
+            s += f"有效期 {n['shelf_life']} 个月，u_lts = {n['u_lts']}{unit}（相对稳定性研究平均值 {rel}）。"
         if prediction is not None:
             s += (
                 f"按{'预测' if prediction.kind == 'prediction' else '置信'}区间"
