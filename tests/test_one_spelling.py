@@ -199,3 +199,13 @@ def test_relative_values_say_relative_to_what(demo_reports, lot):
     assert rel
     for h in rel:
         assert "relative to" in h or "相对" in h, h
+
+
+def test_withheld_reason_prints_nu_eff_as_table_u1_does():
+    """CRM001 X: the certificate module writes ``ν_eff = 0.937 < 1`` (3 digits); the report prints
+    ν with one decimal rounded down, 0.9, as in Table U1; results.json keeps the original text."""
+    from rmwork.report.certificate import respell_reason
+
+    text = "coverage_factor: ν_eff = 0.937 < 1 (Welch–Satterthwaite, GUM G.4.1), so k cannot be taken"
+    assert respell_reason(text, 0.93716) == text.replace("0.937", "0.9")
+    assert respell_reason("validity_supported: 24 months", 0.93716) == "validity_supported: 24 months"

@@ -330,8 +330,12 @@ def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
         label = _CHECK_LABELS.get(check)
         return f"{label[1 if zh else 0]} — {detail}" if label else text
 
+    def dof_eff(e):
+        return getattr(getattr(e, "budget", None), "dof_eff", None)
+
     items = "".join(
-        f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(reason(b) for b in e.blocking))}</li>"
+        f"<li><strong>{_e(e.analyte)}</strong>: "
+        f"{N.spans(_e('; '.join(respell_reason(reason(b), dof_eff(e), e.analyte, tagged=True) for b in e.blocking)))}</li>"
         for e in held
     )
     return HTML(
@@ -378,6 +382,21 @@ def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
     ax.set_title(_cap("FU1", lang), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def respell_reason(text: str, dof_eff, analyte: str = "", *, tagged: bool = False) -> str:
+    """A blocking reason of rmwork.certificate with ν_eff in the report's spelling.
+
+    The compute layer writes ``ν_eff = {dof_eff:.3g}``; the report prints ν with one decimal,
+    rounded down (:func:`rmwork.report.numbers.dof`), as Table U1 does.  results.json keeps the
+    original text.
+    """
+    try:
+        old = f"ν_eff = {float(dof_eff):.3g}"
+    except (TypeError, ValueError):
+        return str(text)
+    p = N.dof(dof_eff, q=N.qname(analyte, "dof_eff", "budget") if analyte else "")
+    return str(text).replace(old, f"ν_eff = {N.tag(p) if tagged else p.text()}")
 
 
 def _k_text(k: float) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from .certificate import certified_numbers
+from .certificate import certified_numbers, respell_reason
 from .display import HTML, table_html
 
 # section anchors: report/lot.section() gives each section heading the id "sec-<key>"
@@ -94,7 +94,9 @@ def certificate_frame(results: Mapping, lang: str = "en") -> pd.DataFrame:
                 _t("k", lang): k if certified else "—",
                 _t("unit", lang): entry.get("unit", ""),
                 _t("status", lang): _t(status, lang),
-                _t("reason", lang): "; ".join(str(b) for b in c.get("blocking", ()) or ()),
+                _t("reason", lang): "; ".join(
+                    respell_reason(b, c.get("dof_eff")) for b in c.get("blocking", ()) or ()
+                ),
                 _t("validity", lang): (c.get("valid_until") or validity) if certified else "—",
             }
         )
