@@ -359,18 +359,19 @@ def table_s6(results, lang: str = "en", digits: int = 3) -> HTML:
         if a is None:
             continue
         lof, cur, run = a.lack_of_fit, a.curvature, a.runs
+        n = _adequacy_numbers(r)
         rows.append(
             {
                 "analyte": key,
                 "study": _study(r, lang),
                 "basis": _BASIS_ZH.get(a.basis, a.basis) if lang == "zh" else a.basis,
-                "f_lof": None if lof is None else N.statistic(lof.statistic),
-                "p_lof": None if lof is None else N.p_value(lof.p_value),
-                "t_quad": None if cur is None else N.statistic(cur.statistic),
-                "p_quad": None if cur is None else N.p_value(cur.p_value),
+                "f_lof": None if lof is None else n["lof"][1],
+                "p_lof": None if lof is None else n["lof"][2],
+                "t_quad": None if cur is None else n["quad"][1],
+                "p_quad": None if cur is None else n["quad"][2],
                 "runs": None if run is None else run.statistic,
                 "runs_expected": None if run is None else N.measured(run.expected, 3),
-                "p_runs": None if run is None else N.p_value(run.p_value),
+                "p_runs": None if run is None else n["runs"][2],
                 "window": a.time_max,
                 "n_excluded": a.n_excluded,
                 "adequate": _yes(a.adequate, lang),
@@ -1004,6 +1005,42 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
     return N.sentence(s)
 
 
+def _adequacy_numbers(result) -> dict:
+    """Table S6's printed numbers of one line (statistics 4 digits, p 2 digits), named."""
+    a, key, base = result.adequacy, str(result.analyte or ""), _base(result)
+
+    def q(sym):
+        return N.qname(key, sym, base) if key else ""
+
+    out = {}
+    for name, test in (("lof", a.lack_of_fit), ("quad", a.curvature), ("runs", a.runs)):
+        if test is None:
+            continue
+        stat = test.statistic if name == "runs" else N.statistic(test.statistic, q=q(f"{name}_statistic"))
+        out[name] = (test, stat, N.p_value(test.p_value, q=q(f"p_{name}")))
+    return out
+
+
+def _respell_p(text: str, result) -> str:
+    """A note with the slope's p (rmwork.stability writes ``p = {p:.3g}``) in Table S1's spelling."""
+    p = getattr(result, "p_value", None)
+    if p is None or not math.isfinite(p) or f"p = {p:.3g}" not in str(text):
+        return text
+    return N.sentence(str(text).replace(f"p = {p:.3g}", f"p = {N.tag(printed(result)['p_value'])}"))
+
+
+def _respell_finding(text: str, result) -> str:
+    """The adequacy finding (rmwork.stability.adequacy writes ``:.2g``) with the numbers of
+    Table S6, in the order the finding names them (lack of fit, curvature, runs)."""
+    out = str(text)
+    for name, (test, stat, p) in _adequacy_numbers(result).items():
+        if name != "runs":
+            sym = "F" if name == "lof" else "t"
+            out = out.replace(f"{sym} = {test.statistic:.2g}", f"{sym} = {N.tag(stat)}", 1)
+        out = out.replace(f"p = {test.p_value:.2g}", f"p = {N.tag(p)}", 1)
+    return N.sentence(out)
+
+
 def adequacy_block(result, lang: str = "en"):
     """The straight-line check of one line in words, and what was left out of the fit."""
     from .display import join, note, paragraph, warning
@@ -1011,7 +1048,7 @@ def adequacy_block(result, lang: str = "en"):
     a = getattr(result, "adequacy", None)
     parts = []
     if a is not None:
-        text = a.finding_zh if lang == "zh" else a.finding
+        text = _respell_finding(a.finding_zh if lang == "zh" else a.finding, result)
         parts.append(paragraph(text) if a.adequate else warning(text))
     if result.excluded:
         head = "未参与拟合的结果：" if lang == "zh" else "Left out of the fit: "
@@ -1067,7 +1104,7 @@ def show(
         if block is not None:
             display(block)
         for n in r.notes + (p.notes if p is not None else ()):
-            display(note(note_text(n, lang)))
+            display(note(_respell_p(note_text(n, lang), r)))
         cv, U = (certified or {}).get(key, (None, None))
         df = None if data is None else data.get(key)
         display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p, lang=lang)))
