@@ -84,7 +84,7 @@ def test_results_tables_carry_the_unit_in_the_header():
     s1 = R.table_s1({"Y": y}).data
     assert "b<sub>1</sub> (slope) / (ccm3·month<sup>-1</sup>)" in s1 and "s / ccm3" in s1
     s2 = R.table_s2({"Y": y}).data
-    assert "u<sub>lts</sub> / ccm3" in s2 and "to the study mean" in s2
+    assert "u<sub>lts</sub> / ccm3" in s2 and "/ % (relative to the mean of the stability study)" in s2
     mixed = R.table_s1({"Y": y, "X": S.regression(crm001("X"), shelf_life=24)}).data
     assert "<th" in mixed and ">Unit<" in mixed and "[unit]" in mixed and ">mg/L<" in mixed
     vac = reference("stability_arrhenius_vaccine_potency").assign(unit_of_measure="%")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..certificate import BudgetResult, CertificateMetadata, CertifiedValue, ChecksResult
 from ..errors import InputError, RmworkError
+from . import numbers as N
 from .display import HTML, fmt, table_html
 from .usertext import literal
 
@@ -244,11 +245,14 @@ def _source(src: str, lang: str) -> str:
     return _SOURCES_ZH.get(src, src) if lang == "zh" else src
 
 
-def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML:
+def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte: str = "") -> HTML:
     """Table U1: uncertainty budget (ISO Guide 35:2017; GUM JCGM 100:2008, G.4.1).
 
-    Columns: component, source study, u, u_rel, ν, share of u_CRM² in %; a last row u_CRM with
-    ν_eff. Display precision only; no recomputation.
+    Columns: component, source study, u, u_rel (in percent of the certified value), ν, share of
+    u_CRM² in %; a last row u_CRM with ν_eff. Display precision only (:mod:`rmwork.report.numbers`:
+    u to 2 significant digits, ν integer or one decimal); no recomputation.  With ``analyte`` the
+    cells are named ``<analyte>/<component>/budget`` (u transferred to the certified value) and
+    ``<analyte>/<component>_rel/certified``.
     """
     lang = _lang(lang)
     zh = lang == "zh"
@@ -257,7 +261,7 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML
             "分量",
             "来源",
             "标准不确定度 u",
-            "相对标准不确定度 u<sub>rel</sub>",
+            "相对标准不确定度 u<sub>rel</sub> / %（相对标准值）",
             "自由度 &nu;",
             "&nu; 的来源",
             "贡献率 %",
@@ -267,25 +271,37 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML
             "Component",
             "Source study",
             "u",
-            "u<sub>rel</sub>",
+            "u<sub>rel</sub> / % (relative to the certified value)",
             "&nu;",
             "Source of &nu;",
             "Share of u<sub>CRM</sub>² (%)",
         ]
     )
+
+    def q(sym, base):
+        return N.qname(analyte, sym, base) if analyte else ""
+
     rows = [
-        [c.name, _source(c.source, lang), c.u, c.u_rel, c.dof, c.dof_source, 100.0 * c.share]
+        [
+            c.name,
+            _source(c.source, lang),
+            N.uncertainty(c.u, q=q(c.name, "budget")),
+            N.relative(c.u_rel, q=q(f"{c.name}_rel", "certified")),
+            N.dof(c.dof, q=q(f"dof_{c.name}", "budget")),
+            c.dof_source,
+            N.relative(c.share, q=q(f"share_{c.name}", "budget")),
+        ]
         for c in budget.components
     ]
     rows.append(
         [
             "u_CRM",
             _source("combined", lang),
-            budget.u,
-            budget.u_rel,
-            budget.dof_eff,
+            N.uncertainty(budget.u, q=q("u_CRM", "budget")),
+            N.relative(budget.u_rel, q=q("u_CRM_rel", "certified")),
+            N.dof(budget.dof_eff, q=q("dof_eff", "budget")),
             "Welch–Satterthwaite (GUM G.4.1)",
-            100.0,
+            N.count(100),
         ]
     )
     df = pd.DataFrame(rows, columns=cols)
@@ -314,8 +330,12 @@ def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
         label = _CHECK_LABELS.get(check)
         return f"{label[1 if zh else 0]} — {detail}" if label else text
 
+    def dof_eff(e):
+        return getattr(getattr(e, "budget", None), "dof_eff", None)
+
     items = "".join(
-        f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(reason(b) for b in e.blocking))}</li>"
+        f"<li><strong>{_e(e.analyte)}</strong>: "
+        f"{N.spans(_e('; '.join(respell_reason(reason(b), dof_eff(e), e.analyte, tagged=True) for b in e.blocking)))}</li>"
         for e in held
     )
     return HTML(
@@ -364,8 +384,33 @@ def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
     return fig
 
 
+def respell_reason(text: str, dof_eff, analyte: str = "", *, tagged: bool = False) -> str:
+    """A blocking reason of rmwork.certificate with ν_eff in the report's spelling.
+
+    The compute layer writes ``ν_eff = {dof_eff:.3g}``; the report prints ν with one decimal,
+    rounded down (:func:`rmwork.report.numbers.dof`), as Table U1 does.  results.json keeps the
+    original text.
+    """
+    try:
+        old = f"ν_eff = {float(dof_eff):.3g}"
+    except (TypeError, ValueError):
+        return str(text)
+    p = N.dof(dof_eff, q=N.qname(analyte, "dof_eff", "budget") if analyte else "")
+    return str(text).replace(old, f"ν_eff = {N.tag(p) if tagged else p.text()}")
+
+
 def _k_text(k: float) -> str:
-    return f"{k:.3g}"
+    return N.coverage_factor(k).text()
+
+
+def certified_numbers(analyte: str, value_rounded, U_rounded, k) -> tuple:
+    """The certified value, U (the strings of rmwork.certificate.rounding, kept as they are) and
+    k, named ``<analyte>/x_CRM|U|k/certified`` wherever the report prints them."""
+    return (
+        N.certified(value_rounded, q=N.qname(analyte, "x_CRM", "certified")),
+        N.certified(U_rounded, q=N.qname(analyte, "U", "certified")),
+        N.coverage_factor(k, q=N.qname(analyte, "k", "certified")),
+    )
 
 
 def _as_values(certified) -> list[CertifiedValue]:
@@ -386,7 +431,11 @@ def _u2_frame(vals: Sequence[CertifiedValue], lang: str, names: Mapping[str, str
         else ["analyte", "Certified value", "Expanded uncertainty U", "Coverage factor k", "Unit"]
     )
     rows = [
-        [names.get(v.analyte, v.analyte), v.value_rounded, v.U_rounded, _k_text(v.k), v.unit_of_measure]
+        [
+            names.get(v.analyte, v.analyte),
+            *certified_numbers(v.analyte, v.value_rounded, v.U_rounded, v.k),
+            v.unit_of_measure,
+        ]
         for v in vals
     ]
     return pd.DataFrame(rows, columns=cols)
@@ -406,6 +455,16 @@ def table_u2(certified, *, lang: str = "en", analyte_names: Mapping[str, str] | 
 def _check_label(item, lang: str) -> str:
     en, zh = _CHECK_LABELS.get(item.check, (item.check, item.check))
     return zh if lang == "zh" else en
+
+
+def _check_numbers(item) -> list:
+    """Quantity and limit of a reviewer check, by what they are: a U (stated: 4 significant
+    digits, so that the comparison with the printed U shows), months, or a ratio (2 digits)."""
+    if item.check == "U_rounded_not_smaller":
+        return [N.statistic(item.quantity), N.measured(item.limit, 6)]
+    if item.check == "validity_supported":
+        return [N.measured(item.quantity, 4), N.measured(item.limit, 4)]
+    return [N.statistic(item.quantity, digits=2), N.statistic(item.limit, digits=2)]
 
 
 def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> HTML:
@@ -429,8 +488,7 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
                 _check_label(i, lang),
                 i.subject,
                 st[1] if zh else st[0],
-                i.quantity,
-                i.limit,
+                *_check_numbers(i),
                 i.reason or i.clause,
             ]
         )

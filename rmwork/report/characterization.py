@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from . import numbers as N
 from .display import HTML, figure, heading, note, paragraph, table_html, warning
 from .usertext import literal, literals
 
@@ -161,15 +162,46 @@ def _method_name(method: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _decimals(u: float) -> int:
-    """Decimals that show u with two significant digits (display only)."""
-    if not (isinstance(u, (int, float)) and math.isfinite(u) and u > 0):
-        return 4
-    return max(0, 1 - int(math.floor(math.log10(u))))
+def printed(r) -> dict:
+    """The printed numbers of one consensus result, each rounded once by its kind
+    (:mod:`rmwork.report.numbers`): the value and interval to the decimal place of u, u and τ
+    to 2 significant digits, ν integer or one decimal; named ``<analyte>/<symbol>/<method>``."""
+    a = getattr(r, "analyte", "") or ""
+
+    def q(sym):
+        return N.qname(a, sym, r.method) if a else ""
+
+    return {
+        "x_ref": N.value(r.value, r.u, q=q("x_char")),
+        "u_c": N.uncertainty(r.u, q=q("u_char")),
+        "tau": N.uncertainty(r.tau, q=q("tau")),
+        "ci_low": N.value(r.ci95.low, r.u, q=q("ci95_low")),
+        "ci_high": N.value(r.ci95.high, r.u, q=q("ci95_high")),
+        "dof_c": N.dof(r.dof, q=q("dof")),
+        "n_labs": N.count(r.n_labs),
+    }
 
 
-def _num(v: float, dec: int) -> str:
-    return "–" if v is None or not math.isfinite(v) else f"{v:.{dec}f}"
+def _char_q(analyte: str, sym: str) -> str:
+    """Cochran's Q, its p and I² of the laboratory means (shared by Table C2b and the text)."""
+    return N.qname(analyte, sym, "characterization") if analyte else ""
+
+
+def _lab_q(analyte: str, lab, sym: str) -> str:
+    return N.qname(analyte, f"{sym}[{lab}]", "lab") if analyte else ""
+
+
+def _lab_numbers(analyte, labs, x, u, sd=None, dof=None) -> dict:
+    """A lab's mean to the decimal place of its u, u and s to 2 significant digits (GUM 7.2.6)."""
+    out = {
+        "value": [N.value(v, w, q=_lab_q(analyte, lab, "x_j")) for lab, v, w in zip(labs, x, u)],
+        "u": [N.uncertainty(w, q=_lab_q(analyte, lab, "u_x_j")) for lab, w in zip(labs, u)],
+    }
+    if sd is not None:
+        out["sd"] = [N.uncertainty(v) for v in sd]
+    if dof is not None:
+        out["dof"] = [N.dof(v) for v in dof]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,6 +215,15 @@ def table_c1(summary, lang: str = "en") -> HTML:
     df["include"] = [_yes(f, lang) for f in df["include"]]
     if reasons:
         df["reason"] = [_reason(reasons.get(lab, ""), lang) for lab in df["lab"]]
+    for c, v in _lab_numbers(
+        summary.analyte,
+        df["lab"],
+        df["value"],
+        df["u"],
+        df["sd"] if "sd" in df else None,
+        df["dof"] if "dof" in df else None,
+    ).items():
+        df[c] = pd.Series(v, index=df.index, dtype=object)
     if summary.layout == "per-lab":
         df = df.drop(columns=["n", "sd"])
     return HTML(_html(df, "C1", lang, digits=6, unit=summary.unit_of_measure))
@@ -213,7 +254,22 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
         )
         if c in df.columns
     ]
-    df = df[keep]
+    df = df[keep].astype(object)
+    a = getattr(screening, "analyte", "") or (summary.analyte if summary is not None else "")
+    u_of = dict(zip(summary.lab, summary.u)) if summary is not None else {}
+    if "mean" in df:
+        df["mean"] = [
+            N.value(m, u_of.get(lab), q=_lab_q(a, lab, "x_j") if lab in u_of else "")
+            for lab, m in zip(df["lab"], df["mean"])
+        ]
+    if "sd" in df:
+        df["sd"] = [N.uncertainty(v, q=_lab_q(a, lab, "s_j")) for lab, v in zip(df["lab"], df["sd"])]
+    for c in ("dixon_p", "grubbs_p", "grubbs2_p", "cochran_p"):
+        if c in df:
+            df[c] = [N.p_value(v) for v in df[c]]
+    for c in ("mandel_h", "mandel_k"):
+        if c in df:
+            df[c] = [N.statistic(v) for v in df[c]]
     unit = unit or (summary.unit_of_measure if summary is not None else "")
     if summary is not None and summary.excluded:
         zh = lang == "zh"
@@ -225,8 +281,8 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
                 {
                     "lab": lab,
                     "n": summary.n[i],
-                    "mean": summary.value[i],
-                    "sd": summary.sd[i],
+                    "mean": N.value(summary.value[i], summary.u[i], q=_lab_q(a, lab, "x_j")),
+                    "sd": N.uncertainty(summary.sd[i], q=_lab_q(a, lab, "s_j")),
                     "status": "否，已剔除" if zh else "no, excluded",
                     "reason": _reason(why, lang),
                 }
@@ -257,11 +313,14 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
         rows += [
             {
                 "test": "科克伦 Q 检验" if zh else "Cochran's Q",
-                "statistic": cq.statistic,
-                "p_value": cq.p_value,
+                "statistic": N.statistic(cq.statistic, q=_char_q(a, "Q")),
+                "p_value": N.p_value(cq.p_value, q=_char_q(a, "p_Q")),
             },
-            {"test": "I²", "statistic": cq.i2, "p_value": None},
+            {"test": "I² / %", "statistic": N.relative(cq.i2, q=_char_q(a, "I2")), "p_value": None},
         ]
+    if nm is not None:
+        for row in rows[:4]:
+            row["statistic"], row["p_value"] = N.statistic(row["statistic"]), N.p_value(row["p_value"])
     if rows:
         parts.append(_html(pd.DataFrame(rows), "C2b", lang, digits=4))
     return HTML("".join(parts))
@@ -285,13 +344,7 @@ def table_c3(results, lang: str = "en", *, chosen: str | None = None) -> HTML:
     rows = [
         {
             "method": _method_name(r.method, lang),
-            "x_ref": r.value,
-            "u_c": r.u,
-            "tau": r.tau,
-            "ci_low": r.ci95.low,
-            "ci_high": r.ci95.high,
-            "dof_c": r.dof,
-            "n_labs": r.n_labs,
+            **printed(r),
             "u_method": _u_method(r.u_method, lang),
             **({"chosen": _yes(r.method == chosen, lang)} if chosen else {}),
         }
@@ -303,7 +356,13 @@ def table_c3(results, lang: str = "en", *, chosen: str | None = None) -> HTML:
 
 def table_c4(doe, lang: str = "en") -> HTML:
     """Table C4: degrees of equivalence with U at the DoE's coverage, and leave-one-out values."""
-    df = doe.to_frame()[["lab", "included", "x", "u_x", "d", "U_d", "d_loo", "U_d_loo"]]
+    df = doe.to_frame()[["lab", "included", "x", "u_x", "d", "U_d", "d_loo", "U_d_loo"]].astype(object)
+    a = doe.analyte
+    df["x"] = [N.value(x, u, q=_lab_q(a, lab, "x_j")) for lab, x, u in zip(df["lab"], df["x"], df["u_x"])]
+    df["u_x"] = [N.uncertainty(u, q=_lab_q(a, lab, "u_x_j")) for lab, u in zip(df["lab"], df["u_x"])]
+    for v, u in (("d", "U_d"), ("d_loo", "U_d_loo")):
+        df[v] = [N.value(x, w) for x, w in zip(df[v], df[u])]
+        df[u] = [N.uncertainty(w) for w in df[u]]
     df = df.assign(included=[_yes(f, lang) for f in df["included"]]).rename(columns={"included": "include"})
     return HTML(_html(df, "C4", lang, digits=5, unit=doe.unit_of_measure))
 
@@ -317,13 +376,28 @@ def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
         f'<th class="text">{lab}</th>' for lab in labs
     )
     body = []
+    # D_ij to the decimal place of U(D_ij), U to 2 significant digits, one notation for the table
+    pairs = {
+        (i, j): (N.value(b.d[i][j], b.U_d[i][j]), N.uncertainty(b.U_d[i][j]))
+        for i in range(len(labs))
+        for j in range(len(labs))
+        if i != j
+    }
+    sci = any(not p.fits_fixed() for pair in pairs.values() for p in pair if p.digits is not None)
+
+    def _t(p):
+        return p.scientific() if sci else p.fixed()
+
     for i, lab in enumerate(labs):
         cells = [f'<td class="text">{lab}</td>']
         for j in range(len(labs)):
             text = (
                 "—"
                 if i == j
-                else (f"{b.d[i][j]:.4g} ± {b.U_d[i][j]:.3g}" + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else ""))
+                else (
+                    f"{_t(pairs[i, j][0])} ± {_t(pairs[i, j][1])}"
+                    + (" *" if abs(b.d[i][j]) > b.U_d[i][j] else "")
+                )
             )
             cells.append(f'<td class="text">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -384,19 +458,43 @@ def analyte_section(study, lang: str = "en") -> list:
     return out
 
 
+def _reason_numbers(rec) -> str:
+    """The recommendation's reason with its Q, p and Shapiro-Wilk p in the report's spelling.
+
+    :func:`rmwork.characterization.recommend` writes them with ``:.4g`` / ``:.3g``; the same
+    texts are replaced by the policy's (one spelling of the p of Q in Table C2b and the text).
+    """
+    text = rec.reason.replace(
+        f"Cochran's Q = {rec.q_statistic:.4g}", f"Cochran's Q = {N.statistic(rec.q_statistic)}"
+    )
+    text = text.replace(
+        f"p = {rec.q_p_value:.3g}", f"p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}", 1
+    )
+    if math.isfinite(rec.shapiro_p):
+        text = text.replace(
+            f"(x - median)/u p = {rec.shapiro_p:.3g}", f"(x - median)/u p = {N.p_value(rec.shapiro_p)}"
+        )
+    return text
+
+
 def method_choice_text(rec, lang: str = "en") -> str:
     """The method-choice aid in words, from the ``Recommendation``'s fields (English or Chinese)."""
     if lang != "zh":
-        return f"Method-choice aid (NIST Decision Tree style): {rec.method} — {rec.reason}"
-    q = f"科克伦 Q 检验 Q = {rec.q_statistic:.4g}，p = {rec.q_p_value:.3g}" + (
-        "，各实验室结果与其不确定度一致"
-        if rec.consistent
-        else "，各实验室结果与其不确定度不一致（存在暗不确定度）"
+        return N.sentence(
+            f"Method-choice aid (NIST Decision Tree style): {rec.method} — {_reason_numbers(rec)}"
+        )
+    q = (
+        f"科克伦 Q 检验 Q = {N.statistic(rec.q_statistic)}，p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}"
+        + (
+            "，各实验室结果与其不确定度一致"
+            if rec.consistent
+            else "，各实验室结果与其不确定度不一致（存在暗不确定度）"
+        )
     )
     if rec.normal is None:
         sw = "未做正态性检验（至少需要 3 个结果不同的实验室）"
     else:
-        sw = f"(x − 中位数)/u 的 Shapiro–Wilk 检验 p = {rec.shapiro_p:.3g}，" + (
+        sw = f"(x − 中位数)/u 的 Shapiro–Wilk 检验 p = {N.p_value(rec.shapiro_p)}，" + (
             "可按正态分布处理" if rec.normal else "不服从正态分布"
         )
     why = {
@@ -405,7 +503,7 @@ def method_choice_text(rec, lang: str = "en") -> str:
         "（NIST 决策树本身推荐分层贝叶斯模型（高斯））",
         "bayes-laplace": "实验室效应不服从正态分布，采用拉普拉斯实验室效应的分层贝叶斯模型",
     }.get(rec.method, "")
-    return (
+    return N.sentence(
         f"方法选择建议（参照 NIST 决策树）：{_method_name(rec.method, 'zh')}。{q}；{sw}；{why}。"
         "该建议仅供参考，定值方法由分析人员在参数文件中确定。"
     )
@@ -646,10 +744,11 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
         "u_method",
         "n_boot",
     )
-    dec = _decimals(result.u)
     unit = f" {result.unit_of_measure}" if result.unit_of_measure else ""
-    val, u = _num(result.value, dec), _num(result.u, dec + 1 if dec < 6 else dec)
-    lo, hi = _num(result.ci95.low, dec), _num(result.ci95.high, dec)
+    n = {k: N.tag(v) for k, v in printed(result).items()}
+    val, u, lo, hi, tau = n["x_ref"], n["u_c"], n["ci_low"], n["ci_high"], n["tau"]
+    q_p = N.tag(N.p_value(result.q_p_value, q=_char_q(result.analyte, "p_Q")))
+    i2 = N.tag(N.relative(result.i2, q=_char_q(result.analyte, "I2")), " %")
     name = _method_name(result.method, lang)
     who = result.analyte or ("该特性量" if lang == "zh" else "The analyte")
     zh = lang == "zh"
@@ -666,7 +765,7 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
             f"定值标准不确定度 u_char = {u}{unit}（{how}），95 % 包含区间为 [{lo}, {hi}]{unit}。"
         )
         if math.isfinite(result.tau):
-            s.append(f"实验室间标准偏差 τ = {_num(result.tau, dec + 1)}{unit}。")
+            s.append(f"实验室间标准偏差 τ = {tau}{unit}。")
         if getattr(result, "dof_source", ""):
             s.append(f"自由度来源：{zh_dof_source(result)}。")
         if math.isfinite(result.q_p_value):
@@ -675,7 +774,7 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
                 if result.q_p_value < 0.05
                 else "各实验室结果与其不确定度一致"
             )
-            s.append(f"科克伦 Q 检验 p = {result.q_p_value:.3g}，I² = {100 * result.i2:.3g} %，{verdict}。")
+            s.append(f"科克伦 Q 检验 p = {q_p}，I² = {i2}，{verdict}。")
         if result.excluded:
             s.append(
                 "未参与定值的实验室："
@@ -697,17 +796,14 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
             f"interval is [{lo}, {hi}]{unit}."
         )
         if math.isfinite(result.tau):
-            s.append(
-                f"The between-laboratory standard deviation (dark uncertainty) is "
-                f"τ = {_num(result.tau, dec + 1)}{unit}."
-            )
+            s.append(f"The between-laboratory standard deviation (dark uncertainty) is τ = {tau}{unit}.")
         if math.isfinite(result.q_p_value):
             verdict = (
                 "the laboratories disagree beyond their stated uncertainties"
                 if result.q_p_value < 0.05
                 else "the results are consistent with their stated uncertainties"
             )
-            s.append(f"Cochran's Q p = {result.q_p_value:.3g}, I² = {100 * result.i2:.3g} %: {verdict}.")
+            s.append(f"Cochran's Q p = {q_p}, I² = {i2}: {verdict}.")
         if getattr(result, "dof_source", ""):
             s.append(f"Degrees of freedom: {result.dof_source}.")
         if result.excluded:
@@ -737,7 +833,7 @@ def characterization_statement(result, lang: str = "en", *, doe=None, screening=
                 + (": " + "; ".join(screening.flags) if screening.flags else "; no flags")
                 + "."
             )
-    return " ".join(s) if not zh else "".join(s)
+    return N.sentence(" ".join(s) if not zh else "".join(s))
 
 
 _ZH_REASONS = {

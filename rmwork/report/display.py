@@ -15,6 +15,7 @@ import re
 
 import pandas as pd
 
+from .numbers import Printed, column_texts, marked, measured, spans
 from .symbols import label
 
 
@@ -67,8 +68,14 @@ def fmt(value, digits: int = 6) -> str:
             return "–"
         if math.isinf(v):
             return "∞" if v > 0 else "−∞"
-        return f"{v:.{digits}g}"
+        # significant digits as %g gave, in the report's one exponent style (rmwork.report.numbers)
+        return measured(v, digits).text()
     return str(value)
+
+
+def _text_column(col: pd.Series) -> bool:
+    """A column of words (left-aligned header); a column of printed numbers is not one."""
+    return col.dtype == object and not all(isinstance(v, Printed) or v is None for v in col)
 
 
 def table_html(
@@ -83,25 +90,28 @@ def table_html(
     """An escaped HTML table; headers from the symbol map, cells escaped."""
     cols = list(df.columns)
     head = "".join(
-        f'<th class="{"text" if df[c].dtype == object else ""}">'
+        f'<th class="{"text" if _text_column(df[c]) else ""}">'
         f"{label(str(c), lang) if labels else html.escape(str(c))}</th>"
         for c in cols
     )
     if index:
         head = f'<th class="text">{html.escape(str(df.index.name or ""))}</th>' + head
+    # one notation per column, each quantity at its own precision (rmwork.report.numbers)
+    texts = {c: column_texts(list(df[c]), digits) for c in cols}
     body = []
-    for idx, row in df.iterrows():
+    for r_i, (idx, row) in enumerate(df.iterrows()):
         cells = []
         if index:
             cells.append(f'<td class="text">{html.escape(str(idx))}</td>')
         for c in cols:
             v = row[c]
-            text = html.escape(fmt(v, digits))
+            text = html.escape(texts[c][r_i])
+            q = f' data-q="{html.escape(v.q, quote=True)}"' if isinstance(v, Printed) and v.q else ""
             # a number printed as text (a rounded certified value "0.0048") is a number: right-aligned, never wrapped
             cls = "text" if isinstance(v, str) and not _PRINTED_NUMBER.match(v) else ""
             if cls and long_word(v):
                 cls += " long"  # a name without spaces (a 300-character material) may break anywhere
-            cells.append(f'<td class="{cls}">{text}</td>')
+            cells.append(f'<td class="{cls}"{q}>{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<table class="rmwork"><caption>{html.escape(caption)}</caption>'
@@ -124,15 +134,15 @@ def figure(fig, *, dpi: int = 96) -> PNG:
 
 
 def warning(text: str) -> HTML:
-    return HTML(f'<div class="rmwork-warning">{html.escape(text)}</div>')
+    return HTML(f'<div class="rmwork-warning">{spans(html.escape(marked(text)))}</div>')
 
 
 def note(text: str) -> HTML:
-    return HTML(f'<p class="rmwork-note">{html.escape(text)}</p>')
+    return HTML(f'<p class="rmwork-note">{spans(html.escape(marked(text)))}</p>')
 
 
 def paragraph(text: str) -> HTML:
-    return HTML(f"<p>{html.escape(text)}</p>")
+    return HTML(f"<p>{spans(html.escape(marked(text)))}</p>")
 
 
 def heading(text: str, level: int = 3) -> HTML:

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .. import homogeneity as hmod
-from .display import HTML, figure, fmt, heading, join, later, note, paragraph, table, warning
+from . import numbers as N
+from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
 from .usertext import category_ticks, literal
 
 CAPTIONS = {
@@ -38,28 +39,34 @@ def _key(st) -> str:
     return f"{st.analyte} ({st.group})" if st.group else st.analyte
 
 
+def printed(st) -> dict:
+    """The printed numbers of one homogeneity study, each rounded once by its kind
+    (:mod:`rmwork.report.numbers`) and named ``<analyte>/<symbol>/homogeneity``; relative values
+    are relative to the mean of the homogeneity study (``homogeneity-mean``)."""
+    r, a = st.anova, _key(st)
+
+    def q(sym, base="homogeneity"):
+        return N.qname(a, sym, base)
+
+    return {
+        "n_units": N.count(r.n_units),
+        "n_results": N.count(r.n_results),
+        "mean": N.value(r.mean, q=q("mean")),
+        "ms_between": N.statistic(r.ms_between, q=q("ms_between")),
+        "ms_within": N.statistic(r.ms_within, q=q("ms_within")),
+        "f_statistic": N.statistic(r.f_statistic, q=q("F")),
+        "f_critical": N.statistic(r.f_critical, q=q("F_crit")),
+        "p_value": N.p_value(r.p_value, q=q("p_F")),
+        "n0": N.measured(r.n0, 4, q=q("n0")),
+        "s_bb": N.uncertainty(r.s_bb, q=q("s_bb")),
+        "u_bb_star": N.uncertainty(r.u_bb_star, q=q("u_bb_star")),
+        "u_bb": N.uncertainty(r.u_bb, q=q("u_bb")),
+        "u_bb_rel_hom": N.relative(r.u_bb_rel, q=q("u_bb_rel", "homogeneity-mean")),
+    }
+
+
 def table_h1(studies: dict, lang: str = "en") -> HTML:
-    rows = []
-    for st in studies.values():
-        r = st.anova
-        rows.append(
-            {
-                "analyte": _key(st),
-                "n_units": r.n_units,
-                "n_results": r.n_results,
-                "mean": r.mean,
-                "ms_between": r.ms_between,
-                "ms_within": r.ms_within,
-                "f_statistic": r.f_statistic,
-                "f_critical": r.f_critical,
-                "p_value": r.p_value,
-                "n0": r.n0,
-                "s_bb": r.s_bb,
-                "u_bb_star": r.u_bb_star,
-                "u_bb": r.u_bb,
-                "u_bb_rel": r.u_bb_rel,
-            }
-        )
+    rows = [{"analyte": _key(st), **printed(st)} for st in studies.values()]
     return table(pd.DataFrame(rows), _cap("H1", lang), lang=lang, digits=4)
 
 
@@ -69,18 +76,20 @@ def table_h2(studies: dict, lang: str = "en") -> HTML | None:
         c = st.criterion
         if c is None:
             continue
+        a = _key(st)
+        u = {
+            k: N.uncertainty(getattr(c, k), q=N.qname(a, k, "homogeneity"))
+            for k in ("sigma_pt", "s_x", "s_w", "s_s")
+        }
         rows.append(
             {
-                "analyte": _key(st),
-                "sigma_pt": c.sigma_pt,
-                "s_x": c.s_x,
-                "s_w": c.s_w,
-                "s_s": c.s_s,
-                "0.3 sigma_pt": c.limit,
+                "analyte": a,
+                **u,
+                "0.3 sigma_pt": N.uncertainty(c.limit, q=N.qname(a, "0.3sigma_pt", "homogeneity")),
                 "passed": c.passed,
-                "F1": c.f1,
-                "F2": c.f2,
-                "sqrt(c)": c.sqrt_c,
+                "F1": N.statistic(c.f1),
+                "F2": N.statistic(c.f2),
+                "sqrt(c)": N.uncertainty(c.sqrt_c, q=N.qname(a, "sqrt_c", "homogeneity")),
                 "passed (expanded)": c.passed_expanded,
             }
         )
@@ -97,8 +106,8 @@ def table_h3(studies: dict, lang: str = "en") -> HTML | None:
                 {
                     "analyte": _key(st),
                     "test": f"trend vs {t.order} ({t.on})",
-                    "statistic": t.t_statistic,
-                    "p_value": t.p_value,
+                    "statistic": N.statistic(t.t_statistic),
+                    "p_value": N.p_value(t.p_value, q=N.qname(_key(st), f"p_trend_{t.order}", "homogeneity")),
                     "flag": "significant" if t.significant else "—",
                 }
             )
@@ -116,8 +125,8 @@ def table_h3(studies: dict, lang: str = "en") -> HTML | None:
                 {
                     "analyte": _key(st),
                     "test": name,
-                    "statistic": stat,
-                    "p_value": p,
+                    "statistic": N.statistic(stat),
+                    "p_value": N.p_value(p),
                     "flag": ", ".join(map(str, flagged)) if isinstance(flagged, list) and flagged else "—",
                 }
             )
@@ -136,10 +145,10 @@ def table_h4(studies: dict, lang: str = "en") -> HTML | None:
         rows.append(
             {
                 "analyte": _key(st),
-                "s_bb (ANOVA)": st.anova.s_bb,
-                "sigma_bb median": s["median"],
-                "sigma_bb 95 % upper": s.get("q95"),
-                "R-hat max": fit.diagnostics.rhat_max,
+                "s_bb (ANOVA)": printed(st)["s_bb"],
+                "sigma_bb median": N.uncertainty(s["median"]),
+                "sigma_bb 95 % upper": N.uncertainty(s.get("q95")),
+                "R-hat max": N.statistic(fit.diagnostics.rhat_max),
                 "ESS bulk min": fit.diagnostics.ess_bulk_min,
                 "ESS tail min": fit.diagnostics.ess_tail_min,
                 "divergences": fit.diagnostics.n_divergent,
@@ -231,18 +240,57 @@ def homogeneity_statement(st, lang: str = "en") -> str:
             if lang == "zh"
             else f"{_key(st)}: {st.conclusion}"
         )
+    n = {k: N.tag(v) for k, v in printed(st).items()}
+    rel = N.tag(printed(st)["u_bb_rel_hom"], " %")
     if lang == "zh":
         verdict = "组间差异显著" if r.significant else "组间差异不显著"
         basis = "s<sub>bb</sub>" if r.s_bb >= r.u_bb_star else "u*<sub>bb</sub>"
-        return (
-            f"{_key(st)}：F = {fmt(r.f_statistic, 4)}，临界值 F = {fmt(r.f_critical, 4)}"
-            f"（α = {r.alpha:g}），{verdict}；u_bb = {fmt(r.u_bb, 4)} {st.unit_of_measure}"
-            f"（相对 {fmt(100 * r.u_bb_rel, 3)} %），取 {basis.replace('<sub>', '_').replace('</sub>', '')}。"
+        return N.sentence(
+            f"{_key(st)}：F = {n['f_statistic']}，临界值 F = {n['f_critical']}"
+            f"（α = {r.alpha:g}），{verdict}；u_bb = {n['u_bb']} {st.unit_of_measure}"
+            f"（相对均匀性研究平均值 {rel}），取 {basis.replace('<sub>', '_').replace('</sub>', '')}。"
         )
-    return (
-        f"{_key(st)}: {st.conclusion} u_bb = {fmt(r.u_bb, 4)} {st.unit_of_measure} "
-        f"({fmt(100 * r.u_bb_rel, 3)} % relative)."
+    return N.sentence(
+        f"{_key(st)}: {_conclusion_en(st, n)} u_bb = {n['u_bb']} {st.unit_of_measure} "
+        f"({rel} relative to the mean of the homogeneity study)."
     )
+
+
+def _conclusion_en(st, n: dict) -> str:
+    """:func:`rmwork.homogeneity.conclusion` with its numbers printed by the report's policy."""
+    r, crit = st.anova, st.criterion
+    if r.significant:
+        parts = [
+            f"The between-unit variation is significant (F = {n['f_statistic']} > "
+            f"F_crit = {n['f_critical']}, p = {n['p_value']}); s_bb enters the budget as u_bb"
+        ]
+    else:
+        parts = [
+            f"No significant between-unit variation at alpha = {r.alpha:g} "
+            f"(F = {n['f_statistic']} <= F_crit = {n['f_critical']}, p = {n['p_value']})"
+        ]
+    parts.append(
+        "u_bb = "
+        + (
+            "s_bb"
+            if r.s_bb >= r.u_bb_star
+            else "u*_bb (the method's repeatability limits what the study can detect)"
+        )
+    )
+    if crit is not None:
+        met = (
+            "met"
+            if crit.passed
+            else ("not met, expanded criterion met" if crit.passed_expanded else "not met")
+        )
+        parts.append(f"ISO 13528 criterion s_s <= 0.3 sigma_pt {met}")
+    for t in st.trends:
+        if t.significant:
+            p = N.tag(N.p_value(t.p_value, q=N.qname(_key(st), f"p_trend_{t.order}", "homogeneity")))
+            parts.append(
+                f"significant trend against {t.order.replace('_', ' ')} (p = {p}): investigate before certifying"
+            )
+    return "; ".join(parts) + "."
 
 
 def show(studies: dict, data: dict, lang: str = "en", wb=None):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import numbers as N
 from .display import figure, heading, note, paragraph, table, warning
 
 BASIS_ZH = {"first time point": "第一个时间点", "homogeneity study": "均匀性研究"}
@@ -78,12 +79,12 @@ def table_pt1(rnd, lang: str = "en"):
     rows = [
         {
             "item": it.item or "–",
-            "x_pt": it.assigned.x_pt,
-            "u(x_pt)": it.assigned.u_x_pt,
+            "x_pt": N.value(it.assigned.x_pt, it.assigned.u_x_pt, q=N.qname(it.item or "-", "x_pt", "pt")),
+            "u(x_pt)": N.uncertainty(it.assigned.u_x_pt, q=N.qname(it.item or "-", "u_x_pt", "pt")),
             "x_pt from": _m(it.assigned.method, lang),
-            "σ_pt": it.sigma.sigma_pt,
+            "σ_pt": N.uncertainty(it.sigma.sigma_pt, q=N.qname(it.item or "-", "sigma_pt", "pt")),
             "σ_pt from": _m(it.sigma.method, lang),
-            "0.3 σ_pt": it.check.limit,
+            "0.3 σ_pt": N.uncertainty(it.check.limit),
             "u(x_pt) ≤ 0.3 σ_pt": ("是" if it.check.negligible else "否")
             if zh
             else ("yes" if it.check.negligible else "no"),
@@ -106,11 +107,21 @@ def table_pt2(it, lang: str = "en"):
     cls = (lambda c: CLASS_ZH[c]) if zh else (lambda c: c)
     rows = []
     for p in it.participants:
-        r = {"participant": p.participant, "x": p.x, "u": p.u, "z": p.z, "z′": p.z_prime}
+
+        def q(sym, p=p):
+            return N.qname(it.item or "-", f"{sym}[{p.participant}]", "pt")
+
+        r = {
+            "participant": p.participant,
+            "x": N.value(p.x, p.u),
+            "u": N.uncertainty(p.u),
+            "z": N.score(p.z, q=q("z")),
+            "z′": N.score(p.z_prime, q=q("z_prime")),
+        }
         if "zeta" in it.scores:
-            r.update({"ζ": p.zeta, "class ζ": cls(p.class_zeta)})
+            r.update({"ζ": N.score(p.zeta, q=q("zeta")), "class ζ": cls(p.class_zeta)})
         if "en" in it.scores:
-            r.update({"E_n": p.en, "class E_n": cls(p.class_en)})
+            r.update({"E_n": N.score(p.en, q=q("en")), "class E_n": cls(p.class_en)})
         r["class" if not zh else "评定结果"] = cls(p.class_)
         rows.append(r)
     cap = (
@@ -133,10 +144,10 @@ def table_pt3(rnd, lang: str = "en"):
                 {
                     "item": it.item or "–",
                     "check": "均匀性 s_s ≤ 0.3σ_pt (B.2)" if zh else "Homogeneity s_s ≤ 0.3σ_pt (B.2)",
-                    "quantity": h.s_s,
-                    "limit": h.limit,
+                    "quantity": N.uncertainty(h.s_s),
+                    "limit": N.uncertainty(h.limit),
                     "passed": h.passed,
-                    "expanded limit √c": h.sqrt_c,
+                    "expanded limit √c": N.uncertainty(h.sqrt_c),
                     "passed (expanded)": h.passed_expanded,
                 }
             )
@@ -149,8 +160,8 @@ def table_pt3(rnd, lang: str = "en"):
                         if zh
                         else f"Stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5), ȳ1: {s.basis}"
                     ),
-                    "quantity": s.difference,
-                    "limit": s.limit,
+                    "quantity": N.uncertainty(s.difference),
+                    "limit": N.uncertainty(s.limit),
                     "passed": s.passed,
                     "expanded limit √c": np.nan,
                     "passed (expanded)": None,

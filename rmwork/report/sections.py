@@ -3,6 +3,8 @@ except what the workbook already holds)."""
 
 from __future__ import annotations
 
+import re
+
 from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
 
 
@@ -66,19 +68,24 @@ def _bayes_trend_block(b, lang):
 
 
 def _bayes_trend_text(b, lang):
+    from . import numbers as N
+
     d = b.to_dict()
     slope = d.get("slope_median", d.get("slope_mean"))
     u = d.get("u_lts")
+    # the posterior slope to the place of its posterior SD; u_lts (posterior) to 2 digits
+    slope_t = N.value(slope, d.get("slope_sd")).text() if slope is not None else ""
+    u_t = N.uncertainty(u).text() if u is not None else ""
     if lang == "zh":
         return (
-            f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope:.4g}，u_lts（后验）= {u:.4g}。"
+            f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope_t}，u_lts（后验）= {u_t}。"
             if slope is not None and u is not None
             else f"{b.analyte}：贝叶斯回归（敏感性分析）已完成。"
         )
     if slope is not None and u is not None:
         return (
             f"{b.analyte}: Bayesian regression (sensitivity analysis, priors in results.json): "
-            f"posterior median slope {slope:.4g} per month, u_lts from the slope posterior {u:.4g}."
+            f"posterior median slope {slope_t} per month, u_lts from the slope posterior {u_t}."
         )
     return f"{b.analyte}: Bayesian regression (sensitivity analysis) done; see results.json."
 
@@ -109,11 +116,11 @@ def show_certificate(wb, certs: dict, output_dir=""):
     for a, e in certs.items():
         _display(heading(a, 3))
         if e.get("budget") is not None:
-            _display(rcert.table_u1(e["budget"], lang=lang))
+            _display(rcert.table_u1(e["budget"], lang=lang, analyte=a))
         if e.get("checks") is None:
             continue
         for n in e.get("notes", ()):
-            _display(note(n))
+            _display(note(_transfer_note(n, a, e.get("budget"))))
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
         _display(rcert.checks_table(e["checks"], lang=lang))
         if "monitoring" in e:
@@ -170,6 +177,32 @@ def show_certificate(wb, certs: dict, output_dir=""):
     )
     _display(HTML(page))
     _display(note(wb.write_drmd(output_dir)))
+
+
+_TRANSFER = re.compile(
+    r"^(u_bb|u_lts|u_sts)( \(.*?\))?: transferred as u_rel × value = (\S+) × (\S+)(.*)$", re.S
+)
+_TRANSFER_BASE = {"u_bb": "homogeneity-mean", "u_lts": "long-term-mean", "u_sts": "transport-mean"}
+
+
+def _transfer_note(text: str, analyte: str, budget) -> str:
+    """A relative transfer note (rmwork.certificate.entry) in the report's spelling: the study's
+    relative u in percent of its study mean, as Tables H1/S2 print it, times the value to the
+    place of u_char (the numbers of results.json are untouched)."""
+    from . import numbers as N
+
+    m = _TRANSFER.match(str(text))
+    if m is None:
+        return text
+    sym, what, u_rel, value, tail = m.groups()
+    try:  # full precision from the budget (the note carries 4 digits: no double rounding)
+        u_rel = budget.component(sym).u_rel
+    except (AttributeError, KeyError):
+        u_rel = float(u_rel)
+    rel = N.relative(u_rel, q=N.qname(analyte, f"{sym}_rel", _TRANSFER_BASE[sym]))
+    u_char = getattr(budget, "u_char", None) if budget is not None else None
+    x = N.value(float(value), u_char)
+    return N.sentence(f"{sym}{what or ''}: transferred as u_rel × value = {N.tag(rel, ' %')} × {x}{tail}")
 
 
 def _add_monitoring_points(fig, wb, analyte: str, frame):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import stability as smod
+from . import numbers as N
 from .display import HTML, fmt, table_html
 from .stability_notes import note_text
 from .usertext import literal
@@ -93,6 +94,15 @@ LABELS = {
     "parameter": ("Parameter", "参数"),
     "value": ("Value", "数值"),
     "u": ("Standard error", "标准误差"),
+    # relative values in percent, saying relative to what (rmwork.report.numbers; issue 17)
+    "u_lts_rel_pct": (
+        "u<sub>lts,rel</sub> / % (relative to the mean of the stability study)",
+        "u<sub>lts,rel</sub> / %（相对稳定性研究平均值）",
+    ),
+    "u_sts_rel_pct": (
+        "u<sub>sts,rel</sub> / % (relative to the mean of the transport study)",
+        "u<sub>sts,rel</sub> / %（相对运输稳定性研究平均值）",
+    ),
 }
 
 
@@ -173,6 +183,51 @@ def _study(r, lang):
 
 
 # ---------------------------------------------------------------------------------------------
+# printed numbers
+
+
+def _base(r) -> str:
+    study = "transport" if isinstance(r, smod.TransportResult) else "long-term"
+    t = getattr(r, "temperature", None)
+    return study if t is None else f"{study}@{t:g}"
+
+
+def printed(r, key: str = "") -> dict:
+    """The printed numbers of one straight-line stability result, each rounded once by its kind
+    (:mod:`rmwork.report.numbers`) and named ``<analyte>/<symbol>/<study>``: b1 and b0 to the
+    decimal place of their standard errors, uncertainties to 2 significant digits, relative
+    values in percent of the study mean (``<study>-mean``)."""
+    a, base = str(r.analyte or key), _base(r)
+
+    def q(sym, b=base):
+        return N.qname(a, sym, b)
+
+    out = {
+        "n_points": N.count(r.n_points),
+        "n_times": N.count(r.n_times),
+        "slope": N.value(r.slope, r.se_slope, q=q("b1")),
+        "se_slope": N.uncertainty(r.se_slope, q=q("s_b1")),
+        "intercept": N.value(r.intercept, r.se_intercept, q=q("b0")),
+        "se_intercept": N.uncertainty(r.se_intercept, q=q("s_b0")),
+        "residual_sd": N.uncertainty(r.residual_sd, q=q("s")),
+        "dof": N.dof(r.dof, q=q("dof")),
+        "t_statistic": N.statistic(r.t_statistic, q=q("t_b1")),
+        "p_value": N.p_value(r.p_value, q=q("p_b1")),
+        "f_lack_of_fit": N.statistic(r.f_lack_of_fit, q=q("F_lof")),
+        "p_lack_of_fit": N.p_value(r.p_lack_of_fit, q=q("p_lof")),
+    }
+    if isinstance(r, smod.TransportResult):
+        out["duration"] = N.measured(r.duration, 4, q=q("t_transport"))
+        out["u_sts"] = N.uncertainty(r.u_sts, q=q("u_sts"))
+        out["u_sts_rel_pct"] = N.relative(r.u_sts_rel, q=q("u_sts_rel", f"{base}-mean"))
+    elif getattr(r, "u_lts", None) is not None:
+        out["shelf_life"] = N.measured(r.shelf_life, 4, q=q("t_shelf"))
+        out["u_lts"] = N.uncertainty(r.u_lts, q=q("u_lts"))
+        out["u_lts_rel_pct"] = N.relative(r.u_lts_rel, q=q("u_lts_rel", f"{base}-mean"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # tables
 
 
@@ -180,24 +235,17 @@ def table_s1(results, lang: str = "en", digits: int = 4) -> HTML:
     """Table S1: regression per analyte and temperature (b1, s(b1), b0, s(b0), s, t, p, lack of fit)."""
     rows = []
     for key, r in _items(results):
+        n = printed(r, key)
         rows.append(
             {
                 "analyte": key,
                 "study": _study(r, lang),
                 "temperature": r.temperature,
-                "n_points": r.n_points,
-                "n_times": r.n_times,
-                "slope": r.slope,
-                "se_slope": r.se_slope,
-                "intercept": r.intercept,
-                "se_intercept": r.se_intercept,
-                "residual_sd": r.residual_sd,
-                "dof": r.dof,
-                "t_statistic": r.t_statistic,
-                "p_value": r.p_value,
+                **{c: n[c] for c in ("n_points", "n_times", "slope", "se_slope", "intercept")},
+                **{c: n[c] for c in ("se_intercept", "residual_sd", "dof", "t_statistic", "p_value")},
                 "significant": _yes(r.significant, lang),
-                "f_lack_of_fit": r.f_lack_of_fit,
-                "p_lack_of_fit": r.p_lack_of_fit,
+                "f_lack_of_fit": n["f_lack_of_fit"],
+                "p_lack_of_fit": n["p_lack_of_fit"],
             }
         )
     df = pd.DataFrame(rows)
@@ -224,21 +272,11 @@ def table_s2(
         r, t, p, s = lt.get(key), tr.get(key), pr.get(key), sg.get(key)
         row = {"analyte": key}
         if lt:
-            row.update(
-                {
-                    "shelf_life": getattr(r, "shelf_life", None),
-                    "u_lts": getattr(r, "u_lts", None),
-                    "u_lts_rel": getattr(r, "u_lts_rel", None),
-                }
-            )
+            n = {} if r is None else printed(r, key)
+            row.update({c: n.get(c) for c in ("shelf_life", "u_lts", "u_lts_rel_pct")})
         if tr:
-            row.update(
-                {
-                    "duration": getattr(t, "duration", None),
-                    "u_sts": getattr(t, "u_sts", None),
-                    "u_sts_rel": getattr(t, "u_sts_rel", None),
-                }
-            )
+            n = {} if t is None else printed(t, key)
+            row.update({c: n.get(c) for c in ("duration", "u_sts", "u_sts_rel_pct")})
         if pr:
             row.update(
                 {
@@ -321,18 +359,19 @@ def table_s6(results, lang: str = "en", digits: int = 3) -> HTML:
         if a is None:
             continue
         lof, cur, run = a.lack_of_fit, a.curvature, a.runs
+        n = _adequacy_numbers(r)
         rows.append(
             {
                 "analyte": key,
                 "study": _study(r, lang),
                 "basis": _BASIS_ZH.get(a.basis, a.basis) if lang == "zh" else a.basis,
-                "f_lof": None if lof is None else lof.statistic,
-                "p_lof": None if lof is None else lof.p_value,
-                "t_quad": None if cur is None else cur.statistic,
-                "p_quad": None if cur is None else cur.p_value,
+                "f_lof": None if lof is None else n["lof"][1],
+                "p_lof": None if lof is None else n["lof"][2],
+                "t_quad": None if cur is None else n["quad"][1],
+                "p_quad": None if cur is None else n["quad"][2],
                 "runs": None if run is None else run.statistic,
-                "runs_expected": None if run is None else run.expected,
-                "p_runs": None if run is None else run.p_value,
+                "runs_expected": None if run is None else N.measured(run.expected, 3),
+                "p_runs": None if run is None else n["runs"][2],
                 "window": a.time_max,
                 "n_excluded": a.n_excluded,
                 "adequate": _yes(a.adequate, lang),
@@ -631,8 +670,11 @@ def figure_s1(
         f"{name} [{literal(result.unit_of_measure)}]" if result.unit_of_measure else name, fontsize=8
     )
     temp = _f("at", lang, T=result.temperature) if result.temperature is not None else ""
+    n = printed(result)
     ax.set_title(
-        _f("s1", lang, name=name, temp=temp, b1=fmt(result.slope, 4), p=fmt(result.p_value, 3)), fontsize=9
+        # the same digits as Table S1 and the statement (rmwork.report.numbers)
+        _f("s1", lang, name=name, temp=temp, b1=n["slope"].text(), p=n["p_value"].text()),
+        fontsize=9,
     )
     ax.legend(fontsize=7, loc="best")
     ax.tick_params(labelsize=7)
@@ -696,7 +738,7 @@ def figure_s2(df: pd.DataFrame | None, result, *, lang: str = "en", ax=None):
         if a is None or a.runs is None
         else _f("runs", lang, r=a.runs.statistic, e=f"{a.runs.expected:.0f}", p=fmt(a.runs.p_value, 2))
     )
-    ax.set_title(_f("s2", lang, name=name, s=fmt(result.residual_sd, 4)) + runs, fontsize=9)
+    ax.set_title(_f("s2", lang, name=name, s=printed(result)["residual_sd"].text()) + runs, fontsize=9)
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -900,26 +942,30 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
         )
     # straight-line long-term or transport result
     transport = isinstance(r, smod.TransportResult)
+    n = {k: N.tag(v) for k, v in printed(r).items()}
+    rel = (
+        N.tag(printed(r)["u_sts_rel_pct" if transport else "u_lts_rel_pct"], " %")
+        if (transport or r.u_lts is not None)
+        else ""
+    )
+    unit = f" {r.unit_of_measure}" if r.unit_of_measure else ""
     temp = "" if r.temperature is None else (f"{r.temperature:g} °C，" if zh else f" at {r.temperature:g} °C")
     sig = r.significant
     if zh:
         study = "运输稳定性" if transport else "长期稳定性"
         s = (
             f"{r.analyte or ''}{study}（{temp}n = {r.n_points}，{r.n_times} 个时间点）：斜率 b1 = "
-            f"{fmt(r.slope, 4)} /月，s(b1) = {fmt(r.se_slope, 4)}，截距 b0 = {fmt(r.intercept, 6)}，"
-            f"p = {fmt(r.p_value, 3)}，在 α = {r.alpha:g} 水平下斜率"
+            f"{n['slope']} /月，s(b1) = {n['se_slope']}，截距 b0 = {n['intercept']}，"
+            f"p = {n['p_value']}，在 α = {r.alpha:g} 水平下斜率"
             f"{'显著，存在趋势' if sig else '不显著，未发现不稳定性'}。"
         )
         if transport:
             s += (
-                f"运输时间 {fmt(r.duration)} 个月，u_sts = {_u(r.u_sts, r.unit_of_measure)}"
-                f"（相对 {fmt(100 * r.u_sts_rel, 3)} %）。"
+                f"运输时间 {n['duration']} 个月，u_sts = {n['u_sts']}{unit}"
+                f"（相对运输稳定性研究平均值 {rel}）。"
             )
         elif r.u_lts is not None:
-            s += (
-                f"有效期 {fmt(r.shelf_life)} 个月，u_lts = {_u(r.u_lts, r.unit_of_measure)}"
-                f"（相对 {fmt(100 * r.u_lts_rel, 3)} %）。"
-            )
+            s += f"有效期 {n['shelf_life']} 个月，u_lts = {n['u_lts']}{unit}（相对稳定性研究平均值 {rel}）。"
         if prediction is not None:
             s += (
                 f"按{'预测' if prediction.kind == 'prediction' else '置信'}区间"
@@ -928,25 +974,25 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
             )
         if suggestion is not None:
             s += f"u_lts 不超过 U/3 的最长有效期为 {fmt(suggestion.t_max)} 个月。"
-        return s
+        return N.sentence(s)
     study = "Transport stability" if transport else "Long-term stability"
     name = f" of {r.analyte}" if r.analyte else ""
     s = (
         f"{study}{name}{temp} (n = {r.n_points}, {r.n_times} time points): slope b1 = "
-        f"{fmt(r.slope, 4)} per month, s(b1) = {fmt(r.se_slope, 4)}, intercept b0 = "
-        f"{fmt(r.intercept, 6)}, p = {fmt(r.p_value, 3)}; the slope is "
+        f"{n['slope']} per month, s(b1) = {n['se_slope']}, intercept b0 = "
+        f"{n['intercept']}, p = {n['p_value']}; the slope is "
         f"{'significant at' if sig else 'not significant at'} alpha = {r.alpha:g}"
         f"{' (a trend)' if sig else ' (no instability detected)'}."
     )
     if transport:
         s += (
-            f" For a transport of {fmt(r.duration)} months, u_sts = {_u(r.u_sts, r.unit_of_measure)} "
-            f"({fmt(100 * r.u_sts_rel, 3)} % relative)."
+            f" For a transport of {n['duration']} months, u_sts = {n['u_sts']}{unit} "
+            f"({rel} relative to the mean of the transport study)."
         )
     elif r.u_lts is not None:
         s += (
-            f" For a shelf life of {fmt(r.shelf_life)} months, u_lts = {_u(r.u_lts, r.unit_of_measure)} "
-            f"({fmt(100 * r.u_lts_rel, 3)} % relative)."
+            f" For a shelf life of {n['shelf_life']} months, u_lts = {n['u_lts']}{unit} "
+            f"({rel} relative to the mean of the stability study)."
         )
     if prediction is not None:
         s += (
@@ -956,7 +1002,43 @@ def stability_statement(result, lang: str = "en", *, prediction=None, suggestion
         )
     if suggestion is not None:
         s += f" The longest shelf life keeping u_lts below U/3 is {fmt(suggestion.t_max)} months."
-    return s
+    return N.sentence(s)
+
+
+def _adequacy_numbers(result) -> dict:
+    """Table S6's printed numbers of one line (statistics 4 digits, p 2 digits), named."""
+    a, key, base = result.adequacy, str(result.analyte or ""), _base(result)
+
+    def q(sym):
+        return N.qname(key, sym, base) if key else ""
+
+    out = {}
+    for name, test in (("lof", a.lack_of_fit), ("quad", a.curvature), ("runs", a.runs)):
+        if test is None:
+            continue
+        stat = test.statistic if name == "runs" else N.statistic(test.statistic, q=q(f"{name}_statistic"))
+        out[name] = (test, stat, N.p_value(test.p_value, q=q(f"p_{name}")))
+    return out
+
+
+def _respell_p(text: str, result) -> str:
+    """A note with the slope's p (rmwork.stability writes ``p = {p:.3g}``) in Table S1's spelling."""
+    p = getattr(result, "p_value", None)
+    if p is None or not math.isfinite(p) or f"p = {p:.3g}" not in str(text):
+        return text
+    return N.sentence(str(text).replace(f"p = {p:.3g}", f"p = {N.tag(printed(result)['p_value'])}"))
+
+
+def _respell_finding(text: str, result) -> str:
+    """The adequacy finding (rmwork.stability.adequacy writes ``:.2g``) with the numbers of
+    Table S6, in the order the finding names them (lack of fit, curvature, runs)."""
+    out = str(text)
+    for name, (test, stat, p) in _adequacy_numbers(result).items():
+        if name != "runs":
+            sym = "F" if name == "lof" else "t"
+            out = out.replace(f"{sym} = {test.statistic:.2g}", f"{sym} = {N.tag(stat)}", 1)
+        out = out.replace(f"p = {test.p_value:.2g}", f"p = {N.tag(p)}", 1)
+    return N.sentence(out)
 
 
 def adequacy_block(result, lang: str = "en"):
@@ -966,7 +1048,7 @@ def adequacy_block(result, lang: str = "en"):
     a = getattr(result, "adequacy", None)
     parts = []
     if a is not None:
-        text = a.finding_zh if lang == "zh" else a.finding
+        text = _respell_finding(a.finding_zh if lang == "zh" else a.finding, result)
         parts.append(paragraph(text) if a.adequate else warning(text))
     if result.excluded:
         head = "未参与拟合的结果：" if lang == "zh" else "Left out of the fit: "
@@ -1022,7 +1104,7 @@ def show(
         if block is not None:
             display(block)
         for n in r.notes + (p.notes if p is not None else ()):
-            display(note(note_text(n, lang)))
+            display(note(_respell_p(note_text(n, lang), r)))
         cv, U = (certified or {}).get(key, (None, None))
         df = None if data is None else data.get(key)
         display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p, lang=lang)))

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from .certificate import certified_numbers, respell_reason
 from .display import HTML, table_html
 
 # section anchors: report/lot.section() gives each section heading the id "sec-<key>"
@@ -83,16 +84,19 @@ def certificate_frame(results: Mapping, lang: str = "en") -> pd.DataFrame:
             continue
         status = c.get("status", "certified")
         certified = status == "certified"
-        k = c.get("k")
+        # the same printed numbers as Table U2 and the certificate page (rmwork.report.numbers)
+        x, U, k = certified_numbers(name, c.get("value_rounded", ""), c.get("U_rounded", ""), c.get("k"))
         rows.append(
             {
                 _t("analyte", lang): name,
-                _t("value", lang): c.get("value_rounded", "") if certified else "—",
-                _t("U", lang): c.get("U_rounded", "") if certified else "—",
-                _t("k", lang): (f"{k:.2f}" if isinstance(k, (int, float)) else "") if certified else "—",
+                _t("value", lang): x if certified else "—",
+                _t("U", lang): U if certified else "—",
+                _t("k", lang): k if certified else "—",
                 _t("unit", lang): entry.get("unit", ""),
                 _t("status", lang): _t(status, lang),
-                _t("reason", lang): "; ".join(str(b) for b in c.get("blocking", ()) or ()),
+                _t("reason", lang): "; ".join(
+                    respell_reason(b, c.get("dof_eff")) for b in c.get("blocking", ()) or ()
+                ),
                 _t("validity", lang): (c.get("valid_until") or validity) if certified else "—",
             }
         )

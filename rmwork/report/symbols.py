@@ -24,6 +24,11 @@ LABELS = {
     "u_bb_star_rel": ("u*<sub>bb,rel</sub>", "u*<sub>bb,rel</sub>"),
     "u_bb_rel": ("u<sub>bb,rel</sub>", "u<sub>bb,rel</sub>"),
     "verdict": ("Verdict", "结论"),
+    # relative values say relative to what, in percent (rmwork.report.numbers; issue 17)
+    "u_bb_rel_hom": (
+        "u<sub>bb,rel</sub> / % (relative to the mean of the homogeneity study)",
+        "u<sub>bb,rel</sub> / %（相对均匀性研究平均值）",
+    ),
 }
 
 

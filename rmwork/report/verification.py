@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import numbers as N
 from .display import HTML, figure, note, paragraph, table
 
 TITLES = {
@@ -101,15 +102,16 @@ def table_v1(results: dict, lang: str = "en") -> HTML:
         {
             "analyte": r.analyte,
             "unit": r.unit_of_measure,
-            "x_m": r.x_m,
-            "u_m": r.u_m,
-            "x_c": r.x_c,
-            "U_c (k_c)": f"{r.U_c:.4g} ({r.k_c:.3g})",
-            "Δ": r.delta,
-            "u_Δ": r.u_delta,
-            "k": r.k,
-            "k·u_Δ": r.U_delta,
-            "E_n": r.en,
+            "x_m": N.value(r.x_m, r.u_m, q=N.qname(r.analyte, "x_m", "verification")),
+            "u_m": N.uncertainty(r.u_m, q=N.qname(r.analyte, "u_m", "verification")),
+            # the certificate's x_c, U_c and k_c are inputs: printed as given, not re-rounded
+            "x_c": N.measured(r.x_c, 10),
+            "U_c (k_c)": f"{N.measured(r.U_c, 10)} ({N.measured(r.k_c, 10)})",
+            "Δ": N.value(r.delta, r.u_delta, q=N.qname(r.analyte, "delta", "verification")),
+            "u_Δ": N.uncertainty(r.u_delta, q=N.qname(r.analyte, "u_delta", "verification")),
+            "k": N.coverage_factor(r.k),
+            "k·u_Δ": N.uncertainty(r.U_delta),
+            "E_n": N.score(r.en, q=N.qname(r.analyte, "en", "verification")),
             "verdict": ("一致" if r.passed else "不一致") if zh else ("agrees" if r.passed else "differs"),
         }
         for r in results.values()
@@ -124,7 +126,7 @@ def table_v2(labs: dict, lang: str = "en") -> HTML:
     zh = lang == "zh"
     rows = []
     for a, lab in labs.items():
-        comps = "; ".join(f"{n} {u:.3g}" for n, u in lab.components) or "–"
+        comps = "; ".join(f"{n} {N.uncertainty(u)}" for n, u in lab.components) or "–"
         rows.append(
             {
                 "analyte": a,
@@ -135,10 +137,10 @@ def table_v2(labs: dict, lang: str = "en") -> HTML:
                 ]
                 if not zh
                 else {"given": "实验室给出", "repeatability": "重复性 s/√n 与其他分量"}[lab.basis],
-                "s": lab.s,
-                "s/√n": lab.u_rep,
+                "s": N.uncertainty(lab.s),
+                "s/√n": N.uncertainty(lab.u_rep),
                 "components": comps,
-                "u_m": lab.u_m,
+                "u_m": N.uncertainty(lab.u_m, q=N.qname(a, "u_m", "verification")),
             }
         )
     df = pd.DataFrame(rows)
