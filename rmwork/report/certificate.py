@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from ..certificate import BudgetResult, CertificateMetadata, CertifiedValue, ChecksResult
+from ..certificate.reasons import text as reason_in
 from ..errors import InputError, RmworkError
 from .display import HTML, fmt, table_html
 from .usertext import literal
@@ -292,6 +293,13 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML
     return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits))
 
 
+def reason_line(text: str, lang: str = "en") -> str:
+    """A blocking reason "check: detail" (results.json) as the check's label in ``lang``, then the detail."""
+    check, _, detail = text.partition(": ")
+    label = _CHECK_LABELS.get(check)
+    return f"{label[1 if lang == 'zh' else 0]} — {detail}" if label else text
+
+
 def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
     """The analytes withheld from the certificate, each with its blocking reasons (ISO 17034:2016, 7.13).
 
@@ -308,14 +316,10 @@ def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
         else "Withheld from the certificate (not on the certificate page or in the DRMD):"
     )
 
-    def reason(text: str) -> str:
-        # "check: detail" -> the check's label in the report's language, then the detail
-        check, _, detail = text.partition(": ")
-        label = _CHECK_LABELS.get(check)
-        return f"{label[1 if zh else 0]} — {detail}" if label else text
-
+    sep = "；" if zh else "; "
     items = "".join(
-        f"<li><strong>{_e(e.analyte)}</strong>: {_e('; '.join(reason(b) for b in e.blocking))}</li>"
+        f"<li><strong>{_e(e.analyte)}</strong>: "
+        f"{_e(sep.join(reason_line(reason_in(b, lang), lang) for b in e.blocking))}</li>"
         for e in held
     )
     return HTML(
@@ -427,11 +431,11 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
             [
                 checks.analyte,
                 _check_label(i, lang),
-                i.subject,
+                reason_in(i.subject, lang),
                 st[1] if zh else st[0],
                 i.quantity,
                 i.limit,
-                i.reason or i.clause,
+                reason_in(i.reason, lang) or i.clause,
             ]
         )
     df = pd.DataFrame(rows, columns=cols)
