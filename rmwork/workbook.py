@@ -341,7 +341,11 @@ class Workbook:
         ran = self._named_studies()
         c = self.p.certificate
         out = {}
-        for a, ch in (self.results.get("characterization") or {}).items():
+        chars = dict(self.results.get("characterization") or {})
+        if "characterization" in ran:
+            # a listed analyte the characterization data do not hold is withheld, never left out
+            chars.update({a: None for a in self.p.analytes if a not in chars})
+        for a, ch in chars.items():
             out[a] = ce.certificate_entry(
                 self._studies(a, ch, ran), c, requested_months=self.validity_months()
             )
@@ -358,7 +362,7 @@ class Workbook:
         c = self.p.certificate
         # a study that could not characterize the analyte carries the reason itself (characterized
         # False, reason): hand it over whole so the certificate withholds with that reason
-        res = ch["consensus"] if getattr(ch, "characterized", True) else ch
+        res = ch["consensus"] if ch is not None and getattr(ch, "characterized", True) else ch
         stab = (self.results.get("stability") or {}).get(a, {})
         mon = self.data.get("stability.monitoring")
         extra = [
@@ -380,6 +384,7 @@ class Workbook:
             analyte=a,
             characterization=res,
             unit=unit,
+            unit_required=a in self.p.analytes,
             extra=extra,
             bayes_failed=bayes_failed,
             homogeneity=[st for st in (self.results.get("homogeneity") or {}).values() if st.analyte == a],
@@ -884,21 +889,20 @@ def not_selected(data) -> list[str]:
 
 
 def _check_selection(lot: params.Lot, data: dict[str, pd.DataFrame]) -> None:
-    """Every analyte the lot lists is in its data, and its certified value has a unit.
+    """Every analyte the lot lists is in its data, and the unit it gives agrees with the data's.
 
-    The certified values come from the characterization (when the lot has one; else any study
-    counts). A listed analyte without ``unit`` takes the characterization data's unit (their
-    ``unit_of_measure`` column or ``characterization.unit_of_measure``); with neither it is
-    refused, naming ``analytes.<a>.unit`` (issue 14: every value has a unit).
+    A listed analyte without ``unit`` takes the characterization data's unit (their
+    ``unit_of_measure`` column or ``characterization.unit_of_measure``); with neither, the
+    certificate withholds it (check ``certified_unit``, rmwork.certificate.entry).  A listed
+    analyte the characterization data do not hold is studied and withheld ("no characterization
+    result"); one that no table holds is refused here, naming ``analytes.<a>``.
     """
     chosen = lot.params.analytes
     if not chosen or lot.params.kind != "certification":
         return
-    char = data.get("characterization")
-    tables = {"characterization": char} if char is not None else dict(data)
-    have = list(dict.fromkeys(str(a) for df in tables.values() for a in df["analyte"]))
+    have = list(dict.fromkeys(str(a) for df in data.values() if "analyte" in df for a in df["analyte"]))
     missing = [a for a in chosen if a not in have]
-    where = "characterization data" if char is not None else "data"
+    where = "data"
     if missing:
         close = difflib.get_close_matches(missing[0], have, n=1)
         raise InputError(
@@ -910,20 +914,12 @@ def _check_selection(lot: params.Lot, data: dict[str, pd.DataFrame]) -> None:
             hint=(f"did you mean '{close[0]}'? " if close else "")
             + f"the {where} hold {', '.join(have)}; correct the name or remove the entry",
         )
+    char = data.get("characterization")
     if char is None:
         return
     for a, s in chosen.items():
         g = char[char["analyte"].astype(str) == a]
         units = g["unit_of_measure"].dropna().astype(str) if "unit_of_measure" in g.columns else []
-        if not s.unit and not any(u.strip() for u in units):
-            raise InputError(
-                f"analyte '{a}' has no unit: its entry under 'analytes:' gives none and neither "
-                "do the characterization data",
-                file=str(lot.path),
-                key=f"analytes.{a}.unit",
-                hint=f'write \'{a}: {{unit: "mg/kg"}}\' (its unit), or give the characterization '
-                "table a column unit_of_measure, or set characterization.unit_of_measure",
-            )
         other = sorted({u for u in units if u.strip()} - {s.unit})
         if s.unit and other:
             # the data's unit would win silently (Workbook.unit_of_measure): the value would be

@@ -26,6 +26,7 @@ from .validity import ValidityAssessment, assess_validity
 # (advise): the defaults a reviewer would choose (issue 14); a lot changes them in certificate.checks.
 CHECK_POLICY_DEFAULT = {
     "characterized": "block",  # a value could be assigned at all
+    "certified_unit": "block",  # an analyte the lot lists has a unit (its entry or its data)
     "coverage_factor": "block",  # k can be taken from ν_eff
     "study_ran": "block",  # every study the lot names ran for the certificate
     "transfer_unit": "block",  # every study transferred into the budget has a known unit
@@ -281,6 +282,7 @@ class Studies:
     extra: Sequence[Component] = ()
     bayes_failed: Sequence[str] = ()  # values entering the certificate whose MCMC gate failed
     long_term_named: bool = False  # the lot names a long-term stability study
+    unit_required: bool = False  # listed under the lot's analytes: the certified value needs a unit
 
 
 def _not_characterized(res) -> str:
@@ -464,6 +466,11 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
         )
     chk = checks(cv, u_char=res.u, u_bb=u_bb, u_lts=bud.u_lts, u_sts=bud.u_sts)
     items = [
+        _item(
+            "certified_unit",
+            bool(unit.strip()) or not st.unit_required,
+            reason("certified_unit.none", analyte=st.analyte),
+        ),
         _item(
             "study_ran",
             not st.missing,

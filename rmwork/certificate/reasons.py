@@ -20,7 +20,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "line": ("{check}: {detail}", "{check}: {detail}"),
     "exceeds": ("{quantity:.4g} > {limit:.4g}", "{quantity:.4g} > {limit:.4g}"),
     # -- characterized: a value could be assigned (ISO Guide 35:2017, 9.5) ---------------------
-    "characterized.none": ("no characterization result", "无定值结果"),
+    "characterized.none": (
+        "no characterization result: the characterization data hold no results for this analyte",
+        "无定值结果：定值数据中没有该特性量的结果",
+    ),
     "characterized.not": ("not characterized", "未能定值"),
     "characterized.one_lab": (
         "analyte '{analyte}': only laboratory '{lab}' reports results; a consensus value needs at "
@@ -46,6 +49,12 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "zero_u.replicates": ("identical replicates", "重复测量结果完全相同"),
     "zero_u.table": ("u = 0 in the table", "数据表中 u = 0"),
+    # -- certified_unit: the certified value of a listed analyte has a unit -------------------
+    "certified_unit.none": (
+        "the certified value has no unit: the lot's entry analytes.{analyte} gives none and neither do "
+        "the characterization data; set analytes.{analyte}.unit",
+        "标准值没有单位：参数文件 analytes.{analyte} 未给出单位，定值数据中也没有；请设置 analytes.{analyte}.unit",
+    ),
     # -- coverage_factor: k from ν_eff (GUM G.4.1) --------------------------------------------
     "coverage_factor.dof_below_1": (
         "ν_eff = {dof_eff:.3g} < 1 (Welch–Satterthwaite, GUM G.4.1), so k cannot be taken from the t "

@@ -115,6 +115,7 @@ _CHECK_LABELS = {
         "进入证书的量值的 MCMC 诊断",
     ),
     "characterized": ("a value could be assigned", "可赋值"),
+    "certified_unit": ("the certified value has a unit", "标准值有单位"),
     "stability_covered": ("the long-term study includes the analyte", "长期稳定性研究包含该特性量"),
     "coverage_factor": ("k from ν_eff (GUM G.4.1)", "由有效自由度确定包含因子"),
 }

@@ -30,6 +30,7 @@ _STUDY_OF_CHECK = {
     "stability_fit": "stability",
     "stability_covered": "stability",
     "characterized": "characterization",
+    "certified_unit": "characterization",
     "method_agreement": "characterization",
     "bayes_diagnostics": "characterization",
 }
