@@ -520,8 +520,9 @@ class LotParameters(_Model):
         {},
         description="the analytes a certification lot studies and certifies, each with its settings (a list [Si, Mn] "
         "selects them without settings); an analyte in the data but not listed is not "
-        "studied and is named 'not selected' in the report and results.json; a listed analyte "
-        "absent from the data is refused; default (none listed): every analyte in the data",
+        "studied and is named 'not selected' in the report and results.json; a listed analyte no "
+        "table holds is refused, one the characterization data lack or without a unit is withheld; "
+        "default (none listed): every analyte in the data",
     )
     homogeneity: Homogeneity | None = None
     stability: Stability | None = None

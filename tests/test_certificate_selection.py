@@ -86,6 +86,10 @@ def test_selection_analytes_lists_cd_and_pb_certifies_exactly_those_and_names_tl
         html = summary.summary_html(res, lang)
         line = re.search(r'id="summary-not-selected">([^<]*)<', html).group(1)
         assert word in line and line.endswith("Tl") and html.count("Tl") == 1
+    ok = subprocess.run([str(RMWORK), "validate", str(p)], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and ok.stdout.rstrip().endswith(
+        "not selected (not listed under analytes:): Tl)"
+    )
     wb.metadata()
     assert wb.write_drmd(tmp_path / "out").startswith("certificate.drmd.xml written")
     xml = (tmp_path / "out" / "certificate.drmd.xml").read_text(encoding="utf-8")

@@ -328,7 +328,8 @@ def _adequacy_item(res, study: str = "long-term") -> CheckItem:
     ad = getattr(res, "adequacy", None)
     if ad is None:
         # not evaluated is shown as such, never as passed
-        return replace(_item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3"), subject=study)
+        item = _item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3")
+        return replace(item, subject=_study_name(study.replace("-", "_")))
     en = getattr(ad, "finding", "")
     finding = given(en, getattr(ad, "finding_zh", "") or en) if en else reason("stability_fit.does_not_fit")
     return replace(
@@ -338,7 +339,7 @@ def _adequacy_item(res, study: str = "long-term") -> CheckItem:
             reason("stability_fit.finding", study=_study_name(study.replace("-", "_")), finding=finding),
             clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)",
         ),
-        subject=study,
+        subject=_study_name(study.replace("-", "_")),
     )
 
 
