@@ -188,6 +188,14 @@ def import_backup(file, out_dir) -> Imported:
         _stability(parts, out, params, analytes, res)
         _certification(parts, out, params, analytes, res)
     if analytes:
+        # analytes: selects what a lot studies (issue 14): the settings carried over must not
+        # leave out an analyte of the tables written, so every one is listed
+        read = (params.get("characterization") or {}).get("analytes")  # characterization.analytes
+        for key, path in res.tables.items():
+            if key != "excluded results":
+                for a in pd.read_csv(path, usecols=["analyte"], dtype=str)["analyte"].unique():
+                    if key != "characterization" or read is None or a in read:
+                        analytes.setdefault(str(a), {})
         params = {
             **{k: params[k] for k in ("lot", "material", "seed")},
             "analytes": analytes,

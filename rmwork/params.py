@@ -188,7 +188,12 @@ class DataSource(_Model):
 class AnalyteSettings(_Model):
     """Per-analyte settings (eCerto's 'apm')."""
 
-    unit: str | None = Field(None, description="unit of measure shown in the report")
+    unit: str | None = Field(
+        None,
+        description="unit of the certified value; without it the unit of the characterization data "
+        "(their unit_of_measure column, or characterization.unit_of_measure); an analyte with neither "
+        "is refused",
+    )
     sigma_pt: float | None = Field(
         None,
         gt=0,
@@ -537,7 +542,14 @@ class LotParameters(_Model):
     seed: int = Field(ge=0, lt=2**32)
     language: Literal["en", "zh"] = "en"
     kind: Literal["certification", "verification", "proficiency"] = "certification"
-    analytes: dict[str, AnalyteSettings] = {}
+    analytes: dict[str, AnalyteSettings] = Field(
+        {},
+        description="the analytes a certification lot studies and certifies, each with its settings (a list [Si, Mn] "
+        "selects them without settings); an analyte in the data but not listed is not "
+        "studied and is named 'not selected' in the report and results.json; a listed analyte no "
+        "table holds is refused, one the characterization data lack or without a unit is withheld; "
+        "default (none listed): every analyte in the data",
+    )
     homogeneity: Homogeneity | None = None
     stability: Stability | None = None
     characterization: Characterization | None = None
@@ -550,6 +562,20 @@ class LotParameters(_Model):
     @classmethod
     def _lot(cls, v):
         return check_lot_name(v)
+
+    @field_validator("analytes", mode="before")
+    @classmethod
+    def _analytes(cls, v):
+        # a list selects analytes without settings; "Si:" with nothing after it is "Si: {}"
+        if isinstance(v, list):
+            if not all(isinstance(a, str) for a in v):
+                raise ValueError("list the analytes by name, e.g. [Si, Mn]")
+            if len(set(v)) != len(v):
+                raise ValueError("an analyte is listed twice")
+            return {a: {} for a in v}
+        if isinstance(v, dict):
+            return {a: ({} if s is None else s) for a, s in v.items()}
+        return v
 
     @field_validator("material")
     @classmethod

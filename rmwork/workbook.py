@@ -8,6 +8,7 @@ itself.
 from __future__ import annotations
 
 import builtins
+import difflib
 import hashlib
 import json
 import os
@@ -340,7 +341,11 @@ class Workbook:
         ran = self._named_studies()
         c = self.p.certificate
         out = {}
-        for a, ch in (self.results.get("characterization") or {}).items():
+        chars = dict(self.results.get("characterization") or {})
+        if "characterization" in ran:
+            # a listed analyte the characterization data do not hold is withheld, never left out
+            chars.update({a: None for a in self.p.analytes if a not in chars})
+        for a, ch in chars.items():
             out[a] = ce.certificate_entry(
                 self._studies(a, ch, ran), c, requested_months=self.validity_months()
             )
@@ -352,11 +357,12 @@ class Workbook:
         """What the lot's studies hold for analyte ``a`` (collected, not computed)."""
         from .certificate import Component
         from .certificate.entry import Studies
+        from .certificate.reasons import reason
 
         c = self.p.certificate
         # a study that could not characterize the analyte carries the reason itself (characterized
         # False, reason): hand it over whole so the certificate withholds with that reason
-        res = ch["consensus"] if getattr(ch, "characterized", True) else ch
+        res = ch["consensus"] if ch is not None and getattr(ch, "characterized", True) else ch
         stab = (self.results.get("stability") or {}).get(a, {})
         mon = self.data.get("stability.monitoring")
         extra = [
@@ -372,12 +378,13 @@ class Workbook:
         ]
         diag = getattr(res, "diagnostics", None)
         failed = getattr(res, "diagnostics_passed", None) is False or getattr(diag, "passed", None) is False
-        bayes_failed = [f"the characterization ({res.method})"] if failed else []
+        bayes_failed = [reason("bayes.characterization", method=res.method)] if failed else []
         unit = self.p.analytes[a].unit if a in self.p.analytes and self.p.analytes[a].unit else ""
         return Studies(
             analyte=a,
             characterization=res,
             unit=unit,
+            unit_required=a in self.p.analytes,
             extra=extra,
             bayes_failed=bayes_failed,
             homogeneity=[st for st in (self.results.get("homogeneity") or {}).values() if st.analyte == a],
@@ -589,6 +596,8 @@ class Workbook:
                 "seed": self.p.seed,
                 "language": self.p.language,
                 "analytes": analytes,
+                # in the data, not listed under the lot's analytes: (neither studied nor certified)
+                **({"not_selected": ns} if (ns := not_selected(self.data)) else {}),
             }
         )
 
@@ -834,6 +843,7 @@ def read(
     meta = {k: v for f in frames for k, v in f.attrs.get("meta", {}).items()}
     df = df.reset_index(drop=True)
     df = _select(df, source, study, lot, notes)
+    df, unselected = _select_lot(df, lot, study)
     df = io.check_labs(df, source.lab_aliases, key=f"{study}.lab_aliases")
     df = _units(df, lot, source, study, layouts)
     df.attrs.update(
@@ -843,7 +853,84 @@ def read(
         excluded=excluded,
         meta=meta,
     )
+    if unselected:
+        df.attrs["not_selected"] = unselected
     return df
+
+
+def _select_lot(df, lot, study) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of the analytes the lot's ``analytes:`` lists (all when it lists none), and the
+    analytes of the table it does not list ("not selected": named in the report, never studied).
+
+    Only a certification lot selects: ``analytes:`` of a verification or proficiency lot gives
+    settings (sigma_pt) only.  Units are checked after this, so an analyte not selected needs none.
+    """
+    chosen = lot.params.analytes
+    if not chosen or lot.params.kind != "certification" or "analyte" not in df.columns:
+        return df, []
+    have = list(dict.fromkeys(df["analyte"].astype(str)))
+    left = [a for a in have if a not in chosen]
+    if not left:
+        return df, []
+    if len(left) == len(have):
+        raise InputError(
+            f"none of the analytes listed under 'analytes:' ({', '.join(chosen)}) is in the {study} "
+            f"data (they hold {', '.join(have)})",
+            file=str(lot.path),
+            key="analytes",
+            hint=f"list the analytes to certify under 'analytes:', or remove the {study} study",
+        )
+    return df[df["analyte"].astype(str).isin(list(chosen))].reset_index(drop=True), left
+
+
+def not_selected(data) -> list[str]:
+    """Analytes in the lot's tables that its ``analytes:`` does not list (in table order)."""
+    return list(dict.fromkeys(a for df in data.values() for a in df.attrs.get("not_selected", ())))
+
+
+def _check_selection(lot: params.Lot, data: dict[str, pd.DataFrame]) -> None:
+    """Every analyte the lot lists is in its data, and the unit it gives agrees with the data's.
+
+    A listed analyte without ``unit`` takes the characterization data's unit (their
+    ``unit_of_measure`` column or ``characterization.unit_of_measure``); with neither, the
+    certificate withholds it (check ``certified_unit``, rmwork.certificate.entry).  A listed
+    analyte the characterization data do not hold is studied and withheld ("no characterization
+    result"); one that no table holds is refused here, naming ``analytes.<a>``.
+    """
+    chosen = lot.params.analytes
+    if not chosen or lot.params.kind != "certification":
+        return
+    have = list(dict.fromkeys(str(a) for df in data.values() if "analyte" in df for a in df["analyte"]))
+    missing = [a for a in chosen if a not in have]
+    where = "data"
+    if missing:
+        close = difflib.get_close_matches(missing[0], have, n=1)
+        raise InputError(
+            f"analyte{'s' if len(missing) > 1 else ''} {', '.join(missing)} listed under "
+            f"'analytes:' but not in the {where}, so {'they' if len(missing) > 1 else 'it'} "
+            "cannot be certified",
+            file=str(lot.path),
+            key=f"analytes.{missing[0]}",
+            hint=(f"did you mean '{close[0]}'? " if close else "")
+            + f"the {where} hold {', '.join(have)}; correct the name or remove the entry",
+        )
+    char = data.get("characterization")
+    if char is None:
+        return
+    for a, s in chosen.items():
+        g = char[char["analyte"].astype(str) == a]
+        units = g["unit_of_measure"].dropna().astype(str) if "unit_of_measure" in g.columns else []
+        other = sorted({u for u in units if u.strip()} - {s.unit})
+        if s.unit and other:
+            # the data's unit would win silently (Workbook.unit_of_measure): the value would be
+            # certified in a unit the lot did not write
+            raise InputError(
+                f"analyte '{a}': its entry under 'analytes:' gives the unit '{s.unit}', the "
+                f"characterization data give '{other[0]}'",
+                file=str(lot.path),
+                key=f"analytes.{a}.unit",
+                hint="convert the data or correct the unit; the two must agree",
+            )
 
 
 def _select(df, source, study, lot, notes):
@@ -936,6 +1023,9 @@ def load_data(lot: params.Lot) -> LotData:
         c = p.characterization
         df = read(lot, c, "characterization", data.inputs)
         data["characterization"] = df
+    _check_selection(lot, data)
+    if p.characterization:
+        c, df = p.characterization, data["characterization"]
         from . import characterization as cmod
 
         # An analyte with one lab is withheld by its study with the reason and the others go on

@@ -73,13 +73,30 @@ def test_lab_sheet_ecerto_m321_six_sheets_give_exactly_the_cells_numbers(labs):
 
 
 def test_lab_sheet_without_units_is_refused_naming_the_analytes(labs):
-    lt = lot(labs, analytes='analytes:\n  Fe: {unit: "% (m/m)"}\n')
+    # analytes: selects what is read (issue 14): the listed analytes without a unit are named
+    lt = lot(labs, analytes='analytes:\n  Si: {}\n  Fe: {unit: "% (m/m)"}\n  Cu: {}\n')
     with pytest.raises(
         InputError,
-        match=r"the lab sheets give no unit for Si, Cu, .*; give each analyte "
-        r"its unit under 'analytes:'",
+        match=r"the lab sheets give no unit for Si, Cu; give each analyte its unit under 'analytes:'",
     ):
         workbook.read(lt, lt.params.characterization, "characterization")
+    # nothing listed: every analyte of the sheets is read, and each needs its unit
+    lt = lot(labs)
+    with pytest.raises(InputError, match=r"the lab sheets give no unit for Si, Fe, Cu, .*; give each"):
+        workbook.read(lt, lt.params.characterization, "characterization")
+
+
+def test_lab_sheet_reads_only_the_analytes_the_lot_selects(labs):
+    """Issue 14: with Fe alone under analytes:, only Fe is read; the other analytes of the six
+    sheets need no unit and are named as not selected (independent openpyxl read as oracle)."""
+    lt = lot(labs, analytes='analytes:\n  Fe: {unit: "% (m/m)"}\n')
+    df = workbook.read(lt, lt.params.characterization, "characterization")
+    expected = [r for r in independent_read() if r[1] == "Fe"]
+    assert sorted(zip(df["lab"], df["analyte"], df["replicate"], df["value"], df["source_row"])) == sorted(
+        expected
+    )
+    every = list(dict.fromkeys(r[1] for r in sorted(independent_read(), key=lambda r: (r[0], r[4]))))
+    assert set(df.attrs["not_selected"]) == set(every) - {"Fe"}
 
 
 def test_lab_sheet_units_from_the_lots_analytes_and_selection(labs):

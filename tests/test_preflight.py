@@ -58,10 +58,12 @@ def make(tmp_path, char=GOOD_CHAR, hom=GOOD_HOM, cert=CERT, extra_char=""):
     (tmp_path / "c.csv").write_text(char + "\n")
     (tmp_path / "h.csv").write_text(hom + "\n")
     p = tmp_path / "lot.yaml"
+    # analytes: selects what is certified, and a listed analyte the data lack is refused (issue 14)
+    units = "A: {unit: mg/kg}, B: {unit: mg/kg}" if "\nB," in char else "A: {unit: mg/kg}"
     p.write_text(
         f"lot: P-1\nmaterial: m\nseed: 1\nhomogeneity: {{data: h.csv, bayes: false}}\n"
         f"characterization: {{data: c.csv, method: mean{extra_char}}}\ncertificate: {cert}\n"
-        "analytes: {A: {unit: mg/kg}, B: {unit: mg/kg}}\n"
+        f"analytes: {{{units}}}\n"
     )
     return p
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ..errors import InputError
 from ..results import Result
 from .certified import CertifiedValue
+from .reasons import reason
 
 U_BB_RATIO_MAX = 1.0 / 3.0  # rmwork convention after the ISO 13528:2022 0.3 σ_pt criterion: u_bb ≤ u_char/3
 STABILITY_SHARE_MAX = 0.5  # rmwork convention: (u_lts² + u_sts²)/u_CRM² above this → "attention"
@@ -136,7 +137,7 @@ def checks(
                 status="not evaluated",
                 quantity=math.nan,
                 limit=u_bb_ratio_max,
-                reason="u_bb or u_char missing",
+                reason=reason("checks.u_missing"),
             )
         )
 
@@ -159,7 +160,7 @@ def checks(
                 status="not evaluated",
                 quantity=math.nan,
                 limit=stability_share_max,
-                reason="no stability component",
+                reason=reason("checks.no_stability"),
             )
         )
 

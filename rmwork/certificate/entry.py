@@ -19,12 +19,14 @@ from ..results import Result, plain
 from .budget import BudgetResult, Component, budget
 from .certified import CertifiedValue, certify
 from .checks import CheckItem, ChecksResult, checks
+from .reasons import REASONS, Reason, given, join, reason, text
 from .validity import ValidityAssessment, assess_validity
 
 # Which reviewer checks withhold an analyte (block) and which only ask the reviewer to look
 # (advise): the defaults a reviewer would choose (issue 14); a lot changes them in certificate.checks.
 CHECK_POLICY_DEFAULT = {
     "characterized": "block",  # a value could be assigned at all
+    "certified_unit": "block",  # an analyte the lot lists has a unit (its entry or its data)
     "coverage_factor": "block",  # k can be taken from ν_eff
     "study_ran": "block",  # every study the lot names ran for the certificate
     "transfer_unit": "block",  # every study transferred into the budget has a known unit
@@ -83,6 +85,10 @@ class CertificateEntry(Result):
     def is_certified(self) -> bool:
         return self.status == "certified"
 
+    def blocking_text(self, lang: str = "en") -> tuple[str, ...]:
+        """The blocking reasons in ``lang`` (en, zh): one table gives both (rmwork.certificate.reasons)."""
+        return tuple(text(b, lang) for b in self.blocking)
+
     def to_dict(self) -> dict:
         """The results.json ``certified`` entry (CONTRACT.md keys first, then status and details)."""
         d = self.certified.to_dict() if self.certified is not None else {}
@@ -95,7 +101,13 @@ class CertificateEntry(Result):
             d["shelf_life"] = self.shelf_life.to_dict()
         if self.validity is not None:
             d["validity"] = self.validity.to_dict()
-        d.update(status=self.status, blocking=list(self.blocking), advice=list(self.advice), unit=self.unit)
+        d.update(
+            status=self.status,
+            blocking=list(self.blocking),
+            blocking_zh=list(self.blocking_text("zh")),
+            advice=list(self.advice),
+            unit=self.unit,
+        )
         return plain(d)
 
     def __str__(self) -> str:
@@ -123,7 +135,7 @@ class Transfer:
     how: str  # relative | absolute | none
     study_unit: str
     note: str = ""
-    problem: str = ""  # a reason that blocks (unknown unit)
+    problem: str = ""  # a reason that blocks (unknown unit): a Reason (en and zh)
 
 
 def transfer(
@@ -148,15 +160,7 @@ def transfer(
     """
     if u_abs is None:
         return Transfer(what=what, u=None, how="none", study_unit=study_unit)
-    problem = (
-        ""
-        if study_unit
-        else (
-            f"{what}: the study's values have no unit (set the lot's "
-            "analyte unit, the data column unit_of_measure or the study's "
-            "unit_of_measure; 'relative' and 'a.u.' are allowed)"
-        )
-    )
+    problem = "" if study_unit else reason("transfer_unit.no_unit", what=what)
     if mode == "absolute":
         if not (study_unit and certified_unit and study_unit == certified_unit):
             raise InputError(
@@ -278,15 +282,20 @@ class Studies:
     extra: Sequence[Component] = ()
     bayes_failed: Sequence[str] = ()  # values entering the certificate whose MCMC gate failed
     long_term_named: bool = False  # the lot names a long-term stability study
+    unit_required: bool = False  # listed under the lot's analytes: the certified value needs a unit
 
 
 def _not_characterized(res) -> str:
     if res is None:
-        return "no characterization result"
+        return reason("characterized.none")
     v = getattr(res, "value", None)
     if getattr(res, "characterized", True) is False or v is None or not math.isfinite(float(v)):
-        return getattr(res, "reason", "") or "not characterized"
+        return getattr(res, "reason", "") or reason("characterized.not")
     return ""
+
+
+def _study_name(name: str) -> Reason | str:
+    return reason(f"study.{name}") if f"study.{name}" in REASONS else name
 
 
 def _item(check: str, ok: bool | None, reason: str, clause: str = "", quantity=math.nan, limit=math.nan):
@@ -303,8 +312,9 @@ def decide(items: Sequence[CheckItem], policy: Mapping[str, str]) -> tuple[str, 
     for i in items:
         if i.status != "attention":
             continue
-        text = f"{i.check}: {i.reason}" if i.reason else f"{i.check}: {i.quantity:.4g} > {i.limit:.4g}"
-        (blocking if policy.get(i.check, "advise") == "block" else advice).append(text)
+        detail = i.reason or reason("exceeds", quantity=i.quantity, limit=i.limit)
+        line = reason("line", check=i.check, detail=detail)
+        (blocking if policy.get(i.check, "advise") == "block" else advice).append(line)
     return ("withheld" if blocking else "certified"), tuple(blocking), tuple(advice)
 
 
@@ -318,16 +328,18 @@ def _adequacy_item(res, study: str = "long-term") -> CheckItem:
     ad = getattr(res, "adequacy", None)
     if ad is None:
         # not evaluated is shown as such, never as passed
-        return replace(_item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3"), subject=study)
-    finding = getattr(ad, "finding", "") or "the straight line does not fit"
+        item = _item("stability_fit", None, "", clause="ISO Guide 35:2017, 8.7.3")
+        return replace(item, subject=_study_name(study.replace("-", "_")))
+    en = getattr(ad, "finding", "")
+    finding = given(en, getattr(ad, "finding_zh", "") or en) if en else reason("stability_fit.does_not_fit")
     return replace(
         _item(
             "stability_fit",
             bool(ad.adequate),
-            f"{study} study: {finding}",
+            reason("stability_fit.finding", study=_study_name(study.replace("-", "_")), finding=finding),
             clause="ISO Guide 35:2017, 8.7.3 (lack of fit, curvature, residuals in time order)",
         ),
-        subject=study,
+        subject=_study_name(study.replace("-", "_")),
     )
 
 
@@ -342,7 +354,10 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
     why = _not_characterized(res)
     if why:
         return CertificateEntry(
-            analyte=st.analyte, unit=st.unit, status="withheld", blocking=(f"characterized: {why}",)
+            analyte=st.analyte,
+            unit=st.unit,
+            status="withheld",
+            blocking=(reason("line", check="characterized", detail=why),),
         )
     unit = getattr(res, "unit_of_measure", "") or st.unit
     mode = getattr(settings, "transfer", "relative")
@@ -359,7 +374,7 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
             certified_unit=unit,
             value=value,
             study_mean=h.anova.mean,
-            what=f"u_bb ({h.group or 'homogeneity'})",
+            what=reason("transfer.u_bb", group=h.group or reason("study.homogeneity")),
             mode=mode,
             max_ratio=max_ratio,
         )
@@ -443,23 +458,34 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
             budget=bud,
             notes=tuple(t.note for t in all_t if t.note),
             blocking=(
-                f"coverage_factor: ν_eff = {bud.dof_eff:.3g} < 1 (Welch–Satterthwaite, GUM G.4.1), "
-                "so k cannot be taken from the t distribution; measure more units or "
-                "replicates, or set certificate.dof_rule: exact, or certificate.k: 2 by convention",
+                reason(
+                    "line",
+                    check="coverage_factor",
+                    detail=reason("coverage_factor.dof_below_1", dof_eff=bud.dof_eff),
+                ),
             ),
         )
     chk = checks(cv, u_char=res.u, u_bb=u_bb, u_lts=bud.u_lts, u_sts=bud.u_sts)
     items = [
-        _item("study_ran", not st.missing, "the lot names " + ", ".join(st.missing) + " but it did not run"),
+        _item(
+            "certified_unit",
+            bool(unit.strip()) or not st.unit_required,
+            reason("certified_unit.none", analyte=st.analyte),
+        ),
+        _item(
+            "study_ran",
+            not st.missing,
+            reason("study_ran.missing", studies=[_study_name(m) for m in st.missing]),
+        ),
         _item(
             "transfer_unit",
             not any(t.problem for t in all_t),
-            "; ".join(t.problem for t in all_t if t.problem),
+            join(t.problem for t in all_t if t.problem),
         ),
         _item(
             "bayes_diagnostics",
             not st.bayes_failed,
-            "MCMC diagnostics failed for " + ", ".join(st.bayes_failed) + ", which enters the certificate",
+            reason("bayes_diagnostics.failed", what=list(st.bayes_failed)),
         ),
     ]
     if st.homogeneity:
@@ -467,8 +493,7 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
             _item(
                 "homogeneity_estimable",
                 all(hom_ok),
-                "every result of a unit is identical (MS_within = 0): the within-unit spread "
-                "cannot be estimated, so u_bb is unknown (ISO Guide 35:2017, 7.7)",
+                reason("homogeneity_estimable.ms_within_0"),
             )
         )
     sl, va = None, None
@@ -482,8 +507,7 @@ def certificate_entry(st: Studies, settings, *, requested_months: float | None) 
             _item(
                 "stability_covered",
                 False,
-                f"the long-term stability study has no data for {st.analyte}: no study of this "
-                f"analyte supports the period of validity ({requested_months:g} months)",
+                reason("stability_covered.no_data", analyte=st.analyte, months=requested_months),
                 clause="ISO Guide 35:2017, clause 8",
             )
         )
@@ -545,14 +569,14 @@ def review_lot(entries: Mapping[str, CertificateEntry], settings) -> dict[str, C
     policy = {**CHECK_POLICY_DEFAULT, **chosen}
     if "stability_covered" not in chosen:
         policy["stability_covered"] = policy["validity_supported"]
-    shown = ", ".join(f"{a}: {v.supported_months:.3g} months" for a, v in support.items())
+    shown = [reason("months_of", analyte=a, months=v.supported_months) for a, v in support.items()]
     out = {}
     for a, e in entries.items():
         if e.checks is None or not any(i.check == "stability_covered" for i in e.checks.items):
             out[a] = e
             continue
         items = tuple(
-            replace(i, reason=f"{i.reason}, and no analyte of the long-term study supports it ({shown})")
+            replace(i, reason=reason("stability_covered.none_supports", reason=i.reason, shown=shown))
             if i.check == "stability_covered"
             else i
             for i in e.checks.items

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..results import Result
+from .reasons import reason as _reason
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,11 +171,10 @@ class ValidityAssessment(Result):
 
     @property
     def basis_text(self) -> str:
-        return (
-            "prediction band of the significant trend stays within certified value ± U"
-            if self.basis == "prediction"
-            else "u_lts(t) stays below U/3 (eCerto's rule)"
-        )
+        return str(self._basis())
+
+    def _basis(self):
+        return _reason(f"validity.basis.{'prediction' if self.basis == 'prediction' else 'u_lts'}")
 
     @property
     def blocking(self) -> bool:
@@ -182,19 +182,19 @@ class ValidityAssessment(Result):
         return self.months is None or (self.mode == "requested" and self.supported is False)
 
     def reason(self) -> str:
+        """Why the period is not (or only shortened) supported: a Reason, English with ``.zh``."""
         if self.requested_months is None:
-            return "no validity period or shelf life in the parameter file"
+            return _reason("validity.not_given")
         if self.supported:
             return ""
         if self.shortened:
             assert self.months is not None  # shortened only when a period is stated (assess_validity)
-            return (
-                f"shortened to {int(self.months)} months, which the stability data support "
-                f"({self.basis_text})"
-            )
-        return (
-            f"the stability data support {self.supported_months:.3g} months only, "
-            f"{self.requested_months:g} were requested ({self.basis_text})"
+            return _reason("validity.shortened", months=int(self.months), basis=self._basis())
+        return _reason(
+            "validity.not_supported",
+            supported=self.supported_months,
+            requested=self.requested_months,
+            basis=self._basis(),
         )
 
     def check_item(self):
@@ -214,7 +214,7 @@ class ValidityAssessment(Result):
             status="pass" if ok else "attention",
             quantity=float(self.requested_months),
             limit=float(self.supported_months),
-            subject="validity period (months)",
+            subject=_reason("subject.validity"),
             reason=self.reason(),
             clause="ISO Guide 35:2017, 8 and B.3",
         )

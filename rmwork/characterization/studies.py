@@ -135,29 +135,21 @@ def why_not_characterized(summary: LabSummary, method: str) -> str:
     A consensus value needs at least two laboratories in it (9.5), and the estimators that use
     the labs' u (every one but the mean of lab means, and the checks of all) need u > 0.
     """
+    from ..certificate.reasons import join, reason  # the texts (en, zh) of every withholding reason
+
     s, a = summary, summary.analyte
     labs_in = [name for name, f in zip(s.lab, s.include) if f]
     if len(s.lab) == 1:
-        return (
-            f"analyte '{a}': only laboratory '{s.lab[0]}' reports results; a consensus value "
-            "needs at least 2 laboratories (ISO Guide 35:2017, 9.5)"
-        )
+        return reason("characterized.one_lab", analyte=a, lab=s.lab[0])
     if not labs_in:
-        why = "; ".join(f"{lab}: {reason}" for lab, reason in s.excluded)
-        return f"analyte '{a}': every laboratory is excluded ({why}); no result is left for the value"
+        why = join(reason("characterized.excluded_lab", lab=lab, why=r) for lab, r in s.excluded)
+        return reason("characterized.all_excluded", analyte=a, why=why)
     if len(labs_in) == 1:
-        return (
-            f"analyte '{a}': only laboratory '{labs_in[0]}' is left after the exclusions; a "
-            "consensus value needs at least 2 laboratories (ISO Guide 35:2017, 9.5)"
-        )
+        return reason("characterized.one_left", analyte=a, lab=labs_in[0])
     zero = [name for name, u, f in zip(s.lab, s.u, s.include) if f and u == 0]
     if zero:
-        what = "identical replicates" if s.layout == "replicates" else "u = 0 in the table"
-        return (
-            f"analyte '{a}': laboratory '{zero[0]}' has u = 0 ({what}); {method} and the "
-            "consistency checks cannot weigh it. Exclude the lab with its reason "
-            "(characterization.exclude) or give its standard uncertainty"
-        )
+        what = reason("zero_u.replicates" if s.layout == "replicates" else "zero_u.table")
+        return reason("characterized.zero_u", analyte=a, lab=zero[0], what=what, method=method)
     return ""
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from ..certificate import BudgetResult, CertificateMetadata, CertifiedValue, ChecksResult
+from ..certificate.reasons import text as reason_in
 from ..errors import InputError, RmworkError
 from . import numbers as N
 from .display import HTML, fmt, table_html
@@ -115,6 +116,7 @@ _CHECK_LABELS = {
         "进入证书的量值的 MCMC 诊断",
     ),
     "characterized": ("a value could be assigned", "可赋值"),
+    "certified_unit": ("the certified value has a unit", "标准值有单位"),
     "stability_covered": ("the long-term study includes the analyte", "长期稳定性研究包含该特性量"),
     "coverage_factor": ("k from ν_eff (GUM G.4.1)", "由有效自由度确定包含因子"),
 }
@@ -308,6 +310,13 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte
     return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits))
 
 
+def reason_line(text: str, lang: str = "en") -> str:
+    """A blocking reason "check: detail" (results.json) as the check's label in ``lang``, then the detail."""
+    check, _, detail = text.partition(": ")
+    label = _CHECK_LABELS.get(check)
+    return f"{label[1 if lang == 'zh' else 0]} — {detail}" if label else text
+
+
 def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
     """The analytes withheld from the certificate, each with its blocking reasons (ISO 17034:2016, 7.13).
 
@@ -324,18 +333,13 @@ def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
         else "Withheld from the certificate (not on the certificate page or in the DRMD):"
     )
 
-    def reason(text: str) -> str:
-        # "check: detail" -> the check's label in the report's language, then the detail
-        check, _, detail = text.partition(": ")
-        label = _CHECK_LABELS.get(check)
-        return f"{label[1 if zh else 0]} — {detail}" if label else text
-
     def dof_eff(e):
         return getattr(getattr(e, "budget", None), "dof_eff", None)
 
+    sep = "；" if zh else "; "
     items = "".join(
         f"<li><strong>{_e(e.analyte)}</strong>: "
-        f"{N.spans(_e('; '.join(respell_reason(reason(b), dof_eff(e), e.analyte, tagged=True) for b in e.blocking)))}</li>"
+        f"{N.spans(_e(sep.join(respell_reason(reason_line(reason_in(b, lang), lang), dof_eff(e), e.analyte, tagged=True) for b in e.blocking)))}</li>"
         for e in held
     )
     return HTML(
@@ -486,10 +490,10 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
             [
                 checks.analyte,
                 _check_label(i, lang),
-                i.subject,
+                reason_in(i.subject, lang),
                 st[1] if zh else st[0],
                 *_check_numbers(i),
-                i.reason or i.clause,
+                reason_in(i.reason, lang) or i.clause,
             ]
         )
     df = pd.DataFrame(rows, columns=cols)

@@ -31,6 +31,7 @@ _STUDY_OF_CHECK = {
     "stability_fit": "stability",
     "stability_covered": "stability",
     "characterized": "characterization",
+    "certified_unit": "characterization",
     "method_agreement": "characterization",
     "bayes_diagnostics": "characterization",
 }
@@ -56,6 +57,11 @@ _T = {
     "blocking": ("blocking", "阻止定值"),
     "not evaluated": ("not evaluated", "未评价"),
     "none": ("no certified value", "无标准值"),
+    "not_selected": (
+        "Not selected (in the data but not listed under the lot's analytes:, so neither studied "
+        "nor certified): ",
+        "未选定（数据中有、但参数文件 analytes 未列出的特性量，不予研究和定值）：",
+    ),
     "homogeneity": ("Homogeneity", "均匀性"),
     "stability": ("Stability", "稳定性"),
     "characterization": ("Characterization", "定值"),
@@ -94,13 +100,31 @@ def certificate_frame(results: Mapping, lang: str = "en") -> pd.DataFrame:
                 _t("k", lang): k if certified else "—",
                 _t("unit", lang): entry.get("unit", ""),
                 _t("status", lang): _t(status, lang),
-                _t("reason", lang): "; ".join(
-                    respell_reason(b, c.get("dof_eff")) for b in c.get("blocking", ()) or ()
-                ),
+                _t("reason", lang): _reasons(c, lang),
                 _t("validity", lang): (c.get("valid_until") or validity) if certified else "—",
             }
         )
     return pd.DataFrame(rows)
+
+
+def _reasons(c: Mapping, lang: str) -> str:
+    """The blocking reasons of one analyte: results.json keeps them in English (``blocking``) and in
+    Chinese (``blocking_zh``, the same template of rmwork.certificate.reasons)."""
+    dof = c.get("dof_eff")  # ν_eff printed as Table U1 prints it (respell_reason)
+    if lang != "zh" or not c.get("blocking_zh"):
+        return "; ".join(respell_reason(b, dof) for b in c.get("blocking", ()) or ())
+    from .certificate import reason_line
+
+    return "；".join(reason_line(respell_reason(b, dof), "zh") for b in c["blocking_zh"])
+
+
+def not_selected_html(results: Mapping, lang: str = "en") -> str:
+    """One line naming the analytes in the data that the lot's ``analytes:`` does not list."""
+    names = results.get("not_selected") or ()
+    if not names:
+        return ""
+    shown = ("、" if lang == "zh" else ", ").join(map(str, names))
+    return f'<p class="rmwork-note" id="summary-not-selected">{html.escape(_t("not_selected", lang) + shown)}</p>'
 
 
 def study_status(results: Mapping) -> dict[str, dict[str, str]]:
@@ -175,6 +199,7 @@ def summary_html(results: Mapping, lang: str = "en", sections=SECTION_KEYS) -> s
                 '<table class="rmwork">', '<table class="rmwork" id="table-summary">', 1
             )
         )
+    parts.append(not_selected_html(results, lang))
     parts.append(checks_overview_html(results, lang))
     parts.append(contents_html(lang, sections))
     parts.append("</section>")

@@ -405,7 +405,11 @@ def cmd_validate(args) -> int:
     if problems:
         return 2
     rows = ", ".join(f"{k} {len(v)} rows" for k, v in data.items())
-    print(f"{args.params}: valid (lot {lot.params.lot}; {rows})")
+    from ..workbook import not_selected
+
+    left = not_selected(data)  # in the data, not listed under analytes: (issue 14)
+    shown = f"; not selected (not listed under analytes:): {', '.join(left)}" if left else ""
+    print(f"{args.params}: valid (lot {lot.params.lot}; {rows}{shown})")
     return 0
 
 
