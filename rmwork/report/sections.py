@@ -3,7 +3,8 @@ except what the workbook already holds)."""
 
 from __future__ import annotations
 
-from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
+from .display import HTML, figure, heading, join, later, note, paragraph, warning
+from .phrases import note_text, text
 
 
 def _display(*objs):
@@ -27,18 +28,9 @@ def show_stability(wb, stab: dict):
             )
         if "isochronous" in e:
             iso = e["isochronous"]
-            frame = iso.to_frame()[["temperature", "n_points", "slope", "se_slope", "p_value", "u_lts"]]
-            _display(
-                table(
-                    frame,
-                    f"Table S4 — {a}: isochronous study, one regression per storage "
-                    f"temperature against the reference {iso.reference_temperature:g} °C "
-                    "(ISO Guide 35:2017, clause 8)",
-                    labels=False,
-                )
-            )
+            _display(rs.table_s4(iso, lang))
             for n in iso.notes:
-                _display(note(n))
+                _display(note(note_text(n, lang)))
         if "accelerated" in e:
             r = e["accelerated"]
             _display(
@@ -51,7 +43,7 @@ def show_stability(wb, stab: dict):
             )
             _display(rs.table_s3(r, lang))
             for n in r.notes:
-                _display(warning(n) if "extrapolat" in n.lower() else note(n))
+                _display(warning(note_text(n, lang)) if "extrapolat" in n.lower() else note(note_text(n, lang)))
             _display(figure(rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)))
 
 
@@ -69,18 +61,9 @@ def _bayes_trend_text(b, lang):
     d = b.to_dict()
     slope = d.get("slope_median", d.get("slope_mean"))
     u = d.get("u_lts")
-    if lang == "zh":
-        return (
-            f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope:.4g}，u_lts（后验）= {u:.4g}。"
-            if slope is not None and u is not None
-            else f"{b.analyte}：贝叶斯回归（敏感性分析）已完成。"
-        )
     if slope is not None and u is not None:
-        return (
-            f"{b.analyte}: Bayesian regression (sensitivity analysis, priors in results.json): "
-            f"posterior median slope {slope:.4g} per month, u_lts from the slope posterior {u:.4g}."
-        )
-    return f"{b.analyte}: Bayesian regression (sensitivity analysis) done; see results.json."
+        return text("bayes_trend", lang, analyte=b.analyte, slope=f"{slope:.4g}", u=f"{u:.4g}")
+    return text("bayes_trend_done", lang, analyte=b.analyte)
 
 
 def show_characterization(wb, char: dict):
@@ -109,24 +92,15 @@ def show_certificate(wb, certs: dict, output_dir=""):
     for a, e in certs.items():
         _display(heading(a, 3))
         if e.get("budget") is not None:
-            _display(rcert.table_u1(e["budget"], lang=lang))
+            _display(rcert.table_u1(e["budget"], lang=lang, unit=_unit(e)))
         if e.get("checks") is None:
             continue
         for n in e.get("notes", ()):
-            _display(note(n))
+            _display(note(note_text(n, lang)))
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
         _display(rcert.checks_table(e["checks"], lang=lang))
         if "monitoring" in e:
-            m = e["monitoring"]
-            _display(
-                table(
-                    m.to_frame(),
-                    f"Table S5 — {a}: post-certification monitoring, "
-                    f"|x_m − x_c| ≤ k·sqrt(u_c² + u_m²), k = {m.k:.3g} "
-                    "(ERM Application Note 1)",
-                    labels=False,
-                )
-            )
+            _display(rs.table_s5(e["monitoring"], _unit(e) or "", lang))
         sl = e.get("shelf_life")
         stab = (wb.results.get("stability") or {}).get(a, {})
         if sl is not None and "long_term" in stab:
@@ -155,7 +129,7 @@ def show_certificate(wb, certs: dict, output_dir=""):
                 else "没有可认定的特性量：不出具证书页。"
             )
         )
-        _display(note(wb.write_drmd(output_dir)))
+        _display(note(note_text(wb.write_drmd(output_dir), lang)))
         return
     _display(
         rcert.table_u2(
@@ -175,7 +149,13 @@ def show_certificate(wb, certs: dict, output_dir=""):
         approval_pending=wb.approval_pending(),
     )
     _display(HTML(page))
-    _display(note(wb.write_drmd(output_dir)))
+    _display(note(note_text(wb.write_drmd(output_dir), lang)))
+
+
+def _unit(entry) -> str | None:
+    """The certified value's unit (the unit of the budget's and the monitoring's columns)."""
+    cv = entry.get("certified")
+    return None if cv is None else cv.unit_of_measure
 
 
 def _add_monitoring_points(fig, wb, analyte: str, frame):
@@ -194,6 +174,13 @@ def _add_monitoring_points(fig, wb, analyte: str, frame):
         return
     ax = fig.axes[0]
     ax.errorbar(
-        t, g["value"], yerr=2 * g["u"], fmt="s", color="#aa3377", ms=5, capsize=3, label="monitoring (± 2u)"
+        t,
+        g["value"],
+        yerr=2 * g["u"],
+        fmt="s",
+        color="#aa3377",
+        ms=5,
+        capsize=3,
+        label=text("monitoring", wb.language),
     )
     ax.legend(fontsize=7, loc="best")

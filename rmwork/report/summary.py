@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .display import HTML, table_html
+from .symbols import blocking_text
 
 # section anchors: report/lot.section() gives each section heading the id "sec-<key>"
 SECTION_KEYS = ("homogeneity", "stability", "characterization", "certificate", "provenance")
@@ -92,7 +93,7 @@ def certificate_frame(results: Mapping, lang: str = "en") -> pd.DataFrame:
                 _t("k", lang): (f"{k:.2f}" if isinstance(k, (int, float)) else "") if certified else "—",
                 _t("unit", lang): entry.get("unit", ""),
                 _t("status", lang): _t(status, lang),
-                _t("reason", lang): "; ".join(str(b) for b in c.get("blocking", ()) or ()),
+                _t("reason", lang): "; ".join(blocking_text(str(b), lang) for b in c.get("blocking", ()) or ()),
                 _t("validity", lang): (c.get("valid_until") or validity) if certified else "—",
             }
         )
