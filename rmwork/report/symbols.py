@@ -82,7 +82,7 @@ LABELS = {
     "se_slope": ("s(b<sub>1</sub>)", "s(b<sub>1</sub>)"),
     "intercept": ("b<sub>0</sub> (intercept)", "截距 b<sub>0</sub>"),
     "se_intercept": ("s(b<sub>0</sub>)", "s(b<sub>0</sub>)"),
-    "residual_sd": ("s (residual)", "剩余标准差 s"),
+    "residual_sd": ("s", "剩余标准差 s"),
     "dof": ("&nu;", "自由度 &nu;"),
     "t_statistic": ("t = b<sub>1</sub>/s(b<sub>1</sub>)", "t = b<sub>1</sub>/s(b<sub>1</sub>)"),
     "t_crit": ("t<sub>crit</sub>", "t<sub>crit</sub>"),
@@ -93,7 +93,7 @@ LABELS = {
     "shelf_life": ("t<sub>shelf</sub> / month", "有效期 t<sub>shelf</sub> / 月"),
     "u_lts": ("u<sub>lts</sub>", "长期稳定性不确定度 u<sub>lts</sub>"),
     "u_lts_rel": ("u<sub>lts,rel</sub> (to the study mean)", "u<sub>lts,rel</sub>（相对研究平均值）"),
-    "duration": ("t<sub>transport</sub> / month", "运输时间 t<sub>transport</sub> / 月"),
+    "duration": ("t<sub>transport</sub> / month", "运输时间 / 月"),
     "u_sts": ("u<sub>sts</sub>", "运输稳定性不确定度 u<sub>sts</sub>"),
     "u_sts_rel": ("u<sub>sts,rel</sub> (to the study mean)", "u<sub>sts,rel</sub>（相对研究平均值）"),
     "basis": ("Check", "检验方法"),
@@ -115,7 +115,7 @@ LABELS = {
     ),
     "k_T": ("k<sub>T</sub>", "速率常数 k<sub>T</sub>"),
     "se_k": ("s(k<sub>T</sub>)", "s(k<sub>T</sub>)"),
-    "inverse_temperature": ("1/T / K<sup>−1</sup>", "1/T / K<sup>−1</sup>"),
+    "inverse_temperature": ("1/T / K<sup>-1</sup>", "1/T / K<sup>-1</sup>"),
     "ln_k": ("ln|k<sub>T</sub>|", "ln|k<sub>T</sub>|"),
     "x_m": ("x<sub>m</sub>", "监测结果 x<sub>m</sub>"),
     "u_m": ("u<sub>m</sub>", "u<sub>m</sub>"),
@@ -321,18 +321,18 @@ def label(name: str, lang: str = "en") -> str:
 def header(name: str, lang: str = "en", unit: str | None = None) -> str:
     """The header of ``name`` with its unit (ISO 80000-1: "quantity / unit"), when it has one.
 
-    ``unit`` is the analyte's unit (user text: escaped here); ``""`` shows "[unit]" (the data did
-    not name one); ``None`` means the table has a unit column, so the header carries none.
+    ``unit`` is the analyte's unit (user text: escaped here); ``""`` or ``None`` shows "[unit]":
+    the data named none, or the table's unit column gives each row's unit.
     """
     base = label(name, lang)
     dim = DIMENSION.get(name)
-    if dim is None or unit is None:
+    if dim is None:
         return base
     u = html.escape(unit) if unit else _NO_UNIT["zh" if lang == "zh" else "en"]
     if dim == "value2":
         return f"{base} / ({u})²"
     if dim == "per_month":
-        return f"{base} / ({u}·{'月' if lang == 'zh' else 'month'}<sup>−1</sup>)"
+        return f"{base} / ({u}·{'月' if lang == 'zh' else 'month'}<sup>-1</sup>)"
     return f"{base} / {u}"
 
 
