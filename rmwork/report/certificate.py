@@ -395,7 +395,7 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
             [
                 checks.analyte,
                 _check_label(i, lang),
-                i.subject,
+                note_text(i.subject, lang),
                 st[1] if zh else st[0],
                 i.quantity,
                 i.limit,

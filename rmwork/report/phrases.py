@@ -193,26 +193,45 @@ NOTES = [
         # reviewer checks' remarks and clauses (rmwork.certificate.checks, entry)
         (r"^u_bb or u_char missing$", "缺少 u_bb 或 u_char"),
         (r"^no stability component$", "无稳定性分量"),
-        (r"^rmwork convention \(cf\. ISO 13528:2022, 0\.3 σ_pt\)$", "rmwork 约定（参照 ISO 13528:2022, 0.3 σ_pt）"),
+        (
+            r"^rmwork convention \(cf\. ISO 13528:2022, 0\.3 σ_pt\)$",
+            "rmwork 约定（参照 ISO 13528:2022, 0.3 σ_pt）",
+        ),
         (r"^rmwork convention \(ISO Guide 35:2017, clause 8\)$", "rmwork 约定（ISO Guide 35:2017 第 8 章）"),
         (r"^rmwork convention$", "rmwork 约定"),
         (r"^ISO Guide 35:2017, clause 8$", "ISO Guide 35:2017 第 8 章"),
+        (r"^ISO Guide 35:2017, 8 and B\.3$", "ISO Guide 35:2017 第 8 章及 B.3"),
         (
             r"^ISO Guide 35:2017, 8\.7\.3 \(lack of fit, curvature, residuals in time order\)$",
             "ISO Guide 35:2017, 8.7.3（失拟检验、二次项检验、按时间顺序的残差）",
         ),
+        (r"^long-term$", "长期稳定性"),
+        (r"^transport$", "运输稳定性"),
+        (r"^validity period \(months\)$", "有效期（月）"),
         (r"^\|x_CRM − x_m\| ≤ k sqrt\(u_CRM² \+ u_m²\)$", "|x_CRM − x_m| ≤ k·√(u_CRM² + u_m²)"),
         # certificate notes (budget, coverage, rounding, validity)
         (r"^(\S+) not given: left out of the budget$", "未给出 {0}：不计入不确定度评定"),
-        (r"^dof of u_char taken from the characterization result: (\S+)$", "u_char 的自由度取自定值结果：{0}"),
-        (r"^certified value is 0: relative uncertainties undefined \(nan\)$", "标准值为 0：相对不确定度无定义"),
-        (r"^dof_eff infinite: written as null in results.json$", "有效自由度为无穷大：results.json 中记为 null"),
+        (
+            r"^dof of u_char taken from the characterization result: (\S+)$",
+            "u_char 的自由度取自定值结果：{0}",
+        ),
+        (
+            r"^certified value is 0: relative uncertainties undefined \(nan\)$",
+            "标准值为 0：相对不确定度无定义",
+        ),
+        (
+            r"^dof_eff infinite: written as null in results.json$",
+            "有效自由度为无穷大：results.json 中记为 null",
+        ),
         (
             r"^k fixed at (\S+) by the user: coverage probability approximately (\S+)$",
             "包含因子由用户指定为 k = {0}：包含概率约为 {1}",
         ),
         (r"^ν_eff infinite: k from the normal distribution$", "有效自由度为无穷大：k 取自正态分布"),
-        (r"^ν_eff = (\S+) truncated to (\S+) \(GUM G\.4\.1\)$", "有效自由度 ν_eff = {0} 截尾取 {1}（GUM G.4.1）"),
+        (
+            r"^ν_eff = (\S+) truncated to (\S+) \(GUM G\.4\.1\)$",
+            "有效自由度 ν_eff = {0} 截尾取 {1}（GUM G.4.1）",
+        ),
         (
             r"^rounding U up carried into a new leading digit; one decimal fewer kept$",
             "U 向上修约后首位数字进位，少保留一位小数",

@@ -176,7 +176,10 @@ LABELS = {
     "u_x_pt": ("u(x<sub>pt</sub>)", "u(x<sub>pt</sub>)"),
     "x_pt_from": ("x<sub>pt</sub> from", "指定值来源"),
     "sigma_pt_from": ("&sigma;<sub>pt</sub> from", "&sigma;<sub>pt</sub> 来源"),
-    "u_x_pt_check": ("u(x<sub>pt</sub>) &le; 0.3&sigma;<sub>pt</sub>", "u(x<sub>pt</sub>) &le; 0.3&sigma;<sub>pt</sub>"),
+    "u_x_pt_check": (
+        "u(x<sub>pt</sub>) &le; 0.3&sigma;<sub>pt</sub>",
+        "u(x<sub>pt</sub>) &le; 0.3&sigma;<sub>pt</sub>",
+    ),
     "score_used": ("Score used", "评定所用统计量"),
     "n_participants": ("p (participants)", "参加者数 p"),
     "participant": ("Participant", "参加者代码"),
