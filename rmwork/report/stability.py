@@ -525,7 +525,7 @@ def figure_s1(
             ),
         )
     if certified_value is not None:
-        ax.axhline(certified_value, color="#c00000", lw=1, label="μc")
+        ax.axhline(certified_value, color="#c00000", lw=1, label=r"$\mu_\mathrm{c}$")
         if U is not None:
             for sgn in (-1, 1):
                 ax.axhline(
@@ -533,7 +533,7 @@ def figure_s1(
                     color="#2e7d32",
                     lw=0.9,
                     ls="--",
-                    label="μc ± U" if sgn > 0 else None,
+                    label=r"$\mu_\mathrm{c} \pm U$" if sgn > 0 else None,
                 )
     elif prediction is not None:
         for lim in (prediction.lower, prediction.upper):
