@@ -42,6 +42,7 @@ ALLOWED = {
     *("Satterthwaite", "Shapiro", "Wilk", "Kolmogorov", "Smirnov", "Agostino", "Anscombe"),
     *("Glynn", "Scheffé", "Horwitz", "Thompson", "Youden", "Arrhenius", "Cochran"),
     *("rmwork", "eCerto", "nutpie", "git", "Python"),  # software named in the text
+    *("Excel", "UTF"),  # file formats named in the notes on reading the data (Excel's cached values)
     *("json", "xml", "csv", "xsd"),  # extensions of rmwork's own files (results.json, certificate.drmd.xml)
 }
 # rmwork's output files and commands, named in zh sentences as they are typed
@@ -193,6 +194,24 @@ def test_scanner_flags_an_english_sentence():
     }
     assert english_runs(["瓶间 u_bb = 0.1 mg/kg（ISO Guide 35:2017, 7.8）"], {"mg/kg"}) == set()
     assert english_runs(["实验室 X：平均值"], {"X"}) == set()
+
+
+def test_every_sentence_template_and_note_has_its_chinese_text():
+    """The table of templates and the Chinese notes (report/phrases.py) hold no English word, and
+    a note of each study is translated (a note not in the table would be shown in English)."""
+    from rmwork.report import phrases
+
+    templates = [zh for _, zh in phrases.TEXT.values()] + [zh for _, zh in phrases.NOTES]
+    assert english_runs([re.sub(r"\{[^}]*\}", " ", t) for t in templates], {"analytes"}) == set()
+    for en in (
+        "MS_between <= MS_within: s_bb = 0, u_bb = u*_bb (ISO Guide 35:2017, 7.8)",  # homogeneity
+        "no replicate results at any time point: lack-of-fit test not available",  # stability
+        "ν = p − 1 = 3: mean of 4 laboratory means, u = s/√p (ISO Guide 35:2017, 9.5.2)",  # ν of u_char
+        "u_bb or u_char missing",  # a reviewer check's remark
+        "certificate.drmd.xml written and validated against the DRMD v0.3.0 schema.",
+    ):
+        zh = phrases.note_text(en, "zh")
+        assert zh != en and english_runs([zh], set()) == set(), zh
 
 
 @pytest.mark.parametrize("lot", LOTS)

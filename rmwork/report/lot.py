@@ -11,7 +11,7 @@ import pandas as pd
 from . import provenance
 from .display import HTML, long_word, table_html
 from .display import note as _note
-from .phrases import text
+from .phrases import note_text, text
 from .symbols import label
 
 SECTIONS = {
@@ -165,7 +165,8 @@ def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: st
         )
     whole = n <= FULL_ROWS
     preview = shown if whole else shown.head(PREVIEW_ROWS)
-    notes = "".join(f"<li>{html.escape(x)}</li>" for x in df.attrs.get("notes", []))
+    lang = "zh" if zh_ else "en"
+    notes = "".join(f"<li>{html.escape(note_text(x, lang))}</li>" for x in df.attrs.get("notes", []))
     body = f"<ul>{notes}</ul>" if notes else ""
     excluded = df.attrs.get("excluded", [])
     if excluded:

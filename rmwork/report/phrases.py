@@ -79,6 +79,36 @@ _N = r"(\S+)"  # a number as the compute module printed it
 NOTES = [
     (re.compile(p), zh)
     for p, zh in [
+        # reading the data files (rmwork.io, rmwork.workbook): names stay as the files spell them
+        (r"^read as (\S+) \(named in the parameter file\)$", "按参数文件指定的编码 {0} 读取"),
+        (
+            r"^not UTF-8; read as (.+) \((\S+)\), the only plausible encoding$",
+            "非 UTF-8 编码；按唯一合理的编码 {0}（{1}）读取",
+        ),
+        (
+            r"^sheet '(.+)' is (?:hidden|very hidden) and was read because the parameter file names it$",
+            "工作表“{0}”为隐藏工作表，因参数文件指定而读取",
+        ),
+        (
+            r"^sheet '(.+)': (\d+) cells are formulas; the values Excel cached when the file was saved were used \((.*)\)$",
+            "工作表“{0}”：{1} 个单元格为公式，采用 Excel 保存文件时缓存的值（{2}）",
+        ),
+        (r"^hidden sheets not read: (.+)$", "未读取的隐藏工作表：{0}"),
+        (r"^other sheets not read: (.+)$", "未读取的其他工作表：{0}"),
+        (
+            r"^analytes not read \(not in (\S+)\.analytes\): (.+)$",
+            "未读取的特性量（不在 {0}.analytes 中）：{1}",
+        ),
+        (
+            r"^lab '(.+)' \(cell (\S+)\); sheet '(.+)', rows (\d+)-(\d+), replicate columns (\S+)-(\S+); "
+            r"(\d+) empty replicate cells \(not results\)$",
+            "实验室“{0}”（单元格 {1}）；工作表“{2}”，第 {3}-{4} 行，重复测量列 {5}-{6}；{7} 个空单元格（不是结果）",
+        ),
+        (
+            r"^lab '(.+)' \(from the file name\); sheet '(.+)', rows (\d+)-(\d+), replicate columns (\S+)-(\S+); "
+            r"(\d+) empty replicate cells \(not results\)$",
+            "实验室“{0}”（取自文件名）；工作表“{1}”，第 {2}-{3} 行，重复测量列 {4}-{5}；{6} 个空单元格（不是结果）",
+        ),
         # homogeneity (rmwork.homogeneity)
         (
             r"^MS_within = 0: the F-test and u\*_bb are undefined; .*$",
@@ -221,7 +251,7 @@ NOTES = [
         ),
         (
             r"^dof_eff infinite: written as null in results.json$",
-            "有效自由度为无穷大：results.json 中记为 null",
+            "有效自由度为无穷大：results.json 中记为空值",
         ),
         (
             r"^k fixed at (\S+) by the user: coverage probability approximately (\S+)$",
