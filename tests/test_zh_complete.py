@@ -23,6 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LOTS = ("RM-DEMO-M321", "RM-DEMO-CRM001", "RM-DEMO-PT01")
+VERIFICATION = "RM-DEMO-CRM001-V01"  # reads the certificate of RM-DEMO-CRM001's report
 
 # Runs of Latin letters a zh report may show besides the strings of the lot's inputs.  A single
 # letter is a quantity symbol (ISO 80000-1: u, U, k, s, p, F, n, N, x, t, z, …) and is always allowed.
@@ -70,9 +71,10 @@ HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{7,64}(?:-dirty)?(?![0-9A-Za-z])")  #
 
 
 def zh_copy(lot: str, folder: Path) -> Path:
-    """The lot's parameter file with ``language: zh`` and its data paths made absolute."""
+    """The lot's parameter file with ``language: zh``, its data paths made absolute and a
+    certificate it verifies read from ``folder/reports``."""
     text = (ROOT / "parameters" / f"{lot}.yaml").read_text(encoding="utf-8")
-    text = text.replace("../data/", f"{ROOT / 'data'}/")
+    text = text.replace("../data/", f"{ROOT / 'data'}/").replace("../reports/", f"{folder / 'reports'}/")
     if re.search(r"^language:", text, re.M):
         text = re.sub(r"^language: *\w+", "language: zh", text, flags=re.M)
     else:
@@ -104,6 +106,16 @@ def zh_reports(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
         # 3: the report was written and an analyte is withheld (M321 withholds Si and Mn)
         assert rc in (0, 3), (base / f"{lot}.log").read_text(encoding="utf-8")[-3000:]
         out[lot] = (base / "reports" / lot, params)
+    params = zh_copy(VERIFICATION, base)  # after RM-DEMO-CRM001, whose certificate it checks
+    run = subprocess.run(
+        [*rmwork_cmd(), "run", str(params), "--out", str(base / "reports")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out[VERIFICATION] = (base / "reports" / VERIFICATION, params)
     return out
 
 
@@ -142,7 +154,7 @@ def data_strings(report: Path, params: Path) -> set[str]:
     lot = rparams.load(params)
     out = {str(params), params.name, platform.platform(), *provenance.PACKAGES}
     for key, value in _flatten(lot.model_dump(mode="json")):
-        out |= {key, value, *key.split(".")}
+        out |= {key, value, *key.split("."), Path(value).name}  # a path's last part: a lot, a file
     for csv in (report / "data").glob("*.csv"):
         df = pd.read_csv(csv, dtype=str, keep_default_na=False)
         out |= set(df.columns) | {v for c in df.columns for v in df[c].unique()}
@@ -214,7 +226,7 @@ def test_every_sentence_template_and_note_has_its_chinese_text():
         assert zh != en and english_runs([zh], set()) == set(), zh
 
 
-@pytest.mark.parametrize("lot", LOTS)
+@pytest.mark.parametrize("lot", [*LOTS, VERIFICATION])
 def test_zh_report_has_no_english_words(zh_reports, lot):
     report, params = zh_reports[lot]
     texts = visible_text(report / "report.html")

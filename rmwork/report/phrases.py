@@ -298,6 +298,10 @@ NOTES = [
             "u(x_pt) = {0} > 0.3σ_pt = {1}：按 z′ 评定能力（ISO 13528:2022, 9.2.1 与 9.5）",
         ),
         # verification (rmwork.verification, rmwork.comparison)
+        (
+            r"^x_m = mean of (\d+) unit means; s from the unit means$",
+            "x_m = {0} 个单元平均值的平均值；s 由单元平均值求得",
+        ),
         (r"^u_m as stated by the laboratory for its mean result$", "u_m 为实验室对其平均结果给出的不确定度"),
         (
             r"^no other uncertainty components named: u_m is the repeatability of the mean only$",
