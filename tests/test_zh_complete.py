@@ -234,3 +234,13 @@ def test_zh_report_has_no_english_words(zh_reports, lot):
     found = english_runs(texts, data_strings(report, params))
     context = {w: next(t for t in texts if w in t)[:160] for w in sorted(found)}
     assert not found, context
+
+
+@pytest.mark.parametrize("lot", [*LOTS, VERIFICATION])
+def test_zh_report_passes_rmwork_verify(zh_reports, lot):
+    """Table P2 in Chinese ("参数文件") still matches the manifest that ``rmwork verify`` reads."""
+    from rmwork.report import provenance
+
+    report, _ = zh_reports[lot]
+    assert "<caption>表 P2 — 输入文件</caption>" in (report / "report.html").read_text(encoding="utf-8")
+    assert provenance.verify(report) == []
