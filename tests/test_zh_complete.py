@@ -230,7 +230,7 @@ def test_every_sentence_template_and_note_has_its_chinese_text():
 def test_zh_report_has_no_english_words(zh_reports, lot):
     report, params = zh_reports[lot]
     texts = visible_text(report / "report.html")
-    assert sum("\u4e00" <= c <= "\u9fff" for t in texts for c in t) > 500
+    assert sum("\u4e00" <= c <= "\u9fff" for t in texts for c in t) > 300  # a zh report
     found = english_runs(texts, data_strings(report, params))
     context = {w: next(t for t in texts if w in t)[:160] for w in sorted(found)}
     assert not found, context
