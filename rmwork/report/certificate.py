@@ -387,7 +387,10 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
     """
     lang = _lang(lang)
     zh = lang == "zh"
-    cols = ["analyte", *(label(f, lang) for f in ("check", "subject", "status", "quantity", "limit", "remark"))]
+    cols = [
+        "analyte",
+        *(label(f, lang) for f in ("check", "subject", "status", "quantity", "limit", "remark")),
+    ]
     rows = []
     for i in checks.items:
         st = _STATUS.get(i.status, (i.status, i.status))

@@ -337,7 +337,9 @@ def analyte_section(study, lang: str = "en") -> list:
 def method_choice_text(rec, lang: str = "en") -> str:
     """The method-choice aid in words, from the ``Recommendation``'s fields (English or Chinese)."""
     if lang != "zh":
-        return f"Method-choice aid (NIST Decision Tree style): {_method_name(rec.method, 'en')} — {rec.reason}"
+        return (
+            f"Method-choice aid (NIST Decision Tree style): {_method_name(rec.method, 'en')} — {rec.reason}"
+        )
     q = f"科克伦 Q 检验 Q = {rec.q_statistic:.4g}，p = {rec.q_p_value:.3g}" + (
         "，各实验室结果与其不确定度一致"
         if rec.consistent

@@ -108,9 +108,7 @@ def parameters(wb) -> HTML:
         df = df.assign(value=df["value"].map({"None": "—", "True": "是", "False": "否"}).fillna(df["value"]))
     df = df.rename(columns={c: label(c, lang) for c in df.columns})
     return HTML(
-        f"<details><summary>{html.escape(cap)}</summary>"
-        + table_html(df, cap, labels=False)
-        + "</details>"
+        f"<details><summary>{html.escape(cap)}</summary>" + table_html(df, cap, labels=False) + "</details>"
     )
 
 
@@ -252,7 +250,9 @@ def provenance_table(wb) -> HTML:
     return HTML(provenance_tables(rows, settings, lang, "p3"))
 
 
-def provenance_tables(inputs: list[tuple[str, str, str]], settings: list[tuple[str, str]], lang: str, p3: str) -> str:
+def provenance_tables(
+    inputs: list[tuple[str, str, str]], settings: list[tuple[str, str]], lang: str, p3: str
+) -> str:
     """Tables P2 (input files and their SHA-256), P3 (settings; caption ``p3`` of
     :data:`rmwork.report.phrases.TEXT`) and P4 (package versions), in the report's language.
     Input keys, file names, hashes and package names are shown as written."""
@@ -264,9 +264,7 @@ def provenance_tables(inputs: list[tuple[str, str, str]], settings: list[tuple[s
         [(text(k, lang), v) for k, v in settings], columns=[label(c, lang) for c in ("setting", "value")]
     )
     v = provenance.versions()
-    t2 = pd.DataFrame(
-        {label("package", lang): list(v), label("version", lang): [str(x) for x in v.values()]}
-    )
+    t2 = pd.DataFrame({label("package", lang): list(v), label("version", lang): [str(x) for x in v.values()]})
     return (
         table_html(t1, text("p2", lang), labels=False)
         + table_html(t3, text(p3, lang), labels=False)

@@ -215,11 +215,15 @@ def figure_pt2(rnd, lang: str = "en"):
         ax.annotate(literal(c), (xa[c], xb[c]), fontsize=6, xytext=(2, 2), textcoords="offset points")
     zh = lang == "zh"
     ax.set_xlabel(
-        literal(f"{'样品' if zh else 'item'} {a.item}" + (f" [{a.unit_of_measure}]" if a.unit_of_measure else "")),
+        literal(
+            f"{'样品' if zh else 'item'} {a.item}" + (f" [{a.unit_of_measure}]" if a.unit_of_measure else "")
+        ),
         fontsize=8,
     )
     ax.set_ylabel(
-        literal(f"{'样品' if zh else 'item'} {b.item}" + (f" [{b.unit_of_measure}]" if b.unit_of_measure else "")),
+        literal(
+            f"{'样品' if zh else 'item'} {b.item}" + (f" [{b.unit_of_measure}]" if b.unit_of_measure else "")
+        ),
         fontsize=8,
     )
     ax.set_title(

@@ -43,7 +43,9 @@ def show_stability(wb, stab: dict):
             )
             _display(rs.table_s3(r, lang))
             for n in r.notes:
-                _display(warning(note_text(n, lang)) if "extrapolat" in n.lower() else note(note_text(n, lang)))
+                _display(
+                    warning(note_text(n, lang)) if "extrapolat" in n.lower() else note(note_text(n, lang))
+                )
             _display(figure(rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)))
 
 

@@ -677,7 +677,9 @@ def figure_s3(
         grid = np.linspace(lo - pad, hi + pad, 200)
         band = r.band(grid)
         inside = (grid >= x.min()) & (grid <= x.max())
-        ax.plot(grid[inside], band["fit"][inside], color="#1f4e79", lw=1.2, label=r"$\ln A - E_\mathrm{a}/(RT)$")
+        ax.plot(
+            grid[inside], band["fit"][inside], color="#1f4e79", lw=1.2, label=r"$\ln A - E_\mathrm{a}/(RT)$"
+        )
         ax.plot(grid, band["fit"], color="#1f4e79", lw=0.8, ls="--")
         if r.dof > 0:
             ax.fill_between(
@@ -937,11 +939,23 @@ def show(
         display(note("This lot has no stability study." if lang == "en" else "本批次无稳定性研究。"))
         return
     display(
-        table_s1({**(long_term or {}), **{text("transport", lang, key=k): v for k, v in (transport or {}).items()}}, lang)
+        table_s1(
+            {
+                **(long_term or {}),
+                **{text("transport", lang, key=k): v for k, v in (transport or {}).items()},
+            },
+            lang,
+        )
     )
     display(table_s2(long_term, transport, predictions, suggestions, lang))
     display(
-        table_s6({**(long_term or {}), **{text("transport", lang, key=k): v for k, v in (transport or {}).items()}}, lang)
+        table_s6(
+            {
+                **(long_term or {}),
+                **{text("transport", lang, key=k): v for k, v in (transport or {}).items()},
+            },
+            lang,
+        )
     )
     for key, r in (long_term or {}).items():
         p = (predictions or {}).get(key)

@@ -93,7 +93,9 @@ def certificate_frame(results: Mapping, lang: str = "en") -> pd.DataFrame:
                 _t("k", lang): (f"{k:.2f}" if isinstance(k, (int, float)) else "") if certified else "—",
                 _t("unit", lang): entry.get("unit", ""),
                 _t("status", lang): _t(status, lang),
-                _t("reason", lang): "; ".join(blocking_text(str(b), lang) for b in c.get("blocking", ()) or ()),
+                _t("reason", lang): "; ".join(
+                    blocking_text(str(b), lang) for b in c.get("blocking", ()) or ()
+                ),
                 _t("validity", lang): (c.get("valid_until") or validity) if certified else "—",
             }
         )
