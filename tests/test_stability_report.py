@@ -124,6 +124,7 @@ _ALLOWED = {
     "ERM",
     "Application",
     "Note",
+    "mathrm",  # mathtext of the figures' symbols ($b_1$, $t_\mathrm{shelf}$, $E_\mathrm{a}$)
 }
 
 

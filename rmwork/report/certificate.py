@@ -20,6 +20,8 @@ from ..certificate.reasons import text as reason_in
 from ..errors import InputError, RmworkError
 from . import numbers as N
 from .display import HTML, fmt, table_html
+from .phrases import note_text
+from .symbols import CHECK_LABELS, header, label
 from .usertext import literal
 
 __all__ = [
@@ -48,7 +50,10 @@ CAPTIONS = {
         "Table R1 — Reviewer checks (advisory; not part of the certificate)",
         "表 R1 — 审核检查（仅供审核，不属于证书内容）",
     ),
-    "FU1": ("Figure U1 — Contributions to u_CRM² (share, %)", "图 U1 — 各不确定度分量对 u_CRM² 的贡献（%）"),
+    "FU1": (
+        r"Figure U1 — Contributions to $u_\mathrm{CRM}^2$ (share, %)",
+        r"图 U1 — 各不确定度分量对 $u_\mathrm{CRM}^2$ 的贡献（%）",
+    ),
 }
 
 # certificate headings (ISO Guide 31:2015 items; Chinese per GLOSSARY.md)
@@ -95,31 +100,7 @@ _SOURCES_ZH = {
     "combined": "合成",
 }
 
-_CHECK_LABELS = {
-    "u_bb_vs_u_char": (
-        "u_bb / u_char ≤ 1/3 (homogeneity small against characterization)",
-        "瓶间不均匀性 u_bb / u_char ≤ 1/3",
-    ),
-    "stability_share": ("(u_lts² + u_sts²) / u_CRM² (share of stability)", "稳定性分量占 u_CRM² 的比例"),
-    "method_agreement": (
-        "|x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²) (independent method)",
-        "与独立方法的一致性 |x_CRM − x_m| ≤ k·sqrt(u_CRM² + u_m²)",
-    ),
-    "U_rounded_not_smaller": ("printed U ≥ computed U", "修约后 U 不小于计算值"),
-    "validity_supported": ("the stability data support the period of validity", "稳定性数据支持有效期"),
-    "stability_fit": ("the straight line fits the stability data", "稳定性数据符合直线模型"),
-    "study_ran": ("every study the lot names has run", "参数文件所列研究均已完成"),
-    "transfer_unit": ("every transferred study has a unit", "传递的各项研究均有单位"),
-    "homogeneity_estimable": ("within-unit spread can be estimated", "瓶内标准偏差可估计"),
-    "bayes_diagnostics": (
-        "MCMC diagnostics of values entering the certificate",
-        "进入证书的量值的 MCMC 诊断",
-    ),
-    "characterized": ("a value could be assigned", "可赋值"),
-    "certified_unit": ("the certified value has a unit", "标准值有单位"),
-    "stability_covered": ("the long-term study includes the analyte", "长期稳定性研究包含该特性量"),
-    "coverage_factor": ("k from ν_eff (GUM G.4.1)", "由有效自由度确定包含因子"),
-}
+_CHECK_LABELS = CHECK_LABELS  # the reviewer checks' names live in the one symbol map
 _STATUS = {
     "pass": ("pass", "通过"),
     "attention": ("attention", "需关注"),
@@ -247,38 +228,21 @@ def _source(src: str, lang: str) -> str:
     return _SOURCES_ZH.get(src, src) if lang == "zh" else src
 
 
-def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte: str = "") -> HTML:
+def table_u1(
+    budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte: str = "", unit: str | None = None
+) -> HTML:
     """Table U1: uncertainty budget (ISO Guide 35:2017; GUM JCGM 100:2008, G.4.1).
 
-    Columns: component, source study, u, u_rel (in percent of the certified value), ν, share of
-    u_CRM² in %; a last row u_CRM with ν_eff. Display precision only (:mod:`rmwork.report.numbers`:
-    u to 2 significant digits, ν integer or one decimal); no recomputation.  With ``analyte`` the
-    cells are named ``<analyte>/<component>/budget`` (u transferred to the certified value) and
+    Columns: component, source study, u (in ``unit``, the certified value's), u_rel (in percent of
+    the certified value), ν, the source of ν, share of u_CRM² in %; a last row u_CRM with ν_eff.
+    Display precision only (:mod:`rmwork.report.numbers`: u to 2 significant digits, ν integer or
+    one decimal); no recomputation.  With ``analyte`` the cells are named
+    ``<analyte>/<component>/budget`` (u transferred to the certified value) and
     ``<analyte>/<component>_rel/certified``.
     """
     lang = _lang(lang)
-    zh = lang == "zh"
-    cols = (
-        [
-            "分量",
-            "来源",
-            "标准不确定度 u",
-            "相对标准不确定度 u<sub>rel</sub> / %（相对标准值）",
-            "自由度 &nu;",
-            "&nu; 的来源",
-            "贡献率 %",
-        ]
-        if zh
-        else [
-            "Component",
-            "Source study",
-            "u",
-            "u<sub>rel</sub> / % (relative to the certified value)",
-            "&nu;",
-            "Source of &nu;",
-            "Share of u<sub>CRM</sub>² (%)",
-        ]
-    )
+    fields = ["component", "source", "u", "u_rel", "dof", "dof_source", "share"]
+    cols = [header(f, lang, unit) for f in fields]
 
     def q(sym, base):
         return N.qname(analyte, sym, base) if analyte else ""
@@ -290,7 +254,7 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte
             N.uncertainty(c.u, q=q(c.name, "budget")),
             N.relative(c.u_rel, q=q(f"{c.name}_rel", "certified")),
             N.dof(c.dof, q=q(f"dof_{c.name}", "budget")),
-            c.dof_source,
+            note_text(c.dof_source, lang),
             N.relative(c.share, q=q(f"share_{c.name}", "budget")),
         ]
         for c in budget.components
@@ -313,8 +277,20 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte
 def reason_line(text: str, lang: str = "en") -> str:
     """A blocking reason "check: detail" (results.json) as the check's label in ``lang``, then the detail."""
     check, _, detail = text.partition(": ")
-    label = _CHECK_LABELS.get(check)
+    label = CHECK_LABELS.get(check)
     return f"{label[1 if lang == 'zh' else 0]} — {detail}" if label else text
+
+
+_SYMBOL = re.compile(r"^([uU])_([A-Za-z]+)(.*)$")
+
+
+def _math_name(name: str) -> str:
+    """A budget component's symbol as mathtext (``u_bb (radial)`` -> ``$u_\\mathrm{bb}$ (radial)``);
+    the rest of the name is user text (a group), drawn literally."""
+    m = _SYMBOL.match(name)
+    if m is None:
+        return literal(name)
+    return rf"${m.group(1)}_\mathrm{{{m.group(2)}}}$" + literal(m.group(3))
 
 
 def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
@@ -366,7 +342,9 @@ def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
     else:
         fig = ax.figure
     labels = [
-        literal(f"{_source(c.source, lang)} {c.name}" if lang == "zh" else f"{c.name} ({c.source})")
+        f"{literal(_source(c.source, lang))} {_math_name(c.name)}"
+        if lang == "zh"
+        else f"{_math_name(c.name)} ({literal(c.source)})"
         for c in comps
     ][::-1]
     shares = [100.0 * c.share for c in comps][::-1]
@@ -382,7 +360,7 @@ def figure_u1(budget: BudgetResult, *, ax=None, lang: str = "en"):
             fontsize=8,
         )
     ax.set_xlim(0, max(105.0, max(shares) * 1.15))
-    ax.set_xlabel("贡献率 (%)" if lang == "zh" else "share of u_CRM² (%)")
+    ax.set_xlabel("贡献率 (%)" if lang == "zh" else r"share of $u_\mathrm{CRM}^2$ (%)")
     ax.set_title(_cap("FU1", lang), fontsize=10)
     fig.tight_layout()
     return fig
@@ -428,12 +406,10 @@ def _as_values(certified) -> list[CertifiedValue]:
 
 
 def _u2_frame(vals: Sequence[CertifiedValue], lang: str, names: Mapping[str, str]) -> pd.DataFrame:
-    zh = lang == "zh"
-    cols = (
-        ["analyte", "标准值", "扩展不确定度 U", "包含因子 k", "单位"]
-        if zh
-        else ["analyte", "Certified value", "Expanded uncertainty U", "Coverage factor k", "Unit"]
-    )
+    cols = [
+        "analyte",
+        *(label(f, lang) for f in ("certified_value", "U", "coverage_factor", "unit_of_measure")),
+    ]
     rows = [
         [
             names.get(v.analyte, v.analyte),
@@ -478,11 +454,10 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
     """
     lang = _lang(lang)
     zh = lang == "zh"
-    cols = (
-        ["analyte", "检查项", "对象", "结论", "量值", "限值", "说明"]
-        if zh
-        else ["analyte", "Check", "Subject", "Status", "Quantity", "Limit", "Remark"]
-    )
+    cols = [
+        "analyte",
+        *(label(f, lang) for f in ("check", "subject", "status", "quantity", "limit", "remark")),
+    ]
     rows = []
     for i in checks.items:
         st = _STATUS.get(i.status, (i.status, i.status))
@@ -490,10 +465,10 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
             [
                 checks.analyte,
                 _check_label(i, lang),
-                reason_in(i.subject, lang),
+                note_text(reason_in(i.subject, lang), lang),
                 st[1] if zh else st[0],
                 *_check_numbers(i),
-                reason_in(i.reason, lang) or i.clause,
+                note_text(reason_in(i.reason, lang), lang) if i.reason else note_text(i.clause, lang),
             ]
         )
     df = pd.DataFrame(rows, columns=cols)

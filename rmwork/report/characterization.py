@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import numbers as N
 from .display import HTML, figure, heading, note, paragraph, table_html, warning
+from .symbols import header, relabel
 from .usertext import literal, literals
 
 CAPTIONS = {
@@ -46,64 +47,17 @@ CAPTIONS = {
         "表 C5 — 定值：双边等效度 D<sub>ij</sub> ± U(D<sub>ij</sub>)，k = {k}（* 表示不等效；CIPM MRA-D-05）",
     ),
 }
-# columns that carry the analyte's unit in their header
-UNIT_COLUMNS = {
-    "value",
-    "mean",
-    "sd",
-    "u",
-    "x_ref",
-    "u_c",
-    "tau",
-    "ci_low",
-    "ci_high",
-    "x",
-    "u_x",
-    "d",
-    "U_d",
-    "d_loo",
-    "U_d_loo",
-}
-
-# column -> (English, Chinese) header; HTML markup allowed (headers are not user data)
-LABELS = {
-    "lab": ("Laboratory", "实验室"),
-    "n": ("n", "n"),
-    "value": ("x<sub>j</sub>", "x<sub>j</sub>"),
-    "mean": ("Mean", "平均值"),
-    "sd": ("s<sub>j</sub>", "s<sub>j</sub>"),
-    "u": ("u(x<sub>j</sub>)", "u(x<sub>j</sub>)"),
-    "dof": ("&nu;<sub>j</sub>", "&nu;<sub>j</sub>"),
-    "include": ("In value", "参与定值"),
-    "reason": ("Reason", "理由"),
-    "status": ("Screened", "筛查"),
-    "scheffe_05": ("Scheffé 5 %", "Scheffé 5 %"),
-    "scheffe_01": ("Scheffé 1 %", "Scheffé 1 %"),
-    "dixon_p": ("Dixon p", "狄克逊检验 p"),
-    "grubbs_p": ("Grubbs p", "格拉布斯检验 p"),
-    "grubbs2_p": ("Grubbs (double) p", "双格拉布斯检验 p"),
-    "cochran_p": ("Cochran C p", "科克伦检验 p"),
-    "mandel_h": ("Mandel h", "曼德尔 h"),
-    "mandel_k": ("Mandel k", "曼德尔 k"),
-    "test": ("Test", "检验"),
-    "statistic": ("Statistic", "统计量"),
-    "p_value": ("p", "p"),
-    "method": ("Method", "方法"),
-    "x_ref": ("Value", "定值结果"),
-    "u_c": ("u", "标准不确定度 u"),
-    "tau": ("&tau;", "实验室间标准偏差 &tau;"),
-    "ci_low": ("95 % low", "95 % 下限"),
-    "ci_high": ("95 % high", "95 % 上限"),
-    "dof_c": ("&nu;", "自由度 &nu;"),
-    "n_labs": ("p (labs)", "实验室数 p"),
-    "u_method": ("u from", "u 的评定方式"),
-    "chosen": ("Chosen", "采用"),
-    "x": ("x<sub>j</sub>", "x<sub>j</sub>"),
-    "u_x": ("u(x<sub>j</sub>)", "u(x<sub>j</sub>)"),
-    "d": ("d<sub>j</sub>", "d<sub>j</sub>"),
-    "U_d": ("U(d<sub>j</sub>)", "U(d<sub>j</sub>)"),
-    "d_loo": ("d<sub>j</sub> (leave one out)", "d<sub>j</sub>（留一法）"),
-    "U_d_loo": ("U(d<sub>j</sub>) (leave one out)", "U(d<sub>j</sub>)（留一法）"),
+# frame column -> field of the report's one symbol map (report/symbols.py), which holds the
+# English and Chinese headers and which columns carry the analyte's unit
+FIELDS = {
+    "value": "x_lab",
+    "x": "x_lab",
+    "mean": "lab_mean",
+    "sd": "sd_lab",
+    "u": "u_x",
+    "dof": "dof_lab",
+    "status": "screened",
+    "dof_c": "dof",
 }
 
 METHOD_NAMES = {
@@ -123,11 +77,8 @@ def _cap(tid: str, lang: str) -> str:
 
 
 def _relabel(df: pd.DataFrame, lang: str, unit: str = "") -> pd.DataFrame:
-    i = 1 if lang == "zh" else 0
-    tail = f" [{html.escape(unit)}]" if unit else ""
-    return df.rename(
-        columns={c: LABELS[c][i] + (tail if c in UNIT_COLUMNS else "") for c in df.columns if c in LABELS}
-    )
+    """Headers from the symbol map, with the unit ("u(x<sub>j</sub>) / mg/kg")."""
+    return relabel(df, lang, unit, keys=FIELDS)
 
 
 def _html(df: pd.DataFrame, tid: str, lang: str, digits: int = 5, unit: str = "") -> str:
@@ -371,8 +322,7 @@ def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
     """Table C5: bilateral degrees of equivalence D_ij ± U(D_ij) (``BilateralDoEResult``)."""
     b = bilateral
     labs = [html.escape(str(lab)) for lab in b.lab]
-    tail = f" [{html.escape(unit)}]" if unit else ""
-    head = f'<th class="text">x<sub>i</sub> − x<sub>j</sub>{tail}</th>' + "".join(
+    head = f'<th class="text">{header("d_ij", lang, unit)}</th>' + "".join(
         f'<th class="text">{lab}</th>' for lab in labs
     )
     body = []
@@ -481,7 +431,7 @@ def method_choice_text(rec, lang: str = "en") -> str:
     """The method-choice aid in words, from the ``Recommendation``'s fields (English or Chinese)."""
     if lang != "zh":
         return N.sentence(
-            f"Method-choice aid (NIST Decision Tree style): {rec.method} — {_reason_numbers(rec)}"
+            f"Method-choice aid (NIST Decision Tree style): {_method_name(rec.method, 'en')} — {_reason_numbers(rec)}"
         )
     q = (
         f"科克伦 Q 检验 Q = {N.statistic(rec.q_statistic)}，p = {N.tag(N.p_value(rec.q_p_value, q=_char_q(rec.analyte, 'p_Q')))}"
@@ -678,7 +628,8 @@ def figure_c1(doe, result=None, *, lang: str = "en"):
         fontsize=8,
     )
     ax2.set_ylabel(
-        r"$d_j \pm U(d_j)$" + (f" [{doe.unit_of_measure}]" if doe.unit_of_measure else ""), fontsize=8
+        r"$d_j \pm U(d_j)$" + (f" [{literal(doe.unit_of_measure)}]" if doe.unit_of_measure else ""),
+        fontsize=8,
     )
     ax2.set_xticks(pos)
     ax2.set_xticklabels(literals(labs), rotation=90, fontsize=7)

@@ -7,7 +7,9 @@ import pandas as pd
 
 from .. import homogeneity as hmod
 from . import numbers as N
-from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
+from .display import HTML, figure, heading, join, later, note, paragraph, table_html, warning
+from .phrases import note_text
+from .symbols import relabel, table_units, yes_no
 from .usertext import category_ticks, literal
 
 CAPTIONS = {
@@ -65,13 +67,44 @@ def printed(st) -> dict:
     }
 
 
+def _table(rows: list[dict], units: list[str], tid: str, lang: str, digits: int) -> HTML:
+    """Rows with their units: one unit for the table goes into the headers ("s_bb / mg/kg");
+    several units add a unit column after the analyte (report/symbols.py conventions)."""
+    df = pd.DataFrame(rows)
+    one = table_units(units)
+    if one is None and units:
+        df.insert(1, "unit_of_measure", units)
+    return HTML(table_html(relabel(df, lang, one), _cap(tid, lang), lang=lang, digits=digits))
+
+
+# Table H3's test names: (en, zh), terms from shared/zh/GLOSSARY.md
+_TESTS = {
+    "cochran": ("Cochran C (within-unit variances)", "科克伦检验 C（单元内方差）"),
+    "grubbs": ("Grubbs (unit means)", "格拉布斯检验（单元平均值）"),
+    "trend": ("trend vs {order} ({on})", "趋势检验：{on}对{order}"),
+    "significant": ("significant", "显著"),
+    "fill_order": ("fill order", "灌装顺序"),
+    "run_order": ("run order", "测量顺序"),
+    "unit means": ("unit means", "单元平均值"),
+    "results": ("results", "单个结果"),
+    "passed": ("passed", "通过"),
+    "failed": ("FAILED", "未通过"),
+}
+
+
+def _tt(key: str, lang: str, **kw) -> str:
+    en, zh = _TESTS[key]
+    kw = {k: _TESTS[v][1 if lang == "zh" else 0] if v in _TESTS else v for k, v in kw.items()}
+    return (zh if lang == "zh" else en).format(**kw)
+
+
 def table_h1(studies: dict, lang: str = "en") -> HTML:
     rows = [{"analyte": _key(st), **printed(st)} for st in studies.values()]
-    return table(pd.DataFrame(rows), _cap("H1", lang), lang=lang, digits=4)
+    return _table(rows, [st.unit_of_measure for st in studies.values()], "H1", lang, 4)
 
 
 def table_h2(studies: dict, lang: str = "en") -> HTML | None:
-    rows = []
+    rows, units = [], []
     for st in studies.values():
         c = st.criterion
         if c is None:
@@ -81,21 +114,22 @@ def table_h2(studies: dict, lang: str = "en") -> HTML | None:
             k: N.uncertainty(getattr(c, k), q=N.qname(a, k, "homogeneity"))
             for k in ("sigma_pt", "s_x", "s_w", "s_s")
         }
+        units.append(st.unit_of_measure)
         rows.append(
             {
                 "analyte": a,
                 **u,
-                "0.3 sigma_pt": N.uncertainty(c.limit, q=N.qname(a, "0.3sigma_pt", "homogeneity")),
-                "passed": c.passed,
+                "limit_03_sigma_pt": N.uncertainty(c.limit, q=N.qname(a, "0.3sigma_pt", "homogeneity")),
+                "passed_03": yes_no(c.passed, lang),
                 "F1": N.statistic(c.f1),
                 "F2": N.statistic(c.f2),
-                "sqrt(c)": N.uncertainty(c.sqrt_c, q=N.qname(a, "sqrt_c", "homogeneity")),
-                "passed (expanded)": c.passed_expanded,
+                "sqrt_c": N.uncertainty(c.sqrt_c, q=N.qname(a, "sqrt_c", "homogeneity")),
+                "passed_expanded": yes_no(c.passed_expanded, lang),
             }
         )
     if not rows:
         return None
-    return table(pd.DataFrame(rows), _cap("H2", lang), lang=lang, digits=5)
+    return _table(rows, units, "H2", lang, 5)
 
 
 def table_h3(studies: dict, lang: str = "en") -> HTML | None:
@@ -105,15 +139,15 @@ def table_h3(studies: dict, lang: str = "en") -> HTML | None:
             rows.append(
                 {
                     "analyte": _key(st),
-                    "test": f"trend vs {t.order} ({t.on})",
+                    "test": _tt("trend", lang, order=t.order, on=t.on),
                     "statistic": N.statistic(t.t_statistic),
                     "p_value": N.p_value(t.p_value, q=N.qname(_key(st), f"p_trend_{t.order}", "homogeneity")),
-                    "flag": "significant" if t.significant else "—",
+                    "flag": _tt("significant", lang) if t.significant else "—",
                 }
             )
         for name, res in (
-            ("Cochran C (within-unit variances)", st.cochran),
-            ("Grubbs (unit means)", st.grubbs),
+            (_tt("cochran", lang), st.cochran),
+            (_tt("grubbs", lang), st.grubbs),
         ):
             if res is None:
                 continue
@@ -132,32 +166,33 @@ def table_h3(studies: dict, lang: str = "en") -> HTML | None:
             )
     if not rows:
         return None
-    return table(pd.DataFrame(rows), _cap("H3", lang), lang=lang, digits=4)
+    return HTML(table_html(relabel(pd.DataFrame(rows), lang), _cap("H3", lang), lang=lang, digits=4))
 
 
 def table_h4(studies: dict, lang: str = "en") -> HTML | None:
-    rows = []
+    rows, units = [], []
     for st in studies.values():
         fit = st.bayes
         if fit is None:
             continue
         s = fit.summary["sigma_bb"]
+        units.append(st.unit_of_measure)
         rows.append(
             {
                 "analyte": _key(st),
-                "s_bb (ANOVA)": printed(st)["s_bb"],
-                "sigma_bb median": N.uncertainty(s["median"]),
-                "sigma_bb 95 % upper": N.uncertainty(s.get("q95")),
-                "R-hat max": N.statistic(fit.diagnostics.rhat_max),
-                "ESS bulk min": fit.diagnostics.ess_bulk_min,
-                "ESS tail min": fit.diagnostics.ess_tail_min,
+                "s_bb_anova": printed(st)["s_bb"],
+                "sigma_bb_median": N.uncertainty(s["median"]),
+                "sigma_bb_q95": N.uncertainty(s.get("q95")),
+                "rhat_max": N.statistic(fit.diagnostics.rhat_max),
+                "ess_bulk_min": fit.diagnostics.ess_bulk_min,
+                "ess_tail_min": fit.diagnostics.ess_tail_min,
                 "divergences": fit.diagnostics.n_divergent,
-                "diagnostics": "passed" if fit.diagnostics.passed else "FAILED",
+                "diagnostics": _tt("passed" if fit.diagnostics.passed else "failed", lang),
             }
         )
     if not rows:
         return None
-    return table(pd.DataFrame(rows), _cap("H4", lang), lang=lang, digits=4)
+    return _table(rows, units, "H4", lang, 4)
 
 
 def bayes_block(studies: dict, lang: str = "en") -> HTML | None:
@@ -197,9 +232,9 @@ def figure_h1(df: pd.DataFrame, st, lang: str = "en"):
         literal(f"{st.analyte} [{st.unit_of_measure}]" if st.unit_of_measure else st.analyte), fontsize=8
     )
     ax.set_title(
-        f"图 H1 — {literal(_key(st))}：单元平均值 ± 95 % 置信区间；总平均值 ± 2 u_bb"
+        f"图 H1 — {literal(_key(st))}：单元平均值 ± 95 % 置信区间；总平均值 ± 2$u_\\mathrm{{bb}}$"
         if zh
-        else f"Figure H1 — {literal(_key(st))}: unit means ± 95 % CI; mean ± 2 u_bb",
+        else f"Figure H1 — {literal(_key(st))}: unit means ± 95 % CI; mean ± 2$u_\\mathrm{{bb}}$",
         fontsize=9,
     )
     fig.tight_layout()
@@ -313,6 +348,6 @@ def show(studies: dict, data: dict, lang: str = "en", wb=None):
         display(heading(_key(st), 4))
         display(paragraph(homogeneity_statement(st, lang)))
         for n in st.anova.notes + st.notes:
-            display(note(n))
+            display(note(note_text(n, lang)))
         display(figure(figure_h1(data[key], st, lang)))
         display(figure(figure_h2(data[key], st, lang)))

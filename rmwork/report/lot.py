@@ -11,6 +11,8 @@ import pandas as pd
 from . import provenance
 from .display import HTML, long_word, table_html
 from .display import note as _note
+from .phrases import note_text, text
+from .symbols import label
 
 SECTIONS = {
     # key: (English heading, Chinese heading, English intro, Chinese intro)
@@ -99,11 +101,14 @@ def header(wb) -> HTML:
 
 
 def parameters(wb) -> HTML:
-    cap = "表 P1 — 参数文件" if wb.language == "zh" else "Table P1 — Parameters of the lot (as validated)"
+    lang = wb.language
+    cap = "表 P1 — 参数文件" if lang == "zh" else "Table P1 — Parameters of the lot (as validated)"
+    df = wb.parameters_frame()
+    if lang == "zh":  # keys and values stay as the parameter file spells them; Python's words do not
+        df = df.assign(value=df["value"].map({"None": "—", "True": "是", "False": "否"}).fillna(df["value"]))
+    df = df.rename(columns={c: label(c, lang) for c in df.columns})
     return HTML(
-        f"<details><summary>{html.escape(cap)}</summary>"
-        + table_html(wb.parameters_frame(), cap, labels=False)
-        + "</details>"
+        f"<details><summary>{html.escape(cap)}</summary>" + table_html(df, cap, labels=False) + "</details>"
     )
 
 
@@ -158,7 +163,8 @@ def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: st
         )
     whole = n <= FULL_ROWS
     preview = shown if whole else shown.head(PREVIEW_ROWS)
-    notes = "".join(f"<li>{html.escape(x)}</li>" for x in df.attrs.get("notes", []))
+    lang = "zh" if zh_ else "en"
+    notes = "".join(f"<li>{html.escape(note_text(x, lang))}</li>" for x in df.attrs.get("notes", []))
     body = f"<ul>{notes}</ul>" if notes else ""
     excluded = df.attrs.get("excluded", [])
     if excluded:
@@ -204,10 +210,11 @@ def column_summary(shown: pd.DataFrame, zh_: bool = False) -> pd.DataFrame:
         s = shown[c]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             v = s.to_numpy(dtype=float)
-            rows.append((c, "number", len(s), s.nunique(), float(v.min()), float(v.mean()), float(v.max())))
+            kind = text("number", "zh" if zh_ else "en")
+            rows.append((c, kind, len(s), s.nunique(), float(v.min()), float(v.mean()), float(v.max())))
         else:
             t = s.astype(str)
-            rows.append((c, "text", len(s), t.nunique(), t.min(), "–", t.max()))
+            rows.append((c, text("text", "zh" if zh_ else "en"), len(s), t.nunique(), t.min(), "–", t.max()))
     cols = (
         ["列", "类型", "个数", "不同值", "最小", "平均", "最大"]
         if zh_
@@ -226,42 +233,42 @@ def provenance_table(wb) -> HTML:
     else:
         rows = [("parameter file", str(lot.path.name), provenance.sha256_file(lot.path))]
         rows += [(k, f.name, provenance.sha256_file(f)) for k, f in lot.data_files().items()]
-    t1 = pd.DataFrame(rows, columns=["input", "file", "SHA-256"])
-    v = provenance.versions()
-    t2 = pd.DataFrame({"package": list(v), "version": [str(x) for x in v.values()]})
+    lang = wb.language
     s = wb.p.sampler
-    t3 = pd.DataFrame(
-        {
-            "setting": [
-                "seed",
-                "python",
-                "platform",
-                "git commit",
-                "sampler",
-                "draws",
-                "tune",
-                "chains",
-                "target_accept",
-                "started (UTC)",
-            ],
-            "value": [
-                str(wb.p.seed),
-                platform.python_version(),
-                platform.platform(),
-                str(provenance.git_commit(Path(__file__).parent) or "n/a"),
-                "nutpie (NUTS)",
-                str(s.draws),
-                str(s.tune),
-                str(s.chains),
-                str(s.target_accept),
-                provenance.now_utc(),
-            ],
-        }
+    settings = [
+        ("seed", str(wb.p.seed)),
+        ("python", platform.python_version()),
+        ("platform", platform.platform()),
+        ("git commit", str(provenance.git_commit(Path(__file__).parent) or text("n/a", lang))),
+        ("sampler", "nutpie (NUTS)"),
+        ("draws", str(s.draws)),
+        ("tune", str(s.tune)),
+        ("chains", str(s.chains)),
+        ("target_accept", str(s.target_accept)),
+        ("started (UTC)", provenance.now_utc()),
+    ]
+    return HTML(provenance_tables(rows, settings, lang, "p3"))
+
+
+def provenance_tables(
+    inputs: list[tuple[str, str, str]], settings: list[tuple[str, str]], lang: str, p3: str
+) -> str:
+    """Tables P2 (input files and their SHA-256), P3 (settings; caption ``p3`` of
+    :data:`rmwork.report.phrases.TEXT`) and P4 (package versions), in the report's language.
+    Input keys, file names, hashes and package names are shown as written."""
+    t1 = pd.DataFrame(
+        [(text(k, lang) if k == "parameter file" else k, f, h) for k, f, h in inputs],
+        columns=[label(c, lang) for c in ("input", "file", "sha256")],
     )
-    return HTML(
-        table_html(t1, "Table P2 — Input files", labels=False)
-        + table_html(t3, "Table P3 — Seed, environment and sampler settings", labels=False)
-        + table_html(t2, "Table P4 — Package versions", labels=False)
+    t3 = pd.DataFrame(
+        [(text(k, lang), v) for k, v in settings], columns=[label(c, lang) for c in ("setting", "value")]
+    )
+    v = provenance.versions()
+    t2 = pd.DataFrame({label("package", lang): list(v), label("version", lang): [str(x) for x in v.values()]})
+    return (
+        table_html(t1, text("p2", lang), labels=False)
+        + table_html(t3, text(p3, lang), labels=False)
+        + table_html(t2, text("p4", lang), labels=False)
     )
 
 

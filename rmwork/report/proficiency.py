@@ -8,6 +8,9 @@ import pandas as pd
 
 from . import numbers as N
 from .display import figure, heading, note, paragraph, table, warning
+from .phrases import note_text
+from .symbols import relabel, table_units, yes_no
+from .usertext import literal, literals
 
 BASIS_ZH = {"first time point": "第一个时间点", "homogeneity study": "均匀性研究"}
 CLASS_ZH = {"satisfactory": "满意", "questionable": "可疑", "unsatisfactory": "不满意", "": ""}
@@ -30,33 +33,12 @@ METHOD = {
 }
 
 
-ZH_COLUMNS = {
-    "item": "样品",
-    "x_pt from": "指定值来源",
-    "σ_pt from": "σ_pt 来源",
-    "score used": "评定所用统计量",
-    "p": "参加者数 p",
-    "participant": "参加者代码",
-    "x": "结果 x",
-    "u": "标准不确定度 u",
-    "class ζ": "ζ 评定",
-    "class E_n": "E_n 评定",
-    "check": "检查项",
-    "quantity": "统计量",
-    "limit": "限值",
-    "passed": "通过",
-    "expanded limit √c": "扩展限值 √c",
-    "passed (expanded)": "通过（扩展判据）",
-}
-
-
-def _frame(rows, lang):
-    """Rows as a frame; Chinese column labels and yes/no in a zh report (symbols stay as they are)."""
+def _frame(rows, lang, unit: str | None = None):
+    """Rows as a frame with headers from the symbol map (unit in the headers); yes/no in the
+    report's language."""
     df = pd.DataFrame(rows)
-    if lang != "zh":
-        return df
-    df = df.map(lambda v: ("是" if v else "否") if isinstance(v, bool) else v)
-    return df.rename(columns=ZH_COLUMNS)
+    df = df.map(lambda v: yes_no(v, lang) if isinstance(v, bool) else v)
+    return relabel(df, lang, unit)
 
 
 def _display(*objs):
@@ -80,25 +62,24 @@ def table_pt1(rnd, lang: str = "en"):
         {
             "item": it.item or "–",
             "x_pt": N.value(it.assigned.x_pt, it.assigned.u_x_pt, q=N.qname(it.item or "-", "x_pt", "pt")),
-            "u(x_pt)": N.uncertainty(it.assigned.u_x_pt, q=N.qname(it.item or "-", "u_x_pt", "pt")),
-            "x_pt from": _m(it.assigned.method, lang),
-            "σ_pt": N.uncertainty(it.sigma.sigma_pt, q=N.qname(it.item or "-", "sigma_pt", "pt")),
-            "σ_pt from": _m(it.sigma.method, lang),
-            "0.3 σ_pt": N.uncertainty(it.check.limit),
-            "u(x_pt) ≤ 0.3 σ_pt": ("是" if it.check.negligible else "否")
-            if zh
-            else ("yes" if it.check.negligible else "no"),
-            "score used": it.check.score.replace("_prime", "′"),
-            "p": it.n_participants,
+            "u_x_pt": N.uncertainty(it.assigned.u_x_pt, q=N.qname(it.item or "-", "u_x_pt", "pt")),
+            "x_pt_from": _m(it.assigned.method, lang),
+            "sigma_pt": N.uncertainty(it.sigma.sigma_pt, q=N.qname(it.item or "-", "sigma_pt", "pt")),
+            "sigma_pt_from": _m(it.sigma.method, lang),
+            "limit_03_sigma_pt": N.uncertainty(it.check.limit),
+            "u_x_pt_check": it.check.negligible,
+            "score_used": it.check.score.replace("_prime", "′"),
+            "n_participants": it.n_participants,
         }
         for it in rnd.items.values()
     ]
+    unit = table_units(it.unit_of_measure for it in rnd.items.values())
     cap = (
         "表 PT1 — 指定值、能力评定标准差及 u(x_pt) 检查 (ISO 13528:2022, 7–9.2)"
         if zh
         else "Table PT1 — Assigned value, σ_pt and the u(x_pt) check (ISO 13528:2022, 7, 8, 9.2.1)"
     )
-    return table(_frame(rows, lang), cap, lang=lang, digits=5, labels=False)
+    return table(_frame(rows, lang, unit), cap, lang=lang, digits=5)
 
 
 def table_pt2(it, lang: str = "en"):
@@ -113,16 +94,16 @@ def table_pt2(it, lang: str = "en"):
 
         r = {
             "participant": p.participant,
-            "x": N.value(p.x, p.u),
-            "u": N.uncertainty(p.u),
+            "x_participant": N.value(p.x, p.u),
+            "u_participant": N.uncertainty(p.u),
             "z": N.score(p.z, q=q("z")),
-            "z′": N.score(p.z_prime, q=q("z_prime")),
+            "z_prime": N.score(p.z_prime, q=q("z_prime")),
         }
         if "zeta" in it.scores:
-            r.update({"ζ": N.score(p.zeta, q=q("zeta")), "class ζ": cls(p.class_zeta)})
+            r.update({"zeta": N.score(p.zeta, q=q("zeta")), "class_zeta": cls(p.class_zeta)})
         if "en" in it.scores:
-            r.update({"E_n": N.score(p.en, q=q("en")), "class E_n": cls(p.class_en)})
-        r["class" if not zh else "评定结果"] = cls(p.class_)
+            r.update({"en": N.score(p.en, q=q("en")), "class_en": cls(p.class_en)})
+        r["class"] = cls(p.class_)
         rows.append(r)
     cap = (
         f"表 PT2 — 参加者结果与能力评定{('，样品 ' + it.item) if it.item else ''}（|z| ≤ 2 满意，2 < |z| < 3 可疑，|z| ≥ 3 不满意；|E_n| ≤ 1 满意）"
@@ -130,7 +111,7 @@ def table_pt2(it, lang: str = "en"):
         else f"Table PT2 — Participants' scores{_item(it)} (ISO 13528:2022, 9.4–9.7: |z| ≤ 2 "
         "satisfactory, 2 < |z| < 3 questionable, |z| ≥ 3 unsatisfactory; |E_n| ≤ 1 satisfactory)"
     )
-    return table(_frame(rows, lang), cap, lang=lang, digits=4, labels=False)
+    return table(_frame(rows, lang, it.unit_of_measure), cap, lang=lang, digits=4)
 
 
 def table_pt3(rnd, lang: str = "en"):
@@ -144,11 +125,11 @@ def table_pt3(rnd, lang: str = "en"):
                 {
                     "item": it.item or "–",
                     "check": "均匀性 s_s ≤ 0.3σ_pt (B.2)" if zh else "Homogeneity s_s ≤ 0.3σ_pt (B.2)",
-                    "quantity": N.uncertainty(h.s_s),
-                    "limit": N.uncertainty(h.limit),
+                    "pt_quantity": N.uncertainty(h.s_s),
+                    "limit_03_sigma_pt": N.uncertainty(h.limit),
                     "passed": h.passed,
-                    "expanded limit √c": N.uncertainty(h.sqrt_c),
-                    "passed (expanded)": h.passed_expanded,
+                    "expanded_limit": N.uncertainty(h.sqrt_c),
+                    "passed_expanded": h.passed_expanded,
                 }
             )
         if s is not None:
@@ -160,11 +141,11 @@ def table_pt3(rnd, lang: str = "en"):
                         if zh
                         else f"Stability |ȳ1 − ȳ2| ≤ 0.3σ_pt (B.5), ȳ1: {s.basis}"
                     ),
-                    "quantity": N.uncertainty(s.difference),
-                    "limit": N.uncertainty(s.limit),
+                    "pt_quantity": N.uncertainty(s.difference),
+                    "limit_03_sigma_pt": N.uncertainty(s.limit),
                     "passed": s.passed,
-                    "expanded limit √c": np.nan,
-                    "passed (expanded)": None,
+                    "expanded_limit": np.nan,
+                    "passed_expanded": None,
                 }
             )
     if not rows:
@@ -174,7 +155,8 @@ def table_pt3(rnd, lang: str = "en"):
         if zh
         else "Table PT3 — PT items' homogeneity and stability (ISO 13528:2022, Annex B)"
     )
-    return table(_frame(rows, lang), cap, lang=lang, digits=5, labels=False)
+    unit = table_units(it.unit_of_measure for it in rnd.items.values())
+    return table(_frame(rows, lang, unit), cap, lang=lang, digits=5)
 
 
 def figure_pt1(it, lang: str = "en"):
@@ -195,7 +177,7 @@ def figure_pt1(it, lang: str = "en"):
         ax.axhline(y, color="#b2182b" if abs(y) == 3 else "#ef8a62", lw=1, ls=ls)
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xticks(np.arange(len(v)))
-    ax.set_xticklabels(c, rotation=90, fontsize=7)
+    ax.set_xticklabels(literals(c), rotation=90, fontsize=7)
     name = "z′" if key == "z_prime" else "z"
     ax.set_ylabel(name, fontsize=8)
     lim = max(3.5, float(np.nanmax(np.abs(v))) * 1.1 if v.size else 3.5)
@@ -240,20 +222,24 @@ def figure_pt2(rnd, lang: str = "en"):
     ax.axhline(b.assigned.x_pt, color="grey", lw=0.8)
     ax.plot([xa[c] for c in both], [xb[c] for c in both], "o", ms=4, color="#1f4e79")
     for c in both:
-        ax.annotate(c, (xa[c], xb[c]), fontsize=6, xytext=(2, 2), textcoords="offset points")
+        ax.annotate(literal(c), (xa[c], xb[c]), fontsize=6, xytext=(2, 2), textcoords="offset points")
     zh = lang == "zh"
     ax.set_xlabel(
-        f"{'样品' if zh else 'item'} {a.item}" + (f" [{a.unit_of_measure}]" if a.unit_of_measure else ""),
+        literal(
+            f"{'样品' if zh else 'item'} {a.item}" + (f" [{a.unit_of_measure}]" if a.unit_of_measure else "")
+        ),
         fontsize=8,
     )
     ax.set_ylabel(
-        f"{'样品' if zh else 'item'} {b.item}" + (f" [{b.unit_of_measure}]" if b.unit_of_measure else ""),
+        literal(
+            f"{'样品' if zh else 'item'} {b.item}" + (f" [{b.unit_of_measure}]" if b.unit_of_measure else "")
+        ),
         fontsize=8,
     )
     ax.set_title(
-        "图 PT2 — Youden 图：x_pt ± 2σ_pt 与 ± 3σ_pt"
+        r"图 PT2 — Youden 图：$x_\mathrm{pt} \pm 2\sigma_\mathrm{pt}$ 与 $\pm 3\sigma_\mathrm{pt}$"
         if zh
-        else "Figure PT2 — Youden plot; x_pt ± 2σ_pt and ± 3σ_pt",
+        else r"Figure PT2 — Youden plot; $x_\mathrm{pt} \pm 2\sigma_\mathrm{pt}$ and $\pm 3\sigma_\mathrm{pt}$",
         fontsize=9,
     )
     ax.tick_params(labelsize=7)
@@ -293,9 +279,9 @@ def show(wb, rnd) -> None:
         if it.item:
             _display(heading(("样品 " if lang == "zh" else "Item ") + it.item, 3))
         for n in it.notes:
-            _display(warning(n))
+            _display(warning(note_text(n, lang)))
         for n in it.assigned.notes + it.sigma.notes:
-            _display(note(n))
+            _display(note(note_text(n, lang)))
         _display(table_pt2(it, lang), paragraph(statement(it, lang)), figure(figure_pt1(it, lang)))
     if len(rnd.items) >= 2:
         _display(

@@ -308,6 +308,7 @@ def _every_entry(folder: Path, *, top: bool):
 
 
 _P2 = re.compile(r"<caption>(?:Table P2|表 P2) — [^<]*</caption>.*?<tbody>(.*?)</tbody>", re.S)
+_P2_KEYS = {"参数文件": "parameter file"}  # a zh report's Table P2 names the parameter file in Chinese
 _ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 
@@ -344,7 +345,7 @@ def _table_p2(text: str) -> dict[str, str] | None:
     for row in _ROW.findall(match.group(1)):
         cells = [html.unescape(c).strip() for c in _CELL.findall(row)]
         if len(cells) >= 3:
-            out[cells[0]] = cells[-1]
+            out[_P2_KEYS.get(cells[0], cells[0])] = cells[-1]
     return out
 
 

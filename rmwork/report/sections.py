@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
+from .display import HTML, figure, heading, join, later, note, paragraph, warning
+from .phrases import note_text, text
 
 
 def _display(*objs):
@@ -29,18 +30,9 @@ def show_stability(wb, stab: dict):
             )
         if "isochronous" in e:
             iso = e["isochronous"]
-            frame = iso.to_frame()[["temperature", "n_points", "slope", "se_slope", "p_value", "u_lts"]]
-            _display(
-                table(
-                    frame,
-                    f"Table S4 — {a}: isochronous study, one regression per storage "
-                    f"temperature against the reference {iso.reference_temperature:g} °C "
-                    "(ISO Guide 35:2017, clause 8)",
-                    labels=False,
-                )
-            )
+            _display(rs.table_s4(iso, lang))
             for n in iso.notes:
-                _display(note(n))
+                _display(note(note_text(n, lang)))
         if "accelerated" in e:
             r = e["accelerated"]
             _display(
@@ -53,7 +45,9 @@ def show_stability(wb, stab: dict):
             )
             _display(rs.table_s3(r, lang))
             for n in r.notes:
-                _display(warning(n) if "extrapolat" in n.lower() else note(n))
+                _display(
+                    warning(note_text(n, lang)) if "extrapolat" in n.lower() else note(note_text(n, lang))
+                )
             _display(figure(rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)))
 
 
@@ -74,20 +68,10 @@ def _bayes_trend_text(b, lang):
     slope = d.get("slope_median", d.get("slope_mean"))
     u = d.get("u_lts")
     # the posterior slope to the place of its posterior SD; u_lts (posterior) to 2 digits
-    slope_t = N.value(slope, d.get("slope_sd")).text() if slope is not None else ""
-    u_t = N.uncertainty(u).text() if u is not None else ""
-    if lang == "zh":
-        return (
-            f"{b.analyte}：贝叶斯回归（敏感性分析）斜率后验中位数 {slope_t}，u_lts（后验）= {u_t}。"
-            if slope is not None and u is not None
-            else f"{b.analyte}：贝叶斯回归（敏感性分析）已完成。"
-        )
     if slope is not None and u is not None:
-        return (
-            f"{b.analyte}: Bayesian regression (sensitivity analysis, priors in results.json): "
-            f"posterior median slope {slope_t} per month, u_lts from the slope posterior {u_t}."
-        )
-    return f"{b.analyte}: Bayesian regression (sensitivity analysis) done; see results.json."
+        slope_t = N.value(slope, d.get("slope_sd")).text()
+        return text("bayes_trend", lang, analyte=b.analyte, slope=slope_t, u=N.uncertainty(u).text())
+    return text("bayes_trend_done", lang, analyte=b.analyte)
 
 
 def show_characterization(wb, char: dict):
@@ -116,11 +100,11 @@ def show_certificate(wb, certs: dict, output_dir=""):
     for a, e in certs.items():
         _display(heading(a, 3))
         if e.get("budget") is not None:
-            _display(rcert.table_u1(e["budget"], lang=lang, analyte=a))
+            _display(rcert.table_u1(e["budget"], lang=lang, analyte=a, unit=_unit(e)))
         if e.get("checks") is None:
             continue
         for n in e.get("notes", ()):
-            _display(note(_transfer_note(n, a, e.get("budget"))))
+            _display(note(_transfer_note(n, a, e.get("budget"), lang)))
         _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
         _display(rcert.checks_table(e["checks"], lang=lang))
         if "monitoring" in e:
@@ -156,7 +140,7 @@ def show_certificate(wb, certs: dict, output_dir=""):
                 else "没有可认定的特性量：不出具证书页。"
             )
         )
-        _display(note(wb.write_drmd(output_dir)))
+        _display(note(note_text(wb.write_drmd(output_dir), lang)))
         return
     _display(
         rcert.table_u2(
@@ -176,7 +160,13 @@ def show_certificate(wb, certs: dict, output_dir=""):
         approval_pending=wb.approval_pending(),
     )
     _display(HTML(page))
-    _display(note(wb.write_drmd(output_dir)))
+    _display(note(note_text(wb.write_drmd(output_dir), lang)))
+
+
+def _unit(entry) -> str | None:
+    """The certified value's unit (the unit of the budget's and the monitoring's columns)."""
+    cv = entry.get("certified")
+    return None if cv is None else cv.unit_of_measure
 
 
 _TRANSFER = re.compile(
@@ -185,7 +175,7 @@ _TRANSFER = re.compile(
 _TRANSFER_BASE = {"u_bb": "homogeneity-mean", "u_lts": "long-term-mean", "u_sts": "transport-mean"}
 
 
-def _transfer_note(text: str, analyte: str, budget) -> str:
+def _transfer_note(text: str, analyte: str, budget, lang: str = "en") -> str:
     """A relative transfer note (rmwork.certificate.entry) in the report's spelling: the study's
     relative u in percent of its study mean, as Tables H1/S2 print it, times the value to the
     place of u_char (the numbers of results.json are untouched)."""
@@ -193,7 +183,7 @@ def _transfer_note(text: str, analyte: str, budget) -> str:
 
     m = _TRANSFER.match(str(text))
     if m is None:
-        return text
+        return note_text(text, lang)
     sym, what, u_rel, value, tail = m.groups()
     try:  # full precision from the budget (the note carries 4 digits: no double rounding)
         u_rel = budget.component(sym).u_rel
@@ -202,6 +192,12 @@ def _transfer_note(text: str, analyte: str, budget) -> str:
     rel = N.relative(u_rel, q=N.qname(analyte, f"{sym}_rel", _TRANSFER_BASE[sym]))
     u_char = getattr(budget, "u_char", None) if budget is not None else None
     x = N.value(float(value), u_char)
+    if lang == "zh":  # the zh template of rmwork.report.phrases, with the report's spelling
+        units = re.match(r"^ \(study in (.+), certified value in (.+)\)$", tail)
+        tail = f"（研究以 {units[1]} 计，标准值以 {units[2]} 计）" if units else note_text(tail, lang)
+        return N.sentence(
+            f"{sym}{what or ''}：按相对不确定度传递，u_rel × 标准值 = {N.tag(rel, ' %')} × {x}{tail}"
+        )
     return N.sentence(f"{sym}{what or ''}: transferred as u_rel × value = {N.tag(rel, ' %')} × {x}{tail}")
 
 
@@ -229,7 +225,7 @@ def _add_monitoring_points(fig, wb, analyte: str, frame):
             color="#aa3377",
             ms=5,
             capsize=3,
-            label="monitoring (± 2u)",
+            label=text("monitoring", wb.language),
         )
     else:  # check: certified-interval, the results carry no u
         ax.plot(t, g["value"], "s", color="#aa3377", ms=5, label="monitoring (no u)")

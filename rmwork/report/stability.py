@@ -18,7 +18,8 @@ import pandas as pd
 from .. import stability as smod
 from . import numbers as N
 from .display import HTML, fmt, table_html
-from .stability_notes import note_text
+from .phrases import note_text, text
+from .symbols import header, label
 from .usertext import literal
 
 CAPTIONS = {
@@ -43,83 +44,13 @@ CAPTIONS = {
     ),
 }
 
-# column labels of the stability tables: field -> (HTML, zh)
-LABELS = {
-    "analyte": ("Analyte", "特性量"),
-    "study": ("Study", "研究"),
-    "temperature": ("T / °C", "温度 / °C"),
-    "n_points": ("n", "n"),
-    "n_times": ("time points", "时间点数"),
-    "unit": ("Unit", "单位"),
-    "slope": ("b<sub>1</sub> (slope)", "斜率 b<sub>1</sub>"),
-    "se_slope": ("s(b<sub>1</sub>)", "s(b<sub>1</sub>)"),
-    "intercept": ("b<sub>0</sub> (intercept)", "截距 b<sub>0</sub>"),
-    "se_intercept": ("s(b<sub>0</sub>)", "s(b<sub>0</sub>)"),
-    "residual_sd": ("s", "剩余标准差 s"),
-    "dof": ("&nu;", "自由度 &nu;"),
-    "t_statistic": ("t = b<sub>1</sub>/s(b<sub>1</sub>)", "t = b<sub>1</sub>/s(b<sub>1</sub>)"),
-    "t_crit": ("t<sub>crit</sub>", "t<sub>crit</sub>"),
-    "p_value": ("p", "p"),
-    "significant": ("significant", "显著"),
-    "f_lack_of_fit": ("F<sub>lack of fit</sub>", "失拟 F"),
-    "p_lack_of_fit": ("p<sub>lack of fit</sub>", "失拟 p"),
-    "mean": ("mean", "平均值"),
-    "shelf_life": ("t<sub>shelf</sub> / month", "有效期 t<sub>shelf</sub> / 月"),
-    "u_lts": ("u<sub>lts</sub>", "长期稳定性不确定度 u<sub>lts</sub>"),
-    "u_lts_rel": ("u<sub>lts,rel</sub> (to the study mean)", "u<sub>lts,rel</sub>（相对研究平均值）"),
-    "duration": ("t<sub>transport</sub> / month", "运输时间 / 月"),
-    "u_sts": ("u<sub>sts</sub>", "运输稳定性不确定度 u<sub>sts</sub>"),
-    "u_sts_rel": ("u<sub>sts,rel</sub> (to the study mean)", "u<sub>sts,rel</sub>（相对研究平均值）"),
-    "basis": ("check", "检验方法"),
-    "f_lof": ("F<sub>lack of fit</sub>", "失拟 F"),
-    "p_lof": ("p<sub>lack of fit</sub>", "失拟 p"),
-    "t_quad": ("t<sub>quadratic</sub>", "二次项 t"),
-    "p_quad": ("p<sub>quadratic</sub>", "二次项 p"),
-    "runs": ("runs R", "游程数 R"),
-    "runs_expected": ("E(R)", "E(R)"),
-    "p_runs": ("p<sub>runs</sub>", "游程 p"),
-    "adequate": ("straight line fits", "直线模型适用"),
-    "window": ("fitted up to / month", "拟合至 / 月"),
-    "n_excluded": ("left out", "剔除点数"),
-    "predicted": ("shelf life from band / month", "由区间推算的有效期 / 月"),
-    "criterion": ("band", "区间"),
-    "t_max": (
-        "t<sub>max</sub> (u<sub>lts</sub> &lt; U/3) / month",
-        "t<sub>max</sub>（u<sub>lts</sub> &lt; U/3）/ 月",
-    ),
-    "k": ("k<sub>T</sub> / month<sup>-1</sup>", "速率常数 k<sub>T</sub> / 月<sup>-1</sup>"),
-    "se_k": ("s(k<sub>T</sub>)", "s(k<sub>T</sub>)"),
-    "inverse_temperature": ("1/T / K<sup>-1</sup>", "1/T / K<sup>-1</sup>"),
-    "ln_k": ("ln|k<sub>T</sub>|", "ln|k<sub>T</sub>|"),
-    "parameter": ("Parameter", "参数"),
-    "value": ("Value", "数值"),
-    "u": ("Standard error", "标准误差"),
-    # relative values in percent, saying relative to what (rmwork.report.numbers; issue 17)
-    "u_lts_rel_pct": (
-        "u<sub>lts,rel</sub> / % (relative to the mean of the stability study)",
-        "u<sub>lts,rel</sub> / %（相对稳定性研究平均值）",
-    ),
-    "u_sts_rel_pct": (
-        "u<sub>sts,rel</sub> / % (relative to the mean of the transport study)",
-        "u<sub>sts,rel</sub> / %（相对运输稳定性研究平均值）",
-    ),
-}
-
-
-# columns in the values' unit, or in that unit per month (the unit joins the header, Issue 17)
-_IN_UNIT = {"intercept", "se_intercept", "residual_sd", "mean", "u_lts", "u_sts"}
-_PER_MONTH = {"slope", "se_slope"}
+# frame column -> field of the report's one symbol map (report/symbols.py: headers, units)
+FIELDS = {"mean": "study_mean", "unit": "unit_of_measure", "k": "k_T", "value": "param_value", "u": "se"}
 
 
 def _unit_label(name: str, lang: str, unit: str | None) -> str:
-    """Header of a column with its unit: the table's one unit, or the row's (column 'unit')."""
-    base = _lab(name, lang)
-    if name not in _IN_UNIT | _PER_MONTH:
-        return base
-    u = html.escape(unit) if unit else ("[单位]" if lang == "zh" else "[unit]")
-    if name in _PER_MONTH:
-        return f"{base} / ({u}·{'月' if lang == 'zh' else 'month'}<sup>-1</sup>)"
-    return f"{base} / {u}"
+    """Header of a column with its unit: the table's one unit, or none (a unit column is shown)."""
+    return header(FIELDS.get(name, name), lang, unit)
 
 
 def _with_units(df: pd.DataFrame, units: list[str], lang: str) -> tuple[pd.DataFrame, dict]:
@@ -127,7 +58,7 @@ def _with_units(df: pd.DataFrame, units: list[str], lang: str) -> tuple[pd.DataF
     one = units[0] if units and len(set(units)) == 1 else None
     if one is None and units:
         df = df.copy()
-        df.insert(1 if "analyte" in df.columns else 0, "unit", units)
+        df.insert(1 if "analyte" in df.columns else 0, "unit_of_measure", units)
     return df, {c: _unit_label(c, lang, one) for c in df.columns}
 
 
@@ -137,8 +68,7 @@ def _cap(tid: str, lang: str) -> str:
 
 
 def _lab(name: str, lang: str) -> str:
-    en, zh = LABELS.get(name, (name, name))
-    return zh if lang == "zh" else en
+    return label(FIELDS.get(name, name), lang)
 
 
 def _yes(flag, lang):
@@ -153,7 +83,7 @@ def _html(df: pd.DataFrame, caption: str, lang: str, digits: int, units: list[st
     else:
         heads = {c: _lab(c, lang) for c in df.columns}
     df = df.rename(columns=heads)
-    # labels are final here (HTML from LABELS above); table_html passes unknown names through
+    # labels are final here (HTML from the symbol map); table_html passes unknown names through
     return table_html(df, caption, lang=lang, digits=digits, labels=True)
 
 
@@ -326,18 +256,9 @@ def table_s4(result, lang: str = "en", digits: int = 4) -> HTML:
 def table_s5(result, unit: str = "", lang: str = "en", digits: int = 4) -> HTML:
     """Table S5: post-certification monitoring, |x_m - x_c| <= k sqrt(u_c^2 + u_m^2) (ERM Application Note 1)."""
     r = result
-    u = html.escape(unit) if unit else ("[单位]" if lang == "zh" else "[unit]")
-    heads = {
-        "measured": ("x<sub>m</sub>", "监测结果 x<sub>m</sub>"),
-        "u_m": ("u<sub>m</sub>", "u<sub>m</sub>"),
-        "d": ("x<sub>m</sub> − x<sub>c</sub>", "x<sub>m</sub> − x<sub>c</sub>"),
-        "U_d": ("U<sub>d</sub>", "U<sub>d</sub>"),
-        "passed": ("within U<sub>d</sub>", "在 U<sub>d</sub> 之内"),
-    }
+    fields = {"measured": "x_m", "u_m": "u_m", "d": "d_mc", "U_d": "U_d_mc", "passed": "within_U_d"}
     df = r.to_frame().assign(passed=[_yes(p, lang) for p in r.passed])
-    df = df.rename(
-        columns={c: f"{heads[c][lang == 'zh']}" + ("" if c == "passed" else f" / {u}") for c in df.columns}
-    )
+    df = df.rename(columns={c: header(fields[c], lang, unit) for c in df.columns})
     cap = (
         f"表 S5 — {r.analyte}：定值后监测，|x_m − x_c| ≤ k·√(u_c² + u_m²)，k = {fmt(r.k, 3)}"
         "（ERM Application Note 1）"
@@ -456,7 +377,7 @@ def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
     per_month = f"({k_unit_h}{'月' if lang == 'zh' else 'month'}<sup>-1</sup>)"
     per_t = per_t.rename(
         columns={
-            "k": f"{_lab('k', lang).split(' / ')[0]} / {per_month}",
+            "k": f"{_lab('k', lang)} / {per_month}",
             "se_k": f"{_lab('se_k', lang)} / {per_month}",
         }
     )
@@ -495,7 +416,7 @@ _FIG = {
     "means": ("time-point means", "各时间点平均值"),
     "band": ("{p:g} % confidence band", "{p:g} % 置信带"),
     "pred_band": ("{kind} band ({sided}-sided {p:g} %)", "{kind}带（{sided}侧 {p:g} %）"),
-    "t_shelf": ("t_shelf = {t} months", "有效期 t_shelf = {t} 月"),
+    "t_shelf": (r"$t_\mathrm{{shelf}}$ = {t} months", r"有效期 $t_\mathrm{{shelf}}$ = {t} 月"),
     "leaves": ("band leaves limits: {t} months", "带超出限值：{t} 月"),
     "fit_window": ("fit window", "拟合窗口"),
     "left_out": ("left out of the fit", "未参与拟合"),
@@ -512,18 +433,18 @@ _FIG = {
     "extrapolated": (" (extrapolated)", "（外推）"),
     "ln_k": ("ln|k| (k per month)", "ln|k|（k 以每月计）"),
     "s1": (
-        "Figure S1 — {name}{temp}: b1 = {b1} /month, p = {p}",
-        "图 S1 — {name}{temp}：b1 = {b1} /月，p = {p}",
+        "Figure S1 — {name}{temp}: $b_1$ = {b1} /month, p = {p}",
+        "图 S1 — {name}{temp}：$b_1$ = {b1} /月，p = {p}",
     ),
     "at": (" at {T:g} °C", "（{T:g} °C）"),
     "s2": ("Figure S2 — {name}: residuals (s = {s})", "图 S2 — {name}：残差（s = {s}）"),
     "s3_joint": (
-        "Figure S3 — {name}: y = c0 − c0·t·exp(k1 − k2/T)",
-        "图 S3 — {name}：y = c0 − c0·t·exp(k1 − k2/T)",
+        r"Figure S3 — {name}: $y = c_0 - c_0\,t\,\exp(k_1 - k_2/T)$",
+        r"图 S3 — {name}：$y = c_0 - c_0\,t\,\exp(k_1 - k_2/T)$",
     ),
     "s3": (
-        "Figure S3 — {name}: Arrhenius plot, E_a = {ea} kJ/mol",
-        "图 S3 — {name}：阿伦尼乌斯图，E_a = {ea} kJ/mol",
+        r"Figure S3 — {name}: Arrhenius plot, $E_\mathrm{{a}}$ = {ea} kJ/mol",
+        r"图 S3 — {name}：阿伦尼乌斯图，$E_\mathrm{{a}}$ = {ea} kJ/mol",
     ),
 }
 _KIND_ZH = {"prediction": "预测", "confidence": "置信", "tolerance": "容许"}
@@ -610,7 +531,7 @@ def figure_s1(
     t_end = _time_end(result)
     grid = np.linspace(min(0.0, result.time_min), t_end, 200)
     band = result.band(grid, level=level)
-    ax.plot(grid, band["fit"], color="#1f4e79", lw=1.2, label="b0 + b1 t")
+    ax.plot(grid, band["fit"], color="#1f4e79", lw=1.2, label=r"$b_0 + b_1 t$")
     ax.fill_between(
         grid,
         band["low"],
@@ -634,7 +555,7 @@ def figure_s1(
             ),
         )
     if certified_value is not None:
-        ax.axhline(certified_value, color="#c00000", lw=1, label="μc")
+        ax.axhline(certified_value, color="#c00000", lw=1, label=r"$\mu_\mathrm{c}$")
         if U is not None:
             for sgn in (-1, 1):
                 ax.axhline(
@@ -642,7 +563,7 @@ def figure_s1(
                     color="#2e7d32",
                     lw=0.9,
                     ls="--",
-                    label="μc ± U" if sgn > 0 else None,
+                    label=r"$\mu_\mathrm{c} \pm U$" if sgn > 0 else None,
                 )
     elif prediction is not None:
         for lim in (prediction.lower, prediction.upper):
@@ -789,7 +710,9 @@ def figure_s3(
         grid = np.linspace(lo - pad, hi + pad, 200)
         band = r.band(grid)
         inside = (grid >= x.min()) & (grid <= x.max())
-        ax.plot(grid[inside], band["fit"][inside], color="#1f4e79", lw=1.2, label="ln A − E_a/(R T)")
+        ax.plot(
+            grid[inside], band["fit"][inside], color="#1f4e79", lw=1.2, label=r"$\ln A - E_\mathrm{a}/(RT)$"
+        )
         ax.plot(grid, band["fit"], color="#1f4e79", lw=0.8, ls="--")
         if r.dof > 0:
             ax.fill_between(
@@ -1089,11 +1012,23 @@ def show(
         display(note("This lot has no stability study." if lang == "en" else "本批次无稳定性研究。"))
         return
     display(
-        table_s1({**(long_term or {}), **{f"{k} (transport)": v for k, v in (transport or {}).items()}}, lang)
+        table_s1(
+            {
+                **(long_term or {}),
+                **{text("transport", lang, key=k): v for k, v in (transport or {}).items()},
+            },
+            lang,
+        )
     )
     display(table_s2(long_term, transport, predictions, suggestions, lang))
     display(
-        table_s6({**(long_term or {}), **{f"{k} (transport)": v for k, v in (transport or {}).items()}}, lang)
+        table_s6(
+            {
+                **(long_term or {}),
+                **{text("transport", lang, key=k): v for k, v in (transport or {}).items()},
+            },
+            lang,
+        )
     )
     for key, r in (long_term or {}).items():
         p = (predictions or {}).get(key)

@@ -12,6 +12,9 @@ import pandas as pd
 
 from . import numbers as N
 from .display import HTML, figure, note, paragraph, table
+from .phrases import note_text, text
+from .symbols import relabel, table_units
+from .usertext import literal
 
 TITLES = {
     "verification": ("Verification of certified values", "标准物质量值核查报告"),
@@ -97,32 +100,36 @@ def section(wb, key: str) -> HTML:
 
 
 def table_v1(results: dict, lang: str = "en") -> HTML:
+    """Table V1: measured against certified values; headers from the symbol map, the unit in the
+    headers when every analyte has the same one, else a unit column."""
     zh = lang == "zh"
     rows = [
         {
             "analyte": r.analyte,
-            "unit": r.unit_of_measure,
+            "unit_of_measure": r.unit_of_measure,
             "x_m": N.value(r.x_m, r.u_m, q=N.qname(r.analyte, "x_m", "verification")),
             "u_m": N.uncertainty(r.u_m, q=N.qname(r.analyte, "u_m", "verification")),
             # the certificate's x_c, U_c and k_c are inputs: printed as given, not re-rounded
             "x_c": N.measured(r.x_c, 10),
-            "U_c (k_c)": f"{N.measured(r.U_c, 10)} ({N.measured(r.k_c, 10)})",
-            "Δ": N.value(r.delta, r.u_delta, q=N.qname(r.analyte, "delta", "verification")),
-            "u_Δ": N.uncertainty(r.u_delta, q=N.qname(r.analyte, "u_delta", "verification")),
-            "k": N.coverage_factor(r.k),
-            "k·u_Δ": N.uncertainty(r.U_delta),
-            "E_n": N.score(r.en, q=N.qname(r.analyte, "en", "verification")),
+            "U_c_k_c": f"{N.measured(r.U_c, 10)} ({N.measured(r.k_c, 10)})",
+            "delta": N.value(r.delta, r.u_delta, q=N.qname(r.analyte, "delta", "verification")),
+            "u_delta": N.uncertainty(r.u_delta, q=N.qname(r.analyte, "u_delta", "verification")),
+            "k_delta": N.coverage_factor(r.k),
+            "U_delta": N.uncertainty(r.U_delta),
+            "en": N.score(r.en, q=N.qname(r.analyte, "en", "verification")),
             "verdict": ("一致" if r.passed else "不一致") if zh else ("agrees" if r.passed else "differs"),
         }
         for r in results.values()
     ]
     df = pd.DataFrame(rows)
-    if zh:
-        df = df.rename(columns={"analyte": "特性量", "unit": "单位", "verdict": "结论"})
-    return table(df, CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5, labels=False)
+    one = table_units(df["unit_of_measure"]) if len(df) else None
+    if one is not None:
+        df = df.drop(columns="unit_of_measure")
+    return table(relabel(df, lang, one), CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5)
 
 
-def table_v2(labs: dict, lang: str = "en") -> HTML:
+def table_v2(labs: dict, lang: str = "en", units: dict | None = None) -> HTML:
+    """Table V2: the laboratory's u_m per analyte (``units``: analyte -> unit of its values)."""
     zh = lang == "zh"
     rows = []
     for a, lab in labs.items():
@@ -130,31 +137,25 @@ def table_v2(labs: dict, lang: str = "en") -> HTML:
         rows.append(
             {
                 "analyte": a,
-                "n results": lab.n_results,
-                "n units": lab.n_units,
-                "basis": {"given": "stated by the laboratory", "repeatability": "s/√n and components"}[
+                "unit_of_measure": (units or {}).get(a, ""),
+                "n_results_v": lab.n_results,
+                "n_units_v": lab.n_units,
+                "u_m_basis": {"given": "stated by the laboratory", "repeatability": "s/√n and components"}[
                     lab.basis
                 ]
                 if not zh
                 else {"given": "实验室给出", "repeatability": "重复性 s/√n 与其他分量"}[lab.basis],
-                "s": N.uncertainty(lab.s),
-                "s/√n": N.uncertainty(lab.u_rep),
+                "s_rep": N.uncertainty(lab.s),
+                "u_rep": N.uncertainty(lab.u_rep),
                 "components": comps,
                 "u_m": N.uncertainty(lab.u_m, q=N.qname(a, "u_m", "verification")),
             }
         )
     df = pd.DataFrame(rows)
-    if zh:
-        df = df.rename(
-            columns={
-                "analyte": "特性量",
-                "n results": "结果数",
-                "n units": "单元数",
-                "basis": "u_m 来源",
-                "components": "其他不确定度分量",
-            }
-        )
-    return table(df, CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4, labels=False)
+    one = table_units(df["unit_of_measure"]) if len(df) else None
+    if one is not None:
+        df = df.drop(columns="unit_of_measure")
+    return table(relabel(df, lang, one), CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4)
 
 
 def figure_v1(labs: dict, results: dict, lang: str = "en"):
@@ -169,7 +170,7 @@ def figure_v1(labs: dict, results: dict, lang: str = "en"):
     for i, (a, r) in enumerate(results.items(), start=1):
         ax = fig.add_subplot(nrow, ncol, i)
         lab = labs[a]
-        ax.axhspan(r.x_c - r.U_c, r.x_c + r.U_c, color="#cfe0f1", label="x_c ± U_c")
+        ax.axhspan(r.x_c - r.U_c, r.x_c + r.U_c, color="#cfe0f1", label=r"$x_\mathrm{c} \pm U_\mathrm{c}$")
         ax.axhline(r.x_c, color="#1f4e79", lw=1.2)
         xs = np.arange(len(lab.values))
         ax.plot(xs, lab.values, "o", ms=4, color="#555555", label="测量结果" if zh else "results")
@@ -181,10 +182,10 @@ def figure_v1(labs: dict, results: dict, lang: str = "en"):
             fmt="s",
             color="#cc6600",
             capsize=4,
-            label=("平均值 ± k·u_m" if zh else "x_m ± k·u_m"),
+            label=(r"平均值 $\pm k u_\mathrm{m}$" if zh else r"$x_\mathrm{m} \pm k u_\mathrm{m}$"),
         )
         ax.set_xticks([])
-        ax.set_title(f"{a}" + (f" [{r.unit_of_measure}]" if r.unit_of_measure else ""), fontsize=9)
+        ax.set_title(literal(f"{a}" + (f" [{r.unit_of_measure}]" if r.unit_of_measure else "")), fontsize=9)
         ax.tick_params(labelsize=7)
         if i == 1:
             ax.legend(fontsize=7, loc="best")
@@ -210,12 +211,13 @@ def show(wb, results: dict) -> None:
     _display(section(wb, "verification"))
     cert = wb.certificate()
     for n in cert.notes:
-        _display(note(n))
-    _display(table_v1(results, lang), table_v2(wb.results["verification_lab"], lang))
+        _display(note(note_text(n, lang)))
+    units = {a: r.unit_of_measure for a, r in results.items()}
+    _display(table_v1(results, lang), table_v2(wb.results["verification_lab"], lang, units))
     for r in results.values():
         _display(paragraph(verdict(r, lang)))
         for n in r.notes:
-            _display(note(n))
+            _display(note(note_text(n, lang)))
     _display(figure(figure_v1(wb.results["verification_lab"], results, lang)))
 
 
@@ -226,31 +228,14 @@ def provenance(wb) -> HTML:
     lot = wb.lot
     rows = [("parameter file", lot.path.name, prov.sha256_file(lot.path))]
     rows += [(k, f.name, prov.sha256_file(f)) for k, f in lot.data_files().items()]
-    v = prov.versions()
-    t3 = pd.DataFrame(
-        {
-            "setting": ["kind", "seed", "python", "platform", "git commit", "started (UTC)"],
-            "value": [
-                wb.kind,
-                str(wb.p.seed),
-                platform.python_version(),
-                platform.platform(),
-                str(prov.git_commit(Path(__file__).parent) or "n/a"),
-                prov.now_utc(),
-            ],
-        }
-    )
-    from .display import table_html
+    settings = [
+        ("kind", text(wb.kind, wb.language)),
+        ("seed", str(wb.p.seed)),
+        ("python", platform.python_version()),
+        ("platform", platform.platform()),
+        ("git commit", str(prov.git_commit(Path(__file__).parent) or text("n/a", wb.language))),
+        ("started (UTC)", prov.now_utc()),
+    ]
+    from .lot import provenance_tables
 
-    return HTML(
-        section(wb, "provenance").data
-        + table_html(
-            pd.DataFrame(rows, columns=["input", "file", "SHA-256"]), "Table P2 — Input files", labels=False
-        )
-        + table_html(t3, "Table P3 — Kind, seed and environment", labels=False)
-        + table_html(
-            pd.DataFrame({"package": list(v), "version": [str(x) for x in v.values()]}),
-            "Table P4 — Package versions",
-            labels=False,
-        )
-    )
+    return HTML(section(wb, "provenance").data + provenance_tables(rows, settings, wb.language, "p3_kind"))
