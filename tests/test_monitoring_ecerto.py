@@ -60,16 +60,21 @@ def certified(labs=LABS):
     return x.mean(), u, 2 * u
 
 
-def make(tmp_path, monitoring="u: 0.05", labs=LABS, unit="m²/g", sheet="KW01") -> Path:
+def make(tmp_path, monitoring="u: 0.05", labs=LABS, unit="m²/g", sheet="KW01", select=True) -> Path:
+    """The lot; ``select=False`` lists no ``analytes:`` (every analyte of the data is studied, so the
+    file's dummy sheet KW2 stays in), the unit then given by ``characterization.unit_of_measure``."""
     rows = "\n".join(f"ABET,L{i},{v},0.1" for i, v in enumerate(labs, 1))
     (tmp_path / "c.csv").write_text("analyte,lab,value,u\n" + rows + "\n")
     sheet_line = f"\n    sheet: {sheet}" if sheet else ""
     p = tmp_path / "lot.yaml"
     p.write_text(
         "lot: MON-ECERTO\nmaterial: surface area (eCerto LTS example)\nseed: 1\n"
-        f'analytes: {{ABET: {{unit: "{unit}"}}}}\n'
-        "characterization: {data: c.csv, method: mean}\n"
-        f"stability:\n  monitoring:\n    data: {LTS}{sheet_line}\n    {monitoring}\n"
+        + (
+            f'analytes: {{ABET: {{unit: "{unit}"}}}}\ncharacterization: {{data: c.csv, method: mean}}\n'
+            if select
+            else f'characterization: {{data: c.csv, method: mean, unit_of_measure: "{unit}"}}\n'
+        )
+        + f"stability:\n  monitoring:\n    data: {LTS}{sheet_line}\n    {monitoring}\n"
         "certificate: {k: 2}\n"
     )
     return p
@@ -253,15 +258,15 @@ BAD = {
         r"certifies it in m2/g",
     ),
     "one_u_for_two_analytes": (
-        dict(sheet=None),
+        dict(sheet=None, select=False),
         r"key 'stability.monitoring.u': one u for the monitoring results of ABET, KW2; give u per analyte",
     ),
     "analyte_not_characterized": (
-        dict(sheet=None, monitoring="u: {ABET: 0.05, KW2: 0.05}"),
+        dict(sheet=None, monitoring="u: {ABET: 0.05, KW2: 0.05}", select=False),
         r"key 'stability.monitoring.analytes': monitoring results of KW2, which the lot does not characterize",
     ),
     "u_per_analyte_missing": (
-        dict(sheet=None, monitoring="u: {ABET: 0.05}"),
+        dict(sheet=None, monitoring="u: {ABET: 0.05}", select=False),
         r"key 'stability.monitoring.u': no u for KW2",
     ),
     "interval_and_u": (
@@ -324,3 +329,13 @@ def test_monitoring_ecerto_cli_validate_refuses_another_certified_value(tmp_path
     v = subprocess.run([str(EXE), "validate", str(p)], capture_output=True, text=True, timeout=300)
     assert v.returncode == 2 and "Traceback" not in v.stderr
     assert "column 'CertVal': analyte 'ABET': the monitoring file states the certified value 5.41" in v.stderr
+
+
+def test_monitoring_ecerto_dummy_sheet_not_selected_when_analytes_lists_abet(tmp_path):
+    """With ``analytes: {ABET: …}`` the file's dummy sheet KW2 is an analyte the lot does not
+    select: it is named once as not selected and the check runs on ABET alone (issue 14)."""
+    p = make(tmp_path, sheet=None)
+    assert run_fails(p) is None
+    wb = workbook.open(p)
+    wb.stability(), wb.characterization(), wb.certificate()
+    assert wb.results_json().get("not_selected") == ["KW2"]
