@@ -1,6 +1,7 @@
 """rmwork benchmarks (issue: performance and scale).  Prints every figure beside its target.
 
     .venv/bin/python benchmarks/run.py [--repeat N] [--lots N] [--skip floor,lot,per-analyte,peer,batch,batch-bayes]
+                                       [--results FILE]
 
 Rows:
   floor        papermill on a one-cell notebook importing numpy/pandas/scipy/matplotlib/pymc, plus
@@ -17,7 +18,8 @@ Rows:
                the model structure once, not once per worker (issue 13)
   memory       peak memory of the batch's process tree (sum of RSS, and sum of PSS) vs workers x
                one lot's peak (`rmwork run` of one of the lots)
-Medians of --repeat runs.  Results also go to benchmarks/results/latest.json.
+Medians of --repeat runs.  Results also go to benchmarks/results/latest.json (or --results FILE).
+benchmarks/batch_timeline.py shows where a batch's CPU goes, process by process.
 """
 
 from __future__ import annotations
@@ -349,6 +351,9 @@ def main(argv=None):
     ap.add_argument("--lots", type=int, default=16)
     ap.add_argument("--bayes-lots", type=int, default=6, help="lots of the batch-bayes row")
     ap.add_argument("--skip", default="", help="comma-separated rows to skip")
+    ap.add_argument(
+        "--results", type=Path, default=RESULTS / "latest.json", help="where the figures go (JSON)"
+    )
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     tmp = Path(tempfile.mkdtemp(prefix="rmwork-bench-"))
@@ -526,9 +531,9 @@ def main(argv=None):
     print(f"{'figure':<{width}}  {'measured':<60}  target")
     for name, val, target in rows:
         print(f"{name:<{width}}  {val:<60}  {target}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
     res["rows"] = rows
-    (RESULTS / "latest.json").write_text(json.dumps(res, indent=2))
+    args.results.write_text(json.dumps(res, indent=2))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
