@@ -215,11 +215,20 @@ def _batch_phase(
             progress.update(o)
         return _in_order(outcomes, files)
     import multiprocessing as mp
+    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn"), initializer=fork_server
-    ) as pool:
+    from .warm import adopt
+
+    # the workers are forked from the batch's one fork server (warm, one preload per batch);
+    # spawned, each with a fork server of its own, where this process may have none
+    ctx = fork_server()
+    pool_args = (
+        {"mp_context": ctx, "initializer": adopt, "initargs": (dict(os.environ),)}
+        if ctx is not None
+        else {"mp_context": mp.get_context("spawn"), "initializer": fork_server}
+    )
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), **pool_args) as pool:
         futs = [pool.submit(run_one, f, out, True, reason, reuse=True) for f in todo]
         for fut in as_completed(futs):
             o = fut.result()
