@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..certificate import BudgetResult, CertificateMetadata, CertifiedValue, ChecksResult
 from ..errors import InputError, RmworkError
-from .display import HTML, fmt, table_html
+from .display import HTML, Ref, fmt, table_html
 from .usertext import literal
 
 __all__ = [
@@ -244,11 +244,12 @@ def _source(src: str, lang: str) -> str:
     return _SOURCES_ZH.get(src, src) if lang == "zh" else src
 
 
-def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML:
+def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4, analyte: str | None = None) -> HTML:
     """Table U1: uncertainty budget (ISO Guide 35:2017; GUM JCGM 100:2008, G.4.1).
 
     Columns: component, source study, u, u_rel, ν, share of u_CRM² in %; a last row u_CRM with
-    ν_eff. Display precision only; no recomputation.
+    ν_eff. Display precision only; no recomputation.  With ``analyte`` it is numbered per
+    analyte ("Table U1-Cd").
     """
     lang = _lang(lang)
     zh = lang == "zh"
@@ -289,7 +290,8 @@ def table_u1(budget: BudgetResult, *, lang: str = "en", digits: int = 4) -> HTML
         ]
     )
     df = pd.DataFrame(rows, columns=cols)
-    return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits))
+    ref = Ref("U1", analyte or None)
+    return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits, ref=ref))
 
 
 def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
@@ -400,7 +402,8 @@ def table_u2(certified, *, lang: str = "en", analyte_names: Mapping[str, str] | 
     """
     lang = _lang(lang)
     vals = _as_values(certified)
-    return HTML(table_html(_u2_frame(vals, lang, analyte_names or {}), _cap("U2", lang), lang=lang))
+    ref = Ref("U2", analytes=tuple(v.analyte for v in vals))
+    return HTML(table_html(_u2_frame(vals, lang, analyte_names or {}), _cap("U2", lang), lang=lang, ref=ref))
 
 
 def _check_label(item, lang: str) -> str:
@@ -408,10 +411,11 @@ def _check_label(item, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> HTML:
+def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4, family: str = "R1") -> HTML:
     """Table R1: reviewer checks (ISO Guide 35:2017; rmwork conventions in rmwork.certificate.checks).
 
     Columns: check, subject, status (pass / attention / not evaluated), quantity, limit, remark.
+    One per analyte ("Table R1-Cd"); the copy the certificate page appends is ``family="CP2"``.
     """
     lang = _lang(lang)
     zh = lang == "zh"
@@ -435,7 +439,8 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
             ]
         )
     df = pd.DataFrame(rows, columns=cols)
-    return HTML(table_html(df, _cap("R1", lang), lang=lang, digits=digits))
+    ref = Ref(family, checks.analyte or None)
+    return HTML(table_html(df, _cap("R1", lang), lang=lang, digits=digits, ref=ref))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,7 +589,13 @@ def certificate_page(
     names = analyte_names or {}
     section(
         "certified_values",
-        table_html(_u2_frame(vals, lang, names), _cap("U2", lang), lang=lang)
+        # the certificate's own table of certified values: Table CP1 (CP = certificate page)
+        table_html(
+            _u2_frame(vals, lang, names),
+            _cap("U2", lang),
+            lang=lang,
+            ref=Ref("CP1", analytes=tuple(v.analyte for v in vals)),
+        )
         + f"<p>{_u_sentence(vals, lang)}</p>",
     )
     if m.methods.strip():
@@ -622,7 +633,7 @@ def certificate_page(
         out.append(f"<p>{_e(_t('approver', lang))}{sep}{_e(m.approver + role)}</p>")
     if checks is not None:
         items = [checks] if isinstance(checks, ChecksResult) else list(checks)
-        body = "".join(checks_table(c, lang=lang).data for c in items)
+        body = "".join(checks_table(c, lang=lang, family="CP2").data for c in items)
         out.append(f'<h2 class="rmwork-checks">{_e(_t("checks", lang))}</h2>{body}')
     out.append("</div>")
     frag = "\n".join(out)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import homogeneity as hmod
-from .display import HTML, figure, fmt, heading, join, later, note, paragraph, table, warning
+from .display import HTML, Ref, figure, figure_ref, fmt, heading, join, later, note, paragraph, table, warning
 from .usertext import category_ticks, literal
 
 CAPTIONS = {
@@ -38,6 +38,11 @@ def _key(st) -> str:
     return f"{st.analyte} ({st.group})" if st.group else st.analyte
 
 
+def _ref(tid: str, studies: dict) -> Ref:
+    """The number of a homogeneity table: one for the report, holding every analyte's rows."""
+    return Ref(tid, analytes=tuple(dict.fromkeys(st.analyte for st in studies.values())))
+
+
 def table_h1(studies: dict, lang: str = "en") -> HTML:
     rows = []
     for st in studies.values():
@@ -60,7 +65,7 @@ def table_h1(studies: dict, lang: str = "en") -> HTML:
                 "u_bb_rel": r.u_bb_rel,
             }
         )
-    return table(pd.DataFrame(rows), _cap("H1", lang), lang=lang, digits=4)
+    return table(pd.DataFrame(rows), _cap("H1", lang), lang=lang, digits=4, ref=_ref("H1", studies))
 
 
 def table_h2(studies: dict, lang: str = "en") -> HTML | None:
@@ -86,7 +91,7 @@ def table_h2(studies: dict, lang: str = "en") -> HTML | None:
         )
     if not rows:
         return None
-    return table(pd.DataFrame(rows), _cap("H2", lang), lang=lang, digits=5)
+    return table(pd.DataFrame(rows), _cap("H2", lang), lang=lang, digits=5, ref=_ref("H2", {k: st for k, st in studies.items() if st.criterion is not None}))
 
 
 def table_h3(studies: dict, lang: str = "en") -> HTML | None:
@@ -123,7 +128,7 @@ def table_h3(studies: dict, lang: str = "en") -> HTML | None:
             )
     if not rows:
         return None
-    return table(pd.DataFrame(rows), _cap("H3", lang), lang=lang, digits=4)
+    return table(pd.DataFrame(rows), _cap("H3", lang), lang=lang, digits=4, ref=_ref("H3", {k: st for k, st in studies.items() if st.trends or st.cochran is not None or st.grubbs is not None}))
 
 
 def table_h4(studies: dict, lang: str = "en") -> HTML | None:
@@ -148,7 +153,7 @@ def table_h4(studies: dict, lang: str = "en") -> HTML | None:
         )
     if not rows:
         return None
-    return table(pd.DataFrame(rows), _cap("H4", lang), lang=lang, digits=4)
+    return table(pd.DataFrame(rows), _cap("H4", lang), lang=lang, digits=4, ref=_ref("H4", {k: st for k, st in studies.items() if st.bayes is not None}))
 
 
 def bayes_block(studies: dict, lang: str = "en") -> HTML | None:
@@ -266,5 +271,5 @@ def show(studies: dict, data: dict, lang: str = "en", wb=None):
         display(paragraph(homogeneity_statement(st, lang)))
         for n in st.anova.notes + st.notes:
             display(note(n))
-        display(figure(figure_h1(data[key], st, lang)))
-        display(figure(figure_h2(data[key], st, lang)))
+        display(figure(figure_h1(data[key], st, lang), ref=figure_ref("H1", _key(st), analyte=st.analyte)))
+        display(figure(figure_h2(data[key], st, lang), ref=figure_ref("H2", _key(st), analyte=st.analyte)))

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance
-from .display import HTML, long_word, table_html
+from .display import HTML, Ref, long_word, table_html
 from .display import note as _note
+from .numbering import INDEX
 
 SECTIONS = {
     # key: (English heading, Chinese heading, English intro, Chinese intro)
@@ -58,6 +59,7 @@ SECTIONS = {
 def section(wb, key: str) -> HTML:
     en, zh, ien, izh = SECTIONS[key]
     zh_ = wb.language == "zh"
+    INDEX.section = key  # the tables and figures that follow belong to this section (results.json)
     # the id is the anchor the summary's contents and checks overview link to (report/summary.py)
     return HTML(
         f'<h2 id="sec-{key}">{html.escape(zh if zh_ else en)}</h2><p>{html.escape(izh if zh_ else ien)}</p>'
@@ -102,7 +104,7 @@ def parameters(wb) -> HTML:
     cap = "表 P1 — 参数文件" if wb.language == "zh" else "Table P1 — Parameters of the lot (as validated)"
     return HTML(
         f"<details><summary>{html.escape(cap)}</summary>"
-        + table_html(wb.parameters_frame(), cap, labels=False)
+        + table_html(wb.parameters_frame(), cap, labels=False, lang=wb.language, ref=Ref("P1"))
         + "</details>"
     )
 
@@ -147,7 +149,10 @@ def write_table_csv(shown: pd.DataFrame, output_dir, study: str) -> str:
 
 
 def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: str | None, zh_: bool) -> str:
+    """One data table as read: Table D1-<study> (the rows), D2-<study> (a summary of each column),
+    D3-<study> (the excluded results), numbered per study (rmwork.report.numbering)."""
     n = len(df)
+    lang = "zh" if zh_ else "en"
     file = df.attrs.get("file", "")
     if zh_:
         cap = f"{study}: {file} — {n:,} 行"
@@ -167,16 +172,20 @@ def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: st
             if zh_
             else f"Excluded results — {study} ({len(excluded)}; not used in any statistic)"
         )
-        body += table_html(pd.DataFrame(excluded).astype(object), ecap, labels=False)
+        body += table_html(
+            pd.DataFrame(excluded).astype(object), ecap, labels=False, lang=lang, ref=Ref("D3", study)
+        )
     body += table_html(
         column_summary(shown, zh_),
         ("列摘要" if zh_ else "Column summary") + f" — {study}",
         labels=False,
         digits=10,
+        lang=lang,
+        ref=Ref("D2", study),
     )
     if not whole:
         body += _note(_preview_note(n, csv_name, zh_)).data
-    body += table_html(preview.astype(object), cap, labels=False, digits=10)
+    body += table_html(preview.astype(object), cap, labels=False, digits=10, lang=lang, ref=Ref("D1", study))
     return f"<details><summary>{html.escape(cap)}</summary>{body}</details>"
 
 
@@ -259,9 +268,9 @@ def provenance_table(wb) -> HTML:
         }
     )
     return HTML(
-        table_html(t1, "Table P2 — Input files", labels=False)
-        + table_html(t3, "Table P3 — Seed, environment and sampler settings", labels=False)
-        + table_html(t2, "Table P4 — Package versions", labels=False)
+        table_html(t1, "Table P2 — Input files", labels=False, ref=Ref("P2"))
+        + table_html(t3, "Table P3 — Seed, environment and sampler settings", labels=False, ref=Ref("P3"))
+        + table_html(t2, "Table P4 — Package versions", labels=False, ref=Ref("P4"))
     )
 
 
@@ -272,6 +281,7 @@ def opening(wb, output_dir=""):
 
     from .summary import Summary
 
+    INDEX.start(wb, wb.language)  # this report's tables and figures, numbered (results.json "report")
     display(header(wb))
     summary = Summary(wb.language).show()
     display(parameters(wb), data_as_read(wb, output_dir))

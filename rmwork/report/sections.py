@@ -3,7 +3,7 @@ except what the workbook already holds)."""
 
 from __future__ import annotations
 
-from .display import HTML, figure, heading, join, later, note, paragraph, table, warning
+from .display import HTML, Ref, figure, figure_ref, heading, join, later, note, paragraph, table, warning
 
 
 def _display(*objs):
@@ -35,6 +35,7 @@ def show_stability(wb, stab: dict):
                     f"temperature against the reference {iso.reference_temperature:g} °C "
                     "(ISO Guide 35:2017, clause 8)",
                     labels=False,
+                    ref=Ref("S4", a),
                 )
             )
             for n in iso.notes:
@@ -52,7 +53,8 @@ def show_stability(wb, stab: dict):
             _display(rs.table_s3(r, lang))
             for n in r.notes:
                 _display(warning(n) if "extrapolat" in n.lower() else note(n))
-            _display(figure(rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)))
+            fig = rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)
+            _display(figure(fig, ref=figure_ref("S3", a), lang=lang))
 
 
 def _bayes_trend_block(b, lang):
@@ -109,12 +111,12 @@ def show_certificate(wb, certs: dict, output_dir=""):
     for a, e in certs.items():
         _display(heading(a, 3))
         if e.get("budget") is not None:
-            _display(rcert.table_u1(e["budget"], lang=lang))
+            _display(rcert.table_u1(e["budget"], lang=lang, analyte=a))
         if e.get("checks") is None:
             continue
         for n in e.get("notes", ()):
             _display(note(n))
-        _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
+        _display(figure(rcert.figure_u1(e["budget"], lang=lang), ref=figure_ref("U1", a), lang=lang))
         _display(rcert.checks_table(e["checks"], lang=lang))
         if "monitoring" in e:
             m = e["monitoring"]
@@ -125,6 +127,7 @@ def show_certificate(wb, certs: dict, output_dir=""):
                     f"|x_m − x_c| ≤ k·sqrt(u_c² + u_m²), k = {m.k:.3g} "
                     "(ERM Application Note 1)",
                     labels=False,
+                    ref=Ref("S5", a),
                 )
             )
         sl = e.get("shelf_life")
@@ -145,7 +148,8 @@ def show_certificate(wb, certs: dict, output_dir=""):
                 lang=lang,
             )
             _add_monitoring_points(fig, wb, a, stab.get("frame"))
-            _display(figure(fig))
+            # the trend against the certified value ± U: the certificate's own figure (not S1 again)
+            _display(figure(fig, ref=figure_ref("U2", a), lang=lang))
     certs = {a: e for a, e in certs.items() if e.is_certified}
     if not certs:
         _display(

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from .display import HTML, table_html
+from .display import HTML, Ref, numbered, table_html
+from .numbering import INDEX
 
 # section anchors: report/lot.section() gives each section heading the id "sec-<key>"
 SECTION_KEYS = ("homogeneity", "stability", "characterization", "certificate", "provenance")
@@ -147,11 +148,9 @@ def checks_overview_html(results: Mapping, lang: str = "en") -> str:
         body.append(
             f'<tr><td class="text"><a href="#sec-{s}">{html.escape(_t(s, lang))}</a></td>{cells}</tr>'
         )
-    cap = _t("checks", lang)
-    return (
-        f'<table class="rmwork" id="table-summary-checks"><caption>{html.escape(cap)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+    # Table A2 (A = the summary at the head of the report; rmwork.report.numbering)
+    open_tag, cap = numbered(Ref("A2", analytes=tuple(analytes)), html.escape(_t("checks", lang)), lang)
+    return f"{open_tag}<caption>{cap}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def contents_html(lang: str = "en", sections=SECTION_KEYS) -> str:
@@ -166,11 +165,8 @@ def summary_html(results: Mapping, lang: str = "en", sections=SECTION_KEYS) -> s
     if frame.empty:
         parts.append(f"<p>{html.escape(_t('none', lang))}</p>")
     else:
-        parts.append(
-            table_html(frame, _t("certified_values", lang), lang=lang, labels=False).replace(
-                '<table class="rmwork">', '<table class="rmwork" id="table-summary">', 1
-            )
-        )
+        ref = Ref("A1", analytes=tuple(frame.iloc[:, 0]))
+        parts.append(table_html(frame, _t("certified_values", lang), lang=lang, labels=False, ref=ref))
     parts.append(checks_overview_html(results, lang))
     parts.append(contents_html(lang, sections))
     parts.append("</section>")
@@ -183,6 +179,7 @@ class Summary:
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self._handle = None
+        self._html: str | None = None
 
     def show(self) -> Summary:
         from IPython.display import display
@@ -193,10 +190,22 @@ class Summary:
             else "Summary: filled in when every study has run."
         )
         self._handle = display(HTML(f'<p class="rmwork-note">{html.escape(text)}</p>'), display_id=True)
+        # its tables are numbered where the summary stands, when results.json is written
+        section, INDEX.section = INDEX.section, "summary"
+        slot = INDEX.slot()
+        INDEX.section = section
+
+        def register(results):
+            with INDEX.at(slot):
+                self._html = summary_html(results, self.lang)
+
+        INDEX.on_record(register)
         return self
 
     def fill(self, results: Mapping, sections=SECTION_KEYS) -> None:
-        block = HTML(summary_html(results, self.lang, sections))
+        # the block made when results.json was written (its numbers are in results.json)
+        kept = self._html if sections == SECTION_KEYS else None
+        block = HTML(kept if kept is not None else summary_html(results, self.lang, sections))
         if self._handle is None:
             from IPython.display import display
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .display import HTML, figure, note, paragraph, table
+from .display import HTML, Ref, figure, figure_ref, note, paragraph, table
+from .numbering import INDEX
 
 TITLES = {
     "verification": ("Verification of certified values", "标准物质量值核查报告"),
@@ -64,6 +65,7 @@ def _display(*objs):
 def header(wb) -> HTML:
     """Title and lot table of a verification or proficiency report."""
     zh = _zh(wb)
+    INDEX.start(wb, wb.language)  # this report's tables and figures, numbered (results.json "report")
     if zh:
         from .certificate import setup_cjk_font
 
@@ -92,7 +94,10 @@ def header(wb) -> HTML:
 
 def section(wb, key: str) -> HTML:
     en, zh, ien, izh = SECTIONS[key]
-    return HTML(f"<h2>{html.escape(zh if _zh(wb) else en)}</h2><p>{html.escape(izh if _zh(wb) else ien)}</p>")
+    INDEX.section = key  # the tables and figures that follow belong to this section (results.json)
+    return HTML(
+        f'<h2 id="sec-{key}">{html.escape(zh if _zh(wb) else en)}</h2><p>{html.escape(izh if _zh(wb) else ien)}</p>'
+    )
 
 
 def table_v1(results: dict, lang: str = "en") -> HTML:
@@ -117,7 +122,8 @@ def table_v1(results: dict, lang: str = "en") -> HTML:
     df = pd.DataFrame(rows)
     if zh:
         df = df.rename(columns={"analyte": "特性量", "unit": "单位", "verdict": "结论"})
-    return table(df, CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5, labels=False)
+    ref = Ref("V1", analytes=tuple(r.analyte for r in results.values()))
+    return table(df, CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5, labels=False, ref=ref)
 
 
 def table_v2(labs: dict, lang: str = "en") -> HTML:
@@ -152,7 +158,8 @@ def table_v2(labs: dict, lang: str = "en") -> HTML:
                 "components": "其他不确定度分量",
             }
         )
-    return table(df, CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4, labels=False)
+    ref = Ref("V2", analytes=tuple(labs))
+    return table(df, CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4, labels=False, ref=ref)
 
 
 def figure_v1(labs: dict, results: dict, lang: str = "en"):
@@ -214,7 +221,8 @@ def show(wb, results: dict) -> None:
         _display(paragraph(verdict(r, lang)))
         for n in r.notes:
             _display(note(n))
-    _display(figure(figure_v1(wb.results["verification_lab"], results, lang)))
+    fig = figure_v1(wb.results["verification_lab"], results, lang)
+    _display(figure(fig, ref=figure_ref("V1", analytes=tuple(results)), lang=lang))
 
 
 def provenance(wb) -> HTML:
@@ -243,12 +251,16 @@ def provenance(wb) -> HTML:
     return HTML(
         section(wb, "provenance").data
         + table_html(
-            pd.DataFrame(rows, columns=["input", "file", "SHA-256"]), "Table P2 — Input files", labels=False
+            pd.DataFrame(rows, columns=["input", "file", "SHA-256"]),
+            "Table P2 — Input files",
+            labels=False,
+            ref=Ref("P2"),
         )
-        + table_html(t3, "Table P3 — Kind, seed and environment", labels=False)
+        + table_html(t3, "Table P3 — Kind, seed and environment", labels=False, ref=Ref("P3"))
         + table_html(
             pd.DataFrame({"package": list(v), "version": [str(x) for x in v.values()]}),
             "Table P4 — Package versions",
             labels=False,
+            ref=Ref("P4"),
         )
     )
