@@ -15,7 +15,7 @@ import re
 
 import pandas as pd
 
-from .numbering import INDEX, Ref, caption_text, figure_ref, split_caption
+from .numbering import INDEX, Ref, figure_ref, split_caption
 from .symbols import label
 
 __all__ = ["HTML", "PNG", "Ref", "figure_ref", "table", "table_html", "figure"]
@@ -128,7 +128,10 @@ def numbered(ref: Ref | None, caption_html: str, lang: str = "en") -> tuple[str,
     if ref is None:
         return '<table class="rmwork">', caption_html
     ref = INDEX.add(ref, caption_html, lang)
-    return f'<table class="rmwork" id="{ref.id}">', caption_text(ref, caption_html, lang)
+    # the number holds the key as the data spell it (any characters): escaped like every data string
+    number = html.escape(ref.number(lang))
+    rest = split_caption(caption_html).strip()
+    return f'<table class="rmwork" id="{ref.id}">', f"{number} — {rest}" if rest else number
 
 
 def table(df: pd.DataFrame, caption: str, **kw) -> HTML:

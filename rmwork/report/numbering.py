@@ -88,11 +88,11 @@ class Ref:
 
     @property
     def label(self) -> str:
-        """"H1" or "C3-Cd": the number without the word Table / Figure."""
+        """ "H1" or "C3-Cd": the number without the word Table / Figure."""
         return self.family if self.key in (None, "") else f"{self.family}-{self.key}"
 
     def number(self, lang: str = "en") -> str:
-        """"Table C3-Cd", "图 S1-Fe"."""
+        """ "Table C3-Cd", "图 S1-Fe"."""
         en, zh = _WORDS[self.kind]
         return f"{zh if lang == 'zh' else en} {self.label}"
 
@@ -121,12 +121,6 @@ def split_caption(text: str) -> str:
 
 def has_number(text: str) -> bool:
     return bool(_PREFIX.match(str(text)))
-
-
-def caption_text(ref: Ref, caption: str, lang: str) -> str:
-    """The printed caption: the report-wide number, an em dash, the caption's own words."""
-    rest = split_caption(caption).strip()
-    return f"{ref.number(lang)} — {rest}" if rest else ref.number(lang)
 
 
 def plain_text(markup: str) -> str:

@@ -286,8 +286,9 @@ def show(wb, rnd) -> None:
             _display(warning(n))
         for n in it.assigned.notes + it.sigma.notes:
             _display(note(n))
+        t2 = table_pt2(it, lang)  # made in the order shown, so numbered and listed in that order
         fig = figure(figure_pt1(it, lang), ref=figure_ref("PT1", it.item or None), lang=lang)
-        _display(table_pt2(it, lang), paragraph(statement(it, lang)), fig)
+        _display(t2, paragraph(statement(it, lang)), fig)
     if len(rnd.items) >= 2:
         _display(
             figure(figure_pt2(rnd, lang), ref=figure_ref("PT2"), lang=lang),
