@@ -48,7 +48,7 @@ def test_report_wide_tables_keep_a_plain_number():
 def test_slug_keeps_a_safe_key_and_hashes_any_other():
     assert slug("Cd") == "Cd"
     assert slug("stability.long_term") == "stability.long_term"
-    h = hashlib.sha256("Pb (total)".encode()).hexdigest()[:8]
+    h = hashlib.sha256(b"Pb (total)").hexdigest()[:8]
     assert slug("Pb (total)") == f"Pb_total_{h}"
     assert slug("铁") == hashlib.sha256("铁".encode()).hexdigest()[:8]
     assert slug("<img src=x onerror=alert(1)>").startswith("img_src_x_onerror_alert_1_")
