@@ -126,14 +126,30 @@ def study_status(results: Mapping) -> dict[str, dict[str, str]]:
     return out
 
 
-def _cell(status: str, lang: str) -> str:
+def _cell(status: str, lang: str, target: str | None = None) -> str:
     cls = {"pass": "rmwork-pass", "attention": "rmwork-attention", "blocking": "rmwork-blocking"}.get(
         status, ""
     )
-    return f'<td class="text {cls}">{html.escape(_t(status, lang))}</td>'
+    text = html.escape(_t(status, lang))
+    if target:  # the analyte's own evidence in that study (its first numbered table or figure)
+        text = f'<a href="#{html.escape(target)}">{text}</a>'
+    return f'<td class="text {cls}">{text}</td>'
 
 
-def checks_overview_html(results: Mapping, lang: str = "en") -> str:
+def evidence_targets(items) -> dict[tuple[str, str], str]:
+    """(section, analyte) -> the id of the analyte's first own table or figure in that section
+    (from the report's numbered items, rmwork.report.numbering): where a checks cell links to."""
+    out: dict[tuple[str, str], str] = {}
+    for it in items:
+        if it.get("analyte") and it.get("section") in SECTION_KEYS:
+            out.setdefault((it["section"], it["analyte"]), it["id"])
+    for it in items:  # the certificate row weighs the reviewer checks: link to the analyte's Table R1
+        if it.get("family") == "R1" and it.get("analyte"):
+            out[("certificate", it["analyte"])] = it["id"]
+    return out
+
+
+def checks_overview_html(results: Mapping, lang: str = "en", targets: Mapping | None = None) -> str:
     status = study_status(results)
     analytes = list(results.get("analytes") or {})
     studies = [s for s in SECTION_KEYS if s in status]
@@ -144,7 +160,10 @@ def checks_overview_html(results: Mapping, lang: str = "en") -> str:
     )
     body = []
     for s in studies:
-        cells = "".join(_cell(status[s][a], lang) if a in status[s] else "<td>–</td>" for a in analytes)
+        cells = "".join(
+            _cell(status[s][a], lang, (targets or {}).get((s, a))) if a in status[s] else "<td>–</td>"
+            for a in analytes
+        )
         body.append(
             f'<tr><td class="text"><a href="#sec-{s}">{html.escape(_t(s, lang))}</a></td>{cells}</tr>'
         )
@@ -158,7 +177,7 @@ def contents_html(lang: str = "en", sections=SECTION_KEYS) -> str:
     return f'<nav class="rmwork-toc"><h2>{html.escape(_t("contents", lang))}</h2><ol>{items}</ol></nav>'
 
 
-def summary_html(results: Mapping, lang: str = "en", sections=SECTION_KEYS) -> str:
+def summary_html(results: Mapping, lang: str = "en", sections=SECTION_KEYS, targets: Mapping | None = None) -> str:
     """The summary block: certificate summary, checks overview, contents."""
     frame = certificate_frame(results, lang)
     parts = [f'<section class="rmwork-summary" id="sec-summary"><h2>{html.escape(_t("summary", lang))}</h2>']
@@ -167,7 +186,7 @@ def summary_html(results: Mapping, lang: str = "en", sections=SECTION_KEYS) -> s
     else:
         ref = Ref("A1", analytes=tuple(frame.iloc[:, 0]))
         parts.append(table_html(frame, _t("certified_values", lang), lang=lang, labels=False, ref=ref))
-    parts.append(checks_overview_html(results, lang))
+    parts.append(checks_overview_html(results, lang, targets))
     parts.append(contents_html(lang, sections))
     parts.append("</section>")
     return "".join(parts)
@@ -196,8 +215,9 @@ class Summary:
         INDEX.section = section
 
         def register(results):
+            targets = evidence_targets(INDEX.items())
             with INDEX.at(slot):
-                self._html = summary_html(results, self.lang)
+                self._html = summary_html(results, self.lang, targets=targets)
 
         INDEX.on_record(register)
         return self
