@@ -145,3 +145,20 @@ def test_results_json_lists_every_item_and_each_study_names_its_ids(index):
 
 def test_a_workbook_outside_a_report_gets_no_report_block(index):
     assert numbering.attach({"analytes": {}}, object()) == {"analytes": {}}
+
+
+def test_a_cell_run_again_keeps_its_number(index, monkeypatch):
+    """A JupyterLab user runs the characterization cell twice: the table keeps "Table C3-Cd"."""
+    monkeypatch.setattr(numbering, "_cell_run", lambda: 5)
+    INDEX.add(Ref("C3", "Cd"), "Table C3 — estimators")
+    monkeypatch.setattr(numbering, "_cell_run", lambda: 6)
+    again = INDEX.add(Ref("C3", "Cd"), "Table C3 — estimators")
+    assert again.number() == "Table C3-Cd"
+    assert [i["id"] for i in INDEX.items()] == ["tab-C3-Cd"]
+
+
+def test_outside_a_report_tables_are_numbered_but_not_listed():
+    INDEX.start(None)
+    a = table_html(pd.DataFrame({"x": [1.0]}), "Table C3 — x", ref=Ref("C3", "Cd"))
+    b = table_html(pd.DataFrame({"x": [1.0]}), "Table C3 — x", ref=Ref("C3", "Cd"))
+    assert a == b and 'id="tab-C3-Cd"' in a and INDEX.items() == []

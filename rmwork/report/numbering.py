@@ -146,22 +146,43 @@ class Index:
         self.section = section
         self._items: list = []
         self._target: list = self._items
-        self._ids: set[str] = set()
+        self._ids: dict[str, int | None] = {}  # id -> the notebook cell run that showed it
         self._on_record: list = []
 
     def add(self, ref: Ref, caption: str = "", lang: str | None = None) -> Ref:
-        """Record one table or figure as printed (``caption`` without its number, in ``lang``);
-        returns its ref, renumbered ``-2`` (``-3`` ...) if its id is taken."""
+        """Record one table or figure as printed (``caption`` without its number, in ``lang``).
+
+        Returns its ref.  Outside a report (no ``start(owner)``) nothing is recorded.  An id met
+        again in the same notebook cell is a second table: renumbered ``-2`` (``-3`` ...).  Met
+        again in a later cell, it is the same table shown again (a cell run twice in JupyterLab):
+        the new showing replaces the old one in the list.
+        """
+        if self.owner is None:
+            return ref
+        run = _cell_run()
         n = 2
         base = ref
         while ref.id in self._ids:
+            if self._ids[ref.id] != run:
+                self._drop(ref.id)
+                break
             key = f"{base.key}-{n}" if base.key not in (None, "") else str(n)
             ref = replace(base, key=key, analyte=base.subject)
             n += 1
-        self._ids.add(ref.id)
+        self._ids[ref.id] = run
         number = ref.number(lang or self.lang)
         self._target.append((ref, number, plain_text(split_caption(caption)), self.section))
         return ref
+
+    def _drop(self, id_: str) -> None:
+        def walk(seq):
+            for x in list(seq):
+                if isinstance(x, list):
+                    walk(x)
+                elif x[0].id == id_:
+                    seq.remove(x)
+
+        walk(self._items)
 
     def slot(self) -> tuple[list, str]:
         place: list = []
@@ -208,6 +229,18 @@ class Index:
 
         walk(self._items)
         return out
+
+
+def _cell_run() -> int | None:
+    """The kernel's execution count (which cell run is displaying), None outside IPython."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None) if shell is not None else None
 
 
 INDEX = Index()
