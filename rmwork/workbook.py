@@ -646,7 +646,9 @@ class Workbook:
     def record(self, output_dir: str | Path | None) -> dict:
         """Write ``results.json`` (sorted keys, so identical inputs give identical bytes)."""
         self.settle()
-        res = self.results_json()
+        from .report import numbering  # the report's numbered tables and figures ("report", "shown_in")
+
+        res = numbering.attach(self.results_json(), self)
         if output_dir:
             out = Path(output_dir)
             out.mkdir(parents=True, exist_ok=True)

@@ -268,7 +268,7 @@ def test_summary_is_on_the_first_screen(reports, browser, stem):
         box = page.locator("#sec-summary").bounding_box()
         assert box is not None, "the report has no summary block (#sec-summary)"
         assert box["y"] < 900, f"the summary starts at {box['y']:.0f} px, below the first screen"
-        rows = page.evaluate("""() => [...document.querySelectorAll('#table-summary tbody tr')]
+        rows = page.evaluate("""() => [...document.querySelectorAll('#tab-A1 tbody tr')]
             .map(tr => [...tr.cells].map(td => td.innerText.trim()))""")
         by_analyte = {r[0]: r for r in rows}
         for a, c in _certified(o).items():
@@ -276,7 +276,7 @@ def test_summary_is_on_the_first_screen(reports, browser, stem):
             assert by_analyte[a][1:3] == [c["value_rounded"], c["U_rounded"]], (
                 f"summary row of {a} does not show {c['value_rounded']} ± {c['U_rounded']}: {by_analyte[a]}"
             )
-        assert page.locator("#table-summary").is_visible() or not _certified(o)
+        assert page.locator("#tab-A1").is_visible() or not _certified(o)
     finally:
         context.close()
 
@@ -291,6 +291,10 @@ def test_every_anchor_resolves_and_nothing_overflows(reports, browser, stem):
             .filter(id => id && !document.getElementById(decodeURIComponent(id)))""")
         assert not missing, f"links to anchors that do not exist: {missing[:10]}"
         assert page.locator('a[href="#sec-certificate"]').count() >= 1, "no link to the certificate section"
+        # every number results.json lists is an anchor of the page (a citation can be followed)
+        ids = [it["id"] for it in _results(o)["report"]["items"]]
+        lost = page.evaluate("ids => ids.filter(id => !document.getElementById(id))", ids)
+        assert not lost, f"results.json lists tables/figures the page has no anchor for: {lost[:10]}"
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 1280, f"the page is {width} px wide at a 1280 px window (something overflows)"
     finally:
@@ -359,6 +363,12 @@ def test_docx_copies_hold_the_same_tables_figures_and_numbers(reports, stem):
     rep = docx.Document(str(folder / "report.docx"))
     assert len(rep.tables) == n_tables
     assert len(rep.inline_shapes) == n_png
+    # the same numbers as report.html: each table's and figure's caption starts with its number
+    captions = [p.text for p in rep.paragraphs if p.style.name == "Caption"]
+    numbers = [it["number"] for it in _results(o)["report"]["items"]]
+    assert len(captions) == len(numbers)
+    for cap, number in zip(captions, numbers):
+        assert cap == number or cap.startswith(number + " — "), (cap[:80], number)
     cert = docx.Document(str(folder / "certificate.docx"))
     cells = {c.text.strip() for t in cert.tables for r in t.rows for c in r.cells}
     certified = _certified(o)
@@ -367,3 +377,62 @@ def test_docx_copies_hold_the_same_tables_figures_and_numbers(reports, stem):
         assert c["value_rounded"] in cells and c["U_rounded"] in cells, (
             f"certificate.docx does not show {a} = {c['value_rounded']} ± {c['U_rounded']}"
         )
+
+
+# the page's numbered tables and figures: (id, printed caption) in page order
+_NUMBERED = """() => [...document.querySelectorAll('table, figure.rmwork-figure, img')].flatMap(e => {
+    if (e.tagName === 'IMG') return e.closest('figure.rmwork-figure') ? [] : [['', 'IMG outside a figure']];
+    const cap = e.tagName === 'TABLE' ? e.querySelector(':scope > caption') : e.querySelector('figcaption');
+    if (e.tagName === 'TABLE' && !cap) return [];  // the lot's title block and the certificate's meta table
+    return [[e.id, cap ? cap.textContent.trim() : '']];
+})"""
+
+
+@pytest.mark.parametrize("stem", LOTS)
+def test_every_table_and_figure_has_one_number_and_its_anchor(reports, browser, stem):
+    """Issue 17: every table (with a caption) and every figure has an anchor id and a caption that
+    starts with its number; no two share a number; the number and the id follow the rule of
+    rmwork/report/numbering.py (Ref(family, key)); results.json lists them all, in page order,
+    and each study entry names only ids of the page."""
+    from rmwork.report.numbering import Ref
+
+    o = built(reports, stem)
+    res = _results(o)
+    items = res["report"]["items"]
+    context, page, _ = open_report(browser, o["html"])
+    try:
+        shown = page.evaluate(_NUMBERED)
+    finally:
+        context.close()
+    assert all(i for i, _ in shown), (
+        f"tables or figures without an anchor: {[c for i, c in shown if not i][:5]}"
+    )
+    ids = [i for i, _ in shown]
+    assert len(ids) == len(set(ids)), f"numbers used twice: {sorted({i for i in ids if ids.count(i) > 1})}"
+    assert ids == [it["id"] for it in items], (
+        "results.json does not list the page's tables and figures in order"
+    )
+    lang = o["language"]
+    for (i, caption), it in zip(shown, items):
+        ref = Ref(it["family"], it["key"], kind=it["kind"])
+        assert ref.id == i, f"{it['number']}: anchor {i}, the rule gives {ref.id}"
+        if it["family"] not in ("P2", "P3", "P4"):  # provenance captions are English in both languages
+            assert it["number"] == ref.number(lang), it
+        assert caption == it["number"] or caption.startswith(it["number"] + " — "), (
+            f"the caption of {i} does not start with its number {it['number']!r}: {caption[:80]!r}"
+        )
+        if it["key"] is not None:  # one per analyte, group, item or data table: the key is printed
+            assert it["number"].endswith(f"{it['family']}-{it['key']}")
+    listed = {
+        i
+        for e in res["analytes"].values()
+        for s in e.values()
+        if isinstance(s, dict)
+        for i in s.get("shown_in", ())
+    }
+    assert listed <= set(ids), (
+        f"study entries name ids the page does not have: {sorted(listed - set(ids))[:5]}"
+    )
+    for a, e in res["analytes"].items():
+        if "characterization" in e:  # every analyte characterized has its own Table C1 (as read)
+            assert Ref("C1", a).id in e["characterization"]["shown_in"], a

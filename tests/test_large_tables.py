@@ -49,9 +49,10 @@ def test_data_as_read_shows_a_bounded_preview_counts_and_summaries(tmp_path):
     wb = workbook.open(p)
     page = rlot.data_as_read(wb, tmp_path / "out").data
     assert "1,000 rows" in page and "Showing the first 20 of 1,000 rows" in page
-    assert rows_of(page, "Data as read — homogeneity") == rlot.PREVIEW_ROWS
+    assert rows_of(page, "Table D1-homogeneity — Data as read — homogeneity") == rlot.PREVIEW_ROWS
     # one row per column as read: analyte unit replicate value uom, and source_file, source_row
-    assert rows_of(page, "Column summary — homogeneity") == len(wb.data["homogeneity"].columns) == 7
+    n_columns = len(wb.data["homogeneity"].columns)
+    assert rows_of(page, "Table D2-homogeneity — Column summary — homogeneity") == n_columns == 7
     df = pd.read_csv(tmp_path / "h.csv")
     summary = re.search(r"<td class=\"text\">value</td>(.*?)</tr>", page, re.S).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", summary)
@@ -79,7 +80,8 @@ def test_data_as_read_writes_the_full_table_as_csv(tmp_path):
 def test_data_as_read_shows_a_small_table_whole(tmp_path):
     p = make_lot(tmp_path, n_units=10, n_rep=10)  # 200 rows
     page = rlot.data_as_read(workbook.open(p)).data
-    assert rows_of(page, "Data as read — homogeneity") == 200 and "Showing the first" not in page
+    assert rows_of(page, "Table D1-homogeneity — Data as read — homogeneity") == 200
+    assert "Showing the first" not in page
 
 
 def independent_anova(df: pd.DataFrame) -> dict:

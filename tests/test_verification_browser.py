@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_browser import CHROMIUM, CHROMIUM_ARGS, open_report, rmwork_cmd  # noqa: E402
+from test_browser import _NUMBERED, CHROMIUM, CHROMIUM_ARGS, open_report, rmwork_cmd  # noqa: E402
 from test_verification import _fake_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,3 +105,32 @@ def test_verification_report_opens_offline_with_figures_and_tables(built, browse
         assert "Traceback" not in body
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lot", list(WORDS))
+def test_verification_report_numbers_every_table_and_figure_once(built, browser, lot):
+    """Issue 17, as tests/test_browser.py checks certification reports: each table and figure has
+    an anchor, a caption starting with its number, no number twice, results.json lists them in
+    page order, and the per-analyte entries name ids of the page."""
+    import json
+
+    from rmwork.report.numbering import Ref
+
+    rc, html, text = built[lot]
+    assert rc == 0 and html.is_file(), text[-2000:]
+    res = json.loads((html.parent / "results.json").read_text(encoding="utf-8"))
+    items = res["report"]["items"]
+    context, page, _ = open_report(browser, html)
+    try:
+        shown = page.evaluate(_NUMBERED)
+    finally:
+        context.close()
+    ids = [i for i, _ in shown]
+    assert all(ids) and len(ids) == len(set(ids)), shown
+    assert ids == [it["id"] for it in items]
+    for (i, caption), it in zip(shown, items):
+        assert Ref(it["family"], it["key"], kind=it["kind"]).id == i
+        assert caption == it["number"] or caption.startswith(it["number"] + " — "), (caption[:80], it)
+    named = [i for e in (res.get("verification") or {}).values() for i in e["shown_in"]]
+    named += (res.get("proficiency") or {}).get("shown_in", [])
+    assert named and set(named) <= set(ids)

@@ -19,7 +19,7 @@ from ..certificate import BudgetResult, CertificateMetadata, CertifiedValue, Che
 from ..certificate.reasons import text as reason_in
 from ..errors import InputError, RmworkError
 from . import numbers as N
-from .display import HTML, fmt, table_html
+from .display import HTML, Ref, fmt, table_html
 from .phrases import note_text
 from .symbols import CHECK_LABELS, header, label
 from .usertext import literal
@@ -236,9 +236,9 @@ def table_u1(
     Columns: component, source study, u (in ``unit``, the certified value's), u_rel (in percent of
     the certified value), ν, the source of ν, share of u_CRM² in %; a last row u_CRM with ν_eff.
     Display precision only (:mod:`rmwork.report.numbers`: u to 2 significant digits, ν integer or
-    one decimal); no recomputation.  With ``analyte`` the cells are named
-    ``<analyte>/<component>/budget`` (u transferred to the certified value) and
-    ``<analyte>/<component>_rel/certified``.
+    one decimal); no recomputation.  With ``analyte`` it is numbered per analyte ("Table U1-Cd")
+    and the cells are named ``<analyte>/<component>/budget`` (u transferred to the certified
+    value) and ``<analyte>/<component>_rel/certified``.
     """
     lang = _lang(lang)
     fields = ["component", "source", "u", "u_rel", "dof", "dof_source", "share"]
@@ -271,7 +271,8 @@ def table_u1(
         ]
     )
     df = pd.DataFrame(rows, columns=cols)
-    return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits))
+    ref = Ref("U1", analyte or None)
+    return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits, ref=ref))
 
 
 def reason_line(text: str, lang: str = "en") -> str:
@@ -429,7 +430,8 @@ def table_u2(certified, *, lang: str = "en", analyte_names: Mapping[str, str] | 
     """
     lang = _lang(lang)
     vals = _as_values(certified)
-    return HTML(table_html(_u2_frame(vals, lang, analyte_names or {}), _cap("U2", lang), lang=lang))
+    ref = Ref("U2", analytes=tuple(v.analyte for v in vals))
+    return HTML(table_html(_u2_frame(vals, lang, analyte_names or {}), _cap("U2", lang), lang=lang, ref=ref))
 
 
 def _check_label(item, lang: str) -> str:
@@ -447,10 +449,11 @@ def _check_numbers(item) -> list:
     return [N.statistic(item.quantity, digits=2), N.statistic(item.limit, digits=2)]
 
 
-def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> HTML:
+def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4, family: str = "R1") -> HTML:
     """Table R1: reviewer checks (ISO Guide 35:2017; rmwork conventions in rmwork.certificate.checks).
 
     Columns: check, subject, status (pass / attention / not evaluated), quantity, limit, remark.
+    One per analyte ("Table R1-Cd"); the copy the certificate page appends is ``family="CP2"``.
     """
     lang = _lang(lang)
     zh = lang == "zh"
@@ -472,7 +475,8 @@ def checks_table(checks: ChecksResult, *, lang: str = "en", digits: int = 4) -> 
             ]
         )
     df = pd.DataFrame(rows, columns=cols)
-    return HTML(table_html(df, _cap("R1", lang), lang=lang, digits=digits))
+    ref = Ref(family, checks.analyte or None)
+    return HTML(table_html(df, _cap("R1", lang), lang=lang, digits=digits, ref=ref))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,7 +625,13 @@ def certificate_page(
     names = analyte_names or {}
     section(
         "certified_values",
-        table_html(_u2_frame(vals, lang, names), _cap("U2", lang), lang=lang)
+        # the certificate's own table of certified values: Table CP1 (CP = certificate page)
+        table_html(
+            _u2_frame(vals, lang, names),
+            _cap("U2", lang),
+            lang=lang,
+            ref=Ref("CP1", analytes=tuple(v.analyte for v in vals)),
+        )
         + f"<p>{_u_sentence(vals, lang)}</p>",
     )
     if m.methods.strip():
@@ -659,7 +669,7 @@ def certificate_page(
         out.append(f"<p>{_e(_t('approver', lang))}{sep}{_e(m.approver + role)}</p>")
     if checks is not None:
         items = [checks] if isinstance(checks, ChecksResult) else list(checks)
-        body = "".join(checks_table(c, lang=lang).data for c in items)
+        body = "".join(checks_table(c, lang=lang, family="CP2").data for c in items)
         out.append(f'<h2 class="rmwork-checks">{_e(_t("checks", lang))}</h2>{body}')
     out.append("</div>")
     frag = "\n".join(out)

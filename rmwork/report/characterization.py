@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import numbers as N
-from .display import HTML, figure, heading, note, paragraph, table_html, warning
+from .display import HTML, Ref, figure, figure_ref, heading, note, numbered, paragraph, table_html, warning
 from .symbols import header, relabel
 from .usertext import literal, literals
 
@@ -81,8 +81,10 @@ def _relabel(df: pd.DataFrame, lang: str, unit: str = "") -> pd.DataFrame:
     return relabel(df, lang, unit, keys=FIELDS)
 
 
-def _html(df: pd.DataFrame, tid: str, lang: str, digits: int = 5, unit: str = "") -> str:
-    return table_html(_relabel(df, lang, unit), _cap(tid, lang), lang=lang, digits=digits)
+def _html(df: pd.DataFrame, tid: str, lang: str, digits: int = 5, unit: str = "", analyte: str = "") -> str:
+    # one of each table per analyte: "Table C3-Cd" (rmwork.report.numbering)
+    ref = Ref(tid, analyte or None)
+    return table_html(_relabel(df, lang, unit), _cap(tid, lang), lang=lang, digits=digits, ref=ref)
 
 
 _ZH_U_METHOD = {
@@ -177,7 +179,7 @@ def table_c1(summary, lang: str = "en") -> HTML:
         df[c] = pd.Series(v, index=df.index, dtype=object)
     if summary.layout == "per-lab":
         df = df.drop(columns=["n", "sd"])
-    return HTML(_html(df, "C1", lang, digits=6, unit=summary.unit_of_measure))
+    return HTML(_html(df, "C1", lang, digits=6, unit=summary.unit_of_measure, analyte=summary.analyte))
 
 
 def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HTML:
@@ -241,7 +243,8 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
         df = pd.concat([df, pd.DataFrame(extra)], ignore_index=True)
         df = df[[c for c in df.columns if c not in ("status", "reason")] + ["status", "reason"]]
         df = df.astype(object).where(df.notna(), None)
-    parts = [_html(df, "C2", lang, digits=4, unit=unit)]
+    analyte = screening.analyte or (summary.analyte if summary is not None else "")
+    parts = [_html(df, "C2", lang, digits=4, unit=unit, analyte=analyte)]
     rows = []
     zh = lang == "zh"
     nm, cq = screening.normality, screening.cochran_q
@@ -273,7 +276,7 @@ def table_c2(screening, lang: str = "en", *, summary=None, unit: str = "") -> HT
         for row in rows[:4]:
             row["statistic"], row["p_value"] = N.statistic(row["statistic"]), N.p_value(row["p_value"])
     if rows:
-        parts.append(_html(pd.DataFrame(rows), "C2b", lang, digits=4))
+        parts.append(_html(pd.DataFrame(rows), "C2b", lang, digits=4, analyte=analyte))
     return HTML("".join(parts))
 
 
@@ -302,7 +305,8 @@ def table_c3(results, lang: str = "en", *, chosen: str | None = None) -> HTML:
         for r in items
     ]
     unit = next((r.unit_of_measure for r in items if getattr(r, "unit_of_measure", "")), "")
-    return HTML(_html(pd.DataFrame(rows), "C3", lang, digits=6, unit=unit))
+    analyte = next((r.analyte for r in items if getattr(r, "analyte", "")), "")
+    return HTML(_html(pd.DataFrame(rows), "C3", lang, digits=6, unit=unit, analyte=analyte))
 
 
 def table_c4(doe, lang: str = "en") -> HTML:
@@ -315,7 +319,7 @@ def table_c4(doe, lang: str = "en") -> HTML:
         df[v] = [N.value(x, w) for x, w in zip(df[v], df[u])]
         df[u] = [N.uncertainty(w) for w in df[u]]
     df = df.assign(included=[_yes(f, lang) for f in df["included"]]).rename(columns={"included": "include"})
-    return HTML(_html(df, "C4", lang, digits=5, unit=doe.unit_of_measure))
+    return HTML(_html(df, "C4", lang, digits=5, unit=doe.unit_of_measure, analyte=doe.analyte))
 
 
 def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
@@ -351,9 +355,9 @@ def table_c5(bilateral, lang: str = "en", *, unit: str = "") -> HTML:
             )
             cells.append(f'<td class="text">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    caption = _cap("C5", lang).format(k=f"{b.k:.2f}")
+    open_tag, caption = numbered(Ref("C5", b.analyte or None), _cap("C5", lang).format(k=f"{b.k:.2f}"), lang)
     return HTML(
-        f'<table class="rmwork"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+        f"{open_tag}<caption>{caption}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -403,7 +407,7 @@ def analyte_section(study, lang: str = "en") -> list:
     out += [
         table_c4(study.doe, lang),
         table_c5(study.bilateral, lang, unit=study.unit_of_measure),
-        figure(figure_c1(study.doe, res, lang=lang)),
+        figure(figure_c1(study.doe, res, lang=lang), ref=figure_ref("C1", study.analyte), lang=lang),
     ]
     return out
 

@@ -15,8 +15,11 @@ import re
 
 import pandas as pd
 
+from .numbering import INDEX, Ref, figure_ref, split_caption
 from .numbers import Printed, column_texts, marked, measured, spans
 from .symbols import label
+
+__all__ = ["HTML", "PNG", "Ref", "figure_ref", "table", "table_html", "figure"]
 
 
 class HTML:
@@ -33,11 +36,15 @@ class HTML:
 
 
 class PNG:
-    def __init__(self, data: bytes):
+    """A figure as PNG; ``meta`` (id, number, caption) goes into the output's metadata, where the
+    report template (its ``<figure id>`` and ``<figcaption>``) and the DOCX writer read it."""
+
+    def __init__(self, data: bytes, meta: dict | None = None):
         self.data = data
+        self.meta = meta
 
     def _repr_png_(self):
-        return self.data
+        return (self.data, {"rmwork": self.meta}) if self.meta else self.data
 
     def __repr__(self):
         return "<rmwork figure>"
@@ -86,8 +93,13 @@ def table_html(
     digits: int = 6,
     labels: bool = True,
     index: bool = False,
+    ref: Ref | None = None,
 ) -> str:
-    """An escaped HTML table; headers from the symbol map, cells escaped."""
+    """An escaped HTML table; headers from the symbol map, cells escaped.
+
+    With ``ref`` the caption starts with the table's report-wide number ("Table C3-Cd — ...",
+    replacing a number the caption text may start with) and the table gets its anchor id
+    (:mod:`rmwork.report.numbering`)."""
     cols = list(df.columns)
     head = "".join(
         f'<th class="{"text" if _text_column(df[c]) else ""}">'
@@ -113,24 +125,68 @@ def table_html(
                 cls += " long"  # a name without spaces (a 300-character material) may break anywhere
             cells.append(f'<td class="{cls}"{q}>{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
+    open_tag, caption_html = numbered(ref, html.escape(caption), lang)
     return (
-        f'<table class="rmwork"><caption>{html.escape(caption)}</caption>'
+        f"{open_tag}<caption>{caption_html}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def numbered(ref: Ref | None, caption_html: str, lang: str = "en") -> tuple[str, str]:
+    """(the ``<table>`` tag with the anchor id, the caption with the number) of a table whose
+    caption is already HTML; without ``ref`` the tag has no id and the caption is unchanged."""
+    if ref is None:
+        return '<table class="rmwork">', caption_html
+    ref = INDEX.add(ref, caption_html, lang)
+    # the number holds the key as the data spell it (any characters): escaped like every data string
+    number = html.escape(ref.number(lang))
+    rest = split_caption(caption_html).strip()
+    return f'<table class="rmwork" id="{ref.id}">', f"{number} — {rest}" if rest else number
 
 
 def table(df: pd.DataFrame, caption: str, **kw) -> HTML:
     return HTML(table_html(df, caption, **kw))
 
 
-def figure(fig, *, dpi: int = 96) -> PNG:
-    """Embed a matplotlib Figure as PNG; PNG output of matplotlib is byte-stable (PITFALLS.md)."""
+def figure(fig, *, dpi: int = 96, ref: Ref | None = None, lang: str | None = None) -> PNG:
+    """Embed a matplotlib Figure as PNG; PNG output of matplotlib is byte-stable (PITFALLS.md).
+
+    With ``ref`` the figure gets its report-wide number and anchor: the title that names the
+    figure ("Figure S1 — Fe: ...") leaves the picture and becomes its caption, numbered
+    ("Figure S1-Fe — Fe: ..."), so the number is printed once, as text a reader can search and
+    copy; the PNG stays deterministic (the title is put back on ``fig`` after saving).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-    return PNG(buf.getvalue())
+    title = _title_text(fig) if ref is not None else None
+    saved = title.get_text() if title is not None else None
+    if title is not None:
+        title.set_text("")
+    try:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    finally:
+        if title is not None:
+            title.set_text(saved)
+    if ref is None:
+        return PNG(buf.getvalue())
+    lang = lang or INDEX.lang
+    caption = split_caption(saved or "").strip()
+    ref = INDEX.add(ref, caption, lang)
+    meta = {"id": ref.id, "number": ref.number(lang), "caption": caption}
+    return PNG(buf.getvalue(), meta)
+
+
+def _title_text(fig):
+    """The matplotlib Text holding the figure's numbered title (suptitle or an axes title)."""
+    from .numbering import has_number
+
+    candidates = [getattr(fig, "_suptitle", None)] + [ax.title for ax in fig.axes]
+    for t in candidates:
+        if t is not None and has_number(t.get_text()):
+            return t
+    return None
 
 
 def warning(text: str) -> HTML:
@@ -165,7 +221,13 @@ def later(wb, render, *, pending: bool) -> None:
         return
     text = "贝叶斯模型：采样中……" if getattr(wb, "language", "en") == "zh" else "Bayesian model: sampling …"
     handle = display(note(text), display_id=True)
-    wb.on_settle(lambda: handle.update(render() or HTML("")))
+    slot = INDEX.slot()  # the tables drawn later are numbered and listed where they appear
+
+    def fill():
+        with INDEX.at(slot):
+            handle.update(render() or HTML(""))
+
+    wb.on_settle(fill)
 
 
 def join(*parts) -> HTML | None:

@@ -152,6 +152,11 @@ def _picture(doc, png: bytes) -> None:
     doc.add_picture(io.BytesIO(png), width=Cm(FIGURE_WIDTH_CM))
 
 
+def _figure_caption(ref: dict) -> str:
+    """ "Figure S1-Fe — Fe: ...", as report.html prints it under the figure."""
+    return f"{ref['number']} — {ref['caption']}" if ref.get("caption") else str(ref["number"])
+
+
 def _markdown(doc, source: str) -> None:
     """The notebook's narrative cells: headings and paragraphs (light markdown only)."""
     para: list[str] = []
@@ -196,7 +201,9 @@ def _outputs(nb):
             if "text/html" in data:
                 yield "html", data["text/html"]
             elif "image/png" in data:
-                yield "png", base64.b64decode(data["image/png"])
+                # a numbered figure's number and caption (rmwork.report.display.figure)
+                ref = (out.get("metadata", {}).get("image/png") or {}).get("rmwork")
+                yield "png", (base64.b64decode(data["image/png"]), ref)
 
 
 def report_docx(notebook_path: Path, docx_path: Path, *, title: str, lang: str = "en") -> Path:
@@ -211,7 +218,10 @@ def report_docx(notebook_path: Path, docx_path: Path, *, title: str, lang: str =
         elif kind == "html":
             _html(doc, payload)
         else:
-            _picture(doc, payload)
+            png, ref = payload
+            _picture(doc, png)
+            if ref:
+                doc.add_paragraph(_figure_caption(ref), style="Caption")
     doc.save(str(docx_path))
     return docx_path
 

@@ -7,7 +7,19 @@ import pandas as pd
 
 from .. import homogeneity as hmod
 from . import numbers as N
-from .display import HTML, figure, heading, join, later, note, paragraph, table_html, warning
+from .display import (
+    HTML,
+    Ref,
+    figure,
+    figure_ref,
+    heading,
+    join,
+    later,
+    note,
+    paragraph,
+    table_html,
+    warning,
+)
 from .phrases import note_text
 from .symbols import relabel, table_units, yes_no
 from .usertext import category_ticks, literal
@@ -67,14 +79,16 @@ def printed(st) -> dict:
     }
 
 
-def _table(rows: list[dict], units: list[str], tid: str, lang: str, digits: int) -> HTML:
+def _table(
+    rows: list[dict], units: list[str], tid: str, lang: str, digits: int, ref: Ref | None = None
+) -> HTML:
     """Rows with their units: one unit for the table goes into the headers ("s_bb / mg/kg");
     several units add a unit column after the analyte (report/symbols.py conventions)."""
     df = pd.DataFrame(rows)
     one = table_units(units)
     if one is None and units:
         df.insert(1, "unit_of_measure", units)
-    return HTML(table_html(relabel(df, lang, one), _cap(tid, lang), lang=lang, digits=digits))
+    return HTML(table_html(relabel(df, lang, one), _cap(tid, lang), lang=lang, digits=digits, ref=ref))
 
 
 # Table H3's test names: (en, zh), terms from shared/zh/GLOSSARY.md
@@ -98,9 +112,16 @@ def _tt(key: str, lang: str, **kw) -> str:
     return (zh if lang == "zh" else en).format(**kw)
 
 
+def _ref(tid: str, studies: dict) -> Ref:
+    """The number of a homogeneity table: one for the report, holding every analyte's rows."""
+    return Ref(tid, analytes=tuple(dict.fromkeys(st.analyte for st in studies.values())))
+
+
 def table_h1(studies: dict, lang: str = "en") -> HTML:
     rows = [{"analyte": _key(st), **printed(st)} for st in studies.values()]
-    return _table(rows, [st.unit_of_measure for st in studies.values()], "H1", lang, 4)
+    return _table(
+        rows, [st.unit_of_measure for st in studies.values()], "H1", lang, 4, ref=_ref("H1", studies)
+    )
 
 
 def table_h2(studies: dict, lang: str = "en") -> HTML | None:
@@ -129,7 +150,14 @@ def table_h2(studies: dict, lang: str = "en") -> HTML | None:
         )
     if not rows:
         return None
-    return _table(rows, units, "H2", lang, 5)
+    return _table(
+        rows,
+        units,
+        "H2",
+        lang,
+        5,
+        ref=_ref("H2", {k: st for k, st in studies.items() if st.criterion is not None}),
+    )
 
 
 def table_h3(studies: dict, lang: str = "en") -> HTML | None:
@@ -166,7 +194,14 @@ def table_h3(studies: dict, lang: str = "en") -> HTML | None:
             )
     if not rows:
         return None
-    return HTML(table_html(relabel(pd.DataFrame(rows), lang), _cap("H3", lang), lang=lang, digits=4))
+    held = {
+        k: st for k, st in studies.items() if st.trends or st.cochran is not None or st.grubbs is not None
+    }
+    return HTML(
+        table_html(
+            relabel(pd.DataFrame(rows), lang), _cap("H3", lang), lang=lang, digits=4, ref=_ref("H3", held)
+        )
+    )
 
 
 def table_h4(studies: dict, lang: str = "en") -> HTML | None:
@@ -192,7 +227,14 @@ def table_h4(studies: dict, lang: str = "en") -> HTML | None:
         )
     if not rows:
         return None
-    return _table(rows, units, "H4", lang, 4)
+    return _table(
+        rows,
+        units,
+        "H4",
+        lang,
+        4,
+        ref=_ref("H4", {k: st for k, st in studies.items() if st.bayes is not None}),
+    )
 
 
 def bayes_block(studies: dict, lang: str = "en") -> HTML | None:
@@ -349,5 +391,5 @@ def show(studies: dict, data: dict, lang: str = "en", wb=None):
         display(paragraph(homogeneity_statement(st, lang)))
         for n in st.anova.notes + st.notes:
             display(note(note_text(n, lang)))
-        display(figure(figure_h1(data[key], st, lang)))
-        display(figure(figure_h2(data[key], st, lang)))
+        display(figure(figure_h1(data[key], st, lang), ref=figure_ref("H1", _key(st), analyte=st.analyte)))
+        display(figure(figure_h2(data[key], st, lang), ref=figure_ref("H2", _key(st), analyte=st.analyte)))

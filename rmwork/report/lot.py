@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance
-from .display import HTML, long_word, table_html
+from .display import HTML, Ref, long_word, table_html
 from .display import note as _note
+from .numbering import INDEX
 from .phrases import note_text, text
 from .symbols import label
 
@@ -60,6 +61,7 @@ SECTIONS = {
 def section(wb, key: str) -> HTML:
     en, zh, ien, izh = SECTIONS[key]
     zh_ = wb.language == "zh"
+    INDEX.section = key  # the tables and figures that follow belong to this section (results.json)
     # the id is the anchor the summary's contents and checks overview link to (report/summary.py)
     return HTML(
         f'<h2 id="sec-{key}">{html.escape(zh if zh_ else en)}</h2><p>{html.escape(izh if zh_ else ien)}</p>'
@@ -108,7 +110,9 @@ def parameters(wb) -> HTML:
         df = df.assign(value=df["value"].map({"None": "—", "True": "是", "False": "否"}).fillna(df["value"]))
     df = df.rename(columns={c: label(c, lang) for c in df.columns})
     return HTML(
-        f"<details><summary>{html.escape(cap)}</summary>" + table_html(df, cap, labels=False) + "</details>"
+        f"<details><summary>{html.escape(cap)}</summary>"
+        + table_html(df, cap, labels=False, lang=lang, ref=Ref("P1"))
+        + "</details>"
     )
 
 
@@ -152,7 +156,10 @@ def write_table_csv(shown: pd.DataFrame, output_dir, study: str) -> str:
 
 
 def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: str | None, zh_: bool) -> str:
+    """One data table as read: Table D1-<study> (the rows), D2-<study> (a summary of each column),
+    D3-<study> (the excluded results), numbered per study (rmwork.report.numbering)."""
     n = len(df)
+    lang = "zh" if zh_ else "en"
     file = df.attrs.get("file", "")
     if zh_:
         cap = f"{study}: {file} — {n:,} 行"
@@ -173,16 +180,20 @@ def _table_block(study: str, df: pd.DataFrame, shown: pd.DataFrame, csv_name: st
             if zh_
             else f"Excluded results — {study} ({len(excluded)}; not used in any statistic)"
         )
-        body += table_html(pd.DataFrame(excluded).astype(object), ecap, labels=False)
+        body += table_html(
+            pd.DataFrame(excluded).astype(object), ecap, labels=False, lang=lang, ref=Ref("D3", study)
+        )
     body += table_html(
         column_summary(shown, zh_),
         ("列摘要" if zh_ else "Column summary") + f" — {study}",
         labels=False,
         digits=10,
+        lang=lang,
+        ref=Ref("D2", study),
     )
     if not whole:
         body += _note(_preview_note(n, csv_name, zh_)).data
-    body += table_html(preview.astype(object), cap, labels=False, digits=10)
+    body += table_html(preview.astype(object), cap, labels=False, digits=10, lang=lang, ref=Ref("D1", study))
     return f"<details><summary>{html.escape(cap)}</summary>{body}</details>"
 
 
@@ -266,9 +277,9 @@ def provenance_tables(
     v = provenance.versions()
     t2 = pd.DataFrame({label("package", lang): list(v), label("version", lang): [str(x) for x in v.values()]})
     return (
-        table_html(t1, text("p2", lang), labels=False)
-        + table_html(t3, text(p3, lang), labels=False)
-        + table_html(t2, text("p4", lang), labels=False)
+        table_html(t1, text("p2", lang), labels=False, lang=lang, ref=Ref("P2"))
+        + table_html(t3, text(p3, lang), labels=False, lang=lang, ref=Ref("P3"))
+        + table_html(t2, text("p4", lang), labels=False, lang=lang, ref=Ref("P4"))
     )
 
 
@@ -279,6 +290,7 @@ def opening(wb, output_dir=""):
 
     from .summary import Summary
 
+    INDEX.start(wb, wb.language)  # this report's tables and figures, numbered (results.json "report")
     display(header(wb))
     summary = Summary(wb.language).show()
     display(parameters(wb), data_as_read(wb, output_dir))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import numbers as N
-from .display import figure, heading, note, paragraph, table, warning
+from .display import Ref, figure, figure_ref, heading, note, paragraph, table, warning
 from .phrases import note_text
 from .symbols import relabel, table_units, yes_no
 from .usertext import literal, literals
@@ -79,7 +79,7 @@ def table_pt1(rnd, lang: str = "en"):
         if zh
         else "Table PT1 — Assigned value, σ_pt and the u(x_pt) check (ISO 13528:2022, 7, 8, 9.2.1)"
     )
-    return table(_frame(rows, lang, unit), cap, lang=lang, digits=5)
+    return table(_frame(rows, lang, unit), cap, lang=lang, digits=5, ref=Ref("PT1"))
 
 
 def table_pt2(it, lang: str = "en"):
@@ -111,7 +111,10 @@ def table_pt2(it, lang: str = "en"):
         else f"Table PT2 — Participants' scores{_item(it)} (ISO 13528:2022, 9.4–9.7: |z| ≤ 2 "
         "satisfactory, 2 < |z| < 3 questionable, |z| ≥ 3 unsatisfactory; |E_n| ≤ 1 satisfactory)"
     )
-    return table(_frame(rows, lang, it.unit_of_measure), cap, lang=lang, digits=4)
+    # one per PT item: "Table PT2-A" (a round of one item: "Table PT2")
+    return table(
+        _frame(rows, lang, it.unit_of_measure), cap, lang=lang, digits=4, ref=Ref("PT2", it.item or None)
+    )
 
 
 def table_pt3(rnd, lang: str = "en"):
@@ -156,7 +159,7 @@ def table_pt3(rnd, lang: str = "en"):
         else "Table PT3 — PT items' homogeneity and stability (ISO 13528:2022, Annex B)"
     )
     unit = table_units(it.unit_of_measure for it in rnd.items.values())
-    return table(_frame(rows, lang, unit), cap, lang=lang, digits=5)
+    return table(_frame(rows, lang, unit), cap, lang=lang, digits=5, ref=Ref("PT3"))
 
 
 def figure_pt1(it, lang: str = "en"):
@@ -282,10 +285,12 @@ def show(wb, rnd) -> None:
             _display(warning(note_text(n, lang)))
         for n in it.assigned.notes + it.sigma.notes:
             _display(note(note_text(n, lang)))
-        _display(table_pt2(it, lang), paragraph(statement(it, lang)), figure(figure_pt1(it, lang)))
+        t2 = table_pt2(it, lang)  # made in the order shown, so numbered and listed in that order
+        fig = figure(figure_pt1(it, lang), ref=figure_ref("PT1", it.item or None), lang=lang)
+        _display(t2, paragraph(statement(it, lang)), fig)
     if len(rnd.items) >= 2:
         _display(
-            figure(figure_pt2(rnd, lang)),
+            figure(figure_pt2(rnd, lang), ref=figure_ref("PT2"), lang=lang),
             paragraph(
                 "图 PT2（Youden 图）：沿对角线远离中心的点（两个样品偏差同号）提示该实验室存在系统误差；"
                 "偏离对角线的点提示随机误差较大。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .display import HTML, figure, heading, join, later, note, paragraph, warning
+from .display import HTML, figure, figure_ref, heading, join, later, note, paragraph, warning
 from .phrases import note_text, text
 
 
@@ -48,7 +48,8 @@ def show_stability(wb, stab: dict):
                 _display(
                     warning(note_text(n, lang)) if "extrapolat" in n.lower() else note(note_text(n, lang))
                 )
-            _display(figure(rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)))
+            fig = rs.figure_s3(e.get("accelerated_frame"), r, lang=lang)
+            _display(figure(fig, ref=figure_ref("S3", a), lang=lang))
 
 
 def _bayes_trend_block(b, lang):
@@ -105,7 +106,7 @@ def show_certificate(wb, certs: dict, output_dir=""):
             continue
         for n in e.get("notes", ()):
             _display(note(_transfer_note(n, a, e.get("budget"), lang)))
-        _display(figure(rcert.figure_u1(e["budget"], lang=lang)))
+        _display(figure(rcert.figure_u1(e["budget"], lang=lang), ref=figure_ref("U1", a), lang=lang))
         _display(rcert.checks_table(e["checks"], lang=lang))
         if "monitoring" in e:
             from . import monitoring as rmon
@@ -130,7 +131,8 @@ def show_certificate(wb, certs: dict, output_dir=""):
                 lang=lang,
             )
             _add_monitoring_points(fig, wb, a, stab.get("frame"))
-            _display(figure(fig))
+            # the trend against the certified value ± U: the certificate's own figure (not S1 again)
+            _display(figure(fig, ref=figure_ref("U2", a), lang=lang))
     certs = {a: e for a, e in certs.items() if e.is_certified}
     if not certs:
         _display(

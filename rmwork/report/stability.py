@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import stability as smod
 from . import numbers as N
-from .display import HTML, fmt, table_html
+from .display import HTML, Ref, figure_ref, fmt, table_html
 from .phrases import note_text, text
 from .symbols import header, label
 from .usertext import literal
@@ -77,14 +77,33 @@ def _yes(flag, lang):
     return ("是" if flag else "否") if lang == "zh" else ("yes" if flag else "no")
 
 
-def _html(df: pd.DataFrame, caption: str, lang: str, digits: int, units: list[str] | None = None) -> str:
+def _html(
+    df: pd.DataFrame,
+    caption: str,
+    lang: str,
+    digits: int,
+    units: list[str] | None = None,
+    ref: Ref | None = None,
+) -> str:
     if units is not None:
         df, heads = _with_units(df, units, lang)
     else:
         heads = {c: _lab(c, lang) for c in df.columns}
     df = df.rename(columns=heads)
     # labels are final here (HTML from the symbol map); table_html passes unknown names through
-    return table_html(df, caption, lang=lang, digits=digits, labels=True)
+    return table_html(df, caption, lang=lang, digits=digits, labels=True, ref=ref)
+
+
+def _wide(tid: str, results) -> Ref:
+    """The number of a stability table shown once for the report (a row per analyte and study)."""
+    return Ref(
+        tid, analytes=tuple(dict.fromkeys(str(getattr(r, "analyte", "") or k) for k, r in _items(results)))
+    )
+
+
+def _one(tid: str, analyte: str | None) -> Ref:
+    """The number of a stability table shown per analyte (Table S3-Fe, S4-Fe, S5-Fe)."""
+    return Ref(tid, analyte or None)
 
 
 def _items(results) -> list[tuple[str, object]]:
@@ -182,7 +201,7 @@ def table_s1(results, lang: str = "en", digits: int = 4) -> HTML:
     if not df.empty and df["temperature"].isna().all():
         df = df.drop(columns="temperature")
     units = [r.unit_of_measure for _, r in _items(results)]
-    return HTML(_html(df, _cap("S1", lang), lang, digits, units))
+    return HTML(_html(df, _cap("S1", lang), lang, digits, units, ref=_wide("S1", results)))
 
 
 def table_s2(
@@ -218,7 +237,8 @@ def table_s2(
             row["t_max"] = None if s is None else s.t_max
         rows.append(row)
     units = [getattr(lt.get(k) or tr.get(k), "unit_of_measure", "") for k in dict.fromkeys([*lt, *tr])]
-    return HTML(_html(pd.DataFrame(rows), _cap("S2", lang), lang, digits, units))
+    ref = _wide("S2", [*lt.values(), *tr.values()])
+    return HTML(_html(pd.DataFrame(rows), _cap("S2", lang), lang, digits, units, ref=ref))
 
 
 def _criterion(p, lang: str) -> str:
@@ -250,7 +270,7 @@ def table_s4(result, lang: str = "en", digits: int = 4) -> HTML:
         else f"Table S4 — {r.analyte}: isochronous study, one regression per storage temperature against "
         f"the reference {r.reference_temperature:g} °C (ISO Guide 35:2017, clause 8)"
     )
-    return HTML(_html(df, cap, lang, digits, [r.unit_of_measure] * len(df)))
+    return HTML(_html(df, cap, lang, digits, [r.unit_of_measure] * len(df), ref=_one("S4", r.analyte)))
 
 
 def table_s5(result, unit: str = "", lang: str = "en", digits: int = 4) -> HTML:
@@ -266,7 +286,7 @@ def table_s5(result, unit: str = "", lang: str = "en", digits: int = 4) -> HTML:
         else f"Table S5 — {r.analyte}: post-certification monitoring, |x_m − x_c| ≤ k·√(u_c² + u_m²), "
         f"k = {fmt(r.k, 3)} (ERM Application Note 1)"
     )
-    return HTML(_html(df, cap, lang, digits))
+    return HTML(_html(df, cap, lang, digits, ref=_one("S5", r.analyte)))
 
 
 _BASIS_ZH = {"lack of fit": "失拟检验", "curvature and runs": "二次项与游程检验", "none": "无法检验"}
@@ -310,7 +330,7 @@ def table_s6(results, lang: str = "en", digits: int = 3) -> HTML:
                     "window": [],
                 }[c]
             )
-    return HTML(_html(df, _cap("S6", lang), lang, digits))
+    return HTML(_html(df, _cap("S6", lang), lang, digits, ref=_wide("S6", results)))
 
 
 # Table S3 parameter names: (English, Chinese); symbols stay symbols
@@ -360,7 +380,7 @@ def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
         if r.time_to_limit is not None:
             rows.append((_s3("time_to", lang, L=lim), r.time_to_limit, r.se_time_to_limit))
         df = pd.DataFrame(rows, columns=["parameter", "value", "u"])
-        return HTML(_html(df, _s3("joint", lang), lang, digits))
+        return HTML(_html(df, _s3("joint", lang), lang, digits, ref=_one("S3", r.analyte)))
     # zero order: k in the values' unit per month; first order: ln units per month
     k_unit = f"{unit}·" if r.order == "zero" else ""
     k_unit_h = f"{unit_h}·" if r.order == "zero" else ""
@@ -402,7 +422,10 @@ def table_s3(result, lang: str = "en", digits: int = 5) -> HTML:
     if r.extrapolated:
         rows.append((_s3("extrapolated", lang), _yes(True, lang), None))
     par = pd.DataFrame(rows, columns=["parameter", "value", "u"])
-    return HTML(_html(per_t, _cap("S3", lang), lang, digits) + _html(par, _cap("S3p", lang), lang, digits))
+    return HTML(
+        _html(per_t, _cap("S3", lang), lang, digits, ref=_one("S3", r.analyte))
+        + _html(par, _cap("S3p", lang), lang, digits, ref=_one("S3b", r.analyte))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1042,8 +1065,13 @@ def show(
             display(note(_respell_p(note_text(n, lang), r)))
         cv, U = (certified or {}).get(key, (None, None))
         df = None if data is None else data.get(key)
-        display(figure(figure_s1(df, r, certified_value=cv, U=U, prediction=p, lang=lang)))
-        display(figure(figure_s2(df, r, lang=lang)))
+        fig = figure_s1(df, r, certified_value=cv, U=U, prediction=p, lang=lang)
+        display(figure(fig, ref=figure_ref("S1", key, analyte=r.analyte or key), lang=lang))
+        display(
+            figure(
+                figure_s2(df, r, lang=lang), ref=figure_ref("S2", key, analyte=r.analyte or key), lang=lang
+            )
+        )
     for _key, t in (transport or {}).items():
         display(paragraph(stability_statement(t, lang)))
         block = adequacy_block(t, lang)

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .certificate import certified_numbers, respell_reason
-from .display import HTML, table_html
+from .display import HTML, Ref, numbered, table_html
+from .numbering import INDEX
 
 # section anchors: report/lot.section() gives each section heading the id "sec-<key>"
 SECTION_KEYS = ("homogeneity", "stability", "characterization", "certificate", "provenance")
@@ -153,14 +154,30 @@ def study_status(results: Mapping) -> dict[str, dict[str, str]]:
     return out
 
 
-def _cell(status: str, lang: str) -> str:
+def _cell(status: str, lang: str, target: str | None = None) -> str:
     cls = {"pass": "rmwork-pass", "attention": "rmwork-attention", "blocking": "rmwork-blocking"}.get(
         status, ""
     )
-    return f'<td class="text {cls}">{html.escape(_t(status, lang))}</td>'
+    text = html.escape(_t(status, lang))
+    if target:  # the analyte's own evidence in that study (its first numbered table or figure)
+        text = f'<a href="#{html.escape(target)}">{text}</a>'
+    return f'<td class="text {cls}">{text}</td>'
 
 
-def checks_overview_html(results: Mapping, lang: str = "en") -> str:
+def evidence_targets(items) -> dict[tuple[str, str], str]:
+    """(section, analyte) -> the id of the analyte's first own table or figure in that section
+    (from the report's numbered items, rmwork.report.numbering): where a checks cell links to."""
+    out: dict[tuple[str, str], str] = {}
+    for it in items:
+        if it.get("analyte") and it.get("section") in SECTION_KEYS:
+            out.setdefault((it["section"], it["analyte"]), it["id"])
+    for it in items:  # the certificate row weighs the reviewer checks: link to the analyte's Table R1
+        if it.get("family") == "R1" and it.get("analyte"):
+            out[("certificate", it["analyte"])] = it["id"]
+    return out
+
+
+def checks_overview_html(results: Mapping, lang: str = "en", targets: Mapping | None = None) -> str:
     status = study_status(results)
     analytes = list(results.get("analytes") or {})
     studies = [s for s in SECTION_KEYS if s in status]
@@ -171,15 +188,16 @@ def checks_overview_html(results: Mapping, lang: str = "en") -> str:
     )
     body = []
     for s in studies:
-        cells = "".join(_cell(status[s][a], lang) if a in status[s] else "<td>–</td>" for a in analytes)
+        cells = "".join(
+            _cell(status[s][a], lang, (targets or {}).get((s, a))) if a in status[s] else "<td>–</td>"
+            for a in analytes
+        )
         body.append(
             f'<tr><td class="text"><a href="#sec-{s}">{html.escape(_t(s, lang))}</a></td>{cells}</tr>'
         )
-    cap = _t("checks", lang)
-    return (
-        f'<table class="rmwork" id="table-summary-checks"><caption>{html.escape(cap)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+    # Table A2 (A = the summary at the head of the report; rmwork.report.numbering)
+    open_tag, cap = numbered(Ref("A2", analytes=tuple(analytes)), html.escape(_t("checks", lang)), lang)
+    return f"{open_tag}<caption>{cap}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def contents_html(lang: str = "en", sections=SECTION_KEYS) -> str:
@@ -187,20 +205,19 @@ def contents_html(lang: str = "en", sections=SECTION_KEYS) -> str:
     return f'<nav class="rmwork-toc"><h2>{html.escape(_t("contents", lang))}</h2><ol>{items}</ol></nav>'
 
 
-def summary_html(results: Mapping, lang: str = "en", sections=SECTION_KEYS) -> str:
+def summary_html(
+    results: Mapping, lang: str = "en", sections=SECTION_KEYS, targets: Mapping | None = None
+) -> str:
     """The summary block: certificate summary, checks overview, contents."""
     frame = certificate_frame(results, lang)
     parts = [f'<section class="rmwork-summary" id="sec-summary"><h2>{html.escape(_t("summary", lang))}</h2>']
     if frame.empty:
         parts.append(f"<p>{html.escape(_t('none', lang))}</p>")
     else:
-        parts.append(
-            table_html(frame, _t("certified_values", lang), lang=lang, labels=False).replace(
-                '<table class="rmwork">', '<table class="rmwork" id="table-summary">', 1
-            )
-        )
+        ref = Ref("A1", analytes=tuple(frame.iloc[:, 0]))
+        parts.append(table_html(frame, _t("certified_values", lang), lang=lang, labels=False, ref=ref))
     parts.append(not_selected_html(results, lang))
-    parts.append(checks_overview_html(results, lang))
+    parts.append(checks_overview_html(results, lang, targets))
     parts.append(contents_html(lang, sections))
     parts.append("</section>")
     return "".join(parts)
@@ -212,6 +229,7 @@ class Summary:
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self._handle = None
+        self._html: str | None = None
 
     def show(self) -> Summary:
         from IPython.display import display
@@ -222,10 +240,23 @@ class Summary:
             else "Summary: filled in when every study has run."
         )
         self._handle = display(HTML(f'<p class="rmwork-note">{html.escape(text)}</p>'), display_id=True)
+        # its tables are numbered where the summary stands, when results.json is written
+        section, INDEX.section = INDEX.section, "summary"
+        slot = INDEX.slot()
+        INDEX.section = section
+
+        def register(results):
+            targets = evidence_targets(INDEX.items())
+            with INDEX.at(slot):
+                self._html = summary_html(results, self.lang, targets=targets)
+
+        INDEX.on_record(register)
         return self
 
     def fill(self, results: Mapping, sections=SECTION_KEYS) -> None:
-        block = HTML(summary_html(results, self.lang, sections))
+        # the block made when results.json was written (its numbers are in results.json)
+        kept = self._html if sections == SECTION_KEYS else None
+        block = HTML(kept if kept is not None else summary_html(results, self.lang, sections))
         if self._handle is None:
             from IPython.display import display
 

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import numbers as N
-from .display import HTML, figure, note, paragraph, table
+from .display import HTML, Ref, figure, figure_ref, note, paragraph, table
+from .numbering import INDEX
 from .phrases import note_text, text
 from .symbols import relabel, table_units
 from .usertext import literal
@@ -68,6 +69,7 @@ def _display(*objs):
 def header(wb) -> HTML:
     """Title and lot table of a verification or proficiency report."""
     zh = _zh(wb)
+    INDEX.start(wb, wb.language)  # this report's tables and figures, numbered (results.json "report")
     if zh:
         from .certificate import setup_cjk_font
 
@@ -96,7 +98,10 @@ def header(wb) -> HTML:
 
 def section(wb, key: str) -> HTML:
     en, zh, ien, izh = SECTIONS[key]
-    return HTML(f"<h2>{html.escape(zh if _zh(wb) else en)}</h2><p>{html.escape(izh if _zh(wb) else ien)}</p>")
+    INDEX.section = key  # the tables and figures that follow belong to this section (results.json)
+    return HTML(
+        f'<h2 id="sec-{key}">{html.escape(zh if _zh(wb) else en)}</h2><p>{html.escape(izh if _zh(wb) else ien)}</p>'
+    )
 
 
 def table_v1(results: dict, lang: str = "en") -> HTML:
@@ -125,7 +130,8 @@ def table_v1(results: dict, lang: str = "en") -> HTML:
     one = table_units(df["unit_of_measure"]) if len(df) else None
     if one is not None:
         df = df.drop(columns="unit_of_measure")
-    return table(relabel(df, lang, one), CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5)
+    ref = Ref("V1", analytes=tuple(r.analyte for r in results.values()))
+    return table(relabel(df, lang, one), CAPTIONS["V1"][1 if zh else 0], lang=lang, digits=5, ref=ref)
 
 
 def table_v2(labs: dict, lang: str = "en", units: dict | None = None) -> HTML:
@@ -155,7 +161,8 @@ def table_v2(labs: dict, lang: str = "en", units: dict | None = None) -> HTML:
     one = table_units(df["unit_of_measure"]) if len(df) else None
     if one is not None:
         df = df.drop(columns="unit_of_measure")
-    return table(relabel(df, lang, one), CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4)
+    ref = Ref("V2", analytes=tuple(labs))
+    return table(relabel(df, lang, one), CAPTIONS["V2"][1 if zh else 0], lang=lang, digits=4, ref=ref)
 
 
 def figure_v1(labs: dict, results: dict, lang: str = "en"):
@@ -218,7 +225,8 @@ def show(wb, results: dict) -> None:
         _display(paragraph(verdict(r, lang)))
         for n in r.notes:
             _display(note(note_text(n, lang)))
-    _display(figure(figure_v1(wb.results["verification_lab"], results, lang)))
+    fig = figure_v1(wb.results["verification_lab"], results, lang)
+    _display(figure(fig, ref=figure_ref("V1", analytes=tuple(results)), lang=lang))
 
 
 def provenance(wb) -> HTML:
