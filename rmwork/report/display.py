@@ -18,6 +18,7 @@ import pandas as pd
 from .numbering import INDEX, Ref, figure_ref, split_caption
 from .numbers import Printed, column_texts, marked, measured, spans
 from .symbols import label
+from .usertext import mathtext_html, mathtext_plain
 
 __all__ = ["HTML", "PNG", "Ref", "figure_ref", "table", "table_html", "figure"]
 
@@ -172,9 +173,14 @@ def figure(fig, *, dpi: int = 96, ref: Ref | None = None, lang: str | None = Non
     if ref is None:
         return PNG(buf.getvalue())
     lang = lang or INDEX.lang
-    caption = split_caption(saved or "").strip()
+    # the title is mathtext (rmwork's symbols) around literal user text: the caption under the
+    # figure shows it as HTML with subscripts, results.json and the DOCX as plain text
+    title_text = split_caption(saved or "").strip()
+    caption = mathtext_plain(title_text)
     ref = INDEX.add(ref, caption, lang)
     meta = {"id": ref.id, "number": ref.number(lang), "caption": caption}
+    if mathtext_html(title_text) != html.escape(caption):
+        meta["caption_html"] = mathtext_html(title_text)
     return PNG(buf.getvalue(), meta)
 
 

@@ -111,7 +111,8 @@ def certificate_frame(results: Mapping, lang: str = "en") -> pd.DataFrame:
 def _reasons(c: Mapping, lang: str) -> str:
     """The blocking reasons of one analyte: results.json keeps them in English (``blocking``) and in
     Chinese (``blocking_zh``, the same template of rmwork.certificate.reasons)."""
-    dof = c.get("dof_eff")  # ν_eff printed as Table U1 prints it (respell_reason)
+    # ν_eff printed as Table U1 prints it (respell_reason); a withheld value keeps it in its budget
+    dof = c.get("dof_eff", (c.get("budget") or {}).get("dof_eff"))
     if lang != "zh" or not c.get("blocking_zh"):
         return "; ".join(respell_reason(b, dof) for b in c.get("blocking", ()) or ())
     from .certificate import reason_line
