@@ -1,5 +1,6 @@
 """Issue 15: ``data:`` takes a list of files and glob patterns; every row keeps its source."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_data_as_read_shows_each_rows_file_and_row(tmp_path):
     write(tmp_path, "b.csv", "analyte,lab,value\nFe,B,1.2\nFe,B,1.3\n")
     wb = workbook.open(lot(tmp_path, "[a.csv, b.csv]"))
     page = rlot.data_as_read(wb).data
-    assert "<th>source_file</th>" in page.replace(' class="text"', "").replace(' class=""', "")
+    assert "<th>source_file</th>" in re.sub(r' class="[^"]*"', "", page)
     rows = page[page.rindex("<table") :]  # the table as read (after the column summary)
     assert rows.count(">b.csv<") == 2 and rows.count(">a.csv<") == 2
 

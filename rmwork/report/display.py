@@ -81,9 +81,31 @@ def fmt(value, digits: int = 6) -> str:
     return str(value)
 
 
+SHORT = 16  # visible characters: a unit "% (m/m)", a date, a one-word header is never wrapped
+
+
+def _cell_class(cls: str, markup: str) -> str:
+    """``cls`` plus "short" for a cell whose visible text is at most :data:`SHORT` characters:
+    it is kept on one line ("% (m/m)" and "2031-11-22" broke at their space and hyphen)."""
+    visible = html.unescape(re.sub(r"<[^>]+>", "", markup))
+    if visible and len(visible) <= SHORT and "long" not in cls:
+        return f"{cls} short".strip()
+    return cls
+
+
+_PLACEHOLDER = {"", "—", "–", "-"}
+
+
 def _text_column(col: pd.Series) -> bool:
-    """A column of words (left-aligned header); a column of printed numbers is not one."""
-    return col.dtype == object and not all(isinstance(v, Printed) or v is None for v in col)
+    """A column of words (left-aligned header, like its cells); a column of printed numbers is not
+    one, nor numbers printed as text (a rounded certified value "0.0048") beside dashes."""
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return False
+    words = [v for v in col if not (isinstance(v, Printed) or v is None)]
+    return any(
+        not isinstance(v, str) or (v.strip() not in _PLACEHOLDER and not _PRINTED_NUMBER.match(v))
+        for v in words
+    )
 
 
 def table_html(
@@ -102,10 +124,10 @@ def table_html(
     replacing a number the caption text may start with) and the table gets its anchor id
     (:mod:`rmwork.report.numbering`)."""
     cols = list(df.columns)
+    heads = [label(str(c), lang) if labels else html.escape(str(c)) for c in cols]
     head = "".join(
-        f'<th class="{"text" if _text_column(df[c]) else ""}">'
-        f"{label(str(c), lang) if labels else html.escape(str(c))}</th>"
-        for c in cols
+        f'<th class="{_cell_class("text" if _text_column(df[c]) else "", h)}">{h}</th>'
+        for c, h in zip(cols, heads)
     )
     if index:
         head = f'<th class="text">{html.escape(str(df.index.name or ""))}</th>' + head
@@ -124,7 +146,7 @@ def table_html(
             cls = "text" if isinstance(v, str) and not _PRINTED_NUMBER.match(v) else ""
             if cls and long_word(v):
                 cls += " long"  # a name without spaces (a 300-character material) may break anywhere
-            cells.append(f'<td class="{cls}"{q}>{text}</td>')
+            cells.append(f'<td class="{_cell_class(cls, text)}"{q}>{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     open_tag, caption_html = numbered(ref, html.escape(caption), lang)
     return (
