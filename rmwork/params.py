@@ -419,7 +419,7 @@ class Certificate(_Model):
     @field_validator("checks")
     @classmethod
     def _checks(cls, v):
-        from .certificate.entry import CHECK_POLICY_DEFAULT
+        from .certificate.policy import CHECK_POLICY_DEFAULT
 
         for name in v:
             if name not in CHECK_POLICY_DEFAULT:

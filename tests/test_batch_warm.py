@@ -15,6 +15,8 @@ import psutil
 import pytest
 from test_cli import make_lot as cli_lot
 
+from rmwork.report.phrases import text
+
 EXE = Path(sys.executable).parent / "rmwork"
 
 
@@ -50,9 +52,11 @@ def test_batch_report_is_the_run_report_with_a_forked_kernel(tmp_path):
     a, b = outputs(fresh / "certification_report.ipynb"), outputs(warm / "certification_report.ipynb")
     png = [o["data"]["image/png"] for o in a if "image/png" in o.get("data", {})]
     assert png and png == [o["data"]["image/png"] for o in b if "image/png" in o.get("data", {})]
-    # every output is the same but the one stating when the run started
+    # every output is the same but the one stating when the run started (Table P3, in the lot's language)
     differ = [x for x, y in zip(a, b) if x != y]
-    assert len(a) == len(b) and len(differ) == 1 and "started (UTC)" in json.dumps(differ[0])
+    started = {text("started (UTC)", lang) for lang in ("en", "zh")}
+    assert len(a) == len(b) and len(differ) == 1
+    assert any(s in json.dumps(differ[0], ensure_ascii=False) for s in started)
     assert not list(warm.glob(".*kernel-start"))  # the child's note is not an output
 
 
