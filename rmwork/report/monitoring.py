@@ -205,16 +205,17 @@ def _numbered_table(df: pd.DataFrame, caption_html: str, ref: Ref, lang: str) ->
 def table_s5(m, analyte: str, lang: str = "en", unit: str | None = None, certified=None) -> HTML:
     """Table S5: each result x_m, its u_m, x_m − x_c, the limit and whether it is within.
 
-    x_m and x_m − x_c to the decimal place of their limit's uncertainty, u_m and the limit to
-    2 significant digits (GUM 7.2.6); a u_m the lot states for every result is named as in the
-    rule sentence above the table.
+    x_m to the decimal place of u_m (of the limit U when the results carry no u), x_m − x_c to
+    the place of its limit, u_m and the limit to 2 significant digits (GUM 7.2.6); a u_m the lot
+    states for every result is named as in the rule sentence above the table.
     """
     a = analyte or m.analyte
     interval = m.check == "certified-interval"
     one = _one_u_m(m)
     rows = []
     for x, um, d, Ud, ok in zip(m.measured, m.u_m, m.d, m.U_d, m.passed):
-        row = {header("x_m", lang, unit): N.value(x, um if math.isfinite(um) else None)}
+        # to the place of u_m; without one (certified-interval), of the limit U: one place per column
+        row = {header("x_m", lang, unit): N.value(x, um if math.isfinite(um) else Ud)}
         if not interval:
             row[header("u_m", lang, unit)] = N.uncertainty(um, q=_q(a, "u_m") if one is not None else "")
         row[header("d_mc", lang, unit)] = N.value(d, Ud)
