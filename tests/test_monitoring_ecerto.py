@@ -420,6 +420,31 @@ def test_monitoring_ecerto_report_table_s5_holds_every_result_to_one_place(repor
         assert (td[-1] == yes) == (abs(v - xc) <= limit)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_monitoring_ecerto_figure_s7_symbols_in_mathtext_user_text_literal(tmp_path, lang):
+    """Figure S7: rmwork's symbols as mathtext ($x_\\mathrm{c}$, $b_1$), no ASCII x_c / b1 in
+    its legend; an analyte and a unit with '$' drawn as written (issue 16)."""
+    import io
+
+    from matplotlib.text import Text
+
+    from rmwork.report import monitoring as rmon
+
+    _, _, m = monitoring_of(make(tmp_path))
+    bad, unit = r"Z $\undefinedmacro{x}$", "Fe $x^2$"
+    fig = rmon.figure_s7(m, bad, unit, lang)
+    fig.savefig(io.BytesIO(), format="png")  # parses every text: a bad name would raise here
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(legend) == 5 and any(r"$x_\mathrm{c}$" in t for t in legend)
+    assert any("$b_0 + b_1 t$" in t for t in legend)
+    assert ax.get_ylabel() == r"Z \$\undefinedmacro{x}\$ / Fe \$x^2\$"
+    drawn = [t.get_text() for t in fig.findobj(Text)]
+    assert not any("x_c" in t or "t_exit" in t or re.search(r"\bb1\b", t) for t in drawn)
+    if lang == "zh":
+        assert any("监测结果" in t for t in legend)
+
+
 # ---------------------------------------------------------------------------------------------
 # refused in one line, by validate and by run alike
 
