@@ -445,6 +445,34 @@ def test_monitoring_ecerto_figure_s7_symbols_in_mathtext_user_text_literal(tmp_p
         assert any("监测结果" in t for t in legend)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_monitoring_points_on_figure_u2_are_labelled_in_mathtext_in_both_languages(lang):
+    """The legend of the monitoring results on the trend figure (sections._add_monitoring_points):
+    ±2u_m in mathtext, the words in the report's language, drawn without error."""
+    import io
+
+    from matplotlib.figure import Figure
+    from test_zh_complete import english_runs
+
+    from rmwork.report import monitoring as rmon
+
+    with_u, without = rmon.points_label(True, lang), rmon.points_label(False, lang)
+    assert r"$\pm 2u_\mathrm{m}$" in with_u and "$" not in without
+    if lang == "zh":
+        from rmwork.report.certificate import setup_cjk_font
+
+        setup_cjk_font()
+        assert english_runs([with_u.replace(r"$\pm 2u_\mathrm{m}$", ""), without], set()) == set()
+    else:
+        assert with_u.startswith("monitoring results") and without == "monitoring results (no u)"
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.errorbar([1.0], [5.4], yerr=[0.1], fmt="s", label=with_u)
+    ax.plot([2.0], [5.5], "s", label=without)
+    ax.legend()
+    fig.savefig(io.BytesIO(), format="png")  # the mathtext parses
+
+
 # ---------------------------------------------------------------------------------------------
 # refused in one line, by validate and by run alike
 
