@@ -149,7 +149,7 @@ def _source(m, lang: str) -> str:
     return src
 
 
-def rule_statement(m, unit: str, lang: str = "en", *, analyte: str = "", certified=None) -> str:
+def rule_statement(m, unit: str | None, lang: str = "en", *, analyte: str = "", certified=None) -> str:
     """One sentence: how each monitoring result was judged, and what u_m is."""
     a = analyte or m.analyte
     c = {k: N.tag(v) for k, v in certified_numbers(m, a, certified).items()}
@@ -169,7 +169,7 @@ def rule_statement(m, unit: str, lang: str = "en", *, analyte: str = "", certifi
     )
 
 
-def trend_statement(tr, unit: str, lang: str = "en", *, analyte: str = "", certified=None) -> str:
+def trend_statement(tr, unit: str | None, lang: str = "en", *, analyte: str = "", certified=None) -> str:
     """eCerto's trend in words: b1, s(b1), p, t_exit, ⌈t_exit⌉ and the 95 % band's t_exit."""
     a = analyte or tr.analyte
     n = {k: N.tag(v) for k, v in trend_numbers(tr, a).items()}
@@ -298,7 +298,7 @@ def blocks(m, analyte: str, unit: str | None, lang: str = "en", certified=None) 
     """Everything the report shows of one analyte's monitoring, in order."""
     a = analyte or m.analyte
     tr = m.trend
-    out = [
+    out: list = [
         paragraph(rule_statement(m, unit, lang, analyte=a, certified=certified)),
         table_s5(m, a, lang, unit, certified),
     ]
