@@ -165,6 +165,10 @@ NOTES = [
         ),
         # post-certification monitoring (rmwork.monitoring, rmwork.stability.monitoring)
         (
+            r"^sheet '(.+)': monitoring of (.+?) \((.*)\) of (.+); certified value (\S+) ± (\S+) \((.*)\) ?(.*)$",
+            "工作表“{0}”：{3} 的 {1}（{2}）监测结果；文件所列标准值 {4} ± {5}（{6}）{7}",
+        ),
+        (
             r"^weaker check: each result is compared with the certified value ± U only; .*$",
             "较弱的检查：每个结果仅与标准值 ± U 比较；监测结果未给出标准不确定度，其本身的不确定度被忽略"
             "（ERM Application Note 1 比较 |x_m − x_c| 与 k·√(u_c² + u_m²)）",
