@@ -12,6 +12,12 @@ Oracles, all computed in the tests, never through rmwork:
   crossing by a dense grid search;
 - the certified value of the test lot: the mean of four lab values and s/sqrt(4), by numpy
   (characterization method ``mean``), k = 2 as the lot sets it.
+
+The lot's report (``rmwork run``, en and zh, both rules) is checked with the helpers of the
+report tests: the anchors against the rule of rmwork/report/numbering.py and results.json (as
+tests/test_browser.py does in the browser), the zh scanner of tests/test_zh_complete.py, and the
+one-spelling checker rmwork/report/spelling.py; the printed numbers are rounded here from the
+cells' values by the rules of docs/numbers.md.
 """
 
 from __future__ import annotations
@@ -219,29 +225,12 @@ def test_monitoring_ecerto_report_states_the_rule_and_trend(tmp_path):
     assert "u_m = 0.050 m²/g (stated in the lot as stability.monitoring.u:" in rmon.rule_statement(m2, "m²/g")
 
 
-def test_monitoring_ecerto_lot_runs_end_to_end(tmp_path):
-    """``rmwork run`` on the lot: results.json holds the check and the trend, the report says which rule."""
-    p = make(tmp_path, "check: certified-interval")
-    r = subprocess.run(
-        [str(EXE), "run", str(p), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=600
-    )
-    assert r.returncode in (0, 3), r.stderr[-2000:]
-    folder = tmp_path / "out" / "MON-ECERTO"
-    mon = json.loads((folder / "results.json").read_text())["analytes"]["ABET"]["stability"]["monitoring"]
-    res, _ = cells()
-    xc, _, U = certified()
-    assert mon["passed"] == [abs(v - xc) <= U for v, _ in res]
-    b1 = np.polyfit([(d - res[0][1]).days / 30.4375 for _, d in res], [v for v, _ in res], 1)[0]
-    assert mon["trend"]["t_exit"] == pytest.approx(U / abs(b1), rel=1e-9)
-    html = (folder / "report.html").read_text()
-    assert "check: certified-interval" in html and "Table S7" in html
-
-
 # ---------------------------------------------------------------------------------------------
 # the report of the lot in English and Chinese: numbered, Chinese, one spelling (issue 17)
 
 REPORTS = {  # name -> (language, rule)
     "en": ("en", "u: 0.05"),
+    "en-interval": ("en", "check: certified-interval"),
     "zh": ("zh", "u: 0.05"),
     "zh-interval": ("zh", "check: certified-interval"),
 }
@@ -265,6 +254,19 @@ def reports(tmp_path_factory):
         assert proc.returncode in (0, 3), log[-3000:]
         out[name] = (p.parent / "out" / "MON-ECERTO", p)
     return out
+
+
+def test_monitoring_ecerto_lot_runs_end_to_end(reports):
+    """``rmwork run`` on the lot: results.json holds the check and the trend, the report says which rule."""
+    folder, _ = reports["en-interval"]
+    mon = json.loads((folder / "results.json").read_text())["analytes"]["ABET"]["stability"]["monitoring"]
+    res, _ = cells()
+    xc, _, U = certified()
+    assert mon["passed"] == [abs(v - xc) <= U for v, _ in res]
+    b1 = np.polyfit([(d - res[0][1]).days / 30.4375 for _, d in res], [v for v, _ in res], 1)[0]
+    assert mon["trend"]["t_exit"] == pytest.approx(U / abs(b1), rel=1e-9)
+    html = (folder / "report.html").read_text()
+    assert "check: certified-interval" in html and "Table S7-ABET" in html
 
 
 def numbered_items(page: Path) -> list[tuple[str, str]]:
