@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from rmwork import stability as S
+from rmwork.report import monitoring as RM
 from rmwork.report import stability as R
 from rmwork.testing import reference
 
@@ -102,7 +103,8 @@ def test_results_tables_carry_the_unit_in_the_header():
     )
     s4 = R.table_s4(S.isochronous(iso_df, -20.0, shelf_life=24)).data
     assert "u<sub>lts</sub> / mg/kg" in s4 and "Table S4" in s4
-    s5 = R.table_s5(S.monitoring_check(10.0, 0.05, [10.02, 10.5], 0.03), "mg/kg").data
+    # Table S5 is drawn by rmwork.report.monitoring (the older stability.table_s5 was unused)
+    s5 = RM.table_s5(S.monitoring_check(10.0, 0.05, [10.02, 10.5], 0.03), "", unit="mg/kg").data
     assert "U<sub>d</sub> / mg/kg" in s5 and "Table S5" in s5
 
 
@@ -154,7 +156,7 @@ def _zh_section() -> list[str]:
     parts = [
         R.table_s1({"Y": lt, "X": S.regression(x, shelf_life=24)}, "zh").data,
         R.table_s4(iso, "zh").data,
-        R.table_s5(mon, "mg/kg", "zh").data,
+        RM.table_s5(mon, "", "zh", "mg/kg").data,
         R.table_s2({"Y": lt}, {"Y": tr}, {"Y": pred}, lang="zh").data,
         R.table_s3(lin, "zh").data,
         R.table_s3(joint, "zh").data,

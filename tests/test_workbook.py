@@ -145,6 +145,7 @@ def test_excluded_lab_must_exist(lot):
 
 def test_monitoring_points_are_added_to_the_trend_figure(tmp_path):
     """Monitoring results dated after the study appear on Figure S1 at months from the study's start."""
+    from rmwork.report import monitoring as rmon
     from rmwork.report import sections
     from rmwork.report import stability as rs
 
@@ -165,7 +166,7 @@ def test_monitoring_points_are_added_to_the_trend_figure(tmp_path):
         stab["frame"], stab["long_term"], certified_value=e["certified"].value, U=e["certified"].U
     )
     sections._add_monitoring_points(fig, wb, "A", stab["frame"])
-    line = [c for c in fig.axes[0].containers if c.get_label() == "monitoring (± 2u)"][0]
+    line = [c for c in fig.axes[0].containers if c.get_label() == rmon.points_label(True)][0]
     x = line.lines[0].get_xdata()[0]
     assert x == pytest.approx(
         (np.datetime64("2021-06-01") - np.datetime64("2020-01-01")).astype(int) / 30.4375

@@ -32,6 +32,7 @@ ALLOWED = {
     # ν_eff, MS_between, MS_within, σ_pt, x_pt, t_shelf, t_transport, ESS_bulk, ESS_tail, D_ij)
     *("bb", "wb", "CRM", "char", "lts", "sts", "rel", "crit", "eff", "between", "within"),
     *("pt", "shelf", "transport", "max", "bulk", "tail", "ij", "lof", "quad", "runs"),
+    "exit",  # t_exit of the monitoring trend (eCerto's LTS module; Table S7)
     *("sqrt", "ln", "exp"),  # functions in formulas (u_CRM = sqrt(…), ln|k|, exp(k1 − k2/T))
     *("mol", "kJ"),  # units rmwork writes itself (E_a / kJ/mol); the analytes' units come from the data
     # acronyms of methods, documents and formats

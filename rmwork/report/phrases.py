@@ -44,7 +44,6 @@ TEXT = {
     "verification": ("verification", "量值核查"),
     "certification": ("certification", "定值"),
     "n/a": ("n/a", "无"),
-    "monitoring": ("monitoring (± 2u)", "定值后监测（± 2u）"),
     "transport": ("{key} (transport)", "{key}（运输）"),
     "bayes_trend": (
         "{analyte}: Bayesian regression (sensitivity analysis, priors in results.json): posterior "
@@ -61,10 +60,47 @@ TEXT = {
         "reference {T:g} °C (ISO Guide 35:2017, clause 8)",
         "表 S4 — {a}：同步稳定性研究，各试验温度相对参比温度 {T:g} °C 分别回归（ISO Guide 35:2017 第 8 章）",
     ),
-    "monitoring_table": (
-        "Table S5 — {a}: post-certification monitoring, |x_m − x_c| ≤ k·√(u_c² + u_m²), k = {k:.3g} "
-        "(ERM Application Note 1)",
-        "表 S5 — {a}：定值后监测，|x_m − x_c| ≤ k·√(u_c² + u_m²)，k = {k:.3g}（ERM Application Note 1）",
+    # post-certification monitoring (rmwork.report.monitoring: the rule, eCerto's trend, Figure S1)
+    "mon_points": ("monitoring results", "定值后监测结果"),
+    "mon_points_no_u": ("monitoring results (no u)", "定值后监测结果（无 u）"),
+    "mon_rule": (
+        "Each monitoring result x_m is judged by ERM Application Note 1 (ISO Guide 35:2017, 8.10): "
+        "|x_m − x_c| ≤ k·√(u_c² + u_m²), with x_c = {xc}{unit}, u_c = {uc}{unit}, k = {k} and "
+        "u_m = {um}{unit} ({source}).",
+        "每个监测结果 x_m 按 ERM Application Note 1（ISO Guide 35:2017, 8.10）判定："
+        "|x_m − x_c| ≤ k·√(u_c² + u_m²)，其中 x_c = {xc}{unit}，u_c = {uc}{unit}，k = {k}，"
+        "u_m = {um}{unit}（{source}）。",
+    ),
+    "mon_rule_interval": (
+        "The monitoring results carry no standard uncertainty: as the lot declares ({rule}), each "
+        "result x_m is compared with the certified value ± U only, x_c ± U = {xc} ± {U}{unit}. This is "
+        "a weaker check than ERM Application Note 1 (|x_m − x_c| ≤ k·√(u_c² + u_m²)): it ignores the "
+        "measurement's own uncertainty (ISO Guide 35:2017, 8.9 and 8.10).",
+        "监测结果未给出标准不确定度：按参数文件的声明（{rule}），每个结果 x_m 仅与标准值 ± U 比较，"
+        "x_c ± U = {xc} ± {U}{unit}。该检查弱于 ERM Application Note 1（|x_m − x_c| ≤ "
+        "k·√(u_c² + u_m²)），忽略了测量本身的不确定度（ISO Guide 35:2017, 8.9 与 8.10）。",
+    ),
+    "mon_trend": (
+        "eCerto's evaluation of the monitoring results (n = {n}): the line on time has slope b1 = {b1}"
+        "{unit} per month (s(b1) = {sb1}{unit} per month, p = {p}). Started at the certified value, it "
+        "leaves x_c ± U = {xc} ± {U}{unit} after t_exit = U/|b1| = {t} months from the first "
+        "result{start}{when}; eCerto's report prints ⌈t_exit⌉ = {tc} months. Its 95 % confidence band "
+        "leaves x_c ± U after {t95} months (eCerto's option 'use CI95'), the more cautious figure.",
+        "eCerto 对监测结果的趋势评价（n = {n}）：监测结果对时间的回归直线斜率 b1 = {b1}{unit}/月"
+        "（s(b1) = {sb1}{unit}/月，p = {p}）。自标准值起的该直线在首个结果{start}之后 t_exit = U/|b1| = "
+        "{t} 个月{when}离开 x_c ± U = {xc} ± {U}{unit}；eCerto 报告取整为 ⌈t_exit⌉ = {tc} 个月。"
+        "其 95 % 置信带在 {t95} 个月后离开 x_c ± U（eCerto 的 CI95 选项），为更保守的结果。",
+    ),
+    "mon_start": (" ({date})", "（{date}）"),
+    "mon_when": (", on {date}", "（{date}）"),
+    "mon_extrapolated": (
+        "t_exit = {t} months lies beyond the monitoring data ({span} months): an extrapolation",
+        "t_exit = {t} 个月超出监测数据的时间范围（{span} 个月）：属外推",
+    ),
+    "mon_source_column": ("the table's column u", "取自数据表的 u 列"),
+    "mon_source_stated": (
+        "stated in the lot as {param}: the monitoring method's standard uncertainty",
+        "参数文件 {param} 给出的监测方法标准不确定度",
     ),
 }
 
@@ -126,6 +162,34 @@ NOTES = [
         (
             r"^unbalanced design: m replaced by n0 = (\S+) \(ISO 13528:2022 assumes equal m\)$",
             "非平衡设计：以 n0 = {0} 代替 m（ISO 13528:2022 假定各单元结果数 m 相同）",
+        ),
+        # post-certification monitoring (rmwork.monitoring, rmwork.stability.monitoring)
+        (
+            r"^sheet '(.+)': monitoring of (.+?) \((.*)\) of (.+); certified value (\S+) ± (\S+) \((.*)\) ?(.*)$",
+            "工作表“{0}”：{3} 的 {1}（{2}）监测结果；文件所列标准值 {4} ± {5}（{6}）{7}",
+        ),
+        (
+            r"^weaker check: each result is compared with the certified value ± U only; .*$",
+            "较弱的检查：每个结果仅与标准值 ± U 比较；监测结果未给出标准不确定度，其本身的不确定度被忽略"
+            "（ERM Application Note 1 比较 |x_m − x_c| 与 k·√(u_c² + u_m²)）",
+        ),
+        (
+            r"^(\d+) of (\d+) results lie outside the certified value ± U: investigate the stability$",
+            "{1} 个结果中有 {0} 个超出标准值 ± U：请核查稳定性",
+        ),
+        (
+            r"^(\d+) monitoring results: no trend \(a line on time needs at least 3\)$",
+            "{0} 个监测结果：不作趋势评价（对时间的回归直线至少需要 3 个结果）",
+        ),
+        (r"^the monitoring results have no date or time: no trend$", "监测结果无日期或时间：不作趋势评价"),
+        (r"^every monitoring result has the same date: no trend$", "所有监测结果日期相同：不作趋势评价"),
+        (
+            r"^the slope is exactly 0: the line never leaves the certified value ± U$",
+            "斜率恰为 0：直线不会离开标准值 ± U",
+        ),
+        (
+            r"^the confidence band of the line is wider than ± U already at the first result$",
+            "直线的置信带在首个结果处已宽于 ± U",
         ),
         # transfer of a study's uncertainty to the certified value (rmwork.certificate.entry)
         (

@@ -112,7 +112,7 @@ def show_certificate(wb, certs: dict, output_dir=""):
             from . import monitoring as rmon
 
             # the rule the lot chose, Table S5, and eCerto's trend (Table S7, Figure S7)
-            _display(*rmon.blocks(e["monitoring"], a, e.unit, lang=lang))
+            _display(*rmon.blocks(e["monitoring"], a, e.unit, lang=lang, certified=e.get("certified")))
         sl = e.get("shelf_life")
         stab = (wb.results.get("stability") or {}).get(a, {})
         if sl is not None and "long_term" in stab:
@@ -205,6 +205,8 @@ def _transfer_note(text: str, analyte: str, budget, lang: str = "en") -> str:
 
 def _add_monitoring_points(fig, wb, analyte: str, frame):
     """Post-certification monitoring results on the trend figure (time from the study's first date)."""
+    from . import monitoring as rmon
+
     mon = wb.data.get("stability.monitoring")
     if mon is None or frame is None or not (mon["analyte"] == analyte).any():
         return
@@ -227,8 +229,8 @@ def _add_monitoring_points(fig, wb, analyte: str, frame):
             color="#aa3377",
             ms=5,
             capsize=3,
-            label=text("monitoring", wb.language),
+            label=rmon.points_label(True, wb.language),
         )
     else:  # check: certified-interval, the results carry no u
-        ax.plot(t, g["value"], "s", color="#aa3377", ms=5, label="monitoring (no u)")
+        ax.plot(t, g["value"], "s", color="#aa3377", ms=5, label=rmon.points_label(False, wb.language))
     ax.legend(fontsize=7, loc="best")

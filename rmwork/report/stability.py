@@ -273,22 +273,6 @@ def table_s4(result, lang: str = "en", digits: int = 4) -> HTML:
     return HTML(_html(df, cap, lang, digits, [r.unit_of_measure] * len(df), ref=_one("S4", r.analyte)))
 
 
-def table_s5(result, unit: str = "", lang: str = "en", digits: int = 4) -> HTML:
-    """Table S5: post-certification monitoring, |x_m - x_c| <= k sqrt(u_c^2 + u_m^2) (ERM Application Note 1)."""
-    r = result
-    fields = {"measured": "x_m", "u_m": "u_m", "d": "d_mc", "U_d": "U_d_mc", "passed": "within_U_d"}
-    df = r.to_frame().assign(passed=[_yes(p, lang) for p in r.passed])
-    df = df.rename(columns={c: header(fields[c], lang, unit) for c in df.columns})
-    cap = (
-        f"表 S5 — {r.analyte}：定值后监测，|x_m − x_c| ≤ k·√(u_c² + u_m²)，k = {fmt(r.k, 3)}"
-        "（ERM Application Note 1）"
-        if lang == "zh"
-        else f"Table S5 — {r.analyte}: post-certification monitoring, |x_m − x_c| ≤ k·√(u_c² + u_m²), "
-        f"k = {fmt(r.k, 3)} (ERM Application Note 1)"
-    )
-    return HTML(_html(df, cap, lang, digits, ref=_one("S5", r.analyte)))
-
-
 _BASIS_ZH = {"lack of fit": "失拟检验", "curvature and runs": "二次项与游程检验", "none": "无法检验"}
 
 

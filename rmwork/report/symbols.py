@@ -135,6 +135,14 @@ LABELS = {
     "d_mc": ("x<sub>m</sub> − x<sub>c</sub>", "x<sub>m</sub> − x<sub>c</sub>"),
     "U_d_mc": ("U<sub>d</sub>", "U<sub>d</sub>"),
     "within_U_d": ("Within U<sub>d</sub>", "在 U<sub>d</sub> 之内"),
+    # post-certification monitoring (Tables S5, S7; ISO Guide 35:2017, 8.9 and 8.10; eCerto LTS)
+    "U_limit": ("U (limit)", "限值 U"),
+    "within_U": ("Within x<sub>c</sub> ± U", "在 x<sub>c</sub> ± U 之内"),
+    "t_span": ("Monitored span / month", "监测时长 / 月"),
+    "t_exit": ("t<sub>exit</sub> = U/|b<sub>1</sub>| / month", "t<sub>exit</sub> = U/|b<sub>1</sub>| / 月"),
+    "t_exit_ceil": ("⌈t<sub>exit</sub>⌉ (eCerto) / month", "⌈t<sub>exit</sub>⌉（eCerto）/ 月"),
+    "t_exit_ci95": ("t<sub>exit</sub> (95 % band) / month", "t<sub>exit</sub>（95 % 置信带）/ 月"),
+    "exit_date": ("Date at t<sub>exit</sub>", "t<sub>exit</sub> 对应日期"),
     # --- characterization (Tables C1-C5; ISO Guide 35:2017 9; CIPM MRA-D-05)
     "lab": ("Laboratory", "实验室"),
     "x_lab": ("x<sub>j</sub>", "x<sub>j</sub>"),
@@ -297,6 +305,7 @@ DIMENSION = {
             "u_m",
             "d_mc",
             "U_d_mc",
+            "U_limit",
             "x_lab",
             "lab_mean",
             "sd_lab",
