@@ -40,10 +40,8 @@ def preflight(lot: params.Lot, data: dict[str, pd.DataFrame] | None = None) -> l
         except InputError as exc:
             problems.append(exc)
     if not problems and lot.params.kind == "certification":
-        from .monitoring import certificate_problems
-
         # the monitoring file's certified value and U against the lot's certificate (ISO Guide 35, 8.9)
-        problems += certificate_problems(lot, data)
+        problems += monitoring_problems(lot, data)
     return problems
 
 
@@ -242,3 +240,48 @@ _LAYOUT_OF = {
     "proficiency.homogeneity": "homogeneity",
     "proficiency.stability": "stability",
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# validate: the comparison with the certificate needs the certificate
+
+
+class _NoSensitivityFits:
+    """A fits plug-in that leaves out the Bayesian sensitivity models (they never enter the certificate)."""
+
+    def submit(self, section: str, key: str, fit, attach) -> None:
+        pass
+
+    def pending(self, section: str, key: str | None = None) -> bool:
+        return False
+
+    def pending_keys(self, section: str) -> list[str]:
+        return []
+
+    def on_settle(self, callback) -> None:
+        callback()
+
+    def settle(self) -> None:
+        pass
+
+
+def monitoring_problems(lot: params.Lot, data=None) -> list[InputError]:
+    """What ``run`` would refuse when the certificate meets the monitoring file (``rmwork validate``).
+
+    The certificate is computed here (from ``data`` when the caller has read the tables), without
+    the Bayesian sensitivity models, because the file's certified value and U can only be
+    compared with the lot's once it exists.
+    """
+    from . import workbook  # the validate layer computes the certificate (as run does)
+
+    if lot.params.stability is None or lot.params.stability.monitoring is None:
+        return []
+    try:
+        if isinstance(data, workbook.LotData) and "stability.monitoring" in data:
+            wb = workbook.Workbook(lot=lot, data=data, fits=_NoSensitivityFits())
+        else:
+            wb = workbook.open(lot.path, fits=_NoSensitivityFits())
+        wb.certificate()
+    except InputError as exc:
+        return [exc]
+    return []
