@@ -19,53 +19,29 @@ import json
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
 
-import psutil
-from run import BIN, ROOT, make_bayes_lots
+from run import BIN, ROOT, TreeCPU, make_bayes_lots
 
 
-class Tree:
+class Tree(TreeCPU):
     """Every process of a tree, sampled every 0.1 s: pid, parent, command line, last CPU seconds."""
 
+    interval = 0.1
+
     def __init__(self, pid: int):
-        self.root, self.procs, self._stop = psutil.Process(pid), {}, threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True)
+        super().__init__(pid)
+        self.procs: dict = {}
 
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                procs = [self.root] + self.root.children(recursive=True)
-            except psutil.Error:
-                procs = []
-            now = time.time()
-            for p in procs:
-                try:
-                    t = p.cpu_times()
-                    rec = self.procs.setdefault(
-                        (p.pid, p.create_time()),
-                        {
-                            "pid": p.pid,
-                            "ppid": p.ppid(),
-                            "start": p.create_time(),
-                            "cmd": " ".join(p.cmdline()),
-                        },
-                    )
-                    rec["cpu"], rec["end"] = t.user + t.system, now
-                except psutil.Error:
-                    pass
-            time.sleep(0.1)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *a):
-        self._stop.set()
-        self.thread.join()
+    def _record(self, p, cpu: float, now: float) -> None:
+        super()._record(p, cpu, now)
+        rec = self.procs.setdefault(
+            (p.pid, p.create_time()),
+            {"pid": p.pid, "ppid": p.ppid(), "start": p.create_time(), "cmd": " ".join(p.cmdline())},
+        )
+        rec["cpu"], rec["end"] = cpu, now
 
 
 def roles(procs: dict, root_pid: int) -> dict:

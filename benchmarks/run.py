@@ -205,6 +205,8 @@ class TreeCPU:
     """CPU seconds (user + system) of a process tree, each process's last sample every 0.2 s: what
     the tree computed, whatever the machine's load (a structure compiled twice shows here)."""
 
+    interval = 0.2  # seconds between samples
+
     def __init__(self, pid: int):
         import psutil
 
@@ -215,6 +217,10 @@ class TreeCPU:
     def seconds(self) -> float:
         return sum(self.seen.values())
 
+    def _record(self, p, cpu: float, now: float) -> None:
+        """One sample of process ``p`` (a subclass keeps more of it: batch_timeline.Tree)."""
+        self.seen[(p.pid, p.create_time())] = cpu
+
     def _loop(self):
         import psutil
 
@@ -223,13 +229,14 @@ class TreeCPU:
                 procs = [self.proc] + self.proc.children(recursive=True)
             except psutil.Error:
                 procs = []
+            now = time.time()
             for p in procs:
                 try:
                     t = p.cpu_times()
-                    self.seen[(p.pid, p.create_time())] = t.user + t.system
+                    self._record(p, t.user + t.system, now)
                 except psutil.Error:
                     pass
-            time.sleep(0.2)
+            time.sleep(self.interval)
 
     def __enter__(self):
         self.thread.start()

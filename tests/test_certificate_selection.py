@@ -21,7 +21,7 @@ from rmwork.certificate.reasons import REASONS, reason, text
 from rmwork.errors import InputError
 from rmwork.params import Certificate
 from rmwork.report import certificate as rcert
-from rmwork.report import summary
+from rmwork.report import summary, symbols
 
 RMWORK = Path(sys.executable).parent / "rmwork"
 CERT = (
@@ -321,7 +321,7 @@ def test_reasons_zh_of_the_withholdings_no_lot_data_can_show(tmp_path):
         assert e.status == "withheld"
         assert ENGLISH.search(e.blocking[0])
         _no_english(e.blocking_text("zh"))
-        _no_english([rcert.reason_line(b, "zh") for b in e.blocking_text("zh")])
+        _no_english([symbols.blocking_text(b, "zh") for b in e.blocking_text("zh")])
     assert (
         "有效自由度" in entries[2].blocking_text("zh")[0] and "包含因子" in entries[2].blocking_text("zh")[0]
     )

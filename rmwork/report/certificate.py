@@ -21,7 +21,7 @@ from ..errors import InputError, RmworkError
 from . import numbers as N
 from .display import HTML, Ref, fmt, table_html
 from .phrases import note_text
-from .symbols import CHECK_LABELS, header, label
+from .symbols import CHECK_LABELS, blocking_text, header, label
 from .usertext import literal
 
 __all__ = [
@@ -100,7 +100,6 @@ _SOURCES_ZH = {
     "combined": "合成",
 }
 
-_CHECK_LABELS = CHECK_LABELS  # the reviewer checks' names live in the one symbol map
 _STATUS = {
     "pass": ("pass", "通过"),
     "attention": ("attention", "需关注"),
@@ -275,13 +274,6 @@ def table_u1(
     return HTML(table_html(df, _cap("U1", lang), lang=lang, digits=digits, ref=ref))
 
 
-def reason_line(text: str, lang: str = "en") -> str:
-    """A blocking reason "check: detail" (results.json) as the check's label in ``lang``, then the detail."""
-    check, _, detail = text.partition(": ")
-    label = CHECK_LABELS.get(check)
-    return f"{label[1 if lang == 'zh' else 0]} — {detail}" if label else text
-
-
 _SYMBOL = re.compile(r"^([uU])_([A-Za-z]+)(.*)$")
 
 
@@ -316,7 +308,7 @@ def withheld_block(entries: Mapping, *, lang: str = "en") -> HTML | None:
     sep = "；" if zh else "; "
     items = "".join(
         f"<li><strong>{_e(e.analyte)}</strong>: "
-        f"{N.spans(_e(sep.join(respell_reason(reason_line(reason_in(b, lang), lang), dof_eff(e), e.analyte, tagged=True) for b in e.blocking)))}</li>"
+        f"{N.spans(_e(sep.join(respell_reason(blocking_text(reason_in(b, lang), lang), dof_eff(e), e.analyte, tagged=True) for b in e.blocking)))}</li>"
         for e in held
     )
     return HTML(
@@ -435,7 +427,7 @@ def table_u2(certified, *, lang: str = "en", analyte_names: Mapping[str, str] | 
 
 
 def _check_label(item, lang: str) -> str:
-    en, zh = _CHECK_LABELS.get(item.check, (item.check, item.check))
+    en, zh = CHECK_LABELS.get(item.check, (item.check, item.check))
     return zh if lang == "zh" else en
 
 

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from .certificate import certified_numbers, reason_line, respell_reason
+from .certificate import certified_numbers, respell_reason
 from .display import HTML, Ref, numbered, table_html
 from .numbering import INDEX
+from .symbols import blocking_text
 
 # section anchors: report/lot.section() gives each section heading the id "sec-<key>"
 SECTION_KEYS = ("homogeneity", "stability", "characterization", "certificate", "provenance")
@@ -114,8 +115,8 @@ def _reasons(c: Mapping, lang: str) -> str:
     # ν_eff printed as Table U1 prints it (respell_reason); a withheld value keeps it in its budget
     dof = c.get("dof_eff", (c.get("budget") or {}).get("dof_eff"))
     if lang != "zh" or not c.get("blocking_zh"):
-        return "; ".join(respell_reason(reason_line(str(b)), dof) for b in c.get("blocking", ()) or ())
-    return "；".join(reason_line(respell_reason(b, dof), "zh") for b in c["blocking_zh"])
+        return "; ".join(respell_reason(blocking_text(str(b)), dof) for b in c.get("blocking", ()) or ())
+    return "；".join(blocking_text(respell_reason(b, dof), "zh") for b in c["blocking_zh"])
 
 
 def not_selected_html(results: Mapping, lang: str = "en") -> str:
