@@ -9,6 +9,7 @@ fast tier never grows slow by accident: add a new statistics file to STATS.
 """
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -18,6 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MPLBACKEND", "Agg")
 # PITFALLS.md: PyTensor's C linker gives identical draws cold and warm
 os.environ.setdefault("PYTENSOR_FLAGS", "linker=cvm")
+# The Ctrl-C tests need Ctrl-C to be deliverable.  A shell without job control starts a
+# background command (`make test &` in a script, nohup) with SIGINT ignored, and every process it
+# starts inherits that; Python then installs no KeyboardInterrupt handler (measured: five
+# interrupt tests failed so).  A handler set here is reset to the default at each exec, so the
+# rmwork processes the tests start get Ctrl-C too.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 STATS = {
