@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from run import BIN, ROOT, TreeCPU, make_bayes_lots
+from run import ROOT, TreeCPU, batch_cmd, make_bayes_lots
 
 
 class Tree(TreeCPU):
@@ -103,16 +103,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="rmwork-timeline-"))
     folder = make_bayes_lots(tmp, args.lots)
-    cmd = [
-        BIN / "rmwork",
-        "batch",
-        folder,
-        "--out",
-        tmp / "reports",
-        "--workers",
-        str(args.workers),
-        "--force",
-    ]
+    cmd = batch_cmd(folder, tmp / "reports", args.workers)
     t0 = time.time()
     p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with Tree(p.pid) as tree:

@@ -57,6 +57,13 @@ def wall(cmd, ok=(0,), **kw) -> float:
     return dt
 
 
+def batch_cmd(folder: Path, out: Path, workers: int, *, force: bool = True) -> list:
+    """``rmwork batch FOLDER --out OUT --workers N [--force]``."""
+    return [BIN / "rmwork", "batch", folder, "--out", out, "--workers", str(workers)] + (
+        ["--force"] if force else []
+    )
+
+
 def floor(tmp: Path) -> float:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
@@ -325,16 +332,12 @@ def batch_bayes(tmp: Path, n: int, repeat: int) -> tuple[dict, list]:
     the --workers 1 batch already uses part of the second core (the sampling service imports
     PyMC and compiles beside the first lot's kernel)."""
     folder = make_bayes_lots(tmp, n)
-
-    def cmd(workers: int, out: str):
-        return [BIN / "rmwork", "batch", folder, "--out", tmp / out, "--workers", str(workers), "--force"]
-
     t1s, t2s = [], []
     for i in range(repeat):  # interleaved, so both see the same machine state
-        t1s.append(wall(cmd(1, f"by1-{i}"), ok=RMWORK_OK, cwd=ROOT))
-        t2s.append(wall(cmd(2, f"by2-{i}"), ok=RMWORK_OK, cwd=ROOT))
-    w1, c1 = timed_tree(cmd(1, "by1-cpu"))
-    w2, c2 = timed_tree(cmd(2, "by2-cpu"))
+        t1s.append(wall(batch_cmd(folder, tmp / f"by1-{i}", 1), ok=RMWORK_OK, cwd=ROOT))
+        t2s.append(wall(batch_cmd(folder, tmp / f"by2-{i}", 2), ok=RMWORK_OK, cwd=ROOT))
+    w1, c1 = timed_tree(batch_cmd(folder, tmp / "by1-cpu", 1))
+    w2, c2 = timed_tree(batch_cmd(folder, tmp / "by2-cpu", 2))
     t1, t2 = statistics.median(t1s), statistics.median(t2s)
     rows = [
         (
@@ -478,47 +481,11 @@ def main(argv=None):
             # timed without the memory monitor: on 2 busy cores its sampling (smaps_rollup of
             # every process, ten times a second) would take CPU from the --workers 2 run only
             for i in range(args.repeat):  # interleaved, so both see the same machine state
-                t1s.append(
-                    wall(
-                        [
-                            BIN / "rmwork",
-                            "batch",
-                            folder,
-                            "--out",
-                            tmp / f"{key}1-{i}",
-                            "--workers",
-                            "1",
-                            "--force",
-                        ],
-                        ok=RMWORK_OK,
-                        cwd=ROOT,
-                    )
-                )
-                t2s.append(
-                    wall(
-                        [
-                            BIN / "rmwork",
-                            "batch",
-                            folder,
-                            "--out",
-                            tmp / f"{key}2-{i}",
-                            "--workers",
-                            "2",
-                            "--force",
-                        ],
-                        ok=RMWORK_OK,
-                        cwd=ROOT,
-                    )
-                )
-            t_skip = wall(
-                [BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}2-0", "--workers", "2"],
-                ok=RMWORK_OK,
-                cwd=ROOT,
-            )
+                t1s.append(wall(batch_cmd(folder, tmp / f"{key}1-{i}", 1), ok=RMWORK_OK, cwd=ROOT))
+                t2s.append(wall(batch_cmd(folder, tmp / f"{key}2-{i}", 2), ok=RMWORK_OK, cwd=ROOT))
+            t_skip = wall(batch_cmd(folder, tmp / f"{key}2-0", 2, force=False), ok=RMWORK_OK, cwd=ROOT)
             # memory: separate runs with the monitor
-            _, m2 = run_tree(
-                [BIN / "rmwork", "batch", folder, "--out", tmp / f"{key}m", "--workers", "2", "--force"]
-            )
+            _, m2 = run_tree(batch_cmd(folder, tmp / f"{key}m", 2))
             _, one = run_tree(
                 [BIN / "rmwork", "run", sorted(folder.glob("*.yaml"))[0], "--out", tmp / f"{key}0"]
             )

@@ -246,25 +246,6 @@ _LAYOUT_OF = {
 # validate: the comparison with the certificate needs the certificate
 
 
-class _NoSensitivityFits:
-    """A fits plug-in that leaves out the Bayesian sensitivity models (they never enter the certificate)."""
-
-    def submit(self, section: str, key: str, fit, attach) -> None:
-        pass
-
-    def pending(self, section: str, key: str | None = None) -> bool:
-        return False
-
-    def pending_keys(self, section: str) -> list[str]:
-        return []
-
-    def on_settle(self, callback) -> None:
-        callback()
-
-    def settle(self) -> None:
-        pass
-
-
 def monitoring_problems(lot: params.Lot, data=None) -> list[InputError]:
     """What ``run`` would refuse when the certificate meets the monitoring file (``rmwork validate``).
 
@@ -278,9 +259,9 @@ def monitoring_problems(lot: params.Lot, data=None) -> list[InputError]:
         return []
     try:
         if isinstance(data, workbook.LotData) and "stability.monitoring" in data:
-            wb = workbook.Workbook(lot=lot, data=data, fits=_NoSensitivityFits())
+            wb = workbook.Workbook(lot=lot, data=data, fits=workbook.NoSensitivityFits())
         else:
-            wb = workbook.open(lot.path, fits=_NoSensitivityFits())
+            wb = workbook.open(lot.path, fits=workbook.NoSensitivityFits())
         wb.certificate()
     except InputError as exc:
         return [exc]

@@ -42,6 +42,14 @@ class ImmediateFits:
         pass
 
 
+class NoSensitivityFits(ImmediateFits):
+    """A fits plug-in that leaves out the Bayesian sensitivity models, which never enter the
+    certificate (``rmwork validate`` computes the certificate without them)."""
+
+    def submit(self, section: str, key: str, fit, attach) -> None:
+        pass
+
+
 # A plug-in the run layer names in the kernel's environment ("module:function"; the function
 # returns a fits plug-in or None); the workbook imports nothing of the run layer itself.
 PLUGIN_ENV = "RMWORK_KERNEL_PLUGIN"
